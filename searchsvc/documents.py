@@ -1,0 +1,141 @@
+"""The document model: which fields a document has and how they are checked.
+
+A document is a plain ``dict``. :func:`normalize_document` turns whatever a
+reader or a client supplied into the canonical form the index stores: strings
+stripped, ``tags`` a list of strings, ``date`` an ISO 8601 UTC string. Fields the
+model does not know are kept as they are (stored and returned, not searched).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import InvalidDate, InvalidDocument
+
+#: Searchable text fields, in the order they are shown.
+TEXT_FIELDS = ("title", "lead", "body")
+#: Single-value keyword fields: filters, facets and sort keys.
+KEYWORD_FIELDS = ("source", "category", "lang")
+#: Every field with a meaning to searchsvc.
+KNOWN_FIELDS = ("id", "title", "lead", "body", "date", "source", "url", "category", "tags", "lang")
+
+MAX_ID_LENGTH = 512
+
+
+def parse_date(value: Any, *, field: str = "date") -> dt.datetime:
+    """Parse an ISO 8601 date or datetime into an aware UTC datetime.
+
+    A date alone means midnight UTC; a naive time is taken as UTC.
+    """
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, dt.date):
+        parsed = dt.datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            if len(text) == 10:
+                day = dt.date.fromisoformat(text)
+                parsed = dt.datetime(day.year, day.month, day.day)
+            else:
+                parsed = dt.datetime.fromisoformat(text)
+        except ValueError:
+            raise InvalidDate(
+                f"{field}: {value!r} is not an ISO 8601 date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS)"
+            ) from None
+    else:
+        raise InvalidDate(f"{field}: expected an ISO 8601 string, got {type(value).__name__}")
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed.astimezone(dt.timezone.utc)
+
+
+def format_date(value: dt.datetime) -> str:
+    """The canonical stored form of a date: ``YYYY-MM-DDTHH:MM:SSZ``."""
+    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _as_text(name: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise InvalidDocument(f"field {name!r} must be a string, got {type(value).__name__}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InvalidDocument(f"field {name!r} must be a string, got {value!r}")
+    return str(value).strip()
+
+
+def _as_tags(value: Any) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        # CSV and other flat formats give tags as one comma-separated string.
+        items: list[Any] = value.split(",")
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        raise InvalidDocument(f"field 'tags' must be a list of strings, got {type(value).__name__}")
+    tags: list[str] = []
+    for item in items:
+        if not isinstance(item, str):
+            raise InvalidDocument(
+                f"field 'tags' must be a list of strings, got an item of type {type(item).__name__}"
+            )
+        tag = item.strip()
+        if tag and tag not in tags:
+            tags.append(tag)
+    return tags
+
+
+def normalize_document(raw: Mapping[str, Any], *, max_field_length: int | None = None) -> dict[str, Any]:
+    """Check ``raw`` against the document model and return its canonical form.
+
+    Raises :class:`InvalidDocument` (or :class:`InvalidDate`, a sibling under
+    :class:`~searchsvc.errors.InvalidInput`) with a message naming the field.
+    """
+    if not isinstance(raw, Mapping):
+        raise InvalidDocument(f"a document must be a JSON object, got {type(raw).__name__}")
+    if "id" not in raw or raw["id"] is None:
+        raise InvalidDocument("missing required field 'id'")
+    raw_id = raw["id"]
+    if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)):
+        raise InvalidDocument(f"field 'id' must be a string, got {type(raw_id).__name__}")
+    doc_id = str(raw_id).strip()
+    if not doc_id:
+        raise InvalidDocument("field 'id' must not be empty")
+    if len(doc_id) > MAX_ID_LENGTH:
+        raise InvalidDocument(f"field 'id' is longer than {MAX_ID_LENGTH} characters")
+
+    doc: dict[str, Any] = {"id": doc_id}
+    for name in ("title", "lead", "body", "source", "url", "category", "lang"):
+        if name in raw:
+            text = _as_text(name, raw[name])
+            if text:
+                doc[name] = text
+    if "lang" in doc:
+        doc["lang"] = doc["lang"].lower()
+    if raw.get("date") not in (None, ""):
+        try:
+            doc["date"] = format_date(parse_date(raw["date"]))
+        except InvalidDate as exc:
+            raise InvalidDocument(exc.message) from None
+    tags = _as_tags(raw.get("tags"))
+    if tags:
+        doc["tags"] = tags
+    for name, value in raw.items():
+        if name not in KNOWN_FIELDS:
+            if not isinstance(name, str) or not name or name.startswith("_"):
+                raise InvalidDocument(f"invalid field name {name!r}")
+            doc[name] = value
+    if max_field_length is not None:
+        for name, value in doc.items():
+            if isinstance(value, str) and len(value) > max_field_length:
+                raise InvalidDocument(
+                    f"field {name!r} is longer than the limit of {max_field_length} characters"
+                )
+    return doc

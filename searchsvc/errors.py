@@ -1,0 +1,171 @@
+"""The one exception hierarchy of searchsvc.
+
+Every error a caller can cause is a :class:`SearchsvcError`. Each class carries
+an HTTP ``status`` and a stable machine-readable ``code`` so that the HTTP layer
+maps them in one place and the CLI prints ``message`` on one line. Exceptions of
+third-party libraries (Whoosh above all) are translated where they are called
+and never reach a caller.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SearchsvcError(Exception):
+    """Base of every error searchsvc raises on purpose."""
+
+    status: int = 500
+    code: str = "internal_error"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# Input errors: the caller sent something that cannot be used.
+
+
+class InvalidInput(SearchsvcError):
+    """Input that is well-formed but not acceptable (4xx)."""
+
+    status = 400
+    code = "invalid_input"
+
+
+class QueryError(InvalidInput):
+    """A query string that cannot be parsed, or uses an unknown field."""
+
+    code = "invalid_query"
+
+
+class InvalidParameter(InvalidInput):
+    """A search or request parameter out of range or of the wrong kind."""
+
+    code = "invalid_parameter"
+
+
+class UnknownField(InvalidInput):
+    """A filter, facet or sort on a field that does not support it."""
+
+    code = "unknown_field"
+
+
+class InvalidDate(InvalidInput):
+    """A date that is not ISO 8601."""
+
+    code = "invalid_date"
+
+
+class InvalidDocument(InvalidInput):
+    """A document that breaks the document model (missing id, wrong type...)."""
+
+    status = 422
+    code = "invalid_document"
+
+    def __init__(
+        self, message: str, *, source: str | None = None, line: int | None = None, **details: Any
+    ) -> None:
+        super().__init__(message, **details)
+        self.source = source
+        self.line = line
+
+    def __str__(self) -> str:
+        where = ""
+        if self.source is not None:
+            where = self.source + (f":{self.line}" if self.line is not None else "") + ": "
+        return where + self.message
+
+
+class InputFormatError(InvalidInput):
+    """A file or body that cannot be read at all (unknown format, bad encoding)."""
+
+    code = "invalid_format"
+
+
+class LimitExceeded(InvalidInput):
+    """An input beyond a declared limit (body size, batch size, field length)."""
+
+    status = 413
+    code = "limit_exceeded"
+
+
+class Unauthorized(SearchsvcError):
+    """A write without the right API key."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class NotFound(SearchsvcError):
+    """A document id that is not in the index."""
+
+    status = 404
+    code = "not_found"
+
+
+# Index errors: the index on disk cannot be used as asked.
+
+
+class SearchIndexError(SearchsvcError):
+    """Base of errors about the index itself."""
+
+    status = 503
+    code = "index_error"
+
+
+class IndexNotFound(SearchIndexError):
+    """No index at the given location."""
+
+    code = "index_not_found"
+
+
+class IndexVersionMismatch(SearchIndexError):
+    """An index written by another format version, or a folder that is not an index."""
+
+    code = "index_version_mismatch"
+
+
+class IndexLocked(SearchIndexError):
+    """Another writer holds the index lock."""
+
+    status = 409
+    code = "index_locked"
+
+
+class IndexCorrupt(SearchIndexError):
+    """Whoosh could not read the index files."""
+
+    code = "index_corrupt"
+
+
+class EngineClosed(SearchsvcError):
+    """The engine was used after close()."""
+
+    status = 503
+    code = "engine_closed"
+
+
+__all__ = [
+    "SearchsvcError",
+    "InvalidInput",
+    "QueryError",
+    "InvalidParameter",
+    "UnknownField",
+    "InvalidDate",
+    "InvalidDocument",
+    "InputFormatError",
+    "LimitExceeded",
+    "Unauthorized",
+    "NotFound",
+    "SearchIndexError",
+    "IndexNotFound",
+    "IndexVersionMismatch",
+    "IndexLocked",
+    "IndexCorrupt",
+    "EngineClosed",
+]
