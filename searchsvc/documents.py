@@ -51,13 +51,13 @@ def parse_date(value: Any, *, field: str = "date") -> dt.datetime:
     else:
         raise InvalidDate(f"{field}: expected an ISO 8601 string, got {type(value).__name__}")
     if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=dt.timezone.utc)
-    return parsed.astimezone(dt.timezone.utc)
+        return parsed.replace(tzinfo=dt.UTC)
+    return parsed.astimezone(dt.UTC)
 
 
 def format_date(value: dt.datetime) -> str:
     """The canonical stored form of a date: ``YYYY-MM-DDTHH:MM:SSZ``."""
-    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _as_text(name: str, value: Any) -> str:

@@ -38,7 +38,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_batch_documents", 1000, int, "Most documents accepted in one bulk write."),
     Setting("max_field_length", 1_000_000, int, "Longest value of any one document field, in characters."),
     Setting("max_query_length", 1000, int, "Longest query string accepted, in characters."),
-    Setting("commit_interval", 1.0, float, "Seconds an acknowledged HTTP write waits before its batch is committed."),
+    Setting(
+        "commit_interval",
+        1.0,
+        float,
+        "Seconds an acknowledged HTTP write waits before its batch is committed.",
+    ),
     Setting("commit_batch", 500, int, "Pending HTTP writes that trigger a commit at once."),
     Setting("fragments", 3, int, "Highlighted body fragments per hit."),
     Setting("fragment_chars", 160, int, "Approximate length of one highlighted fragment, in characters."),

@@ -1,0 +1,30 @@
+"""searchsvc: full-text search for news, with transliteration variants of names.
+
+The library comes first::
+
+    from searchsvc import SearchEngine
+    with SearchEngine.in_memory() as engine:
+        engine.add([{"id": "1", "title": "Shelling in Sloviansk"}])
+        engine.commit()
+        result = engine.search("Slavyansk", facets=["source"])
+"""
+
+from .engine import Rejection, SearchEngine, WriteSummary
+from .errors import *  # noqa: F403
+from .errors import __all__ as _errors_all
+from .search import FacetBucket, Hit, SearchRequest, SearchResult
+from .settings import Settings
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "SearchEngine",
+    "SearchRequest",
+    "SearchResult",
+    "Hit",
+    "FacetBucket",
+    "WriteSummary",
+    "Rejection",
+    "Settings",
+    *_errors_all,
+]

@@ -1,0 +1,151 @@
+"""The analyzer searchsvc indexes and queries with.
+
+:func:`build_chain` composes the tokenizer and filters with ``|``, as Whoosh
+does. :class:`NewsAnalyzer` runs that chain once per distinct word and caches
+the result: every filter here looks at one word at a time, so the output for a
+word never depends on its neighbours, and news repeats words endlessly. That
+cache is what keeps indexing and highlighting fast in pure Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from functools import cache
+from typing import Any
+
+from whoosh.analysis import Analyzer, CompositeAnalyzer, LowercaseFilter, StopFilter, Token
+
+from .filters import FoldAccentsFilter, StemFilter, VariantFilter, WordTokenizer, iter_words
+from .stopwords import all_stopwords
+
+
+@cache
+def _snowball(language: str) -> Any:
+    from nltk.stem.snowball import SnowballStemmer
+
+    return SnowballStemmer(language)
+
+
+def english_stem(word: str) -> str:
+    """NLTK's Snowball stemmer for English (no NLTK data needed)."""
+    return str(_snowball("english").stem(word))
+
+
+def russian_stem(word: str) -> str:
+    """NLTK's Snowball stemmer for Russian, used for all Cyrillic words."""
+    return str(_snowball("russian").stem(word))
+
+
+def build_chain(variant_terms: Callable[[str], Iterable[str]] | None = None) -> CompositeAnalyzer:
+    """The analysis chain: words, lowercase, fold accents, stop words, variants, stems."""
+    chain = WordTokenizer() | LowercaseFilter() | FoldAccentsFilter() | StopFilter(all_stopwords(), minsize=1)
+    if variant_terms is not None:
+        chain = chain | VariantFilter(variant_terms)
+    return chain | StemFilter(english_stem, russian_stem)
+
+
+WordTerms = tuple[tuple[str, float], ...]
+
+
+class NewsAnalyzer(Analyzer):
+    """A Whoosh analyzer that runs :func:`build_chain` per word, with a cache.
+
+    ``variants`` is an optional object with ``index_terms(word) -> tuple[str, ...]``
+    (see :mod:`searchsvc.analysis.variants`); it is looked up by name when the
+    analyzer is unpickled, so the index never stores gazetteer data.
+    """
+
+    def __init__(self, variants: Any = None, cachesize: int = 500_000) -> None:
+        self.variants = variants
+        self.cachesize = cachesize
+        self._setup()
+
+    def _setup(self) -> None:
+        variant_terms = self.variants.index_terms if self.variants is not None else None
+        self.chain = build_chain(variant_terms)
+        self.tokenizer = self.chain.items[0]
+        self.filters = self.chain.items[1:]
+        self._index_cache: dict[str, WordTerms] = {}
+        self._query_cache: dict[str, WordTerms] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Whoosh pickles the schema into every commit: keep caches and
+        # gazetteer data out of it. The engine always opens an index with the
+        # schema built by the code, so the pickled one is never used to search.
+        return {"cachesize": self.cachesize}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.variants = None
+        self.cachesize = state.get("cachesize", 500_000)
+        self._setup()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NewsAnalyzer) and self.variants is other.variants
+
+    def __hash__(self) -> int:
+        return id(self.variants)
+
+    def word_terms(self, word: str, mode: str = "index") -> WordTerms:
+        """The terms (with boosts) one word as written gives."""
+        cache_ = self._query_cache if mode == "query" else self._index_cache
+        terms = cache_.get(word)
+        if terms is None:
+            token = Token(positions=False, chars=False, removestops=True, mode=mode)
+            token.text = token.original = word
+            token.boost = 1.0
+            token.stopped = False
+            stream: Iterable[Token] = iter((token,))
+            for item in self.filters:
+                stream = item(stream)
+            terms = tuple((t.text, t.boost) for t in stream if not t.stopped and t.text)
+            if len(cache_) >= self.cachesize:
+                cache_.clear()
+            cache_[word] = terms
+        return terms
+
+    def __call__(  # type: ignore[override]
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            words: Iterable[tuple[int, int, str, bool]] = [(0, len(value), value, False)]
+        else:
+            words = iter_words(value, joined=mode != "query")
+        pos = start_pos
+        query = mode == "query"
+        for start, end, word, joined in words:
+            terms = self.word_terms(word, "query" if query else "index")
+            if not terms:
+                continue
+            if positions:
+                token.pos = pos
+            if chars:
+                token.startchar = start_char + start
+                token.endchar = start_char + end
+            token.original = word
+            for text, boost in terms:
+                token.text = text
+                token.boost = boost
+                token.stopped = False
+                yield token
+            if not joined:
+                pos += 1
+
+
+def highlight_spans(analyzer: NewsAnalyzer, text: str) -> Iterator[tuple[int, int, WordTerms]]:
+    """``(start, end, terms)`` of every word of ``text``, for highlighting."""
+    word_terms = analyzer.word_terms
+    for start, end, word, _joined in iter_words(text, joined=False):
+        terms = word_terms(word)
+        if terms:
+            yield start, end, terms

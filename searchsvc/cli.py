@@ -1,0 +1,386 @@
+"""The ``searchsvc`` command line: a thin adapter over :class:`SearchEngine`.
+
+Every command turns library errors into one line on stderr and a non-zero
+exit. This is the only module that starts waitress.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import json
+import os
+import re
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .engine import SearchEngine, WriteSummary
+from .errors import SearchsvcError
+from .settings import Settings, setting
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Documents written per commit by ``index``; large enough to amortise a commit.
+INDEX_BATCH = 5000
+
+
+def user_errors(func: F) -> F:
+    """Report searchsvc errors as one line and exit 1, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except SearchsvcError as exc:
+            raise click.ClickException(str(exc)) from None
+        except (OSError, UnicodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise click.ClickException(reason) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+class Context:
+    def __init__(self, index_dir: str, variants_file: str | None) -> None:
+        self.settings = Settings(index_dir=index_dir, variants_file=variants_file)
+
+    def engine(self, *, create: bool = True) -> SearchEngine:
+        return SearchEngine(self.settings.index_dir, settings=self.settings, create=create)
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--index-dir",
+    envvar=setting("index_dir").env,
+    default=setting("index_dir").default,
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help=setting("index_dir").help + f" [env: {setting('index_dir').env}]",
+)
+@click.option(
+    "--variants-file",
+    envvar=setting("variants_file").env,
+    default=None,
+    type=click.Path(dir_okay=False),
+    help=setting("variants_file").help + f" [env: {setting('variants_file').env}]",
+)
+@click.version_option(package_name="searchsvc")
+@click.pass_context
+def cli(ctx: click.Context, index_dir: str, variants_file: str | None) -> None:
+    """Full-text search for news, with every spelling of a place or person.
+
+    Index files, search them from the terminal, or serve them over HTTP.
+    """
+    ctx.obj = Context(index_dir, variants_file)
+
+
+# -- indexing -----------------------------------------------------------------
+
+
+def seeds_dir() -> Path | None:
+    """The embedded default corpus: the seed articles shipped with searchsvc."""
+    here = Path(__file__).resolve().parent
+    candidates = [
+        Path(os.environ["SEARCHSVC_SEEDS"]) if os.environ.get("SEARCHSVC_SEEDS") else None,
+        here / "seeds",
+        here.parent / "seeds",
+        Path(sys.prefix) / "share" / "searchsvc" / "seeds",
+        Path.cwd() / "seeds",
+    ]
+    for candidate in candidates:
+        if candidate is not None and candidate.is_dir() and any(candidate.iterdir()):
+            return candidate
+    return None
+
+
+def _records(paths: Iterable[str], fmt: str | None, strict: bool, summary: WriteSummary) -> Iterator[dict[str, Any]]:
+    from .engine import Rejection
+    from .ingest import read_records
+
+    for record in read_records(paths, format=fmt, strict=strict):
+        if record.document is not None:
+            yield record.document
+        else:
+            summary.rejected += 1
+            summary.rejections.append(Rejection(record.error or "bad record", None, record.source, record.line))
+
+
+def _progress(items: Iterator[dict[str, Any]], label: str, quiet: bool) -> Iterator[dict[str, Any]]:
+    if quiet:
+        yield from items
+        return
+    count = 0
+    started = time.monotonic()
+    with click.progressbar(
+        length=0, label=label, file=sys.stderr, show_eta=False, show_percent=False, show_pos=True
+    ) as bar:
+        for item in items:
+            count += 1
+            bar.length = count
+            if count % 250 == 0:
+                bar.update(250)
+            yield item
+        bar.update(count % 250)
+    elapsed = time.monotonic() - started
+    if elapsed > 0 and count:
+        click.echo(f"read {count} documents in {elapsed:.1f}s ({count / elapsed:.0f} docs/s)", err=True)
+
+
+def _index_into(engine: SearchEngine, docs: Iterator[dict[str, Any]], summary: WriteSummary, strict: bool) -> None:
+    batch: list[dict[str, Any]] = []
+    for doc in docs:
+        batch.append(doc)
+        if len(batch) >= INDEX_BATCH:
+            summary.merge(engine.add(batch, strict=strict))
+            engine.commit()
+            batch = []
+    summary.merge(engine.add(batch, strict=strict))
+    engine.commit()
+
+
+def _report(summary: WriteSummary, verb: str) -> None:
+    for rejection in summary.rejections[:20]:
+        where = rejection.source or ""
+        if rejection.line is not None:
+            where += f":{rejection.line}"
+        click.echo(f"rejected {where + ': ' if where else ''}{rejection.reason}", err=True)
+    if len(summary.rejections) > 20:
+        click.echo(f"... and {len(summary.rejections) - 20} more rejected records", err=True)
+    click.echo(f"{verb}: {summary.added} added, {summary.updated} updated, {summary.rejected} rejected")
+
+
+def _format_option(func: F) -> F:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "jsonl", "json", "csv"]),
+        help="Read every file in this format instead of choosing by extension.",
+    )(func)
+
+
+@cli.command("index")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@_format_option
+@click.option("--strict", is_flag=True, help="Stop at the first bad record instead of skipping it.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@pass_context
+@user_errors
+def index_command(obj: Context, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet: bool) -> None:
+    """Add or update documents from files and folders.
+
+    Reads seed-style .txt articles, JSON Lines, JSON arrays and CSV; folders
+    are read recursively. A document whose id exists is replaced.
+    """
+    summary = WriteSummary()
+    with obj.engine() as engine:
+        _index_into(engine, _progress(_records(paths, fmt, strict, summary), "indexing", quiet), summary, strict)
+    _report(summary, "indexed")
+
+
+@cli.command("reindex")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@_format_option
+@click.option("--strict", is_flag=True, help="Stop at the first bad record instead of skipping it.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@pass_context
+@user_errors
+def reindex_command(obj: Context, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet: bool) -> None:
+    """Rebuild the whole index from PATHS and swap it in atomically.
+
+    Searches keep answering from the old index until the new one is complete.
+    Without PATHS, rebuilds from the embedded seed articles.
+    """
+    if not paths:
+        seeds = seeds_dir()
+        if seeds is None:
+            raise click.UsageError("give the files or folders to rebuild the index from")
+        paths = (str(seeds),)
+    summary = WriteSummary()
+    engine = _open_for_rebuild(obj)
+    with engine:
+        result = engine.rebuild(_progress(_records(paths, fmt, strict, summary), "reindexing", quiet))
+    summary.merge(result)
+    _report(summary, "reindexed")
+
+
+def _open_for_rebuild(obj: Context) -> SearchEngine:
+    from .errors import IndexCorrupt, IndexVersionMismatch
+
+    try:
+        return obj.engine()
+    except (IndexVersionMismatch, IndexCorrupt):
+        # An unreadable or outdated index is exactly what reindex is for: start a
+        # fresh one, keeping the old files untouched beside it.
+        path = Path(obj.settings.index_dir)
+        meta = path / "searchsvc.json"
+        if meta.exists():
+            meta.rename(path / "searchsvc.json.old")
+            return obj.engine()
+        raise
+
+
+def ensure_default_index(obj: Context) -> SearchEngine:
+    """Open the index; when it is missing or empty, index the seed articles first."""
+    engine = obj.engine()
+    if len(engine) == 0 and engine.pending == 0:
+        seeds = seeds_dir()
+        if seeds is not None:
+            click.echo(f"The index is empty: indexing the seed articles from {seeds}", err=True)
+            summary = WriteSummary()
+            _index_into(engine, _records([str(seeds)], None, False, summary), summary, False)
+    return engine
+
+
+# -- searching ----------------------------------------------------------------
+
+_MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
+
+
+def _terminal(fragment: str) -> str:
+    """A highlighted HTML fragment as terminal text with the matches in bold."""
+    styled = _MARK.sub(lambda m: click.style(html.unescape(m.group(1)), bold=True, underline=True), fragment)
+    return html.unescape(re.sub(r"<(?!\x1b)[^>]*>", "", styled)) if "<" in styled else html.unescape(styled)
+
+
+@cli.command("search")
+@click.argument("query", default="")
+@click.option("--filter", "-f", "filters", multiple=True, metavar="FIELD:VALUE", help="Keep hits with this value (repeatable).")
+@click.option("--facet", "facets", multiple=True, metavar="FIELD", help="Count values of a field: source, category, tags, lang, places, date.")
+@click.option("--date-from", help="Keep hits dated on or after this ISO date.")
+@click.option("--date-to", help="Keep hits dated on or before this ISO date.")
+@click.option("--date-interval", type=click.Choice(["year", "month", "day"]), default="month", show_default=True)
+@click.option("--sort", help="relevance (default), date (newest first), date:asc, or a facet field.")
+@click.option("--limit", "-n", type=int, default=10, show_default=True)
+@click.option("--offset", type=int, default=0, show_default=True)
+@click.option("--explain", is_flag=True, help="Show which spellings matched each hit.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_context
+@user_errors
+def search_command(
+    obj: Context,
+    query: str,
+    filters: tuple[str, ...],
+    facets: tuple[str, ...],
+    date_from: str | None,
+    date_to: str | None,
+    date_interval: str,
+    sort: str | None,
+    limit: int,
+    offset: int,
+    explain: bool,
+    as_json: bool,
+) -> None:
+    """Search the index. QUERY uses the query language:
+
+    \b
+      words          all of them (AND)
+      a OR b         either
+      NOT a, -a      without
+      "a b"          the phrase
+      field:value    in one field (title, body, source, tags, places...)
+      fight*         words starting with
+      date:[2024-01-01 TO 2024-03-31]
+    """
+    with ensure_default_index(obj) as engine:
+        result = engine.search(
+            query,
+            filters=list(filters),
+            facets=[f for item in facets for f in item.split(",")],
+            date_from=date_from,
+            date_to=date_to,
+            date_interval=date_interval,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+            explain=explain,
+        )
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    shown_to = result.offset + len(result.hits)
+    click.echo(f"{result.total} hits for {query!r}" + (f", showing {result.offset + 1}-{shown_to}" if result.hits else "") + f" ({result.took_ms:.1f} ms)")
+    for number, hit in enumerate(result.hits, start=result.offset + 1):
+        doc = hit.document
+        highlights = hit.highlights or {}
+        title = _terminal(highlights["title"]) if highlights.get("title") else doc.get("title") or "(no title)"
+        meta = " · ".join(str(doc[k]) for k in ("source", "date") if doc.get(k))
+        click.echo("")
+        click.echo(f"{number}. {title}")
+        click.echo(click.style(f"   {hit.id}" + (f" · {meta}" if meta else ""), dim=True))
+        for fragment in highlights.get("body") or []:
+            click.echo("   " + _terminal(fragment).replace("\n", " "))
+        if hit.matched:
+            click.echo(click.style("   matched: " + ", ".join(f"{m['word']} ({m['why']})" for m in hit.matched), dim=True))
+    for name, buckets in result.facets.items():
+        click.echo("")
+        click.echo(click.style(name, bold=True))
+        for bucket in buckets:
+            mark = "*" if bucket.selected else " "
+            click.echo(f" {mark} {bucket.count:>7}  {bucket.value}")
+
+
+@cli.command("get")
+@click.argument("doc_id")
+@pass_context
+@user_errors
+def get_command(obj: Context, doc_id: str) -> None:
+    """Print the stored document with DOC_ID as JSON."""
+    with obj.engine(create=False) as engine:
+        click.echo(json.dumps(engine.get(doc_id), ensure_ascii=False, indent=2))
+
+
+@cli.command("delete")
+@click.argument("doc_ids", nargs=-1, required=True)
+@pass_context
+@user_errors
+def delete_command(obj: Context, doc_ids: tuple[str, ...]) -> None:
+    """Delete documents by id."""
+    with obj.engine(create=False) as engine:
+        found = engine.delete(doc_ids)
+    missing = len(set(doc_ids)) - found
+    click.echo(f"deleted {found} documents" + (f"; {missing} ids were not in the index" if missing else ""))
+    if found == 0:
+        raise click.ClickException("none of the ids are in the index")
+
+
+@cli.command("stats")
+@pass_context
+@user_errors
+def stats_command(obj: Context) -> None:
+    """Print document count, size on disk, last commit and format version."""
+    with obj.engine(create=False) as engine:
+        click.echo(json.dumps(engine.stats(), indent=2))
+
+
+@cli.command("analyze")
+@click.argument("text")
+@pass_context
+@user_errors
+def analyze_command(obj: Context, text: str) -> None:
+    """Print the terms each text field makes of TEXT, and the query terms."""
+    from .analysis import NewsAnalyzer
+    from .engine import _load_variants
+
+    analyzer = NewsAnalyzer(_load_variants(obj.settings.variants_file))
+    rows = [(t.text, t.pos, t.startchar, t.endchar, t.original) for t in analyzer(text, positions=True, chars=True, mode="index")]
+    click.echo("title, lead, body (index):")
+    for term, pos, start, end, original in rows:
+        click.echo(f"  {pos:>4}  {term:<30} {original!r} [{start}:{end}]")
+    click.echo("query:")
+    click.echo("  " + " ".join(t.text for t in analyzer(text, mode="query")))
+
+
+def main() -> None:
+    cli(prog_name="searchsvc")
+
+
+if __name__ == "__main__":
+    main()

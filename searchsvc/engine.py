@@ -1,0 +1,547 @@
+"""The embedding API: :class:`SearchEngine`, the one object everything else adapts.
+
+``SearchEngine(path)`` works on an index folder; ``SearchEngine.in_memory()``
+keeps everything in memory. Writes are buffered and become visible at
+:meth:`SearchEngine.commit`. Many threads may search while one writes.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyroaring import BitMap
+from whoosh import query as wq
+from whoosh.searching import Searcher
+
+from .analysis import NewsAnalyzer
+from .documents import normalize_document
+from .errors import EngineClosed, InvalidDocument, InvalidInput, NotFound, SearchsvcError
+from .facets import FacetCache, View
+from .index import FACET_FIELDS, TEXT_FIELD_BOOSTS, IndexStore, build_schema, to_index_fields, whoosh_errors
+from .search import (
+    Highlightable,
+    Hit,
+    QueryParser,
+    SearchRequest,
+    SearchResult,
+    compile_query,
+    count_facets,
+    highlight_document,
+    match_documents,
+    sort_by_field,
+    stored_document,
+)
+from .settings import Settings
+
+#: How often a searcher checks for commits made by other processes.
+EXTERNAL_CHECK_SECONDS = 1.0
+
+
+@dataclass
+class Rejection:
+    """A document that was not accepted, and why."""
+
+    reason: str
+    id: str | None = None
+    source: str | None = None
+    line: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "reason": self.reason, "source": self.source, "line": self.line}
+
+
+@dataclass
+class WriteSummary:
+    """What a write did: counts, and the reason for each rejection."""
+
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    rejected: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> int:
+        return self.added + self.updated
+
+    def merge(self, other: WriteSummary) -> None:
+        self.added += other.added
+        self.updated += other.updated
+        self.deleted += other.deleted
+        self.rejected += other.rejected
+        self.rejections.extend(other.rejections)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "accepted": self.accepted,
+            "added": self.added,
+            "updated": self.updated,
+            "deleted": self.deleted,
+            "rejected": self.rejected,
+            "rejections": [r.to_dict() for r in self.rejections],
+        }
+
+
+class _Pooled:
+    __slots__ = ("searcher", "index_token", "checked")
+
+    def __init__(self, searcher: Searcher, index_token: int) -> None:
+        self.searcher = searcher
+        self.index_token = index_token
+        self.checked = time.monotonic()
+
+
+class SearchEngine:
+    """A search index of news documents, with writing and searching.
+
+    :param path: the index folder (created when missing and ``create`` is true),
+        or None for an index in memory.
+    :param settings: limits and highlighting defaults; see :mod:`searchsvc.settings`.
+    :param variants: an object giving transliteration variants (see
+        :mod:`searchsvc.analysis.variants`); ``"default"`` loads the shipped
+        gazetteer, None turns variant matching off.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        settings: Settings | None = None,
+        variants: Any = "default",
+        create: bool = True,
+    ) -> None:
+        self.settings = settings or Settings()
+        self.path = path
+        if variants == "default":
+            variants = _load_variants(self.settings.variants_file)
+        self.variants = variants
+        self.analyzer = NewsAnalyzer(variants)
+        self.schema = build_schema(self.analyzer)
+        self._store = IndexStore(path, self.schema)
+        self._ix = self._store.open(create=create)
+        self._index_token = 0
+        self._lock = threading.RLock()
+        self._write_lock = threading.Lock()
+        self._idle: list[_Pooled] = []
+        self._pending: dict[str, dict[str, Any] | None] = {}
+        self._facets = FacetCache()
+        self._closed = False
+        self._last_commit: float | None = self._toc_time()
+
+    @classmethod
+    def in_memory(cls, *, settings: Settings | None = None, variants: Any = "default") -> SearchEngine:
+        """An engine whose index lives in memory: for tests and embedding."""
+        return cls(None, settings=settings, variants=variants)
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def __enter__(self) -> SearchEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Commit pending writes and release the index."""
+        if self._closed:
+            return
+        try:
+            self.commit()
+        finally:
+            self._closed = True
+            with self._lock:
+                for pooled in self._idle:
+                    pooled.searcher.close()
+                self._idle.clear()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise EngineClosed("the search engine is closed")
+
+    # -- searchers ---------------------------------------------------------
+
+    def _checkout(self) -> _Pooled:
+        self._check_open()
+        with self._lock:
+            if self._store.swapped():
+                with whoosh_errors("open the index"):
+                    self._ix = self._store.open(create=False)
+                self._index_token += 1
+            pooled = self._idle.pop() if self._idle else None
+            token = self._index_token
+            ix = self._ix
+        with whoosh_errors("search the index"):
+            if pooled is None or pooled.index_token != token:
+                if pooled is not None:
+                    pooled.searcher.close()
+                return _Pooled(ix.searcher(), token)
+            now = time.monotonic()
+            if now - pooled.checked > EXTERNAL_CHECK_SECONDS or pooled.searcher._ix is not ix:
+                pooled.checked = now
+                if not pooled.searcher.up_to_date():
+                    pooled.searcher = pooled.searcher.refresh()
+        return pooled
+
+    def _checkin(self, pooled: _Pooled) -> None:
+        with self._lock:
+            if self._closed or pooled.index_token != self._index_token:
+                pooled.searcher.close()
+            else:
+                self._idle.append(pooled)
+
+    def _invalidate(self) -> None:
+        # After our own commit every pooled searcher must look again at once.
+        with self._lock:
+            for pooled in self._idle:
+                pooled.checked = 0.0
+
+    # -- writing -----------------------------------------------------------
+
+    def add(
+        self, docs: Iterable[Mapping[str, Any]] | Mapping[str, Any], *, strict: bool = False
+    ) -> WriteSummary:
+        """Stage documents; a document whose id exists replaces it at commit.
+
+        Invalid documents are counted and described in the summary (or raise
+        :class:`~searchsvc.errors.InvalidDocument` with ``strict``).
+        """
+        self._check_open()
+        if isinstance(docs, Mapping):
+            docs = [docs]
+        summary = WriteSummary()
+        staged: list[dict[str, Any]] = []
+        for raw in docs:
+            try:
+                staged.append(normalize_document(raw, max_field_length=self.settings.max_field_length))
+            except InvalidInput as exc:
+                if strict:
+                    raise
+                raw_id = raw.get("id") if isinstance(raw, Mapping) else None
+                summary.rejected += 1
+                summary.rejections.append(Rejection(exc.message, str(raw_id) if raw_id is not None else None))
+        if not staged:
+            return summary
+        existing = self._existing_ids([d["id"] for d in staged])
+        with self._write_lock:
+            for doc in staged:
+                doc_id = doc["id"]
+                if doc_id in existing or self._pending.get(doc_id) is not None:
+                    summary.updated += 1
+                else:
+                    summary.added += 1
+                existing.add(doc_id)
+                self._pending[doc_id] = doc
+        return summary
+
+    def delete(self, ids: Iterable[str] | str) -> int:
+        """Stage deletions by id; returns how many of the ids exist."""
+        self._check_open()
+        id_list = [ids] if isinstance(ids, str) else [str(i) for i in ids]
+        existing = self._existing_ids(id_list)
+        found = 0
+        with self._write_lock:
+            for doc_id in id_list:
+                if doc_id in existing or self._pending.get(doc_id) is not None:
+                    found += 1
+                self._pending[doc_id] = None
+        return found
+
+    @property
+    def pending(self) -> int:
+        """Writes staged and not yet committed."""
+        return len(self._pending)
+
+    def _existing_ids(self, ids: list[str]) -> set[str]:
+        pooled = self._checkout()
+        try:
+            with whoosh_errors("read the index"):
+                reader = pooled.searcher.reader()
+                return {
+                    i
+                    for i in ids
+                    if reader.doc_frequency("id", i) and pooled.searcher.document_number(id=i) is not None
+                }
+        finally:
+            self._checkin(pooled)
+
+    def commit(self) -> None:
+        """Write staged documents and deletions; they are visible to searches after this."""
+        self._check_open()
+        with self._write_lock:
+            if not self._pending:
+                return
+            pending = self._pending
+            with whoosh_errors("write to the index"):
+                writer = self._ix.writer(timeout=5.0)
+                try:
+                    self._write(writer, pending)
+                    writer.commit()
+                except BaseException:
+                    writer.cancel()
+                    raise
+            self._pending = {}
+            self._last_commit = time.time()
+        self._invalidate()
+
+    def _write(self, writer: Any, pending: Mapping[str, dict[str, Any] | None]) -> None:
+        places = getattr(self.variants, "places", None)
+        for doc_id, doc in pending.items():
+            if doc is None:
+                writer.delete_by_term("id", doc_id)
+                continue
+            found = places(_text_of(doc)) if places is not None else []
+            writer.update_document(**to_index_fields(doc, found))
+
+    def rebuild(self, docs: Iterable[Mapping[str, Any]], *, batch: int = 5000) -> WriteSummary:
+        """Build a new index from ``docs`` beside the live one, then swap it in atomically.
+
+        Searches keep answering from the old index until the swap.
+        """
+        self._check_open()
+        summary = WriteSummary()
+        name, ix = self._store.create_generation()
+        try:
+            chunk: dict[str, dict[str, Any]] = {}
+            for raw in docs:
+                try:
+                    doc = normalize_document(raw, max_field_length=self.settings.max_field_length)
+                except InvalidInput as exc:
+                    summary.rejected += 1
+                    raw_id = raw.get("id") if isinstance(raw, Mapping) else None
+                    summary.rejections.append(
+                        Rejection(exc.message, str(raw_id) if raw_id is not None else None)
+                    )
+                    continue
+                if doc["id"] in chunk:
+                    summary.updated += 1
+                else:
+                    summary.added += 1
+                chunk[doc["id"]] = doc
+                if len(chunk) >= batch:
+                    self._write_generation(ix, chunk)
+                    chunk = {}
+            self._write_generation(ix, chunk)
+        except BaseException:
+            self._store.discard(name)
+            raise
+        with self._lock:
+            self._store.activate(name)
+            self._ix = ix
+            self._index_token += 1
+        self._last_commit = time.time()
+        return summary
+
+    def _write_generation(self, ix: Any, chunk: Mapping[str, dict[str, Any] | None]) -> None:
+        if not chunk:
+            return
+        with whoosh_errors("write the new index"):
+            writer = ix.writer()
+            try:
+                self._write(writer, chunk)
+                writer.commit()
+            except BaseException:
+                writer.cancel()
+                raise
+
+    # -- reading -----------------------------------------------------------
+
+    def get(self, doc_id: str) -> dict[str, Any]:
+        """The stored document with ``doc_id`` (committed writes only)."""
+        pooled = self._checkout()
+        try:
+            with whoosh_errors("read the index"):
+                docnum = pooled.searcher.document_number(id=doc_id)
+                if docnum is None:
+                    raise NotFound(f"no document with id {doc_id!r}")
+                return stored_document(pooled.searcher, docnum)
+        finally:
+            self._checkin(pooled)
+
+    def __len__(self) -> int:
+        pooled = self._checkout()
+        try:
+            return int(pooled.searcher.doc_count())
+        finally:
+            self._checkin(pooled)
+
+    def stats(self) -> dict[str, Any]:
+        """Document count, size on disk, last commit time and format version."""
+        from .index import FORMAT_VERSION
+
+        pooled = self._checkout()
+        try:
+            count = int(pooled.searcher.doc_count())
+        finally:
+            self._checkin(pooled)
+        last = self._last_commit
+        return {
+            "documents": count,
+            "pending_writes": self.pending,
+            "size_bytes": self._store.size_bytes(),
+            "last_commit": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(last)) if last else None,
+            "format_version": FORMAT_VERSION,
+            "generation": self._store.current_generation(),
+        }
+
+    def _toc_time(self) -> float | None:
+        if self._store.path is None:
+            return None
+        generation = self._store.current_generation()
+        if generation is None:
+            return None
+        tocs = list((self._store.path / generation).glob("_MAIN_*.toc"))
+        return max(t.stat().st_mtime for t in tocs) if tocs else None
+
+    # -- searching -----------------------------------------------------------
+
+    def search(
+        self,
+        q: str | None = "",
+        *,
+        filters: Mapping[str, str | Iterable[str]] | Iterable[str] | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        facets: str | Iterable[str] | None = None,
+        date_interval: str = "month",
+        facet_size: int = 20,
+        sort: str | None = None,
+        limit: int = 10,
+        offset: int = 0,
+        highlight: bool = True,
+        fragments: int | None = None,
+        fragment_chars: int | None = None,
+        explain: bool = False,
+    ) -> SearchResult:
+        """Search the committed documents.
+
+        ``q`` uses the query language (words AND-ed, ``OR``, ``NOT``/``-``,
+        "phrases", ``field:value``, ``prefix*``, ``date:[2024-01-01 TO 2024-02-01]``).
+        ``filters`` maps a facet field to one value or several (OR-ed); different
+        fields are AND-ed. Facets are disjunctive: a facet's counts ignore the
+        filter on that same facet. Raises a :class:`~searchsvc.errors.InvalidInput`
+        for any bad value.
+        """
+        request = SearchRequest.create(
+            q,
+            filters=filters,
+            date_from=date_from,
+            date_to=date_to,
+            facets=facets,
+            date_interval=date_interval,
+            facet_size=facet_size,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+            highlight=highlight,
+            fragments=self.settings.fragments if fragments is None else fragments,
+            fragment_chars=self.settings.fragment_chars if fragment_chars is None else fragment_chars,
+            explain=explain,
+            max_query_length=self.settings.max_query_length,
+        )
+        return self.run(request)
+
+    def run(self, request: SearchRequest) -> SearchResult:
+        """Run a prepared :class:`SearchRequest`."""
+        started = time.perf_counter()
+        pooled = self._checkout()
+        try:
+            with whoosh_errors("search the index"):
+                return self._run(pooled.searcher, request, started)
+        finally:
+            self._checkin(pooled)
+
+    def _run(self, searcher: Searcher, request: SearchRequest, started: float) -> SearchResult:
+        view = self._facets.view(searcher)
+        parser = QueryParser(self.schema, lambda f, t, b: self._expand_term(view, f, t, b))
+        q = compile_query(parser, request.q)
+        filter_maps: dict[str, BitMap] = {
+            name: view.value_bitmap(name, values) for name, values in request.filters.items()
+        }
+        if request.date_from is not None or request.date_to is not None:
+            filter_maps["date"] = view.date_bitmap(request.date_from, request.date_to)
+        allowed: BitMap | None = None
+        for bm in filter_maps.values():
+            allowed = bm if allowed is None else allowed & bm
+        keep = request.offset + request.limit
+        by_relevance = request.sort_field == "relevance" and q is not None
+        if q is None:
+            matched = view.live
+            ranked: list[tuple[float | None, int]] = []
+        elif q is wq.NullQuery:
+            matched = BitMap()
+            ranked = []
+        else:
+            matches = match_documents(searcher, q, allowed, keep if by_relevance else None)
+            matched = matches.docnums
+            ranked = list(matches.ranked)
+        final = matched & allowed if allowed is not None else matched
+        if not by_relevance:
+            field_name = "date" if request.sort_field == "relevance" else request.sort_field
+            descending = request.descending
+            order = sort_by_field(view, final, field_name, descending, keep)
+            ranked = [(None, d) for d in order]
+        page = ranked[request.offset : keep]
+        marks = Highlightable.of(q) if request.highlight else None
+        hits = []
+        for score, docnum in page:
+            doc = stored_document(searcher, docnum)
+            highlights = highlight_document(self.analyzer, doc, marks, request) if marks is not None else None
+            hits.append(Hit(doc["id"], round(score, 4) if score is not None else None, doc, highlights))
+        facets = count_facets(view, request, matched, filter_maps)
+        took = round((time.perf_counter() - started) * 1000, 3)
+        return SearchResult(request.q, len(final), request.limit, request.offset, took, hits, facets)
+
+    # -- query expansion -----------------------------------------------------
+
+    def _expand_term(self, view: View, fieldname: str, text: str, boost: float) -> wq.Query | None:
+        """The query for one word: facet values ignore case, names get their variants."""
+        if fieldname in FACET_FIELDS:
+            if fieldname == "places" and self.variants is not None:
+                text = self.variants.canonical_place(text) or text
+            values = view.resolve(fieldname, text)
+            if not values:
+                return wq.Term(fieldname, text, boost=boost)
+            terms = [wq.Term(fieldname, v, boost=boost) for v in values]
+            return terms[0] if len(terms) == 1 else wq.Or(terms)
+        if fieldname not in TEXT_FIELD_BOOSTS:
+            return None
+        base = [t for t, _b in self.analyzer.word_terms(text, "query")]
+        if not base:
+            return None
+        extra: list[tuple[str, float]] = []
+        query_terms = getattr(self.variants, "query_terms", None)
+        if query_terms is not None and len(base) == 1:
+            extra = list(query_terms(text))
+        if len(base) > 1:
+            return wq.And([wq.Term(fieldname, t, boost=boost) for t in base])
+        if not extra:
+            return wq.Term(fieldname, base[0], boost=boost)
+        return wq.Or(
+            [wq.Term(fieldname, base[0], boost=boost)]
+            + [wq.Term(fieldname, t, boost=boost * b) for t, b in extra]
+        )
+
+
+def _text_of(doc: Mapping[str, Any]) -> str:
+    return "\n".join(str(doc.get(name) or "") for name in ("title", "lead", "body"))
+
+
+def _load_variants(user_file: str | None) -> Any:
+    try:
+        from .analysis.variants import Variants
+    except ImportError:
+        return None
+    try:
+        return Variants.load(user_file)
+    except FileNotFoundError:
+        if user_file:
+            raise InvalidInput(f"variants file not found: {user_file}") from None
+        return None
+
+
+__all__ = ["SearchEngine", "WriteSummary", "Rejection", "SearchsvcError", "InvalidDocument"]

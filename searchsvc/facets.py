@@ -1,0 +1,195 @@
+"""Column data for filters, facets and date sorting, held as bitmaps.
+
+Whoosh's ``groupedby`` walks every match in Python. Instead, each segment's
+postings of the facet fields are read once into one ``pyroaring.BitMap`` per
+value, and dates into an array and per-day bitmaps. A segment never changes
+once written, so its data is cached by segment id and only new segments cost
+anything after a commit. Counting a facet is then a C-level intersection per
+value, whatever the number of matches.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import threading
+from array import array
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyroaring import BitMap
+
+from .index import FACET_FIELDS
+
+#: Whoosh stores datetimes as microseconds since 0001-01-01.
+_EPOCH_TICKS = (dt.datetime(1970, 1, 1) - dt.datetime(1, 1, 1)) // dt.timedelta(microseconds=1)
+#: The value Whoosh writes in the date column of a document without a date.
+_NO_DATE_TICKS = 2**64 - 1
+#: Stand-in for "no date" in our seconds array, which sorts after every date.
+NO_DATE = 2**62
+SECONDS_PER_DAY = 86400
+
+
+@dataclass
+class SegmentData:
+    doc_count_all: int
+    values: dict[str, dict[str, BitMap]]
+    seconds: array  # seconds since the Unix epoch per local docnum, NO_DATE when missing
+    days: dict[int, BitMap]
+
+
+def read_segment(reader: Any) -> SegmentData:
+    """Read one Whoosh segment reader's facet fields and dates."""
+    values: dict[str, dict[str, BitMap]] = {}
+    for name in FACET_FIELDS:
+        per_value: dict[str, BitMap] = {}
+        if name in reader.schema:
+            for term in reader.lexicon(name):
+                value = term.decode("utf-8") if isinstance(term, bytes) else term
+                # Raw postings include deleted documents; they are removed later
+                # by intersecting with the live or matching documents.
+                per_value[value] = BitMap(reader.postings(name, term).all_ids())
+        values[name] = per_value
+    seconds = array("q")
+    days: dict[int, list[int]] = {}
+    count = reader.doc_count_all()
+    if reader.has_column("date"):
+        column = reader.column_reader("date", translate=False)
+        for docnum in range(count):
+            ticks = column[docnum]
+            if ticks == _NO_DATE_TICKS or ticks is None:
+                seconds.append(NO_DATE)
+                continue
+            secs = (ticks - _EPOCH_TICKS) // 1_000_000
+            seconds.append(secs)
+            days.setdefault(secs // SECONDS_PER_DAY, []).append(docnum)
+    else:
+        seconds.extend([NO_DATE] * count)
+    return SegmentData(count, values, seconds, {day: BitMap(ids) for day, ids in days.items()})
+
+
+@dataclass
+class View:
+    """Filters and facets over one generation of the index (global docnums)."""
+
+    live: BitMap
+    values: dict[str, dict[str, BitMap]]
+    seconds: array
+    days: dict[int, BitMap]
+    day_list: list[int]
+    folded: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    _sort_keys: dict[str, list[str | None]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def resolve(self, name: str, value: str) -> list[str]:
+        """The stored values of facet field ``name`` equal to ``value`` ignoring case."""
+        return self.folded.get(name, {}).get(value.casefold(), [])
+
+    def value_bitmap(self, name: str, values: Iterable[str]) -> BitMap:
+        """Documents with any of ``values`` (matched ignoring case) in field ``name``."""
+        result = BitMap()
+        per_value = self.values.get(name, {})
+        for value in values:
+            for exact in self.resolve(name, value):
+                result |= per_value[exact]
+        return result
+
+    def date_bitmap(self, start: int | None, end: int | None) -> BitMap:
+        """Documents dated from ``start`` to ``end`` inclusive (Unix seconds; None = open)."""
+        first_day = start // SECONDS_PER_DAY if start is not None else None
+        last_day = end // SECONDS_PER_DAY if end is not None else None
+        lo = 0 if first_day is None else bisect.bisect_left(self.day_list, first_day)
+        hi = len(self.day_list) if last_day is None else bisect.bisect_right(self.day_list, last_day)
+        days = self.day_list[lo:hi]
+        result = BitMap.union(*(self.days[d] for d in days)) if days else BitMap()
+        # Whole days come from bitmaps; only the first and last day need a look at the times.
+        seconds = self.seconds
+        edges = {d for d in (first_day, last_day) if d is not None} & set(days)
+        for edge in edges:
+            for docnum in self.days[edge]:
+                secs = seconds[docnum]
+                if (start is not None and secs < start) or (end is not None and secs > end):
+                    result.discard(docnum)
+        return result & self.live
+
+    def sort_keys(self, name: str) -> list[str | None]:
+        """Per docnum, the smallest value of facet field ``name`` (for sorting)."""
+        keys = self._sort_keys.get(name)
+        if keys is None:
+            with self._lock:
+                keys = [None] * len(self.seconds)
+                for value in sorted(self.values.get(name, {}), reverse=True):
+                    for docnum in self.values[name][value]:
+                        keys[docnum] = value
+                self._sort_keys[name] = keys
+        return keys
+
+
+class FacetCache:
+    """Per-segment data keyed by segment id, and the view of the latest generation."""
+
+    def __init__(self) -> None:
+        self._segments: dict[str, SegmentData] = {}
+        self._views: dict[tuple[Any, ...], View] = {}
+        self._lock = threading.Lock()
+
+    def view(self, searcher: Any) -> View:
+        leaves = searcher.leaf_searchers()
+        parts = []
+        for sub, offset in leaves:
+            reader = sub.reader()
+            segment = reader.segment() if hasattr(reader, "segment") else None
+            seg_id = segment.segment_id() if segment is not None else f"anon-{id(reader)}"
+            parts.append((seg_id, offset, reader, segment))
+        key = tuple((p[0], p[1], p[3].deleted_count() if p[3] is not None else 0) for p in parts)
+        view = self._views.get(key)
+        if view is not None:
+            return view
+        with self._lock:
+            view = self._views.get(key)
+            if view is None:
+                view = self._build(parts)
+                if len(self._views) >= 4:
+                    self._views.clear()
+                self._views[key] = view
+                live_ids = {p[0] for p in parts}
+                for stale in set(self._segments) - live_ids:
+                    del self._segments[stale]
+        return view
+
+    def _build(self, parts: list[tuple[str, int, Any, Any]]) -> View:
+        live = BitMap()
+        values: dict[str, dict[str, list[BitMap]]] = {name: {} for name in FACET_FIELDS}
+        days: dict[int, list[BitMap]] = {}
+        seconds = array("q")
+        for seg_id, offset, reader, segment in parts:
+            data = self._segments.get(seg_id)
+            if data is None:
+                data = self._segments[seg_id] = read_segment(reader)
+            seg_live = BitMap(range(data.doc_count_all))
+            if segment is not None and segment.has_deletions():
+                seg_live -= BitMap(segment.deleted_docs())
+            live |= seg_live.shift(offset) if offset else seg_live
+            for name, per_value in data.values.items():
+                bucket = values[name]
+                for value, bm in per_value.items():
+                    bucket.setdefault(value, []).append(bm.shift(offset) if offset else bm)
+            for day, bm in data.days.items():
+                days.setdefault(day, []).append(bm.shift(offset) if offset else bm)
+            seconds.extend(data.seconds)
+        merged: dict[str, dict[str, BitMap]] = {}
+        folded: dict[str, dict[str, list[str]]] = {}
+        for name, lists in values.items():
+            merged[name] = {}
+            folded[name] = {}
+            for value, bms in lists.items():
+                union: BitMap = (BitMap.union(*bms) if len(bms) > 1 else bms[0]) & live
+                if union:
+                    merged[name][value] = union
+                    folded[name].setdefault(value.casefold(), []).append(value)
+        merged_days = {
+            day: (BitMap.union(*bms) if len(bms) > 1 else bms[0]) & live for day, bms in days.items()
+        }
+        merged_days = {day: bm for day, bm in merged_days.items() if bm}
+        return View(live, merged, seconds, merged_days, sorted(merged_days), folded)

@@ -1,0 +1,635 @@
+"""Searching: the request, query parsing, matching, facets, highlighting, results.
+
+The result shape is shared by the library, the HTTP API and ``--json`` output::
+
+    {"query", "total", "limit", "offset", "took_ms",
+     "hits": [{"id", "score", "document", "highlights": {"title", "body"}}],
+     "facets": {"source": [{"value", "count", "selected"}, ...], ...}}
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import html
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyroaring import BitMap
+from whoosh import query as wq
+from whoosh.qparser import GtLtPlugin, MultifieldPlugin
+from whoosh.qparser import QueryParser as WhooshQueryParser
+
+from .analysis import NewsAnalyzer, highlight_spans
+from .documents import parse_date
+from .errors import InvalidDate, InvalidParameter, QueryError, UnknownField
+from .facets import NO_DATE, SECONDS_PER_DAY, View
+from .index import FACET_FIELDS, TEXT_FIELD_BOOSTS
+
+TEXT_FIELDS = tuple(TEXT_FIELD_BOOSTS)
+#: Fields a query may name with ``field:value``.
+QUERY_FIELDS = (*TEXT_FIELDS, *FACET_FIELDS, "date", "id", "url")
+FILTER_FIELDS = FACET_FIELDS
+FACETABLE = (*FACET_FIELDS, "date")
+SORT_FIELDS = ("relevance", "date", *FACET_FIELDS)
+DATE_INTERVALS = {"year": 4, "month": 7, "day": 10}
+MAX_LIMIT = 100
+MAX_OFFSET = 10_000
+MAX_FACET_SIZE = 1000
+
+
+# -- the request ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A validated search: build it with :meth:`create`, which checks every value."""
+
+    q: str = ""
+    filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    date_from: int | None = None  # Unix seconds, inclusive
+    date_to: int | None = None
+    facets: tuple[str, ...] = ()
+    date_interval: str = "month"
+    facet_size: int = 20
+    sort_field: str = "relevance"
+    descending: bool = True
+    limit: int = 10
+    offset: int = 0
+    highlight: bool = True
+    fragments: int = 3
+    fragment_chars: int = 160
+    explain: bool = False
+
+    @classmethod
+    def create(
+        cls,
+        q: str | None = "",
+        *,
+        filters: Mapping[str, str | Iterable[str]] | Iterable[str] | None = None,
+        date_from: str | dt.date | None = None,
+        date_to: str | dt.date | None = None,
+        facets: str | Iterable[str] | None = None,
+        date_interval: str = "month",
+        facet_size: int = 20,
+        sort: str | None = None,
+        limit: int = 10,
+        offset: int = 0,
+        highlight: bool = True,
+        fragments: int = 3,
+        fragment_chars: int = 160,
+        explain: bool = False,
+        max_query_length: int = 1000,
+    ) -> SearchRequest:
+        q = (q or "").strip()
+        if len(q) > max_query_length:
+            raise InvalidParameter(f"the query is longer than {max_query_length} characters")
+        if not _is_int(limit) or not 1 <= limit <= MAX_LIMIT:
+            raise InvalidParameter(f"limit must be an integer from 1 to {MAX_LIMIT}, got {limit!r}")
+        if not _is_int(offset) or not 0 <= offset <= MAX_OFFSET:
+            raise InvalidParameter(f"offset must be an integer from 0 to {MAX_OFFSET}, got {offset!r}")
+        if not _is_int(facet_size) or not 1 <= facet_size <= MAX_FACET_SIZE:
+            raise InvalidParameter(f"facet_size must be an integer from 1 to {MAX_FACET_SIZE}")
+        if not _is_int(fragments) or not 0 <= fragments <= 10:
+            raise InvalidParameter("fragments must be an integer from 0 to 10")
+        if not _is_int(fragment_chars) or not 20 <= fragment_chars <= 1000:
+            raise InvalidParameter("fragment_chars must be an integer from 20 to 1000")
+        if date_interval not in DATE_INTERVALS:
+            raise InvalidParameter(f"date_interval must be one of {', '.join(DATE_INTERVALS)}")
+        start = _date_bound(date_from, "date_from", end=False)
+        end = _date_bound(date_to, "date_to", end=True)
+        if start is not None and end is not None and start > end:
+            raise InvalidParameter("date_from is after date_to")
+        sort_field, descending = parse_sort(sort)
+        return cls(
+            q=q,
+            filters=parse_filters(filters),
+            date_from=start,
+            date_to=end,
+            facets=parse_facets(facets),
+            date_interval=date_interval,
+            facet_size=facet_size,
+            sort_field=sort_field,
+            descending=descending,
+            limit=limit,
+            offset=offset,
+            highlight=bool(highlight),
+            fragments=fragments,
+            fragment_chars=fragment_chars,
+            explain=bool(explain),
+        )
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _date_bound(value: str | dt.date | None, name: str, *, end: bool) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        parsed = parse_date(value, field=name)
+    except InvalidDate:
+        raise
+    seconds = int(parsed.timestamp())
+    # A bare date as an upper bound means the whole of that day.
+    is_bare_date = isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+    if end and (is_bare_date or (isinstance(value, str) and len(value.strip()) == 10)):
+        seconds += SECONDS_PER_DAY - 1
+    return seconds
+
+
+def parse_filters(
+    filters: Mapping[str, str | Iterable[str]] | Iterable[str] | None,
+) -> dict[str, tuple[str, ...]]:
+    """Filters as ``{field: (value, ...)}`` from a mapping or ``field:value`` strings."""
+    result: dict[str, list[str]] = {}
+    if filters is None:
+        return {}
+    if isinstance(filters, Mapping):
+        items: list[tuple[str, str]] = []
+        for name, values in filters.items():
+            if isinstance(values, str):
+                items.append((name, values))
+            else:
+                items.extend((name, v) for v in values)
+    else:
+        items = []
+        for entry in filters:
+            if not isinstance(entry, str) or ":" not in entry:
+                raise InvalidParameter(f"a filter must look like field:value, got {entry!r}")
+            name, _, value = entry.partition(":")
+            items.append((name.strip(), value))
+    for name, value in items:
+        if name not in FILTER_FIELDS:
+            raise UnknownField(
+                f"cannot filter on {name!r}; filter fields are {', '.join(FILTER_FIELDS)} "
+                "(use date_from/date_to for dates)"
+            )
+        if not isinstance(value, str) or not value.strip():
+            raise InvalidParameter(f"filter {name!r} needs a non-empty value")
+        bucket = result.setdefault(name, [])
+        if value.strip() not in bucket:
+            bucket.append(value.strip())
+    return {name: tuple(values) for name, values in result.items()}
+
+
+def parse_facets(facets: str | Iterable[str] | None) -> tuple[str, ...]:
+    if facets is None:
+        return ()
+    names = facets.split(",") if isinstance(facets, str) else list(facets)
+    result: list[str] = []
+    for name in names:
+        name = name.strip()
+        if not name:
+            continue
+        if name not in FACETABLE:
+            raise UnknownField(f"no facet {name!r}; facets are {', '.join(FACETABLE)}")
+        if name not in result:
+            result.append(name)
+    return tuple(result)
+
+
+def parse_sort(sort: str | None) -> tuple[str, bool]:
+    """``relevance`` (default), ``date``/``-date``, ``field:asc``/``field:desc``.
+
+    ``date`` alone sorts newest first, as news readers expect; ``date:asc`` or
+    ``+date`` sorts oldest first. Keyword fields sort A to Z unless ``-field``.
+    """
+    if sort is None or not sort.strip():
+        return "relevance", True
+    text = sort.strip()
+    descending: bool | None = None
+    if text.startswith("-"):
+        text, descending = text[1:], True
+    elif text.startswith("+"):
+        text, descending = text[1:], False
+    if ":" in text:
+        text, _, direction = text.partition(":")
+        if direction not in ("asc", "desc"):
+            raise InvalidParameter(f"sort direction must be asc or desc, got {direction!r}")
+        descending = direction == "desc"
+    if text not in SORT_FIELDS:
+        raise UnknownField(f"cannot sort by {text!r}; sort by {', '.join(SORT_FIELDS)}")
+    if descending is None:
+        descending = text in ("relevance", "date")
+    return text, descending
+
+
+# -- query parsing ----------------------------------------------------------
+
+_FIELD_REF = re.compile(r"(?<![\w\\])([^\W\d][\w.-]*):(?=\S)")
+_OPERATOR = re.compile(r"^(AND|OR|ANDNOT|ANDMAYBE)$")
+
+
+class QueryParser(WhooshQueryParser):  # type: ignore[misc]
+    """Whoosh's parser, with variant expansion and case-insensitive facet values."""
+
+    def __init__(self, schema: Any, expand: Callable[[str, str, float], wq.Query | None] | None) -> None:
+        super().__init__(None, schema)
+        self.add_plugin(MultifieldPlugin(list(TEXT_FIELDS)))
+        self.add_plugin(GtLtPlugin())
+        self._expand = expand
+
+    def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True, removestops=True):  # type: ignore[no-untyped-def]
+        if self._expand is not None and termclass is wq.Term:
+            expanded = self._expand(fieldname, text, boost)
+            if expanded is not None:
+                return expanded
+        return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+
+
+def check_query_syntax(text: str) -> None:
+    """Reject what Whoosh would silently turn into something else."""
+    outside = re.sub(r'"[^"]*"', " ", text)
+    if text.count('"') % 2:
+        raise QueryError('the query has an unclosed quote (")')
+    depth = 0
+    for char in outside:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            raise QueryError("the query has a ')' without a matching '('")
+    if depth:
+        raise QueryError("the query has a '(' without a matching ')'")
+    for match in _FIELD_REF.finditer(outside):
+        name = match.group(1)
+        if name not in QUERY_FIELDS:
+            raise UnknownField(f"unknown field {name!r} in the query; fields are {', '.join(QUERY_FIELDS)}")
+    words = outside.replace("(", " ").replace(")", " ").split()
+    if words and (_OPERATOR.match(words[0]) or _OPERATOR.match(words[-1]) or words[-1] == "NOT"):
+        raise QueryError("the query starts or ends with an operator (AND, OR, NOT)")
+    for left, right in zip(words, words[1:], strict=False):
+        if _OPERATOR.match(left) and (_OPERATOR.match(right)):
+            raise QueryError(f"the query has two operators in a row: {left} {right}")
+
+
+def compile_query(parser: QueryParser, text: str) -> wq.Query | None:
+    """A Whoosh query for ``text``, or None for "every document"."""
+    if not text or text == "*":
+        return None
+    check_query_syntax(text)
+    try:
+        parsed = parser.parse(text)
+    except (ValueError, TypeError, OverflowError):
+        if "date" in text or re.search(r"\d{4}", text):
+            raise InvalidDate("a date in the query is not ISO 8601 (YYYY-MM-DD)") from None
+        raise QueryError("the query cannot be parsed") from None
+    except Exception:
+        raise QueryError("the query cannot be parsed") from None
+    for node in _walk(parsed):
+        if isinstance(node, wq.qcore._NullQuery) and node is not parsed:
+            continue
+        if type(node).__name__ == "ErrorQuery":
+            raise QueryError(f"the query cannot be parsed: {getattr(node, 'message', node)}")
+    if parsed is wq.NullQuery or isinstance(parsed, wq.qcore._NullQuery):
+        if re.search(r"date:", text):
+            raise InvalidDate("a date in the query is not ISO 8601 (YYYY-MM-DD)")
+        # Only stop words, or only negations: Whoosh would match nothing silently.
+        if re.search(r"(^|\s)(NOT\s|-)", text):
+            raise QueryError("the query only excludes words; add a word to search for")
+        return wq.NullQuery
+    return parsed
+
+
+def _walk(q: wq.Query) -> Iterator[wq.Query]:
+    yield q
+    if q.is_leaf():
+        return
+    for child in q.children():
+        yield from _walk(child)
+
+
+@dataclass
+class Highlightable:
+    """The positive terms and prefixes of a query, per field, for marking text."""
+
+    terms: dict[str, set[str]] = field(default_factory=dict)
+    prefixes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, q: wq.Query | None) -> Highlightable:
+        found = cls()
+        if q is not None:
+            found._collect(q)
+        return found
+
+    def _collect(self, q: wq.Query) -> None:
+        if isinstance(q, wq.Not):
+            return
+        if isinstance(q, wq.AndNot):
+            self._collect(q.a)
+            return
+        if isinstance(q, wq.Term):
+            self.terms.setdefault(q.fieldname, set()).add(q.text)
+        elif isinstance(q, wq.Phrase):
+            self.terms.setdefault(q.fieldname, set()).update(q.words)
+        elif isinstance(q, wq.Prefix):
+            self.prefixes[q.fieldname] = (*self.prefixes.get(q.fieldname, ()), q.text)
+        elif isinstance(q, wq.Wildcard):
+            stem = re.split(r"[*?]", q.text, maxsplit=1)[0]
+            if stem:
+                self.prefixes[q.fieldname] = (*self.prefixes.get(q.fieldname, ()), stem)
+        elif not q.is_leaf():
+            for child in q.children():
+                self._collect(child)
+
+    def matches(self, fieldname: str) -> Callable[[tuple[tuple[str, float], ...], str], bool]:
+        terms = self.terms.get(fieldname, set())
+        prefixes = self.prefixes.get(fieldname, ())
+
+        def match(word_terms: tuple[tuple[str, float], ...], word: str) -> bool:
+            for text, _boost in word_terms:
+                if text in terms:
+                    return True
+            if prefixes:
+                lowered = word.lower()
+                return any(lowered.startswith(p) for p in prefixes)
+            return False
+
+        return match
+
+
+# -- highlighting -------------------------------------------------------------
+
+
+def mark_spans(
+    analyzer: NewsAnalyzer, text: str, match: Callable[[tuple[tuple[str, float], ...], str], bool]
+) -> list[tuple[int, int]]:
+    return [(s, e) for s, e, terms in highlight_spans(analyzer, text) if match(terms, text[s:e])]
+
+
+def render(text: str, spans: Sequence[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
+    """``text[start:end]`` HTML-escaped, with ``spans`` wrapped in ``<mark>``."""
+    end = len(text) if end is None else end
+    out: list[str] = []
+    cursor = start
+    for s, e in spans:
+        if s < start or e > end:
+            continue
+        out.append(html.escape(text[cursor:s]))
+        out.append("<mark>" + html.escape(text[s:e]) + "</mark>")
+        cursor = e
+    out.append(html.escape(text[cursor:end]))
+    return "".join(out)
+
+
+def _snap_start(text: str, pos: int) -> int:
+    if pos <= 0:
+        return 0
+    space = text.rfind(" ", max(0, pos - 20), pos)
+    return space + 1 if space >= 0 else pos
+
+
+def _snap_end(text: str, pos: int) -> int:
+    if pos >= len(text):
+        return len(text)
+    space = text.find(" ", pos, pos + 20)
+    return space if space >= 0 else pos
+
+
+def fragments(text: str, spans: list[tuple[int, int]], count: int, size: int) -> list[str]:
+    """Up to ``count`` fragments of about ``size`` characters around ``spans``."""
+    if count <= 0 or not text:
+        return []
+    if not spans:
+        end = _snap_end(text, size)
+        return [html.escape(text[:end]) + ("…" if end < len(text) else "")]
+    groups: list[list[tuple[int, int]]] = []
+    for span in spans:
+        if groups and span[1] - groups[-1][0][0] <= size:
+            groups[-1].append(span)
+        else:
+            groups.append([span])
+
+    def weight(group: list[tuple[int, int]]) -> tuple[int, int]:
+        distinct = {text[s:e].lower() for s, e in group}
+        return (len(distinct), len(group))
+
+    best = sorted(sorted(groups, key=weight, reverse=True)[:count], key=lambda g: g[0][0])
+    result = []
+    for group in best:
+        first, last = group[0][0], group[-1][1]
+        slack = max(0, size - (last - first))
+        start = _snap_start(text, first - slack // 2)
+        end = _snap_end(text, last + slack - (first - start))
+        # Fragments stop at paragraph breaks, which read as the end of a thought.
+        para = text.rfind("\n", start, first)
+        if para >= 0:
+            start = para + 1
+        para = text.find("\n", last, end)
+        if para >= 0:
+            end = para
+        piece = render(text, group, start, end).strip()
+        result.append(("…" if start > 0 else "") + piece + ("…" if end < len(text) else ""))
+    return result
+
+
+# -- results ------------------------------------------------------------------
+
+
+@dataclass
+class FacetBucket:
+    value: str
+    count: int
+    selected: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "count": self.count, "selected": self.selected}
+
+
+@dataclass
+class Hit:
+    id: str
+    score: float | None
+    document: dict[str, Any]
+    highlights: dict[str, Any] | None = None
+    matched: list[dict[str, str]] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.id,
+            "score": self.score,
+            "document": self.document,
+            "highlights": self.highlights,
+        }
+        if self.matched is not None:
+            data["matched"] = self.matched
+        return data
+
+
+@dataclass
+class SearchResult:
+    query: str
+    total: int
+    limit: int
+    offset: int
+    took_ms: float
+    hits: list[Hit]
+    facets: dict[str, list[FacetBucket]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "total": self.total,
+            "limit": self.limit,
+            "offset": self.offset,
+            "took_ms": self.took_ms,
+            "hits": [hit.to_dict() for hit in self.hits],
+            "facets": {name: [b.to_dict() for b in buckets] for name, buckets in self.facets.items()},
+        }
+
+
+# -- execution ----------------------------------------------------------------
+
+
+@dataclass
+class Matches:
+    docnums: BitMap
+    ranked: list[tuple[float, int]]  # (score, docnum) of the wanted page and before, best first
+
+
+def match_documents(searcher: Any, q: wq.Query, allowed: BitMap | None, keep: int | None) -> Matches:
+    """Every document matching ``q``; scores the ones in ``allowed`` and keeps the best ``keep``.
+
+    All matches are scored (no block-quality skipping): Whoosh's shortcut can
+    miss the true top documents (whoosh-community issue 413).
+    """
+    docnums = BitMap()
+    heap: list[tuple[float, int]] = []
+    for sub, offset in searcher.leaf_searchers():
+        matcher = q.matcher(sub, sub.context())
+        if keep is None:
+            ids = matcher.all_ids()
+            docnums.update(ids if not offset else (d + offset for d in ids))
+            continue
+        found: list[int] = []
+        append = found.append
+        while matcher.is_active():
+            docnum = matcher.id() + offset
+            append(docnum)
+            if allowed is None or docnum in allowed:
+                item = (matcher.score(), -docnum)
+                if len(heap) < keep:
+                    heapq.heappush(heap, item)
+                elif item > heap[0]:
+                    heapq.heapreplace(heap, item)
+            matcher.next()
+        docnums.update(found)
+    ranked = [(score, -neg) for score, neg in sorted(heap, reverse=True)]
+    return Matches(docnums, ranked)
+
+
+def sort_by_field(view: View, docnums: BitMap, field_name: str, descending: bool, keep: int) -> list[int]:
+    """The first ``keep`` of ``docnums`` in the order of a date or keyword field."""
+    if field_name == "date":
+        seconds = view.seconds
+        dated = [d for d in docnums if seconds[d] != NO_DATE]
+        undated = [d for d in docnums if seconds[d] == NO_DATE] if len(dated) < keep else []
+        if descending:
+            best = heapq.nlargest(keep, dated, key=lambda d: (seconds[d], -d))
+        else:
+            best = heapq.nsmallest(keep, dated, key=lambda d: (seconds[d], d))
+        return (best + undated)[:keep]
+    keys = view.sort_keys(field_name)
+    with_key = [d for d in docnums if keys[d] is not None]
+    without = [d for d in docnums if keys[d] is None] if len(with_key) < keep else []
+    if descending:
+        best = heapq.nlargest(keep, with_key, key=lambda d: (keys[d], -d))
+    else:
+        best = heapq.nsmallest(keep, with_key, key=lambda d: (keys[d], d))
+    return (best + without)[:keep]
+
+
+def count_facets(
+    view: View,
+    request: SearchRequest,
+    matched: BitMap,
+    filter_maps: dict[str, BitMap],
+) -> dict[str, list[FacetBucket]]:
+    """Disjunctive facet counts: each facet ignores its own filter, not the others."""
+    facets: dict[str, list[FacetBucket]] = {}
+    for name in request.facets:
+        base = matched
+        for other, bm in filter_maps.items():
+            if other != name:
+                base = base & bm
+        if name == "date":
+            facets[name] = _date_buckets(view, request, base)
+            continue
+        selected = {v.casefold() for v in request.filters.get(name, ())}
+        buckets = []
+        for value, bm in view.values.get(name, {}).items():
+            count = base.intersection_cardinality(bm)
+            if count or value.casefold() in selected:
+                buckets.append(FacetBucket(value, count, value.casefold() in selected))
+        buckets.sort(key=lambda b: (-b.count, b.value))
+        shown = buckets[: request.facet_size]
+        # A selected value stays visible even when its count is small.
+        shown += [b for b in buckets[request.facet_size :] if b.selected]
+        facets[name] = shown
+    return facets
+
+
+def _date_buckets(view: View, request: SearchRequest, base: BitMap) -> list[FacetBucket]:
+    width = DATE_INTERVALS[request.date_interval]
+    counts: dict[str, int] = {}
+    for day in view.day_list:
+        count = base.intersection_cardinality(view.days[day])
+        if count:
+            label = dt.date.fromordinal(day + 719163).isoformat()[:width]
+            counts[label] = counts.get(label, 0) + count
+    start = request.date_from
+    end = request.date_to
+    buckets = []
+    for label, count in sorted(counts.items()):
+        selected = False
+        if start is not None or end is not None:
+            first = int(dt.datetime.fromisoformat(_pad(label)).replace(tzinfo=dt.UTC).timestamp())
+            selected = (start is None or first >= start - _span(label)) and (end is None or first <= end)
+        buckets.append(FacetBucket(label, count, selected))
+    return buckets
+
+
+def _pad(label: str) -> str:
+    return label + {4: "-01-01", 7: "-01", 10: ""}[len(label)]
+
+
+def _span(label: str) -> int:
+    # How far a bucket reaches past its first day, so a range inside it selects it.
+    return {4: 365, 7: 30, 10: 0}[len(label)] * SECONDS_PER_DAY
+
+
+def stored_document(searcher: Any, docnum: int) -> dict[str, Any]:
+    fields = searcher.stored_fields(docnum)
+    doc: dict[str, Any] = json.loads(fields["doc"])
+    return doc
+
+
+def highlight_document(
+    analyzer: NewsAnalyzer, doc: Mapping[str, Any], marks: Highlightable, request: SearchRequest
+) -> dict[str, Any]:
+    title = doc.get("title") or ""
+    title_html = render(title, mark_spans(analyzer, title, marks.matches("title"))) if title else None
+    parts: list[str] = []
+    body_spans: list[tuple[int, int]] = []
+    cursor = 0
+    # The lead and the body read as one text; fragments may come from either.
+    for name in ("lead", "body"):
+        text = doc.get(name) or ""
+        if not text:
+            continue
+        if parts:
+            parts.append("\n")
+            cursor += 1
+        match = marks.matches(name)
+        body_spans.extend((s + cursor, e + cursor) for s, e in mark_spans(analyzer, text, match))
+        parts.append(text)
+        cursor += len(text)
+    text = "".join(parts)
+    return {
+        "title": title_html,
+        "body": fragments(text, body_spans, request.fragments, request.fragment_chars),
+    }
