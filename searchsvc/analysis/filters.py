@@ -102,7 +102,9 @@ def fold_accents(word: str) -> str:
     return folded.translate(_LATIN_EXTRA)
 
 
-_LATIN_EXTRA = str.maketrans({"ß": "ss", "ø": "o", "đ": "d", "ł": "l", "æ": "ae", "œ": "oe", "ı": "i"})
+_LATIN_EXTRA = str.maketrans(
+    {"ß": "ss", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ı": "i"}
+)
 
 
 class FoldAccentsFilter(Filter):

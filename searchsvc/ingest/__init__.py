@@ -1,0 +1,176 @@
+"""Reading documents from files, folders and request bodies.
+
+Every reader streams: it yields one :class:`Record` at a time, a normalized
+document or a rejection saying where and why, and holds one document in memory,
+not a file. A bad record never stops the good ones (unless ``strict``).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO
+
+from ..errors import InputFormatError, InvalidDocument
+from .csvfile import read_csv
+from .folder import FORMATS, detect_format, walk_folder
+from .jsonfiles import read_json, read_jsonl
+from .records import Record, rejected
+from .text import read_text
+
+__all__ = ["FORMATS", "Record", "detect_format", "read_body", "read_records"]
+
+PathArg = str | os.PathLike[str]
+
+_ALIASES = {"txt": "text", "ndjson": "jsonl"}
+
+_BODY_FORMATS = {
+    "application/json": "json",
+    "application/x-ndjson": "jsonl",
+    "application/ndjson": "jsonl",
+    "application/jsonl": "jsonl",
+    "application/x-jsonlines": "jsonl",
+    "application/jsonlines": "jsonl",
+    "text/csv": "csv",
+}
+
+BODY_SOURCE = "<request>"
+
+
+def read_records(
+    paths: Iterable[PathArg] | PathArg,
+    *,
+    format: str | None = None,
+    strict: bool = False,
+    max_field_length: int | None = None,
+    on_skip: Callable[[str], None] | None = None,
+) -> Iterator[Record]:
+    """The records of files and folders (recursively), in order.
+
+    ``format`` forces one reader for every file, folder contents included;
+    otherwise the extension decides, and a folder's files of other extensions are
+    skipped (``on_skip`` is called with each one's path). A path that does not
+    exist, or a named file of unknown extension, raises :class:`InputFormatError`:
+    at once when ``paths`` is a list or tuple, else when the walk reaches it.
+    With ``strict`` the first bad record raises :class:`InvalidDocument`.
+    """
+    fmt = _check_format(format)
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    if isinstance(paths, (list, tuple)):
+        for path in paths:
+            _check_path(path, fmt)
+    records = _read_paths(paths, fmt, max_field_length, on_skip)
+    return _raise_on_bad(records) if strict else records
+
+
+def read_body(
+    data: bytes,
+    content_type_or_format: str,
+    *,
+    strict: bool = False,
+    max_field_length: int | None = None,
+) -> Iterator[Record]:
+    """The records of an in-memory body: a JSON array or object, NDJSON, or CSV.
+
+    ``content_type_or_format`` is a Content-Type header (parameters allowed, only a
+    UTF-8 charset) or a format name. Records have source ``"<request>"``.
+    """
+    media, _, params = content_type_or_format.partition(";")
+    media = media.strip().lower()
+    for param in params.split(";"):
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset" and value.strip().strip('"').lower() not in ("utf-8", "utf8"):
+            raise InputFormatError(f"unsupported charset {value.strip()!r}: bodies must be UTF-8")
+    fmt = _BODY_FORMATS.get(media) or _ALIASES.get(media, media)
+    if fmt not in ("json", "jsonl", "csv"):
+        raise InputFormatError(
+            f"unsupported content type {media!r}: use application/json, application/x-ndjson or text/csv"
+        )
+    records = _read_stream(io.BytesIO(data), fmt, BODY_SOURCE, BODY_SOURCE, max_field_length)
+    return _raise_on_bad(records) if strict else records
+
+
+def _check_format(format: str | None) -> str | None:
+    if format is None:
+        return None
+    name = _ALIASES.get(format.lower(), format.lower())
+    if name not in FORMATS:
+        raise InputFormatError(f"unknown format {format!r}: expected one of {', '.join(FORMATS)}")
+    return name
+
+
+def _check_path(path: PathArg, fmt: str | None) -> bool:
+    """Whether ``path`` is a folder; raises if it cannot be read as asked."""
+    try:
+        is_dir = os.path.isdir(path)
+        if not is_dir:
+            os.stat(path)
+    except FileNotFoundError:
+        raise InputFormatError(f"{os.fspath(path)}: no such file or folder") from None
+    except OSError as exc:
+        raise InputFormatError(f"{os.fspath(path)}: {exc.strerror or exc}") from None
+    if not is_dir and fmt is None and detect_format(path) is None:
+        raise InputFormatError(
+            f"{os.fspath(path)}: unknown file type; name it .txt, .jsonl, .ndjson, .json or .csv"
+            f" or give a format ({', '.join(FORMATS)})"
+        )
+    return is_dir
+
+
+def _read_paths(
+    paths: Iterable[PathArg],
+    fmt: str | None,
+    max_field_length: int | None,
+    on_skip: Callable[[str], None] | None,
+) -> Iterator[Record]:
+    for path in paths:
+        given = os.fspath(path)
+        if not _check_path(given, fmt):
+            detected = fmt or detect_format(given)
+            assert detected is not None  # _check_path raised otherwise
+            yield from _read_file(given, detected, os.path.basename(given), max_field_length)
+            continue
+        for entry in walk_folder(given):
+            if entry.error is not None:
+                yield rejected(entry.path, None, entry.error)
+                continue
+            file_format = fmt or detect_format(entry.path)
+            if file_format is None:
+                if on_skip is not None:
+                    on_skip(entry.path)
+                continue
+            yield from _read_file(entry.path, file_format, entry.relative, max_field_length)
+
+
+def _read_file(path: str, fmt: str, doc_id: str, max_field_length: int | None) -> Iterator[Record]:
+    try:
+        stream = open(path, "rb")  # noqa: SIM115  (closed below, around a generator)
+    except OSError as exc:
+        yield rejected(path, None, f"cannot open file: {exc.strerror or exc}")
+        return
+    with stream:
+        try:
+            yield from _read_stream(stream, fmt, path, doc_id, max_field_length)
+        except OSError as exc:
+            yield rejected(path, None, f"cannot read file: {exc.strerror or exc}")
+
+
+def _read_stream(
+    stream: IO[bytes], fmt: str, source: str, doc_id: str, max_field_length: int | None
+) -> Iterator[Record]:
+    if fmt == "jsonl":
+        return read_jsonl(stream, source=source, max_field_length=max_field_length)
+    if fmt == "json":
+        return read_json(stream, source=source, max_field_length=max_field_length)
+    if fmt == "csv":
+        return read_csv(stream, source=source, max_field_length=max_field_length)
+    return read_text(stream, source=source, doc_id=doc_id, max_field_length=max_field_length)
+
+
+def _raise_on_bad(records: Iterator[Record]) -> Iterator[Record]:
+    for record in records:
+        if record.error is not None:
+            raise InvalidDocument(record.error, source=record.source, line=record.line)
+        yield record

@@ -1,0 +1,121 @@
+"""Each analysis piece on plain strings."""
+
+from __future__ import annotations
+
+import pickle
+
+from whoosh.analysis import LowercaseFilter
+
+from searchsvc.analysis import (
+    FoldAccentsFilter,
+    NewsAnalyzer,
+    StemFilter,
+    VariantFilter,
+    WordTokenizer,
+    all_stopwords,
+    build_chain,
+    english_stem,
+    fold_accents,
+    russian_stem,
+    stopwords,
+)
+
+
+def texts(stream):
+    return [t.text for t in stream]
+
+
+def test_tokenizer_keeps_apostrophes_inside_words():
+    assert texts(WordTokenizer()("Slov'yansk and Slov’yansk, rock 'n' roll")) == [
+        "Slov'yansk",
+        "and",
+        "Slov'yansk",
+        "rock",
+        "n",
+        "roll",
+    ]
+
+
+def test_tokenizer_splits_hyphenated_words_and_adds_the_joined_form_at_index_time():
+    tokens = [(t.text, t.pos) for t in WordTokenizer()("Ivano-Frankivsk today", positions=True)]
+    assert tokens == [("IvanoFrankivsk", 0), ("Ivano", 0), ("Frankivsk", 1), ("today", 2)]
+    assert texts(WordTokenizer()("Ivano-Frankivsk", mode="query")) == ["Ivano", "Frankivsk"]
+
+
+def test_tokenizer_keeps_character_offsets_and_unicode_letters():
+    tokens = [(t.text, t.startchar, t.endchar) for t in WordTokenizer()("Київ — 2024_x", chars=True)]
+    assert tokens == [("Київ", 0, 4), ("2024", 7, 11), ("x", 12, 13)]
+
+
+def test_fold_accents_folds_latin_only():
+    assert fold_accents("Café Zürich Łódź") == "Cafe Zurich Lodz"
+    # й and ї are letters of their own in Ukrainian and Russian.
+    assert fold_accents("Київ Йосипівка") == "Київ Йосипівка"
+    assert texts(FoldAccentsFilter()(WordTokenizer()("naïve résumé"))) == ["naive", "resume"]
+
+
+def test_stop_words_ship_for_three_languages():
+    assert {"the", "and", "of"} <= stopwords("en")
+    assert {"и", "в", "что"} <= stopwords("ru")
+    assert {"і", "що", "це"} <= stopwords("uk")
+    assert "us" not in stopwords("en") and "may" not in stopwords("en")
+    assert all_stopwords() == stopwords("en") | stopwords("ru") | stopwords("uk")
+
+
+def test_stem_filter_uses_the_script_of_each_word():
+    stem = StemFilter(english_stem, russian_stem)
+    assert texts(stem(LowercaseFilter()(WordTokenizer()("fighting forces городами")))) == [
+        "fight",
+        "forc",
+        "город",
+    ]
+    assert stem.stem("~g:kyiv") == "~g:kyiv"
+
+
+def test_stem_filter_caches_and_pickles_without_its_cache():
+    stem = StemFilter(english_stem, russian_stem)
+    stem.stem("running")
+    assert stem._cache == {"running": "run"}
+    assert pickle.loads(pickle.dumps(stem))._cache == {}
+
+
+def test_variant_filter_adds_terms_at_the_same_position_and_offsets():
+    def variants(word):
+        return ("~g:sloviansk",) if word == "Slavyansk" else ()
+
+    chain = WordTokenizer() | LowercaseFilter() | VariantFilter(variants)
+    tokens = [(t.text, t.pos, t.startchar, t.endchar) for t in chain("near Slavyansk", positions=True, chars=True)]
+    assert tokens == [
+        ("near", 0, 0, 4),
+        ("slavyansk", 1, 5, 14),
+        ("~g:sloviansk", 1, 5, 14),
+    ]
+    assert texts(chain("near Slavyansk", mode="query")) == ["near", "slavyansk"]
+
+
+def test_the_chain_composes_with_pipes():
+    assert texts(build_chain()("The Russian forces were fighting in Кремле")) == ["russian", "forc", "fight", "кремл"]
+
+
+def test_news_analyzer_matches_the_chain_and_renumbers_positions_after_stop_words():
+    analyzer = NewsAnalyzer()
+    text = "The fighting in Ivano-Frankivsk, and the shelling of Kharkiv"
+    assert texts(analyzer(text)) == texts(build_chain()(text))
+    positions = [(t.text, t.pos) for t in analyzer(text, positions=True)]
+    assert positions == [
+        ("fight", 0),
+        ("ivanofrankivsk", 1),
+        ("ivano", 1),
+        ("frankivsk", 2),
+        ("shell", 3),
+        ("kharkiv", 4),
+    ]
+
+
+def test_news_analyzer_pickles_small():
+    # Whoosh pickles the schema into every commit.
+    analyzer = NewsAnalyzer()
+    analyzer.word_terms("fighting")
+    restored = pickle.loads(pickle.dumps(analyzer))
+    assert len(pickle.dumps(analyzer)) < 500
+    assert texts(restored("fighting")) == ["fight"]
