@@ -101,7 +101,9 @@ def seeds_dir() -> Path | None:
     return None
 
 
-def _records(paths: Iterable[str], fmt: str | None, strict: bool, summary: WriteSummary) -> Iterator[dict[str, Any]]:
+def _records(
+    paths: Iterable[str], fmt: str | None, strict: bool, summary: WriteSummary
+) -> Iterator[dict[str, Any]]:
     from .engine import Rejection
     from .ingest import read_records
 
@@ -110,7 +112,9 @@ def _records(paths: Iterable[str], fmt: str | None, strict: bool, summary: Write
             yield record.document
         else:
             summary.rejected += 1
-            summary.rejections.append(Rejection(record.error or "bad record", None, record.source, record.line))
+            summary.rejections.append(
+                Rejection(record.error or "bad record", None, record.source, record.line)
+            )
 
 
 def _progress(items: Iterator[dict[str, Any]], label: str, quiet: bool) -> Iterator[dict[str, Any]]:
@@ -134,7 +138,9 @@ def _progress(items: Iterator[dict[str, Any]], label: str, quiet: bool) -> Itera
         click.echo(f"read {count} documents in {elapsed:.1f}s ({count / elapsed:.0f} docs/s)", err=True)
 
 
-def _index_into(engine: SearchEngine, docs: Iterator[dict[str, Any]], summary: WriteSummary, strict: bool) -> None:
+def _index_into(
+    engine: SearchEngine, docs: Iterator[dict[str, Any]], summary: WriteSummary, strict: bool
+) -> None:
     batch: list[dict[str, Any]] = []
     for doc in docs:
         batch.append(doc)
@@ -181,7 +187,9 @@ def index_command(obj: Context, paths: tuple[str, ...], fmt: str | None, strict:
     """
     summary = WriteSummary()
     with obj.engine() as engine:
-        _index_into(engine, _progress(_records(paths, fmt, strict, summary), "indexing", quiet), summary, strict)
+        _index_into(
+            engine, _progress(_records(paths, fmt, strict, summary), "indexing", quiet), summary, strict
+        )
     _report(summary, "indexed")
 
 
@@ -252,11 +260,26 @@ def _terminal(fragment: str) -> str:
 
 @cli.command("search")
 @click.argument("query", default="")
-@click.option("--filter", "-f", "filters", multiple=True, metavar="FIELD:VALUE", help="Keep hits with this value (repeatable).")
-@click.option("--facet", "facets", multiple=True, metavar="FIELD", help="Count values of a field: source, category, tags, lang, places, date.")
+@click.option(
+    "--filter",
+    "-f",
+    "filters",
+    multiple=True,
+    metavar="FIELD:VALUE",
+    help="Keep hits with this value (repeatable).",
+)
+@click.option(
+    "--facet",
+    "facets",
+    multiple=True,
+    metavar="FIELD",
+    help="Count values of a field: source, category, tags, lang, places, date.",
+)
 @click.option("--date-from", help="Keep hits dated on or after this ISO date.")
 @click.option("--date-to", help="Keep hits dated on or before this ISO date.")
-@click.option("--date-interval", type=click.Choice(["year", "month", "day"]), default="month", show_default=True)
+@click.option(
+    "--date-interval", type=click.Choice(["year", "month", "day"]), default="month", show_default=True
+)
 @click.option("--sort", help="relevance (default), date (newest first), date:asc, or a facet field.")
 @click.option("--limit", "-n", type=int, default=10, show_default=True)
 @click.option("--offset", type=int, default=0, show_default=True)
@@ -306,11 +329,17 @@ def search_command(
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
     shown_to = result.offset + len(result.hits)
-    click.echo(f"{result.total} hits for {query!r}" + (f", showing {result.offset + 1}-{shown_to}" if result.hits else "") + f" ({result.took_ms:.1f} ms)")
+    click.echo(
+        f"{result.total} hits for {query!r}"
+        + (f", showing {result.offset + 1}-{shown_to}" if result.hits else "")
+        + f" ({result.took_ms:.1f} ms)"
+    )
     for number, hit in enumerate(result.hits, start=result.offset + 1):
         doc = hit.document
         highlights = hit.highlights or {}
-        title = _terminal(highlights["title"]) if highlights.get("title") else doc.get("title") or "(no title)"
+        title = (
+            _terminal(highlights["title"]) if highlights.get("title") else doc.get("title") or "(no title)"
+        )
         meta = " · ".join(str(doc[k]) for k in ("source", "date") if doc.get(k))
         click.echo("")
         click.echo(f"{number}. {title}")
@@ -318,7 +347,11 @@ def search_command(
         for fragment in highlights.get("body") or []:
             click.echo("   " + _terminal(fragment).replace("\n", " "))
         if hit.matched:
-            click.echo(click.style("   matched: " + ", ".join(f"{m['word']} ({m['why']})" for m in hit.matched), dim=True))
+            click.echo(
+                click.style(
+                    "   matched: " + ", ".join(f"{m['word']} ({m['why']})" for m in hit.matched), dim=True
+                )
+            )
     for name, buckets in result.facets.items():
         click.echo("")
         click.echo(click.style(name, bold=True))
@@ -370,7 +403,10 @@ def analyze_command(obj: Context, text: str) -> None:
     from .engine import _load_variants
 
     analyzer = NewsAnalyzer(_load_variants(obj.settings.variants_file))
-    rows = [(t.text, t.pos, t.startchar, t.endchar, t.original) for t in analyzer(text, positions=True, chars=True, mode="index")]
+    rows = [
+        (t.text, t.pos, t.startchar, t.endchar, t.original)
+        for t in analyzer(text, positions=True, chars=True, mode="index")
+    ]
     click.echo("title, lead, body (index):")
     for term, pos, start, end, original in rows:
         click.echo(f"  {pos:>4}  {term:<30} {original!r} [{start}:{end}]")

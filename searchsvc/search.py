@@ -20,12 +20,12 @@ from typing import Any
 
 from pyroaring import BitMap
 from whoosh import query as wq
-from whoosh.qparser import GtLtPlugin, MultifieldPlugin
+from whoosh.qparser import GtLtPlugin, MultifieldPlugin, PlusMinusPlugin
 from whoosh.qparser import QueryParser as WhooshQueryParser
 
 from .analysis import NewsAnalyzer, highlight_spans
 from .documents import parse_date
-from .errors import InvalidDate, InvalidParameter, QueryError, UnknownField
+from .errors import InvalidDate, InvalidParameter, QueryError, SearchsvcError, UnknownField
 from .facets import NO_DATE, SECONDS_PER_DAY, View
 from .index import FACET_FIELDS, TEXT_FIELD_BOOSTS
 
@@ -228,15 +228,19 @@ _OPERATOR = re.compile(r"^(AND|OR|ANDNOT|ANDMAYBE)$")
 class QueryParser(WhooshQueryParser):  # type: ignore[misc]
     """Whoosh's parser, with variant expansion and case-insensitive facet values."""
 
-    def __init__(self, schema: Any, expand: Callable[[str, str, float], wq.Query | None] | None) -> None:
+    def __init__(
+        self, schema: Any, expand: Callable[[str, str, type, float], wq.Query | None] | None
+    ) -> None:
         super().__init__(None, schema)
         self.add_plugin(MultifieldPlugin(list(TEXT_FIELDS)))
         self.add_plugin(GtLtPlugin())
+        # "-" excludes a word only at its start, so "Soviet-era" stays one word.
+        self.add_plugin(PlusMinusPlugin(plusexpr=r"(?:^|(?<=[\s(]))\+", minusexpr=r"(?:^|(?<=[\s(]))-"))
         self._expand = expand
 
     def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True, removestops=True):  # type: ignore[no-untyped-def]
-        if self._expand is not None and termclass is wq.Term:
-            expanded = self._expand(fieldname, text, boost)
+        if self._expand is not None:
+            expanded = self._expand(fieldname, text, termclass, boost)
             if expanded is not None:
                 return expanded
         return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
@@ -273,6 +277,8 @@ def compile_query(parser: QueryParser, text: str) -> wq.Query | None:
     check_query_syntax(text)
     try:
         parsed = parser.parse(text)
+    except SearchsvcError:
+        raise
     except (ValueError, TypeError, OverflowError):
         if "date" in text or re.search(r"\d{4}", text):
             raise InvalidDate("a date in the query is not ISO 8601 (YYYY-MM-DD)") from None

@@ -1,0 +1,475 @@
+"""Index and search through the embedding API, on the sample articles of conftest."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+
+import pytest
+from samples import ARTICLES
+from whoosh import query as wq
+from whoosh.collectors import TopCollector
+
+from searchsvc import (
+    EngineClosed,
+    IndexVersionMismatch,
+    InvalidDate,
+    InvalidDocument,
+    InvalidParameter,
+    NotFound,
+    QueryError,
+    SearchEngine,
+    UnknownField,
+)
+from searchsvc.search import match_documents
+
+
+def ids(result):
+    return [hit.id for hit in result.hits]
+
+
+def facet(result, name):
+    return {b.value: (b.count, b.selected) for b in result.facets[name]}
+
+
+def test_words_are_anded_and_stemmed(engine):
+    assert sorted(ids(engine.search("fight"))) == ["kharkiv-power", "kyiv-drones"]
+    assert ids(engine.search("fighting electricity")) == ["kharkiv-power"]
+    assert engine.search("fighting grain").total == 0
+
+
+def test_query_language(engine):
+    assert sorted(ids(engine.search("grain OR election"))) == ["election", "grain-deal"]
+    assert sorted(ids(engine.search("fighting NOT kyiv"))) == ["kharkiv-power"]
+    assert sorted(ids(engine.search("fighting -kyiv"))) == ["kharkiv-power"]
+    assert ids(engine.search('"power grid"')) == ["kharkiv-power"]
+    assert engine.search('"grid power"').total == 0
+    assert ids(engine.search("title:grain")) == ["grain-deal"]
+    assert ids(engine.search("electri*")) == ["kharkiv-power"]
+    assert sorted(ids(engine.search("source:bbc"))) == ["football", "kharkiv-power"]
+    assert sorted(ids(engine.search("date:[2024-03-01 TO 2024-03-31]"))) == ["kharkiv-power", "kyiv-drones"]
+
+
+@pytest.mark.parametrize(
+    "query, error",
+    [
+        ("(grain", QueryError),
+        ('"grain', QueryError),
+        ("grain AND", QueryError),
+        ("OR grain", QueryError),
+        ("grain AND OR oil", QueryError),
+        ("colour:red", UnknownField),
+        ("date:[tomorrow TO x]", InvalidDate),
+        ("NOT grain", None),
+    ],
+)
+def test_bad_queries_are_clear_errors_never_silent(engine, query, error):
+    if error is None:
+        assert engine.search(query).total == 4
+    else:
+        with pytest.raises(error) as info:
+            engine.search(query)
+        assert info.value.status == 400
+        assert "Traceback" not in str(info.value)
+
+
+def test_title_weighs_more_than_body():
+    with SearchEngine.in_memory(variants=None) as eng:
+        eng.add(
+            [
+                {"id": "body", "title": "Markets", "body": "A word about grain in the body of a text."},
+                {"id": "title", "title": "Grain", "body": "Markets about a word in the body of a text."},
+            ]
+        )
+        eng.commit()
+        assert ids(eng.search("grain")) == ["title", "body"]
+
+
+def test_filters_and_within_a_field_or(engine):
+    assert sorted(ids(engine.search("", filters={"source": "reuters"}))) == ["grain-deal", "kyiv-drones"]
+    both = engine.search("", filters={"source": ["Reuters", "BBC"], "category": "war"})
+    assert sorted(ids(both)) == ["kharkiv-power", "kyiv-drones"]
+    assert sorted(ids(engine.search("", filters=["tags:energy"]))) == ["grain-deal", "kharkiv-power"]
+    assert ids(engine.search("", filters=["tags:air defence"])) == ["kyiv-drones"]
+    assert engine.search("", filters={"source": "Nobody"}).total == 0
+
+
+def test_date_filters(engine):
+    march = engine.search("", date_from="2024-03-01", date_to="2024-03-31", sort="date:asc")
+    assert ids(march) == ["kyiv-drones", "kharkiv-power"]
+    # A time narrows within a day; a bare upper date covers the whole day.
+    assert ids(engine.search("", date_from="2024-03-02T07:00:00Z", date_to="2024-03-15")) == ["kharkiv-power"]
+    assert ids(engine.search("", date_from="2024-03-02T06:00:00", date_to="2024-03-02")) == ["kyiv-drones"]
+
+
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [
+        ({"filters": ["colour:red"]}, UnknownField),
+        ({"filters": ["source"]}, InvalidParameter),
+        ({"facets": ["colour"]}, UnknownField),
+        ({"sort": "colour"}, UnknownField),
+        ({"limit": 0}, InvalidParameter),
+        ({"limit": 101}, InvalidParameter),
+        ({"offset": -1}, InvalidParameter),
+        ({"date_from": "03/02/2024"}, InvalidDate),
+        ({"date_from": "2024-05-01", "date_to": "2024-01-01"}, InvalidParameter),
+    ],
+)
+def test_bad_parameters(engine, kwargs, error):
+    with pytest.raises(error):
+        engine.search("grain", **kwargs)
+
+
+def test_facet_counts_cover_all_matches_not_one_page(engine):
+    result = engine.search("", facets=["source", "category", "tags", "lang"], limit=1)
+    assert len(result.hits) == 1 and result.total == 5
+    assert facet(result, "source") == {
+        "Reuters": (2, False),
+        "BBC": (2, False),
+        "Kyiv Independent": (1, False),
+    }
+    assert [b.value for b in result.facets["source"]] == ["BBC", "Reuters", "Kyiv Independent"]
+    assert facet(result, "category") == {
+        "war": (2, False),
+        "economy": (1, False),
+        "politics": (1, False),
+        "sport": (1, False),
+    }
+    assert facet(result, "tags") == {
+        "energy": (2, False),
+        "drones": (1, False),
+        "air defence": (1, False),
+        "grain": (1, False),
+        "football": (1, False),
+    }
+    assert facet(result, "lang") == {"en": (5, False)}
+
+
+def test_facets_are_disjunctive(engine):
+    result = engine.search("", filters={"source": "Reuters"}, facets=["source", "category"])
+    assert result.total == 2
+    # The source facet ignores the source filter and marks the selection...
+    assert facet(result, "source") == {
+        "Reuters": (2, True),
+        "BBC": (2, False),
+        "Kyiv Independent": (1, False),
+    }
+    # ...while the other facets are narrowed by it.
+    assert facet(result, "category") == {"war": (1, False), "economy": (1, False)}
+
+
+def test_date_facet_buckets(engine):
+    result = engine.search("", facets=["date"])
+    assert facet(result, "date") == {"2023-11": (1, False), "2024-03": (2, False), "2024-04": (1, False)}
+    assert [b.value for b in result.facets["date"]] == ["2023-11", "2024-03", "2024-04"]
+    years = engine.search("", facets=["date"], date_interval="year")
+    assert facet(years, "date") == {"2023": (1, False), "2024": (3, False)}
+    days = engine.search(
+        "", facets=["date"], date_interval="day", date_from="2024-03-01", date_to="2024-03-31"
+    )
+    assert facet(days, "date")["2024-03-02"] == (1, True)
+    assert facet(days, "date")["2023-11-20"] == (1, False)
+
+
+def test_sort_by_date_and_field(engine):
+    assert ids(engine.search("", sort="date")) == [
+        "grain-deal",
+        "kharkiv-power",
+        "kyiv-drones",
+        "election",
+        "football",
+    ]
+    assert ids(engine.search("", sort="date:asc")) == [
+        "election",
+        "kyiv-drones",
+        "kharkiv-power",
+        "grain-deal",
+        "football",
+    ]
+    assert ids(engine.search("", sort="source"))[:2] == ["kharkiv-power", "football"] or ids(
+        engine.search("", sort="source")
+    )[:2] == ["football", "kharkiv-power"]
+    assert [h.document["source"] for h in engine.search("", sort="-source").hits] == [
+        "Reuters",
+        "Reuters",
+        "Kyiv Independent",
+        "BBC",
+        "BBC",
+    ]
+    assert all(h.score is None for h in engine.search("fight", sort="date").hits)
+
+
+def test_pagination_is_stable_and_total_exact(engine):
+    everything = ids(engine.search("", sort="date", limit=5))
+    pages = [ids(engine.search("", sort="date", limit=2, offset=o)) for o in (0, 2, 4)]
+    assert [i for page in pages for i in page] == everything
+    assert engine.search("", limit=2, offset=4).total == 5
+    assert engine.search("", offset=50).hits == []
+
+
+def test_highlights_mark_stemmed_matches_as_written_and_escape_html():
+    with SearchEngine.in_memory(variants=None) as eng:
+        eng.add(
+            [
+                {
+                    "id": "x",
+                    "title": "Fights & <script>alert(1)</script> fighting",
+                    "body": "Troops <b>fought</b> on. "
+                    + "filler words here. " * 30
+                    + "Fighting resumed at dawn.",
+                }
+            ]
+        )
+        eng.commit()
+        hit = eng.search("fight", fragments=2, fragment_chars=60).hits[0]
+    assert hit.highlights["title"] == (
+        "<mark>Fights</mark> &amp; &lt;script&gt;alert(1)&lt;/script&gt; <mark>fighting</mark>"
+    )
+    body = hit.highlights["body"]
+    assert len(body) == 1
+    assert "<mark>Fighting</mark> resumed at dawn." in body[0]
+    assert "<b>" not in "".join(body)
+
+
+def test_highlight_fragments_are_limited_and_in_document_order():
+    text = " ".join(f"word{i} grain" if i in (5, 60, 120) else f"word{i}" for i in range(200))
+    with SearchEngine.in_memory(variants=None) as eng:
+        eng.add([{"id": "long", "body": text}])
+        eng.commit()
+        two = eng.search("grain", fragments=2, fragment_chars=40).hits[0].highlights["body"]
+        three = eng.search("grain", fragments=3, fragment_chars=40).hits[0].highlights["body"]
+    assert len(two) == 2 and len(three) == 3
+    assert "word5 <mark>grain</mark>" in three[0] and "word120 <mark>grain</mark>" in three[2]
+    assert all(len(f) < 120 for f in three)
+
+
+def test_highlight_off_and_no_match_in_body(engine):
+    assert engine.search("grain", highlight=False).hits[0].highlights is None
+    hit = engine.search("title:parliament").hits[0]
+    assert hit.highlights["title"] == "<mark>Parliament</mark> debates election date"
+    assert hit.highlights["body"] == [
+        "Lawmakers argued about when an election could be held during martial law."
+    ]
+
+
+def test_result_shape(engine):
+    data = engine.search("grain", facets=["source"]).to_dict()
+    assert set(data) == {"query", "total", "limit", "offset", "took_ms", "hits", "facets"}
+    assert set(data["hits"][0]) == {"id", "score", "document", "highlights"}
+    assert set(data["hits"][0]["highlights"]) == {"title", "body"}
+    assert data["facets"]["source"] == [{"value": "Reuters", "count": 1, "selected": False}]
+    assert json.loads(json.dumps(data)) == data
+
+
+def test_add_replaces_by_id_and_reports_added_updated_rejected(engine):
+    summary = engine.add(
+        [
+            {"id": "grain-deal", "title": "Grain deal collapses", "source": "AP"},
+            {"id": "new", "title": "Something new"},
+            {"title": "no id"},
+            {"id": "bad-date", "date": "yesterday"},
+            {"id": "bad-type", "title": ["a", "list"]},
+        ]
+    )
+    assert (summary.added, summary.updated, summary.rejected) == (1, 1, 3)
+    reasons = [r.reason for r in summary.rejections]
+    assert "missing required field 'id'" in reasons[0]
+    assert "yesterday" in reasons[1]
+    assert "must be a string" in reasons[2]
+    assert engine.get("grain-deal")["source"] == "Reuters"  # not visible before commit
+    engine.commit()
+    assert engine.get("grain-deal")["title"] == "Grain deal collapses"
+    assert len(engine) == 6
+    assert facet(engine.search("", facets=["source"]), "source")["AP"] == (1, False)
+
+
+def test_the_same_id_twice_in_one_batch_keeps_the_last(engine):
+    summary = engine.add([{"id": "dup", "title": "first"}, {"id": "dup", "title": "second"}])
+    assert (summary.added, summary.updated) == (1, 1)
+    engine.commit()
+    assert engine.search("", filters=None).total == 6
+    assert engine.get("dup")["title"] == "second"
+
+
+def test_unknown_fields_are_kept_but_not_searched(engine):
+    engine.add([{"id": "extra", "title": "Plain", "author": "Zorya Vasylenko", "views": 12}])
+    engine.commit()
+    assert engine.get("extra")["author"] == "Zorya Vasylenko"
+    assert engine.get("extra")["views"] == 12
+    assert engine.search("Zorya").total == 0
+
+
+def test_delete(engine):
+    assert engine.delete(["grain-deal", "missing"]) == 1
+    engine.commit()
+    with pytest.raises(NotFound):
+        engine.get("grain-deal")
+    result = engine.search("", facets=["tags", "source"])
+    assert result.total == 4
+    assert facet(result, "tags")["energy"] == (1, False)
+    assert "Reuters" in facet(result, "source") and facet(result, "source")["Reuters"] == (1, False)
+
+
+def test_strict_add_raises(engine):
+    with pytest.raises(InvalidDocument):
+        engine.add([{"title": "no id"}], strict=True)
+
+
+def test_searchers_are_reused_and_refreshed_after_commit(engine):
+    engine.search("grain")
+    pooled = engine._idle[-1].searcher
+    engine.search("grain")
+    assert engine._idle[-1].searcher is pooled
+    engine.add([{"id": "late", "title": "Late grain"}])
+    engine.commit()
+    assert engine.search("grain").total == 2
+
+
+def test_update_after_refresh_has_no_stale_copy(engine):
+    # The forks of Whoosh return both versions here; 2.7.4 must not.
+    engine.search("grain")
+    engine.add([{"id": "grain-deal", "title": "Grain deal revised"}])
+    engine.commit()
+    assert engine.search("grain").total == 1
+    assert len(engine) == 5
+
+
+def test_collects_without_the_block_quality_shortcut():
+    """Whoosh's default top-N collection can miss the best documents; ours scores every match."""
+    rng = random.Random(7)
+    words = [f"w{i}" for i in range(200)]
+    docs = []
+    for n in range(3000):
+        body = " ".join(
+            rng.choice(words[:40]) if rng.random() < 0.5 else rng.choice(words) for _ in range(60)
+        )
+        docs.append({"id": str(n), "body": body})
+    with SearchEngine.in_memory(variants=None) as eng:
+        eng.add(docs)
+        eng.commit()
+        pooled = eng._checkout()
+        try:
+            searcher = pooled.searcher
+            q = wq.And([wq.Term("body", "w3"), wq.Term("body", "w150")])
+            truth = sorted(((score, -docnum) for docnum, score in _all_scores(searcher, q)), reverse=True)[
+                :10
+            ]
+            ours = match_documents(searcher, q, None, 10).ranked
+            assert [d for _s, d in ours] == [-neg for _s, neg in truth]
+            collector = TopCollector(10, usequality=False)
+            searcher.search_with_collector(q, collector)
+            assert collector.results().scored_length() == 10
+        finally:
+            eng._checkin(pooled)
+
+
+def _all_scores(searcher, q):
+    matcher = q.matcher(searcher, searcher.context())
+    while matcher.is_active():
+        yield matcher.id(), matcher.score()
+        matcher.next()
+
+
+def test_grouped_results_are_not_walked(engine, monkeypatch):
+    """Facets never come from Whoosh's groupedby, which keeps every match."""
+    from whoosh import searching
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("groupedby was used")
+
+    monkeypatch.setattr(searching.Searcher, "search", forbidden)
+    result = engine.search("fighting", facets=["source", "category", "date"])
+    assert result.total == 2
+
+
+def test_many_threads_search_while_one_writes(engine):
+    errors = []
+
+    def reader():
+        try:
+            for _ in range(30):
+                result = engine.search("fighting", facets=["source"])
+                assert result.total >= 2
+        except Exception as exc:  # pragma: no cover - the assertion is below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=reader) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for n in range(10):
+        engine.add([{"id": f"w{n}", "title": "More fighting"}])
+        engine.commit()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert engine.search("fighting").total == 12
+
+
+def test_closed_engine_is_a_typed_error():
+    eng = SearchEngine.in_memory(variants=None)
+    eng.close()
+    with pytest.raises(EngineClosed):
+        eng.search("x")
+
+
+def test_on_disk_index_persists_and_rebuild_swaps_atomically(tmp_path):
+    path = tmp_path / "ix"
+    with SearchEngine(path, variants=None) as writer_engine:
+        writer_engine.add(ARTICLES)
+    reader = SearchEngine(path, variants=None)
+    assert reader.search("grain").total == 1
+    with SearchEngine(path, variants=None) as rebuilder:
+        summary = rebuilder.rebuild(
+            iter([{"id": "only", "title": "Only grain now"}, {"id": "two", "title": "oil"}])
+        )
+        assert (summary.added, summary.rejected) == (2, 0)
+        assert len(rebuilder) == 2
+    # The long-lived reader picks up the new generation without a restart.
+    assert ids(reader.search("grain")) == ["only"]
+    assert sorted(p.name for p in path.iterdir()) == ["gen-000001", "gen-000002", "searchsvc.json"]
+    reader.close()
+
+
+def test_rebuild_failure_leaves_the_live_index(tmp_path):
+    path = tmp_path / "ix"
+    with SearchEngine(path, variants=None) as eng:
+        eng.add(ARTICLES)
+        eng.commit()
+
+        def broken():
+            yield {"id": "a", "title": "a"}
+            raise OSError("disk gone")
+
+        with pytest.raises(OSError):
+            eng.rebuild(broken())
+        assert len(eng) == 5
+    assert sorted(p.name for p in path.iterdir()) == ["gen-000001", "searchsvc.json"]
+
+
+def test_other_format_versions_and_foreign_folders_are_clear_errors(tmp_path):
+    path = tmp_path / "ix"
+    SearchEngine(path, variants=None).close()
+    meta = json.loads((path / "searchsvc.json").read_text())
+    meta["version"] = 999
+    (path / "searchsvc.json").write_text(json.dumps(meta))
+    with pytest.raises(IndexVersionMismatch, match="reindex"):
+        SearchEngine(path, variants=None)
+    foreign = tmp_path / "photos"
+    foreign.mkdir()
+    (foreign / "cat.jpg").write_bytes(b"\xff\xd8")
+    with pytest.raises(IndexVersionMismatch, match="not a searchsvc index"):
+        SearchEngine(foreign, variants=None)
+    assert (foreign / "cat.jpg").exists()
+
+
+def test_stats(tmp_path):
+    with SearchEngine(tmp_path / "ix", variants=None) as eng:
+        eng.add(ARTICLES)
+        eng.commit()
+        stats = eng.stats()
+    assert stats["documents"] == 5
+    assert stats["size_bytes"] > 0
+    assert stats["format_version"] == 1
+    assert stats["last_commit"].endswith("Z")
