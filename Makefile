@@ -12,8 +12,8 @@ install: $(BIN)/python
 	$(BIN)/pip install -q -e '.[dev]'
 
 lint:
-	$(BIN)/ruff check searchsvc tests bench
-	$(BIN)/ruff format --check searchsvc tests bench
+	$(BIN)/ruff check searchsvc tests $(wildcard bench)
+	$(BIN)/ruff format --check searchsvc tests $(wildcard bench)
 
 typecheck:
 	$(BIN)/mypy searchsvc

@@ -11,6 +11,7 @@ from searchsvc import SearchEngine
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
 
+
 @pytest.fixture
 def engine() -> Iterator[SearchEngine]:
     with SearchEngine.in_memory(variants=None) as eng:

@@ -84,7 +84,9 @@ def test_variant_filter_adds_terms_at_the_same_position_and_offsets():
         return ("~g:sloviansk",) if word == "Slavyansk" else ()
 
     chain = WordTokenizer() | LowercaseFilter() | VariantFilter(variants)
-    tokens = [(t.text, t.pos, t.startchar, t.endchar) for t in chain("near Slavyansk", positions=True, chars=True)]
+    tokens = [
+        (t.text, t.pos, t.startchar, t.endchar) for t in chain("near Slavyansk", positions=True, chars=True)
+    ]
     assert tokens == [
         ("near", 0, 0, 4),
         ("slavyansk", 1, 5, 14),
@@ -94,7 +96,12 @@ def test_variant_filter_adds_terms_at_the_same_position_and_offsets():
 
 
 def test_the_chain_composes_with_pipes():
-    assert texts(build_chain()("The Russian forces were fighting in Кремле")) == ["russian", "forc", "fight", "кремл"]
+    assert texts(build_chain()("The Russian forces were fighting in Кремле")) == [
+        "russian",
+        "forc",
+        "fight",
+        "кремл",
+    ]
 
 
 def test_news_analyzer_matches_the_chain_and_renumbers_positions_after_stop_words():

@@ -60,7 +60,9 @@ def test_source_and_category_facets_match_the_files(engine):
 def test_date_facet_matches_the_files(engine):
     months = Counter(r["date"][:7] for r in raw_records(RUWA) if r.get("date"))
     result = engine.search("", facets=["date"], filters={"source": "ukrinform.net"})
-    ukrinform = Counter(r["date"][:7] for r in raw_records(RUWA) if r.get("date") and r["source"] == "ukrinform.net")
+    ukrinform = Counter(
+        r["date"][:7] for r in raw_records(RUWA) if r.get("date") and r["source"] == "ukrinform.net"
+    )
     assert {b.value: b.count for b in result.facets["date"]} == dict(ukrinform)
     everything = engine.search("", facets=["date"])
     assert {b.value: b.count for b in everything.facets["date"]} == dict(months)
