@@ -393,6 +393,52 @@ def stats_command(obj: Context) -> None:
         click.echo(json.dumps(engine.stats(), indent=2))
 
 
+# -- serving ------------------------------------------------------------------
+
+
+def _env_help(name: str) -> str:
+    declared = setting(name)
+    return f"{declared.help} [default: {declared.default}; env: {declared.env}]"
+
+
+@cli.command("serve")
+@click.option("--host", default=None, metavar="ADDRESS", help=_env_help("host"))
+@click.option("--port", type=click.IntRange(0, 65535), default=None, help=_env_help("port"))
+@click.option("--threads", type=click.IntRange(1, 256), default=None, help=_env_help("threads"))
+@click.option(
+    "--api-key",
+    default=None,
+    metavar="KEY",
+    help=f"{setting('api_key').help} [env: {setting('api_key').env}]",
+)
+@pass_context
+@user_errors
+def serve_command(
+    obj: Context, host: str | None, port: int | None, threads: int | None, api_key: str | None
+) -> None:
+    """Serve the index over HTTP: a JSON API described at /openapi.json.
+
+    Reads are open; with an API key, writes need 'Authorization: Bearer KEY'.
+    Writes are committed in the background within SEARCHSVC_COMMIT_INTERVAL
+    seconds (add ?commit=true to wait for it). SIGTERM or Ctrl-C stops the
+    server after committing every acknowledged write. With an empty index,
+    the seed articles are indexed first.
+    """
+    from .server import serve
+
+    # Only `serve` reads the environment: SEARCHSVC_* variables, then the options given.
+    obj.settings = Settings.from_env(
+        index_dir=obj.settings.index_dir,
+        variants_file=obj.settings.variants_file,
+        host=host,
+        port=port,
+        threads=threads,
+        api_key=api_key,
+    )
+    engine = ensure_default_index(obj)
+    serve(engine, obj.settings)  # closes the engine, committing what is pending
+
+
 @cli.command("analyze")
 @click.argument("text")
 @pass_context

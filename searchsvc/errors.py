@@ -87,6 +87,19 @@ class InputFormatError(InvalidInput):
     code = "invalid_format"
 
 
+class UnsupportedMediaType(InputFormatError):
+    """A body whose Content-Type the endpoint does not read."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
+class InvalidJSON(InputFormatError):
+    """A body that is not JSON at all (as opposed to JSON that is not a valid document)."""
+
+    code = "invalid_json"
+
+
 class LimitExceeded(InvalidInput):
     """An input beyond a declared limit (body size, batch size, field length)."""
 
@@ -159,6 +172,8 @@ __all__ = [
     "InvalidDate",
     "InvalidDocument",
     "InputFormatError",
+    "UnsupportedMediaType",
+    "InvalidJSON",
     "LimitExceeded",
     "Unauthorized",
     "NotFound",

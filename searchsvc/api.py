@@ -1,0 +1,546 @@
+"""The HTTP API: falcon resources over :class:`~searchsvc.engine.SearchEngine`.
+
+Each responder parses its input, calls the engine and writes JSON; nothing
+else happens here. Errors of the core hierarchy carry their HTTP status and
+code and are turned into answers by one handler; falcon's own errors (unknown
+route, wrong method) and anything unexpected get the same shape::
+
+    {"error": {"status": 404, "code": "not_found", "message": "..."}}
+
+:func:`create_app` builds the app and starts nothing: :mod:`searchsvc.server`
+runs it under waitress with the background committer.
+"""
+
+from __future__ import annotations
+
+import hmac
+import http
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import falcon
+import orjson
+
+from .documents import normalize_document
+from .engine import Rejection, SearchEngine, WriteSummary
+from .errors import (
+    InvalidDocument,
+    InvalidJSON,
+    InvalidParameter,
+    LimitExceeded,
+    NotFound,
+    SearchsvcError,
+    Unauthorized,
+    UnsupportedMediaType,
+)
+from .ingest import read_body
+from .ingest.records import one_line
+from .openapi import BULK_MEDIA_TYPES, DOCUMENT_MEDIA_TYPES, SEARCH_PARAMETERS, SearchParameter, build_spec
+from .search import SearchRequest
+from .settings import Settings
+
+ACCESS_LOG = logging.getLogger("searchsvc.access")
+LOG = logging.getLogger("searchsvc.api")
+
+JSON = "application/json"
+
+
+# -- the service: what every resource needs ----------------------------------------
+
+
+class Service:
+    """The engine, the settings and the helpers the resources share."""
+
+    def __init__(self, engine: SearchEngine, settings: Settings, on_write: Callable[[], None] | None) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.on_write = on_write
+        self._key = settings.api_key.encode("utf-8") if settings.api_key else None
+
+    def authorize(self, req: falcon.Request) -> None:
+        """Refuse a write without the API key, when the server has one."""
+        if self._key is None:
+            return
+        header = req.get_header("Authorization")
+        if not header:
+            raise Unauthorized("this endpoint needs the API key: send 'Authorization: Bearer KEY'")
+        scheme, _, token = header.strip().partition(" ")
+        try:
+            # WSGI headers are latin-1 decoded bytes; compare the bytes the client sent.
+            given = token.strip().encode("latin-1")
+        except UnicodeEncodeError:
+            given = b""
+        # compare_digest: the time taken must not tell how much of the key was right.
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given, self._key):
+            raise Unauthorized("the API key is not valid", invalid_token=True)
+
+    def body(self, req: falcon.Request, media_types: tuple[str, ...]) -> tuple[bytes, str]:
+        """The request body and its media type, within the size limit."""
+        media = _media_type(req, media_types)
+        limit = self.settings.max_body_bytes
+        length = req.content_length
+        if length is not None and length > limit:
+            raise LimitExceeded(f"the body is {length} bytes; the limit is {limit} bytes")
+        if length is None:
+            # Without Content-Length falcon reads nothing, unless the server says the
+            # stream ends by itself (a dechunked body).
+            data = req.stream.read(limit + 1) if req.env.get("wsgi.input_terminated") else b""
+        else:
+            data = req.bounded_stream.read(limit + 1)
+        # The header may lie or be absent: the bytes read are what count.
+        if len(data) > limit:
+            raise LimitExceeded(f"the body is larger than the limit of {limit} bytes")
+        return data, media
+
+    def write_answer(self, req: falcon.Request, resp: falcon.Response, summary: WriteSummary) -> None:
+        """Commit now if asked, else hand the write to the committer; answer with the summary."""
+        commit = _flag(req, "commit")
+        if commit:
+            self.engine.commit()
+        elif self.on_write is not None:
+            self.on_write()
+        answer = summary.to_dict()
+        answer["committed"] = commit
+        send(resp, answer)
+
+
+def send(resp: falcon.Response, data: Any, status: int = 200) -> None:
+    resp.status = status
+    resp.content_type = JSON
+    try:
+        resp.data = orjson.dumps(data)
+    except TypeError:
+        # orjson refuses integers beyond 64 bits, which a stored document may hold.
+        resp.data = json.dumps(data, ensure_ascii=True, default=str).encode("ascii")
+
+
+def _media_type(req: falcon.Request, allowed: tuple[str, ...]) -> str:
+    header = req.content_type
+    wanted = " or ".join(allowed)
+    if not header:
+        raise UnsupportedMediaType(f"the body needs a Content-Type: {wanted}")
+    media, params = falcon.parse_header(header)
+    media = media.strip().lower()
+    if media not in allowed:
+        raise UnsupportedMediaType(f"cannot read a body of type {media!r}; send {wanted}")
+    charset = params.get("charset", "utf-8").strip().lower()
+    if charset not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType(f"cannot read charset {charset!r}; bodies must be UTF-8")
+    return media
+
+
+def _parse_json(data: bytes) -> Any:
+    if not data.strip():
+        raise InvalidJSON("the body is empty")
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidJSON(f"the body is not valid JSON: {exc}") from None
+
+
+_TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"false", "0", "no", "off"})
+_INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
+
+
+def _parse_bool(name: str, text: str) -> bool:
+    value = text.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise InvalidParameter(f"{name} must be true or false, got {text!r}")
+
+
+def _flag(req: falcon.Request, name: str) -> bool:
+    raw = req.params.get(name)
+    if raw is None:
+        return False
+    if isinstance(raw, list):
+        raise InvalidParameter(f"{name} is given more than once")
+    return _parse_bool(name, raw)
+
+
+def _only_params(req: falcon.Request, allowed: frozenset[str]) -> None:
+    # A misspelt parameter would otherwise be ignored without a word.
+    for name in req.params:
+        if name not in allowed:
+            takes = ", ".join(sorted(allowed)) if allowed else "no query parameters"
+            raise InvalidParameter(f"unknown parameter {name!r}; this endpoint takes {takes}")
+
+
+def _id_text(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    return str(value).strip()
+
+
+# -- search parameters -----------------------------------------------------------------
+
+
+def _unknown_search_parameter(name: str) -> InvalidParameter:
+    return InvalidParameter(
+        f"unknown search parameter {name!r}; parameters are {', '.join(SEARCH_PARAMETERS)}"
+    )
+
+
+def search_args_from_query(params: Mapping[str, str | list[str]]) -> dict[str, Any]:
+    """Keyword arguments of :meth:`SearchRequest.create` from a query string."""
+    args: dict[str, Any] = {}
+    for name, raw in params.items():
+        param = SEARCH_PARAMETERS.get(name)
+        if param is None:
+            raise _unknown_search_parameter(name)
+        values = raw if isinstance(raw, list) else [raw]
+        if param.kind == "filter":
+            args[param.argument] = values
+        elif param.kind == "facets":
+            args[param.argument] = [item for value in values for item in value.split(",")]
+        elif len(values) > 1:
+            raise InvalidParameter(f"{name} is given more than once")
+        elif param.kind == "integer":
+            if not _INTEGER.fullmatch(values[0].strip()):
+                raise InvalidParameter(f"{name} must be an integer, got {values[0]!r}")
+            args[param.argument] = int(values[0])
+        elif param.kind == "boolean":
+            args[param.argument] = _parse_bool(name, values[0])
+        else:
+            args[param.argument] = values[0]
+    return args
+
+
+def search_args_from_body(body: Any) -> dict[str, Any]:
+    """Keyword arguments of :meth:`SearchRequest.create` from a JSON body; null means "not given"."""
+    if not isinstance(body, dict):
+        raise InvalidParameter("the search body must be a JSON object of search parameters")
+    args: dict[str, Any] = {}
+    for name, value in body.items():
+        param = SEARCH_PARAMETERS.get(name)
+        if param is None:
+            raise _unknown_search_parameter(name)
+        if value is not None:
+            args[param.argument] = _json_value(param, value)
+    return args
+
+
+def _is_strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _json_value(param: SearchParameter, value: Any) -> Any:
+    # SearchRequest checks ranges and names; the types are checked here because a
+    # JSON body can hold any type where the query string only has strings.
+    name, kind = param.name, param.kind
+    if kind == "integer":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidParameter(f"{name} must be an integer")
+        return value
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise InvalidParameter(f"{name} must be true or false")
+        return value
+    if kind == "filter":
+        if isinstance(value, str):
+            return [value]
+        if _is_strings(value):
+            return value
+        if isinstance(value, dict) and all(isinstance(v, str) or _is_strings(v) for v in value.values()):
+            return value
+        raise InvalidParameter(
+            'filter must be a list of "field:value" strings or an object of field to value or list of values'
+        )
+    if kind == "facets":
+        if isinstance(value, str) or _is_strings(value):
+            return value
+        raise InvalidParameter("facets must be a list of field names or a comma-separated string")
+    if not isinstance(value, str):
+        raise InvalidParameter(f"{name} must be a string")
+    return value
+
+
+# -- resources ------------------------------------------------------------------------------
+
+
+class _Resource:
+    def __init__(self, service: Service) -> None:
+        self.service = service
+
+
+class SearchResource(_Resource):
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        self._search(resp, search_args_from_query(req.params))
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        _only_params(req, frozenset())
+        # An empty body (of any type, or none) is the default search; anything else must be JSON.
+        if (req.content_length or 0) == 0 and not req.env.get("wsgi.input_terminated"):
+            self._search(resp, {})
+            return
+        data, _ = self.service.body(req, (JSON,))
+        self._search(resp, search_args_from_body(_parse_json(data)) if data.strip() else {})
+
+    def _search(self, resp: falcon.Response, args: dict[str, Any]) -> None:
+        settings = self.service.settings
+        request = SearchRequest.create(
+            **args,
+            fragments=settings.fragments,
+            fragment_chars=settings.fragment_chars,
+            max_query_length=settings.max_query_length,
+        )
+        send(resp, self.service.engine.run(request).to_dict())
+
+
+_WRITE_PARAMS = frozenset({"commit"})
+
+
+class DocumentsResource(_Resource):
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Bulk write: a JSON array (or one object), or NDJSON."""
+        service = self.service
+        service.authorize(req)
+        _only_params(req, _WRITE_PARAMS)
+        data, media = service.body(req, BULK_MEDIA_TYPES)
+        limit = service.settings.max_batch_documents
+        too_many = f"the body holds more than {limit} documents; send them in several requests"
+        ids: list[Any] | None = None
+        if media == JSON:
+            # Valid JSON as a whole, or nothing: past a syntax error no element can be trusted.
+            parsed = _parse_json(data)
+            items = parsed if isinstance(parsed, list) else [parsed]
+            if len(items) > limit:
+                raise LimitExceeded(too_many)
+            ids = [item.get("id") if isinstance(item, dict) else None for item in items]
+        elif not data.strip():
+            raise InvalidJSON("the body is empty")
+        records = []
+        for record in read_body(data, media, max_field_length=service.settings.max_field_length):
+            records.append(record)
+            if len(records) > limit:
+                raise LimitExceeded(too_many)
+        summary = WriteSummary()
+        docs = []
+        # The reader yields one record per array element, so the ids line up with the records.
+        aligned = ids is not None and len(ids) == len(records)
+        for number, record in enumerate(records):
+            if record.document is not None:
+                docs.append(record.document)
+                continue
+            raw_id = _id_text(ids[number]) if aligned and ids is not None else None
+            summary.rejected += 1
+            summary.rejections.append(
+                Rejection(record.error or "invalid document", raw_id, None, record.line)
+            )
+        summary.merge(service.engine.add(docs))
+        service.write_answer(req, resp, summary)
+
+
+class DocumentResource(_Resource):
+    def on_get(self, req: falcon.Request, resp: falcon.Response, id: str) -> None:
+        send(resp, self.service.engine.get(id))
+
+    def on_put(self, req: falcon.Request, resp: falcon.Response, id: str) -> None:
+        service = self.service
+        service.authorize(req)
+        _only_params(req, _WRITE_PARAMS)
+        data, _ = service.body(req, DOCUMENT_MEDIA_TYPES)
+        raw = _parse_json(data)
+        if not isinstance(raw, dict):
+            raise InvalidDocument("the body must be one document, a JSON object")
+        if raw.get("id") is not None and _id_text(raw["id"]) != id.strip():
+            raise InvalidDocument("the id in the body is not the id in the path")
+        doc = normalize_document({**raw, "id": id}, max_field_length=service.settings.max_field_length)
+        service.write_answer(req, resp, service.engine.add(doc, strict=True))
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, id: str) -> None:
+        service = self.service
+        service.authorize(req)
+        _only_params(req, _WRITE_PARAMS)
+        if not service.engine.delete(id):
+            raise NotFound(f"no document with id {id!r}")
+        service.write_answer(req, resp, WriteSummary(deleted=1))
+
+
+class HealthResource(_Resource):
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        # Counting documents opens a searcher: a broken index answers 503, not "ok".
+        send(resp, {"status": "ok", "documents": len(self.service.engine)})
+
+
+class StatsResource(_Resource):
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        send(resp, self.service.engine.stats())
+
+
+class OpenAPIResource(_Resource):
+    def __init__(self, service: Service) -> None:
+        super().__init__(service)
+        self.data = orjson.dumps(build_spec(service.settings))
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.content_type = JSON
+        resp.data = self.data
+
+
+#: Every route of the app: ``create_app`` adds exactly these, and the OpenAPI test
+#: compares the document with the routes the app really has.
+ROUTES: tuple[tuple[str, type[_Resource]], ...] = (
+    ("/search", SearchResource),
+    ("/documents", DocumentsResource),
+    # ``path``: ids made from file names may contain "/".
+    ("/documents/{id:path}", DocumentResource),
+    ("/health", HealthResource),
+    ("/stats", StatsResource),
+    ("/openapi.json", OpenAPIResource),
+)
+
+
+def openapi_path(template: str) -> str:
+    """A falcon URI template as an OpenAPI path: ``/documents/{id:path}`` -> ``/documents/{id}``."""
+    return re.sub(r"\{(\w+):[^}]*\}", r"{\1}", template)
+
+
+# -- errors ---------------------------------------------------------------------------------
+
+
+def _send_error(resp: falcon.Response, status: int, code: str, message: str) -> None:
+    send(resp, {"error": {"status": status, "code": code, "message": one_line(message)}}, status)
+
+
+def _request_id(req: falcon.Request) -> str:
+    return str(getattr(req.context, "request_id", "-"))
+
+
+def _searchsvc_error(req: falcon.Request, resp: falcon.Response, ex: SearchsvcError, params: Any) -> None:
+    message = ex.message
+    if ex.status >= 500:
+        # Server-side trouble (a broken index...): the operator reads the log; the
+        # client gets the code without internals such as folder names.
+        LOG.error("%s %s failed (request %s): %s", req.method, req.path, _request_id(req), ex.message)
+        message = "the service cannot answer now; the server log has the details"
+    if isinstance(ex, Unauthorized):
+        challenge = 'Bearer realm="searchsvc"'
+        if ex.details.get("invalid_token"):
+            challenge += ', error="invalid_token"'
+        resp.set_header("WWW-Authenticate", challenge)
+    _send_error(resp, ex.status, ex.code, message)
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "limit_exceeded",
+    415: "unsupported_media_type",
+}
+
+
+def _http_error(req: falcon.Request, resp: falcon.Response, ex: falcon.HTTPError, params: Any) -> None:
+    status = falcon.http_status_to_code(ex.status)
+    try:
+        phrase = http.HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Error"
+    code = _HTTP_CODES.get(status) or re.sub(r"\W+", "_", phrase.lower()).strip("_")
+    headers = dict(ex.headers or {})
+    if isinstance(ex, falcon.HTTPRouteNotFound):
+        message = "there is no such endpoint; GET /openapi.json lists them"
+    elif isinstance(ex, falcon.HTTPMethodNotAllowed):
+        allowed = headers.get("Allow", "")
+        message = f"{req.method} is not allowed here; allowed: {allowed}"
+    else:
+        message = ex.description or phrase
+    for name, value in headers.items():
+        resp.set_header(name, value)
+    _send_error(resp, status, code, message)
+
+
+def _unexpected_error(req: falcon.Request, resp: falcon.Response, ex: Exception, params: Any) -> None:
+    # The traceback goes to the log only: it may show paths and internals.
+    LOG.error("unexpected error in %s %s (request %s)", req.method, req.path, _request_id(req), exc_info=ex)
+    _send_error(resp, 500, "internal_error", "an internal error occurred; the server log has the details")
+
+
+# -- access log -------------------------------------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+
+
+def _loggable(text: str) -> str:
+    # A client chooses the path: no newline or space may fake or split a log line.
+    return _CONTROL.sub(lambda m: f"%{ord(m.group()):02X}", text)
+
+
+class RequestLog:
+    """Gives each request an id (``X-Request-Id``) and logs one line when it is answered.
+
+    The line has the client, method, path and query string, status, latency and
+    request id: never a header (so never the API key) and never a body.
+    """
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        req.context.request_id = uuid.uuid4().hex
+        req.context.started = self.clock()
+
+    def process_response(
+        self, req: falcon.Request, resp: falcon.Response, resource: object, req_succeeded: bool
+    ) -> None:
+        request_id = getattr(req.context, "request_id", None) or uuid.uuid4().hex
+        started = getattr(req.context, "started", None)
+        latency_ms = (self.clock() - started) * 1000 if started is not None else 0.0
+        resp.set_header("X-Request-Id", request_id)
+        # Answers are JSON only: no browser may sniff one as HTML or frame it.
+        resp.set_header("X-Content-Type-Options", "nosniff")
+        resp.set_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+        target = req.path + ("?" + req.query_string if req.query_string else "")
+        status = resp.status_code
+        ACCESS_LOG.info(
+            "%s %s %s %d %.1fms %s",
+            req.remote_addr or "-",
+            req.method,
+            _loggable(target),
+            status,
+            latency_ms,
+            request_id,
+            extra={"request_id": request_id, "status": status, "latency_ms": latency_ms},
+        )
+
+
+# -- the app ------------------------------------------------------------------------------------
+
+
+def create_app(
+    engine: SearchEngine,
+    settings: Settings,
+    *,
+    clock: Callable[[], float] | None = None,
+    on_write: Callable[[], None] | None = None,
+) -> falcon.App:
+    """The WSGI app serving ``engine``.
+
+    :param clock: seconds for request latency (``time.perf_counter`` by default).
+    :param on_write: called after each write that was not committed at once, so
+        that a committer can batch it (see :class:`searchsvc.server.Committer`).
+        Without it, writes become visible at the next commit (``?commit=true``,
+        or ``engine.commit()``).
+    """
+    app = falcon.App(middleware=[RequestLog(clock or time.perf_counter)])
+    app.req_options.strip_url_path_trailing_slash = True
+    service = Service(engine, settings, on_write)
+    for template, resource in ROUTES:
+        app.add_route(template, resource(service))
+    # Falcon picks the most specific handler for an exception, whatever the order.
+    app.add_error_handler(Exception, _unexpected_error)
+    app.add_error_handler(falcon.HTTPError, _http_error)
+    app.add_error_handler(SearchsvcError, _searchsvc_error)
+    return app
+
+
+__all__ = ["ROUTES", "Service", "create_app", "openapi_path", "send"]

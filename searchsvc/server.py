@@ -1,0 +1,196 @@
+"""Running the HTTP API: waitress, the background committer, logging, clean shutdown.
+
+:func:`serve` is the only place that starts a server. It returns after SIGTERM
+or Ctrl-C, once every acknowledged write is committed and the engine closed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+from .engine import SearchEngine
+from .errors import InvalidParameter
+from .settings import Settings
+
+LOG = logging.getLogger("searchsvc.server")
+
+#: A body this much over ``max_body_bytes`` is refused by waitress itself (in
+#: plain text) before it is buffered; smaller excesses reach the app, which
+#: answers 413 in the JSON error shape.
+WAITRESS_BODY_SLACK = 1024 * 1024
+
+
+class Committer:
+    """Commits staged writes in the background.
+
+    A write is committed ``interval`` seconds after the first uncommitted write,
+    or at once when ``batch`` writes are pending: a burst of writes costs one
+    commit, and no acknowledged write waits longer than about ``interval``.
+    """
+
+    def __init__(
+        self,
+        engine: SearchEngine,
+        *,
+        interval: float,
+        batch: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.engine = engine
+        self.interval = max(0.0, interval)
+        self.batch = max(1, batch)
+        self.clock = clock
+        self._cond = threading.Condition()
+        self._woken = False
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="searchsvc-committer", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def notify(self) -> None:
+        """Tell the committer that a write was staged."""
+        with self._cond:
+            self._woken = True
+            self._cond.notify()
+
+    def stop(self) -> None:
+        """Stop the thread; the caller commits what is left (``engine.close()`` does)."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        due: float | None = None
+        while True:
+            with self._cond:
+                if self._stopping:
+                    return
+                pending = self.engine.pending
+                now = self.clock()
+                if not pending:
+                    due = None
+                elif due is None:
+                    due = now + self.interval
+                if not pending or (pending < self.batch and due is not None and now < due):
+                    # Idle waits are bounded too, in case a write was staged without notify().
+                    timeout = max(self.interval, 0.1) if due is None else due - now
+                    if not self._woken:
+                        self._cond.wait(timeout)
+                    self._woken = False
+                    continue
+            # Commit outside the lock: notify() from request threads must never wait for disk.
+            try:
+                self.engine.commit()
+                due = None
+            except Exception:
+                LOG.exception("background commit failed; retrying in %.1f s", self.interval)
+                due = self.clock() + max(self.interval, 1.0)
+
+
+class _Shutdown(SystemExit):
+    """Raised by the signal handler; waitress's loop stops on SystemExit."""
+
+
+def _stop_on_signal(signum: int, frame: FrameType | None) -> None:
+    raise _Shutdown(0)
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _configure_logging() -> None:
+    # An embedding application that configured logging keeps its configuration.
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO,
+            stream=sys.stderr,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+
+
+def _check(settings: Settings) -> None:
+    if not 0 <= settings.port <= 65535:
+        raise InvalidParameter(f"port must be from 0 to 65535, got {settings.port}")
+    if settings.threads < 1:
+        raise InvalidParameter(f"threads must be at least 1, got {settings.threads}")
+    if settings.max_body_bytes < 1 or settings.max_batch_documents < 1:
+        raise InvalidParameter("max_body_bytes and max_batch_documents must be at least 1")
+
+
+def serve(engine: SearchEngine, settings: Settings, *, log: Callable[[str], None] = _stderr) -> None:
+    """Serve ``engine`` over HTTP until SIGTERM or Ctrl-C, then commit and close it.
+
+    ``settings`` gives the address, threads, limits, API key and commit policy.
+    ``log`` receives the human-readable startup and shutdown lines (stderr by
+    default); the access log goes to the ``searchsvc.access`` logger. The engine
+    is closed on return, also when the server cannot start.
+    """
+    try:
+        _serve(engine, settings, log)
+    finally:
+        # close() commits: every write acknowledged with 200 is on disk after this.
+        engine.close()
+
+
+def _serve(engine: SearchEngine, settings: Settings, log: Callable[[str], None]) -> None:
+    import waitress
+
+    from .api import create_app
+
+    _check(settings)
+    _configure_logging()
+    committer = Committer(engine, interval=settings.commit_interval, batch=settings.commit_batch)
+    app = create_app(engine, settings, on_write=committer.notify)
+    server: Any = waitress.create_server(
+        app,
+        host=settings.host,
+        port=settings.port,
+        threads=settings.threads,
+        ident="searchsvc",
+        max_request_body_size=settings.max_body_bytes + WAITRESS_BODY_SLACK,
+    )
+    handled = (signal.SIGTERM, signal.SIGINT)
+    previous: dict[signal.Signals, Any] = {}
+    # Signal handlers can only be set in the main thread; elsewhere the embedder stops us.
+    if threading.current_thread() is threading.main_thread():
+        for sig in handled:
+            previous[sig] = signal.signal(sig, _stop_on_signal)
+    try:
+        committer.start()
+        host = server.effective_host
+        url_host = f"[{host}]" if ":" in str(host) else host
+        count = len(engine)
+        noun = "document" if count == 1 else "documents"
+        log(f"searchsvc: serving {count} {noun} at http://{url_host}:{server.effective_port}/")
+        log("searchsvc: API description at /openapi.json; press Ctrl-C to stop")
+        if not settings.api_key:
+            log("searchsvc: no API key is set: anyone who can reach this address can write")
+        # run() returns when a signal raises _Shutdown inside its loop: waitress then
+        # lets running requests finish (so their writes are staged) and stops its threads.
+        with contextlib.suppress(_Shutdown):
+            server.run()
+    finally:
+        # A second signal must not interrupt the final commit.
+        for sig in previous:
+            signal.signal(sig, signal.SIG_IGN)
+        try:
+            server.close()
+        finally:
+            committer.stop()
+            pending = engine.pending
+            engine.close()
+            log(f"searchsvc: stopped; committed {pending} pending writes")
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)

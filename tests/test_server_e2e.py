@@ -1,0 +1,148 @@
+"""The real server in a subprocess: start, search, write with the key, SIGTERM, nothing lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from searchsvc import SearchEngine
+
+KEY = "e2e-key"
+
+DOCS = [
+    {"id": "kharkiv-1", "title": "Shelling in Kharkiv", "source": "BBC", "date": "2024-03-01"},
+    {"id": "kharkiv-2", "title": "Power restored in Kharkiv", "source": "Reuters", "date": "2024-03-20"},
+    {"id": "kharkiv-3", "title": "Kharkiv metro reopens", "source": "Reuters", "date": "2024-04-02"},
+    {"id": "kyiv-1", "title": "Kyiv metro extends its hours", "source": "Reuters", "date": "2024-04-10"},
+]
+
+# Used until the CLI has a `serve` command; it builds the same Settings the CLI does.
+SERVE_SCRIPT = """
+import sys
+from searchsvc import SearchEngine, Settings
+from searchsvc.server import serve
+index_dir, port, key = sys.argv[1:4]
+settings = Settings.from_env(index_dir=index_dir, port=int(port), api_key=key)
+serve(SearchEngine(index_dir, settings=settings), settings)
+"""
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="uses SIGTERM")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def cli_has_serve() -> bool:
+    result = subprocess.run(
+        [sys.executable, "-m", "searchsvc", "serve", "--help"], capture_output=True, text=True, timeout=60
+    )
+    return result.returncode == 0
+
+
+def request(
+    url: str, method: str = "GET", body: Any = None, headers: dict[str, str] | None = None
+) -> tuple[int, Message, Any]:
+    data = json.dumps(body).encode() if body is not None else None
+    all_headers = (
+        {"Content-Type": "application/json", **(headers or {})} if data is not None else headers or {}
+    )
+    req = urllib.request.Request(url, data=data, method=method, headers=all_headers)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as response:
+            return response.status, response.headers, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, json.loads(error.read())
+
+
+def wait_until_up(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the server exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if request(base + "/health")[0] == 200:
+                return
+        except (OSError, ValueError):
+            time.sleep(0.1)
+    process.kill()
+    pytest.fail(f"the server did not answer /health:\n{log.read_text()}")
+
+
+def test_serve_search_write_and_stop(tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    with SearchEngine(index_dir) as engine:
+        engine.add(DOCS)
+    port = free_port()
+    if cli_has_serve():
+        command = [sys.executable, "-m", "searchsvc", "--index-dir", str(index_dir), "serve"]
+        command += ["--port", str(port), "--api-key", KEY]
+    else:
+        command = [sys.executable, "-c", SERVE_SCRIPT, str(index_dir), str(port), KEY]
+    # A long commit interval: the uncommitted write below must be saved by the shutdown.
+    env = {**os.environ, "SEARCHSVC_COMMIT_INTERVAL": "3600"}
+    env.pop("SEARCHSVC_API_KEY", None)
+    log = tmp_path / "server.log"
+    base = f"http://127.0.0.1:{port}"
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
+    try:
+        wait_until_up(base, process, log)
+
+        status, headers, result = request(base + "/search?q=kharkiv&facets=source")
+        assert status == 200
+        assert result["total"] == 3
+        assert result["facets"]["source"] == [
+            {"value": "Reuters", "count": 2, "selected": False},
+            {"value": "BBC", "count": 1, "selected": False},
+        ]
+        assert len(headers["X-Request-Id"] or "") == 32
+
+        doc = {"title": "Odesa port is busy", "source": "BBC"}
+        status, headers, error = request(base + "/documents/odesa-1", "PUT", doc)
+        assert status == 401
+        assert (headers["WWW-Authenticate"] or "").startswith("Bearer")
+        assert error["error"]["code"] == "unauthorized"
+
+        auth = {"Authorization": f"Bearer {KEY}"}
+        status, _, answer = request(base + "/documents/odesa-1?commit=true", "PUT", doc, auth)
+        assert (status, answer["added"], answer["committed"]) == (200, 1, True)
+        status, _, stored = request(base + "/documents/odesa-1")
+        assert (status, stored["title"]) == (200, "Odesa port is busy")
+
+        # Acknowledged but not committed: only the shutdown can save it.
+        late = {"title": "Late edition", "source": "Reuters"}
+        status, _, answer = request(base + "/documents/late-1", "PUT", late, auth)
+        assert (status, answer["committed"]) == (200, False)
+        assert request(base + "/documents/late-1")[0] == 404
+
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+    output = log.read_text()
+    assert f"http://127.0.0.1:{port}/" in output
+    assert "searchsvc.access" in output and "PUT /documents/late-1 200" in output
+    assert KEY not in output
+    assert "Traceback" not in output
+    with SearchEngine(index_dir, create=False) as reopened:
+        assert reopened.get("late-1")["title"] == "Late edition"
+        assert reopened.get("odesa-1")["source"] == "BBC"
