@@ -214,7 +214,12 @@ def reindex_command(obj: Context, paths: tuple[str, ...], fmt: str | None, stric
     summary = WriteSummary()
     engine = _open_for_rebuild(obj)
     with engine:
-        result = engine.rebuild(_progress(_records(paths, fmt, strict, summary), "reindexing", quiet))
+        result = engine.rebuild(
+            _progress(_records(paths, fmt, strict, summary), "reindexing", quiet),
+            batch=INDEX_BATCH,
+            procs=os.cpu_count() or 1,
+            strict=strict,
+        )
     summary.merge(result)
     _report(summary, "reindexed")
 

@@ -120,7 +120,7 @@ class SearchEngine:
         if variants == "default":
             variants = _load_variants(self.settings.variants_file)
         self.variants = variants
-        self.analyzer = NewsAnalyzer(variants)
+        self.analyzer = NewsAnalyzer(variants, variants_file=self.settings.variants_file)
         self.schema = build_schema(self.analyzer)
         self._store = IndexStore(path, self.schema)
         self._ix = self._store.open(create=create)
@@ -304,10 +304,41 @@ class SearchEngine:
         finally:
             searcher.close()
 
-    def rebuild(self, docs: Iterable[Mapping[str, Any]], *, batch: int = 5000) -> WriteSummary:
+    def bulk_index(
+        self,
+        docs: Iterable[Mapping[str, Any]],
+        *,
+        procs: int | None = None,
+        batch: int = 5000,
+        strict: bool = False,
+    ) -> WriteSummary:
+        """Add many documents, committing every ``batch``.
+
+        Into an empty index the documents are analysed and written by ``procs``
+        processes (default: one per CPU), as by :meth:`rebuild`.
+        """
+        self._check_open()
+        if len(self) == 0 and not self._pending:
+            return self.rebuild(docs, batch=batch, procs=procs or os.cpu_count() or 1, strict=strict)
+        summary = WriteSummary()
+        chunk: list[Mapping[str, Any]] = []
+        for doc in docs:
+            chunk.append(doc)
+            if len(chunk) >= batch:
+                summary.merge(self.add(chunk, strict=strict))
+                self.commit()
+                chunk = []
+        summary.merge(self.add(chunk, strict=strict))
+        self.commit()
+        return summary
+
+    def rebuild(
+        self, docs: Iterable[Mapping[str, Any]], *, batch: int = 5000, procs: int = 1, strict: bool = False
+    ) -> WriteSummary:
         """Build a new index from ``docs`` beside the live one, then swap it in atomically.
 
-        Searches keep answering from the old index until the swap.
+        Searches keep answering from the old index until the swap. With
+        ``procs`` > 1, analysis and writing run in that many processes.
         """
         self._check_open()
         summary = WriteSummary()
@@ -318,6 +349,8 @@ class SearchEngine:
                 try:
                     doc = normalize_document(raw, max_field_length=self.settings.max_field_length)
                 except InvalidInput as exc:
+                    if strict:
+                        raise
                     summary.rejected += 1
                     raw_id = raw.get("id") if isinstance(raw, Mapping) else None
                     summary.rejections.append(
@@ -330,9 +363,9 @@ class SearchEngine:
                     summary.added += 1
                 chunk[doc["id"]] = doc
                 if len(chunk) >= batch:
-                    self._write_generation(ix, chunk)
+                    self._write_generation(ix, chunk, procs)
                     chunk = {}
-            self._write_generation(ix, chunk)
+            self._write_generation(ix, chunk, procs)
         except BaseException:
             self._store.discard(name)
             raise
@@ -343,11 +376,13 @@ class SearchEngine:
         self._last_commit = time.time()
         return summary
 
-    def _write_generation(self, ix: Any, chunk: Mapping[str, dict[str, Any] | None]) -> None:
+    def _write_generation(self, ix: Any, chunk: Mapping[str, dict[str, Any] | None], procs: int = 1) -> None:
         if not chunk:
             return
         with whoosh_errors("write the new index"):
-            writer = ix.writer()
+            # Each worker process writes its own segments; merging them at
+            # every batch would cost more than the workers save.
+            writer = ix.writer(procs=procs, multisegment=True, limitmb=128) if procs > 1 else ix.writer()
             try:
                 self._write(writer, chunk)
                 writer.commit()
@@ -550,8 +585,8 @@ def _expand_prefix(searcher: Searcher, fieldname: str, text: str, boost: float) 
 
     The index holds stems, and a stem can be shorter than the prefix typed. So
     besides the terms that start with the prefix, the stems that the prefix
-    itself starts with, one letter short of it, match too: Snowball rarely cuts
-    more than that from a word that still starts with the prefix.
+    itself starts with, one letter short of it, match too, when that letter is
+    one Snowball drops or rewrites at the end of a stem (e, i, y).
     """
     prefix = fold_accents(text.lower())
     if len(prefix) < 2:
@@ -559,7 +594,7 @@ def _expand_prefix(searcher: Searcher, fieldname: str, text: str, boost: float) 
     reader = searcher.reader()
     clauses: list[wq.Query] = [wq.Prefix(fieldname, prefix, boost=boost)]
     stem = prefix[:-1]
-    if len(stem) >= 3 and (fieldname, stem) in reader:
+    if prefix[-1] in "eiy" and len(stem) >= 3 and (fieldname, stem) in reader:
         clauses.append(wq.Term(fieldname, stem, boost=boost))
     return clauses[0] if len(clauses) == 1 else wq.Or(clauses)
 

@@ -473,3 +473,16 @@ def test_stats(tmp_path):
     assert stats["size_bytes"] > 0
     assert stats["format_version"] == 1
     assert stats["last_commit"].endswith("Z")
+
+
+def test_bulk_index_in_parallel_matches_one_process(tmp_path):
+    docs = [dict(a, id=f"{a['id']}-{n}") for n in range(40) for a in ARTICLES]
+    results = []
+    for procs in (1, 2):
+        with SearchEngine(tmp_path / f"p{procs}", variants=None) as eng:
+            summary = eng.bulk_index(iter(docs), procs=procs, batch=70)
+            assert (summary.added, summary.rejected) == (200, 0)
+            result = eng.search("fighting", facets=["source", "tags"], limit=100)
+            results.append((result.total, sorted(ids(result)), result.to_dict()["facets"]))
+    assert results[0] == results[1]
+    assert results[0][0] == 80

@@ -55,9 +55,16 @@ class NewsAnalyzer(Analyzer):
     analyzer is unpickled, so the index never stores gazetteer data.
     """
 
-    def __init__(self, variants: Any = None, cachesize: int = 500_000) -> None:
+    def __init__(
+        self, variants: Any = None, cachesize: int = 500_000, variants_file: str | None = None
+    ) -> None:
         self.variants = variants
         self.cachesize = cachesize
+        # How to load the variants again after pickling: None (no variants),
+        # or the user file (or "") to load with the shipped gazetteer.
+        self._reload = (
+            variants_file or "" if variants is not None and type(variants).__name__ == "Variants" else None
+        )
         self._setup()
 
     def _setup(self) -> None:
@@ -69,14 +76,22 @@ class NewsAnalyzer(Analyzer):
         self._query_cache: dict[str, WordTerms] = {}
 
     def __getstate__(self) -> dict[str, Any]:
-        # Whoosh pickles the schema into every commit: keep caches and
-        # gazetteer data out of it. The engine always opens an index with the
-        # schema built by the code, so the pickled one is never used to search.
-        return {"cachesize": self.cachesize}
+        # Whoosh pickles the schema into every commit, and into the worker
+        # processes of a parallel writer: keep caches and gazetteer data out
+        # of it, and say how to load the variants again instead.
+        return {"cachesize": self.cachesize, "reload": self._reload}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.variants = None
         self.cachesize = state.get("cachesize", 500_000)
+        self._reload = state.get("reload")
+        self.variants = None
+        if self._reload is not None:
+            try:
+                from .variants import Variants
+
+                self.variants = Variants.load(self._reload or None)
+            except (ImportError, OSError):
+                self._reload = None
         self._setup()
 
     def __eq__(self, other: object) -> bool:
