@@ -1,0 +1,167 @@
+"""The benchmark harness end to end on a tiny corpus (quick mode, in-process).
+
+Timings are never asserted: only that the run completes, that the results
+file has the documented shape, and that the engines answer the same question
+where they have no excuse to differ (single words that Porter and Snowball
+stem alike).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.__main__ import main
+from bench.peers.base import BenchQuery
+from bench.queries import CLASSES
+from bench.synth import NewsGenerator
+
+BASE_ENGINES = ["naive_whoosh", "fts5"] + (["tantivy"] if importlib.util.find_spec("tantivy") else [])
+TERM_CLASSES = {"term_low", "term_mid", "term_high"}
+
+
+def _run(out: Path, engines: list[str], *extra: str) -> dict[str, Any]:
+    argv = [
+        "--quick",
+        "--sizes",
+        "300",
+        "--queries-per-class",
+        "3",
+        "--warmup",
+        "1",
+        "--engines",
+        ",".join(engines),
+        "--in-process",
+        "--out",
+        str(out),
+        "--quiet",
+        *extra,
+    ]
+    assert main(argv) == 0
+    return dict(json.loads((out / "results.json").read_text()))
+
+
+def _queries(out: Path, label: str) -> dict[str, BenchQuery]:
+    data = json.loads((out / "runs" / label / "queries.json").read_text())
+    return {q["qid"]: BenchQuery.from_json(q) for q in data["queries"]}
+
+
+def _totals(out: Path, label: str, engine: str) -> dict[str, dict[str, Any]]:
+    data = json.loads((out / "runs" / label / f"{engine}.queries.json").read_text())
+    return {r["qid"]: r for r in data["uncached"] if "error" not in r}
+
+
+def _check_structure(results: dict[str, Any], engines: list[str]) -> dict[str, Any]:
+    meta = results["meta"]
+    assert meta["mode"] == "quick"
+    assert meta["command"].startswith("python -m bench ")
+    assert {"cores", "memory_bytes", "python"} <= set(meta["machine"])
+    (run,) = results["runs"]
+    assert run["corpus"] == "synth" and run["size"] == 300 and run["docs"] == 300
+    assert run["queries"]["count"] > 0
+    assert set(run["queries"]["per_class"]) == set(CLASSES)
+    for engine in engines:
+        entry = run["engines"][engine]
+        assert entry["status"] == "ok", entry
+        build = entry["build"]
+        assert build["docs"] == 300
+        assert build["docs_per_s"] > 0 and build["size_bytes"] > 0
+        search = entry["search"]
+        assert search["queries_run"] == run["queries"]["count"]
+        assert search["errors"] == 0, search["first_errors"]
+        assert search["rss_bytes"] > 0
+        for kind in ("uncached", "cached"):
+            table = entry["latency"][kind]
+            assert set(table) == {*CLASSES, "plain", "all"}
+            assert {"n", "p50", "p95", "p99"} <= set(table["all"])
+            assert table["all"]["n"] == run["queries"]["count"]
+    pairs = run["agreement"]["pairs"]
+    assert set(pairs) == {f"{a}~{b}" for a, b in itertools.combinations(engines, 2)}
+    return dict(run)
+
+
+def test_quick_run_in_process_peers(tmp_path: Path) -> None:
+    results = _run(tmp_path, BASE_ENGINES)
+    run = _check_structure(results, BASE_ENGINES)
+    assert (tmp_path / "results.md").read_text().startswith("# searchsvc benchmark")
+    if importlib.util.find_spec("matplotlib"):
+        assert (tmp_path / "bench.png").stat().st_size > 0
+
+    queries = _queries(tmp_path, run["label"])
+    records = {e: _totals(tmp_path, run["label"], e) for e in BASE_ENGINES}
+    checked = 0
+    for qid, q in queries.items():
+        if q.qclass in TERM_CLASSES and q.stem_safe:
+            totals = {e: records[e][qid]["total"] for e in BASE_ENGINES}
+            assert len(set(totals.values())) == 1, (q.text(), totals)
+            assert next(iter(totals.values())) > 0, q.text()  # drawn from the corpus, so it matches
+            checked += 1
+        if q.qclass == "faceted" and q.stem_safe:
+            facets = [records[e][qid]["facets"] for e in BASE_ENGINES]
+            assert all(f == facets[0] for f in facets), q.text()
+            assert set(facets[0]) == {"source", "category", "month"}
+    assert checked >= 5
+
+
+def test_quick_run_with_searchsvc(tmp_path: Path) -> None:
+    pytest.importorskip("searchsvc.engine")
+    engines = ["searchsvc", "fts5"]
+    results = _run(tmp_path, engines, "--no-chart")
+    run = _check_structure(results, engines)
+    assert set(run["ratios"]) == {"fts5"}
+    assert run["ratios"]["fts5"]["indexing_speed"] > 0
+
+    queries = _queries(tmp_path, run["label"])
+    records = {e: _totals(tmp_path, run["label"], e) for e in engines}
+    for qid, q in queries.items():
+        if q.qclass in TERM_CLASSES and q.stem_safe:
+            totals = {e: records[e][qid]["total"] for e in engines}
+            assert totals["searchsvc"] == totals["fts5"], (q.text(), totals)
+
+
+def test_synthetic_stream_is_deterministic_and_prefix_stable() -> None:
+    gen = NewsGenerator(7)
+    first = list(gen.documents(30))
+    assert first == list(NewsGenerator(7).documents(30))
+    assert list(gen.documents(5, start=25)) == first[25:]
+    assert first != list(NewsGenerator(8).documents(30))
+    doc = first[0]
+    assert set(doc) == {"id", "title", "body", "date", "source", "category", "tags", "lang"}
+    assert doc["lang"] == "en" and doc["date"].endswith("Z")
+    assert 80 <= len(doc["body"].split()) <= 700
+
+
+def test_http_request_path() -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from bench.http_bench import http_path
+
+    q = BenchQuery("pool-00001", "http", ("drone", "kyiv"), filters=(("source", ("bbc.co.uk",)),))
+    parts = urlsplit(http_path(q))
+    params = parse_qs(parts.query)
+    assert parts.path == "/search"
+    assert params == {
+        "q": ["drone kyiv"],
+        "facets": ["source,category,date"],
+        "highlight": ["true"],
+        "limit": ["10"],
+        "filter": ["source:bbc.co.uk"],
+    }
+
+
+def test_bench_query_round_trip() -> None:
+    q = BenchQuery(
+        "faceted-001",
+        "faceted",
+        ("drone", "kyiv"),
+        filters=(("source", ("bbc.co.uk",)),),
+        facets=True,
+        highlight=True,
+        stem_safe=True,
+    )
+    assert BenchQuery.from_json(json.loads(json.dumps(q.to_json()))) == q
