@@ -1,0 +1,819 @@
+"""Spelling variants of place and person names, for indexing and querying.
+
+Three sources make two spellings of one name match:
+
+* the shipped gazetteer (``data/gazetteer.tsv.gz``, built by
+  ``gazetteer_build``): known variants of settlements, historical names
+  included (Artemovsk = Bakhmut, Krasnoarmeysk = Pokrovsk);
+* the rule key of ``translit``: romanization differences (Zelensky/Zelenskyy,
+  Slov'yans'k/Sloviansk, Cyrillic/Latin), and a vowel-blind skeleton for
+  misspellings and Russian/Ukrainian vowel shifts;
+* an optional user file of variant groups, one group per line.
+
+Matching in the index is by equal strings, so every source becomes extra terms
+with a prefix no ordinary (stemmed, lower-case) word can have:
+
+``~g:<gid>``   gazetteer place group (gid = key of its display name) or
+               ``~g:u.<id>`` a user group
+``~w:<wid>``   one word of a multi-word name (Krivoy Rog ~ Kryvyi Rih, word by word)
+``~k:<key>``   rule key
+``~s:<skel>``  skeleton
+
+Only words written as proper names get terms: capitalized Latin or Cyrillic.
+``slavic`` or ``human`` in running text stay ordinary words. Runtime needs the
+standard library only.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import threading
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .translit import (
+    KEY_VERSION,
+    SKELETON_VERSION,
+    has_cyrillic,
+    is_capitalized,
+    is_name_like,
+    iter_words,
+    skeleton,
+    skeleton_deletions,
+    split_words,
+    translit_key,
+)
+
+GAZETTEER_PATH = Path(__file__).parent / "data" / "gazetteer.tsv.gz"
+
+GROUP_PREFIX = "~g:"
+WORD_PREFIX = "~w:"
+KEY_PREFIX = "~k:"
+SKELETON_PREFIX = "~s:"
+USER_ID_PREFIX = "u."
+
+# Query boosts: the exact (stemmed) word the lead adds itself counts 1.0.
+BOOST_GROUP = 0.8
+BOOST_KEY = 0.6
+BOOST_SKELETON = 0.3
+BOOST_SKELETON_TYPO = 0.2
+
+_MAX_NAME_WORDS = 4
+_COUNTRY_TIER = {"UA": 0, "RU": 1, "BY": 1}
+
+# Capitalized only because they open a sentence; never names. Keeps the index
+# free of "~k:the" and stops "As" (a village key) from turning into a place.
+_FUNCTION_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "nor",
+        "if",
+        "then",
+        "than",
+        "so",
+        "as",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "of",
+        "off",
+        "on",
+        "onto",
+        "out",
+        "over",
+        "to",
+        "up",
+        "upon",
+        "with",
+        "without",
+        "within",
+        "about",
+        "above",
+        "after",
+        "against",
+        "along",
+        "among",
+        "around",
+        "before",
+        "behind",
+        "below",
+        "beneath",
+        "beside",
+        "between",
+        "beyond",
+        "during",
+        "except",
+        "inside",
+        "near",
+        "since",
+        "through",
+        "throughout",
+        "till",
+        "toward",
+        "towards",
+        "under",
+        "until",
+        "via",
+        "i",
+        "me",
+        "my",
+        "we",
+        "us",
+        "our",
+        "you",
+        "your",
+        "he",
+        "him",
+        "his",
+        "she",
+        "her",
+        "it",
+        "its",
+        "they",
+        "them",
+        "their",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "here",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "how",
+        "all",
+        "any",
+        "both",
+        "each",
+        "few",
+        "more",
+        "most",
+        "other",
+        "some",
+        "such",
+        "no",
+        "not",
+        "only",
+        "own",
+        "same",
+        "too",
+        "very",
+        "can",
+        "will",
+        "just",
+        "should",
+        "now",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "have",
+        "has",
+        "had",
+        "do",
+        "does",
+        "did",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "st",
+        "also",
+        "yet",
+        "however",
+        "meanwhile",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Group:
+    """A gazetteer place group: every spelling of one display name."""
+
+    gid: str
+    display: str
+    countries: tuple[str, ...]
+    importance: int
+    minor: bool
+    raw_entries: str = field(repr=False, compare=False)
+
+    @property
+    def tier(self) -> int:
+        return min(_COUNTRY_TIER.get(c, 2) for c in self.countries)
+
+    def entries(self) -> list[tuple[str, str, bool]]:
+        """(key, spelling, is_main) triples, parsed on demand (for explain)."""
+        out = []
+        for item in self.raw_entries.split("|"):
+            is_main = item.startswith("!")
+            key, _, spelling = item.lstrip("!").partition("=")
+            out.append((key, spelling or key, is_main))
+        return out
+
+
+@dataclass
+class _Shipped:
+    groups: list[Group]
+    # key (single word, or words joined by spaces) -> group indices, best first
+    by_key: dict[str, tuple[int, ...]]
+    # keys whose spelling is also an English word (Bar, Sad, Rih ~ rig)
+    english: frozenset[str]
+    # word key -> word ids (display-word keys) for words of multi-word names
+    words: dict[str, tuple[str, ...]]
+    # longest multi-word name, in words
+    max_words: int
+    # first word key -> multi-word lengths starting with it (for scanning text)
+    multi_first: dict[str, tuple[int, ...]]
+    # lower-case English words: ordinary vocabulary gets no fuzzy terms
+    dictionary: frozenset[str] = frozenset()
+    # keys that are some group's main name (official or current spelling)
+    main_keys: frozenset[str] = frozenset()
+    # village keys that mostly mean something else (Berlin, Ivan)
+    famous: frozenset[str] = frozenset()
+    # crc32 of the file, for Variants.version
+    checksum: int = 0
+
+
+_LOCK = threading.Lock()
+_SHIPPED: dict[str, _Shipped] = {}
+
+
+def _load_shipped(path: Path = GAZETTEER_PATH) -> _Shipped:
+    """Parse the shipped file once per process (module-level cache)."""
+    cache_key = str(path)
+    with _LOCK:
+        cached = _SHIPPED.get(cache_key)
+        if cached is None:
+            cached = _SHIPPED[cache_key] = _parse_gazetteer(path)
+        return cached
+
+
+def _parse_gazetteer(path: Path) -> _Shipped:
+    raw_bytes = path.read_bytes()
+    text = gzip.decompress(raw_bytes).decode("utf-8")
+    lines = text.split("\n")
+    header = lines[0].split("\t")
+    meta = dict(part.split("=", 1) for part in header[1:] if "=" in part)
+    # Keys made by another version of translit_key are recomputed from the
+    # spellings: slower, but a stale file never silently stops matching.
+    rekey = meta.get("key_version") != str(KEY_VERSION)
+
+    groups: list[Group] = []
+    pairs: dict[str, list[tuple[int, bool]]] = {}
+    english: frozenset[str] = frozenset()
+    dictionary: frozenset[str] = frozenset()
+    famous: frozenset[str] = frozenset()
+    words: dict[str, tuple[str, ...]] = {}
+    for line in lines[1:]:
+        if not line:
+            continue
+        tag = line[0]
+        if tag == "G":
+            _, gid, display, countries, importance, flags, raw = line.split("\t")
+            if rekey:
+                raw = _rekey_entries(raw)
+                gid = translit_key(display).replace(" ", "_")
+            gi = len(groups)
+            groups.append(
+                Group(gid, display, tuple(countries.split(",")), int(importance), "m" in flags, raw)
+            )
+            for item in raw.split("|"):
+                is_main = item.startswith("!")
+                key = item[1 if is_main else 0 :].partition("=")[0]
+                pairs.setdefault(key, []).append((gi, is_main))
+        elif tag == "E":
+            english = frozenset(x for x in line[2:].split("|") if x)
+        elif tag == "W":
+            _, key, wids = line.split("\t")
+            words[key] = tuple(wids.split())
+        elif tag == "F":
+            famous = frozenset(x for x in line[2:].split("|") if x)
+        elif tag == "D":
+            dictionary = frozenset(_front_decode(line[2:].split(" ")))
+    if rekey:
+        english = frozenset(translit_key(k) for k in english)
+
+    def rank(item: tuple[int, bool]) -> tuple[int, int, int, str]:
+        g = groups[item[0]]
+        # Most relevant country first; there a main name beats an alias
+        # whatever the populations; then importance.
+        return (g.tier, 0 if item[1] else 1, -g.importance, g.gid)
+
+    by_key: dict[str, tuple[int, ...]] = {}
+    multi_first: dict[str, set[int]] = {}
+    max_words = 1
+    for key, items in pairs.items():
+        if len(items) > 1:
+            items.sort(key=rank)
+            seen: dict[int, None] = dict.fromkeys(i for i, _ in items)
+            by_key[key] = tuple(seen)
+        else:
+            by_key[key] = (items[0][0],)
+        if " " in key:
+            parts = key.split(" ")
+            multi_first.setdefault(parts[0], set()).add(len(parts))
+            max_words = max(max_words, len(parts))
+    return _Shipped(
+        groups=groups,
+        by_key=by_key,
+        english=english,
+        words=words,
+        max_words=min(max_words, _MAX_NAME_WORDS),
+        multi_first={k: tuple(sorted(v, reverse=True)) for k, v in multi_first.items()},
+        dictionary=dictionary,
+        main_keys=frozenset(k for k, items in pairs.items() if any(m for _, m in items)),
+        famous=famous,
+        checksum=zlib.crc32(raw_bytes),
+    )
+
+
+def _front_decode(items: list[str]) -> list[str]:
+    out: list[str] = []
+    prev = ""
+    for item in items:
+        if not item:
+            continue
+        n = int(item[0])
+        prev = prev[:n] + item[1:]
+        out.append(prev)
+    return out
+
+
+def _rekey_entries(raw: str) -> str:
+    out = []
+    for item in raw.split("|"):
+        is_main = item.startswith("!")
+        key, _, spelling = item.lstrip("!").partition("=")
+        new = translit_key(spelling or key)
+        out.append(("!" if is_main else "") + new + "=" + (spelling or key))
+    return "|".join(out)
+
+
+@lru_cache(maxsize=200_000)
+def _key(word: str) -> str:
+    return translit_key(word)
+
+
+# ------------------------------------------------------------------ user file
+
+
+@dataclass(frozen=True)
+class UserGroup:
+    gid: str
+    spellings: tuple[str, ...]
+    keys: tuple[str, ...]
+    line: int
+
+
+def _parse_user_file(path: str | os.PathLike[str]) -> list[UserGroup]:
+    """One group per line, spellings separated by ``|`` (or ``,``); ``#`` comments."""
+    groups: list[UserGroup] = []
+    with open(path, encoding="utf-8") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            line = raw.split("#", 1)[0].strip()
+            if not line:
+                continue
+            sep = "|" if "|" in line else ","
+            spellings = tuple(s.strip() for s in line.split(sep) if s.strip())
+            keys = tuple(dict.fromkeys(k for k in (translit_key(s) for s in spellings) if k))
+            if len(spellings) < 2 or not keys:
+                continue
+            gid = USER_ID_PREFIX + keys[0].replace(" ", "_")
+            groups.append(UserGroup(gid, spellings, keys, lineno))
+    return groups
+
+
+# -------------------------------------------------------------------- Variants
+
+
+class Variants:
+    """Variant lookup for the analyzer: index terms, query terms, places, explain."""
+
+    def __init__(self, shipped: _Shipped, user_groups: Sequence[UserGroup] = ()) -> None:
+        self._g = shipped
+        self._user_groups = list(user_groups)
+        self._user_by_key: dict[str, tuple[str, ...]] = {}
+        self._user_words: dict[str, tuple[str, ...]] = {}
+        # user gid -> shipped group index the user group names (for places())
+        self._user_place: dict[str, int] = {}
+        by_key: dict[str, list[str]] = {}
+        words: dict[str, list[str]] = {}
+        for ug in self._user_groups:
+            for k in ug.keys:
+                lst = by_key.setdefault(k, [])
+                if ug.gid not in lst:
+                    lst.append(ug.gid)
+            self._align_user_words(ug, words)
+            for k in ug.keys:
+                hit = shipped.by_key.get(k)
+                if hit:
+                    self._user_place.setdefault(ug.gid, hit[0])
+        self._user_by_key = {k: tuple(v) for k, v in by_key.items()}
+        self._user_words = {k: tuple(v) for k, v in words.items()}
+        self._index_cache: dict[str, tuple[str, ...]] = {}
+
+    @staticmethod
+    def _align_user_words(ug: UserGroup, words: dict[str, list[str]]) -> None:
+        # Multi-word user spellings are matched word by word like gazetteer
+        # names: word i of each spelling joins word i of the first spelling.
+        head = ug.keys[0].split()
+        if len(head) < 2:
+            return
+        for k in ug.keys:
+            parts = k.split()
+            if len(parts) != len(head):
+                continue
+            for a, b in zip(parts, head, strict=True):
+                if a != b:
+                    for w, target in ((a, b), (b, b)):
+                        lst = words.setdefault(w, [])
+                        if target not in lst:
+                            lst.append(target)
+
+    @classmethod
+    def load(cls, user_file: str | os.PathLike[str] | None = None) -> Variants:
+        """Shipped gazetteer (parsed once per process) plus an optional user file."""
+        shipped = _load_shipped()
+        user = _parse_user_file(user_file) if user_file is not None else []
+        return cls(shipped, user)
+
+    # ----------------------------------------------------------- term helpers
+
+    def _group_ids(self, key: str, word: str = "") -> list[str]:
+        if word and _is_acronym(word) and key not in self._g.main_keys:
+            # CJEU keys like a Belarusian alias of Kyiv; an all-capitals short
+            # word matches a place only by its main name (KYIV, not KIEV).
+            return []
+        out = [GROUP_PREFIX + self._g.groups[i].gid for i in self._g.by_key.get(key, ())]
+        out.extend(GROUP_PREFIX + gid for gid in self._user_by_key.get(key, ()))
+        return out
+
+    def _word_ids(self, key: str) -> list[str]:
+        ids = list(self._g.words.get(key, ()))
+        for w in self._user_words.get(key, ()):
+            if w not in ids:
+                ids.append(w)
+        return [WORD_PREFIX + w for w in ids]
+
+    def _surface_key(self, word: str) -> str:
+        parts = split_words(word)
+        if len(parts) == 1:
+            return _key(parts[0])
+        return " ".join(k for k in (_key(p) for p in parts) if k)
+
+    # ------------------------------------------------------------- index side
+
+    def index_terms(self, surface: str) -> tuple[str, ...]:
+        """Extra index terms for one word as written in a document, or ()."""
+        cached = self._index_cache.get(surface)
+        if cached is not None:
+            return cached
+        terms = self._compute_index_terms(surface)
+        if len(self._index_cache) < 500_000:
+            self._index_cache[surface] = terms
+        return terms
+
+    def _is_english(self, word: str) -> bool:
+        """A Latin word whose lower-case form is ordinary English vocabulary."""
+        if has_cyrillic(word):
+            return False
+        low = _POSSESSIVE_RE.sub("", word).lower()
+        return low in _FUNCTION_WORDS or low in self._g.dictionary
+
+    def _compute_index_terms(self, surface: str) -> tuple[str, ...]:
+        parts = split_words(surface)
+        if len(parts) > 1:
+            if not any(is_name_like(p) for p in parts):
+                return ()
+            return self._compound_index_terms(surface, parts)
+        if not is_name_like(surface):
+            return ()
+        key = self._surface_key(surface)
+        if not key:
+            return ()
+        if self._is_english(surface):
+            # Capitalized only because it opens a sentence or a headline
+            # ("Experts", "Strikes"), or a place that is a word (Bar): only
+            # known groups, no rule key or skeleton that could meet another
+            # word (Exports, Strokes).
+            if surface.lower() in _FUNCTION_WORDS:
+                return ()
+            return tuple(
+                dict.fromkeys(self._group_ids(key, surface) + (self._word_ids(key) if " " not in key else []))
+            )
+        terms = self._group_ids(key, surface)
+        if " " not in key:
+            terms.extend(self._word_ids(key))
+        terms.append(KEY_PREFIX + key.replace(" ", "_"))
+        sk = skeleton(key)
+        if sk is not None:
+            terms.append(SKELETON_PREFIX + sk)
+        return tuple(dict.fromkeys(terms))
+
+    def _compound_index_terms(self, surface: str, parts: list[str]) -> tuple[str, ...]:
+        # A hyphenated token: a name as a whole (Slavyansk-na-Kubani, which
+        # must not become Sloviansk), else its name-like parts (Kyiv-based,
+        # pro-Kyiv, Donetsk-Luhansk).
+        key = " ".join(k for k in (_key(p) for p in parts) if k)
+        whole = self._group_ids(key, surface)
+        if whole:
+            return tuple(dict.fromkeys([*whole, KEY_PREFIX + key.replace(" ", "_")]))
+        terms: list[str] = []
+        for p in parts:
+            terms.extend(self.index_terms(p))
+        return tuple(dict.fromkeys(terms))
+
+    # ------------------------------------------------------------- query side
+
+    def query_terms(self, word: str) -> list[tuple[str, float]]:
+        """Terms with boosts for one query word (users type lower case too).
+
+        A lower-case word that is an English word and also a place's spelling
+        (bar, sad, rig) gets nothing: typed in lower case it means the word.
+        """
+        if not any(ch.isalpha() for ch in word):
+            return []
+        parts = split_words(word)
+        if len(parts) > 1:
+            return self._compound_query_terms(word, parts)
+        key = self._surface_key(word)
+        if not key:
+            return []
+        latin = not has_cyrillic(word)
+        if latin and word.lower() in _FUNCTION_WORDS:
+            return []
+        english = self._is_english(word)
+        if latin and not is_capitalized(word) and (english or key in self._g.english):
+            # Typed in lower case, an English word means the word: bar, human.
+            return []
+        out: dict[str, float] = {}
+        for t in self._group_ids(key, word):
+            out.setdefault(t, BOOST_GROUP)
+        if " " not in key:
+            for t in self._word_ids(key):
+                out.setdefault(t, BOOST_GROUP)
+        if english:
+            # Same terms as the index side gives such words: groups only.
+            return list(out.items())
+        out.setdefault(KEY_PREFIX + key.replace(" ", "_"), BOOST_KEY)
+        sk = skeleton(key)
+        if sk is not None:
+            out.setdefault(SKELETON_PREFIX + sk, BOOST_SKELETON)
+            for d in skeleton_deletions(key):
+                out.setdefault(SKELETON_PREFIX + d, BOOST_SKELETON_TYPO)
+        return list(out.items())
+
+    def _compound_query_terms(self, word: str, parts: list[str]) -> list[tuple[str, float]]:
+        key = " ".join(k for k in (_key(p) for p in parts) if k)
+        whole = self._group_ids(key, word)
+        if whole:
+            return [(t, BOOST_GROUP) for t in whole] + [(KEY_PREFIX + key.replace(" ", "_"), BOOST_KEY)]
+        out: dict[str, float] = {}
+        for p in parts:
+            for t, b in self.query_terms(p):
+                out.setdefault(t, b)
+        return list(out.items())
+
+    # ----------------------------------------------------------------- places
+
+    def _best_place(self, key: str) -> int | None:
+        hit = self._g.by_key.get(key)
+        if hit:
+            return hit[0]
+        for gid in self._user_by_key.get(key, ()):
+            gi = self._user_place.get(gid)
+            if gi is not None:
+                return gi
+        return None
+
+    def places(self, text: str) -> list[str]:
+        """Display names of the places a text mentions, first mention first."""
+        if not text:
+            return []
+        toks = list(iter_words(text))
+        n = len(toks)
+        keys = [_key(m.group(0)) for m in toks]
+        found: dict[str, None] = {}
+        i = 0
+        while i < n:
+            tok = toks[i].group(0)
+            if not (is_capitalized(tok) and is_name_like(tok)):
+                i += 1
+                continue
+            gi, used = self._match_at(text, toks, keys, i)
+            if gi is not None:
+                found.setdefault(self._g.groups[gi].display, None)
+                i += used
+            else:
+                i += 1
+        return list(found)
+
+    def _match_at(
+        self, text: str, toks: list[re.Match[str]], keys: list[str], i: int
+    ) -> tuple[int | None, int]:
+        n = len(toks)
+        # Longest multi-word name first: "Chasiv Yar", "Slavyansk-na-Kubani".
+        for length in self._g.multi_first.get(keys[i], ()):
+            if i + length > n:
+                continue
+            if not all(_joined(text, toks[j], toks[j + 1]) for j in range(i, i + length - 1)):
+                continue
+            gi = self._best_place(" ".join(keys[i : i + length]))
+            if gi is not None:
+                return gi, length
+        tok = toks[i].group(0)
+        if not has_cyrillic(tok) and tok.lower() in _FUNCTION_WORDS:
+            return None, 1
+        gi = self._best_place(keys[i])
+        if gi is None:
+            return None, 1
+        sentence_start = _sentence_start(text, toks[i].start())
+        if keys[i] in self._g.english and (sentence_start or tok.isupper()):
+            # "Bar"/"Sad" opening a sentence or in an all-caps headline is the word.
+            return None, 1
+        if self._g.groups[gi].minor and keys[i] in self._g.famous:
+            # A village called Berlyn is not what "Berlin" means.
+            return None, 1
+        if self._not_a_settlement(text, toks, i):
+            return None, 1
+        if self._next_to_name(text, toks, keys, i, sentence_start):
+            # A place named like a person (Volodymyr, Shevchenko) next to
+            # another name ("Volodymyr Zelensky", "Taras Shevchenko") is the person.
+            return None, 1
+        return gi, 1
+
+    @staticmethod
+    def _not_a_settlement(text: str, toks: list[re.Match[str]], i: int) -> bool:
+        """The Azov Regiment, the Dnipro River, the Sea of Azov: named after a place, not it."""
+        if (
+            i + 1 < len(toks)
+            and _joined(text, toks[i], toks[i + 1], hyphen=False)
+            and toks[i + 1].group(0).lower() in _NON_SETTLEMENT_NEXT
+        ):
+            return True
+        if i >= 2 and toks[i - 1].group(0).lower() == "of":
+            return toks[i - 2].group(0).lower() in _NON_SETTLEMENT_OF
+        return False
+
+    def _personal(self, word: str, key: str) -> bool:
+        """Whether a neighbouring word looks like a person's other name."""
+        if not is_capitalized(word) or key in _ADMIN_KEYS or key in self._g.by_key or _is_acronym(word):
+            return False
+        if has_cyrillic(word):
+            return True
+        low = word.lower()
+        return not (low in _FUNCTION_WORDS or low in self._g.dictionary or low.endswith(_ADJECTIVE_ENDINGS))
+
+    def _next_to_name(
+        self, text: str, toks: list[re.Match[str]], keys: list[str], i: int, sentence_start: bool
+    ) -> bool:
+        before = (
+            i > 0
+            and not sentence_start
+            and _joined(text, toks[i - 1], toks[i], hyphen=False)
+            and self._personal(toks[i - 1].group(0), keys[i - 1])
+        )
+        after = (
+            i + 1 < len(toks)
+            and _joined(text, toks[i], toks[i + 1], hyphen=False)
+            and self._personal(toks[i + 1].group(0), keys[i + 1])
+        )
+        return before or after
+
+    # ------------------------------------------------------- lookups, explain
+
+    def canonical_place(self, spelling: str) -> str | None:
+        """Display name of the place a spelling names (any case), or None."""
+        key = self._surface_key(spelling)
+        if not key:
+            return None
+        gi = self._best_place(key)
+        return self._g.groups[gi].display if gi is not None else None
+
+    def explain(self, spelling: str) -> list[dict[str, Any]]:
+        """Why a spelling matches what it matches: one dict per source."""
+        key = self._surface_key(spelling)
+        if not key:
+            return []
+        out: list[dict[str, Any]] = []
+        english = key in self._g.english
+        for rank, gi in enumerate(self._g.by_key.get(key, ())):
+            g = self._g.groups[gi]
+            entries = g.entries()
+            out.append(
+                {
+                    "source": "gazetteer",
+                    "group": g.display,
+                    "id": GROUP_PREFIX + g.gid,
+                    "country": ",".join(g.countries),
+                    "main_name": any(k == key and m for k, _, m in entries),
+                    "best": rank == 0,
+                    "english_word": english,
+                    "spellings": [s for _, s, _ in entries],
+                }
+            )
+        if " " not in key:
+            for wid in self._word_ids(key):
+                out.append({"source": "gazetteer-word", "id": wid, "word": wid[len(WORD_PREFIX) :]})
+        for ug in self._user_groups:
+            if key in ug.keys:
+                out.append(
+                    {
+                        "source": "user",
+                        "group": ug.spellings[0],
+                        "id": GROUP_PREFIX + ug.gid,
+                        "line": ug.line,
+                        "spellings": list(ug.spellings),
+                    }
+                )
+        sk = skeleton(key) if " " not in key else None
+        out.append(
+            {
+                "source": "rule",
+                "key": key,
+                "id": KEY_PREFIX + key.replace(" ", "_"),
+                "skeleton": sk,
+                "skeleton_id": SKELETON_PREFIX + sk if sk else None,
+                "name_like": is_name_like(spelling),
+            }
+        )
+        return out
+
+    # ------------------------------------------------------------------ misc
+
+    @property
+    def version(self) -> str:
+        """Changes whenever index terms may change: store it with an index, reindex on change."""
+        user = zlib.crc32("\n".join("|".join(g.spellings) for g in self._user_groups).encode("utf-8"))
+        return f"k{KEY_VERSION}.s{SKELETON_VERSION}.g{self._g.checksum:08x}.u{user:08x}"
+
+    @property
+    def stats(self) -> dict[str, int]:
+        return {
+            "groups": len(self._g.groups),
+            "keys": len(self._g.by_key),
+            "english_keys": len(self._g.english),
+            "word_alignments": len(self._g.words),
+            "user_groups": len(self._user_groups),
+        }
+
+    def groups(self) -> Iterable[Group]:
+        return iter(self._g.groups)
+
+
+_POSSESSIVE_RE = re.compile(r"['’ʼ]s$")
+# Capitalized words before a place that are adjectives, not first names
+# ("Ukrainian Kharkiv", "Russian-held Melitopol" is split at the hyphen anyway).
+_ADJECTIVE_ENDINGS = ("ian", "ean", "ish", "ese", "ic", "ern")
+_NON_SETTLEMENT_NEXT = frozenset(
+    ("regiment", "battalion", "brigade", "sea", "river", "fighters", "militants", "steel")
+)
+_NON_SETTLEMENT_OF = frozenset(("sea", "gulf", "battle"))
+
+
+def _is_acronym(word: str) -> bool:
+    letters = [c for c in word if c.isalpha()]
+    return 1 < len(letters) <= 5 and all(c.isupper() for c in letters)
+
+
+_ADMIN_KEYS = frozenset(
+    translit_key(w) for w in ("Oblast", "Region", "District", "Raion", "Rayon", "Province")
+)
+_SENTENCE_END_RE = re.compile(r"[.!?:;\"“”«»()\[\]\n]|^$")
+
+
+def _sentence_start(text: str, start: int) -> bool:
+    before = text[:start].rstrip(" \t'‘’")
+    return not before or _SENTENCE_END_RE.match(before[-1]) is not None
+
+
+def _joined(text: str, a: re.Match[str], b: re.Match[str], hyphen: bool = True) -> bool:
+    """Whether two word matches are separated only by spaces (or a hyphen)."""
+    gap = text[a.end() : b.start()]
+    if not gap or len(gap) > 3:
+        return False
+    allowed = " \t-‐–" if hyphen else " \t"
+    return all(c in allowed for c in gap)
