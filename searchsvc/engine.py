@@ -7,6 +7,7 @@ keeps everything in memory. Writes are buffered and become visible at
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
@@ -31,6 +32,7 @@ from .search import (
     SearchResult,
     compile_query,
     count_facets,
+    explain_matches,
     highlight_document,
     match_documents,
     sort_by_field,
@@ -490,6 +492,11 @@ class SearchEngine:
     def run(self, request: SearchRequest) -> SearchResult:
         """Run a prepared :class:`SearchRequest`."""
         started = time.perf_counter()
+        places = request.filters.get("places")
+        if places and self.variants is not None:
+            # Any spelling of a place filters by its canonical name.
+            canonical = tuple(dict.fromkeys(self.variants.canonical_place(v) or v for v in places))
+            request = dataclasses.replace(request, filters={**request.filters, "places": canonical})
         pooled = self._checkout()
         try:
             with whoosh_errors("search the index"):
@@ -536,12 +543,17 @@ class SearchEngine:
             order = sort_by_field(view, final, field_name, descending, keep)
             ranked = [(None, d) for d in order]
         page = ranked[request.offset : keep]
-        marks = Highlightable.of(q) if request.highlight else None
+        marks = Highlightable.of(q) if request.highlight or request.explain else None
         hits = []
         for score, docnum in page:
             doc = stored_document(searcher, docnum)
-            highlights = highlight_document(self.analyzer, doc, marks, request) if marks is not None else None
-            hits.append(Hit(doc["id"], round(score, 4) if score is not None else None, doc, highlights))
+            highlights = None
+            why = None
+            if marks is not None and request.highlight:
+                highlights = highlight_document(self.analyzer, doc, marks, request)
+            if marks is not None and request.explain:
+                why = explain_matches(self.analyzer, doc, marks)
+            hits.append(Hit(doc["id"], round(score, 4) if score is not None else None, doc, highlights, why))
         facets = count_facets(view, request, matched, filter_maps)
         took = round((time.perf_counter() - started) * 1000, 3)
         return SearchResult(request.q, len(final), request.limit, request.offset, took, hits, facets)

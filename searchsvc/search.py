@@ -23,7 +23,7 @@ from whoosh import query as wq
 from whoosh.qparser import GtLtPlugin, MultifieldPlugin, PlusMinusPlugin
 from whoosh.qparser import QueryParser as WhooshQueryParser
 
-from .analysis import NewsAnalyzer, highlight_spans
+from .analysis import MARKER, NewsAnalyzer, highlight_spans
 from .documents import parse_date
 from .errors import InvalidDate, InvalidParameter, QueryError, SearchsvcError, UnknownField
 from .facets import NO_DATE, SECONDS_PER_DAY, View
@@ -612,6 +612,46 @@ def stored_document(searcher: Any, docnum: int) -> dict[str, Any]:
     fields = searcher.stored_fields(docnum)
     doc: dict[str, Any] = json.loads(fields["doc"])
     return doc
+
+
+#: Strongest first: a word that matches in several ways is reported by the first.
+MATCH_KINDS = ("exact", "prefix", "user", "gazetteer", "rule", "fuzzy")
+
+
+def match_kind(term: str) -> str:
+    """How an index term came to match: the word itself, or which kind of variant."""
+    if not term.startswith(MARKER):
+        return "exact"
+    if term.startswith("~g:u."):
+        return "user"
+    if term.startswith(("~g:", "~w:")):
+        return "gazetteer"
+    if term.startswith("~k:"):
+        return "rule"
+    return "fuzzy"
+
+
+def explain_matches(
+    analyzer: NewsAnalyzer, doc: Mapping[str, Any], marks: Highlightable
+) -> list[dict[str, str]]:
+    """The words of ``doc`` that matched the query, as written, and how each matched."""
+    found: dict[tuple[str, str], str] = {}
+    for name in TEXT_FIELDS:
+        text = doc.get(name) or ""
+        if not text:
+            continue
+        terms = marks.terms.get(name, set())
+        prefixes = marks.prefixes.get(name, ())
+        for start, end, word_terms in highlight_spans(analyzer, text):
+            word = text[start:end]
+            kinds = [match_kind(t) for t, _b in word_terms if t in terms]
+            if not kinds and prefixes and any(word.lower().startswith(p) for p in prefixes):
+                kinds = ["prefix"]
+            if kinds:
+                best = min(kinds, key=MATCH_KINDS.index)
+                key = (word, best)
+                found.setdefault(key, name)
+    return [{"word": word, "why": why, "field": name} for (word, why), name in found.items()]
 
 
 def highlight_document(
