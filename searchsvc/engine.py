@@ -24,19 +24,21 @@ from .documents import normalize_document
 from .errors import EngineClosed, InvalidDocument, InvalidInput, NotFound, QueryError, SearchsvcError
 from .facets import FacetCache, View
 from .index import FACET_FIELDS, TEXT_FIELD_BOOSTS, IndexStore, build_schema, to_index_fields, whoosh_errors
+from .scoring import ArrayCache
 from .search import (
     Highlightable,
     Hit,
     QueryParser,
     SearchRequest,
     SearchResult,
+    bitmap_of,
     compile_query,
     count_facets,
     explain_matches,
     highlight_document,
-    match_documents,
     sort_by_field,
     stored_document,
+    top_scored,
 )
 from .settings import Settings
 
@@ -132,6 +134,7 @@ class SearchEngine:
         self._idle: list[_Pooled] = []
         self._pending: dict[str, dict[str, Any] | None] = {}
         self._facets = FacetCache()
+        self._arrays = ArrayCache()
         self._closed = False
         self._last_commit: float | None = self._toc_time()
 
@@ -533,9 +536,9 @@ class SearchEngine:
             matched = BitMap()
             ranked = []
         else:
-            matches = match_documents(searcher, q, allowed, keep if by_relevance else None)
-            matched = matches.docnums
-            ranked = list(matches.ranked)
+            scored = self._arrays.evaluator(searcher).run(q)
+            matched = bitmap_of(scored.ids)
+            ranked = list(top_scored(scored, allowed, keep)) if by_relevance else []
         final = matched & allowed if allowed is not None else matched
         if not by_relevance:
             field_name = "date" if request.sort_field == "relevance" else request.sort_field

@@ -14,10 +14,12 @@ import heapq
 import html
 import json
 import re
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from pyroaring import BitMap
 from whoosh import query as wq
 from whoosh.qparser import GtLtPlugin, MultifieldPlugin, PlusMinusPlugin
@@ -28,6 +30,7 @@ from .documents import parse_date
 from .errors import InvalidDate, InvalidParameter, QueryError, SearchsvcError, UnknownField
 from .facets import NO_DATE, SECONDS_PER_DAY, View
 from .index import FACET_FIELDS, TEXT_FIELD_BOOSTS
+from .scoring import Scored
 
 TEXT_FIELDS = tuple(TEXT_FIELD_BOOSTS)
 #: Fields a query may name with ``field:value``.
@@ -491,41 +494,32 @@ class SearchResult:
 # -- execution ----------------------------------------------------------------
 
 
-@dataclass
-class Matches:
-    docnums: BitMap
-    ranked: list[tuple[float, int]]  # (score, docnum) of the wanted page and before, best first
+def bitmap_of(ids: np.ndarray) -> BitMap:
+    """A BitMap of docnums from an array, through the buffer protocol (no per-item Python)."""
+    buffer = array("I")
+    buffer.frombytes(ids.astype(np.uint32).tobytes())
+    return BitMap(buffer)
 
 
-def match_documents(searcher: Any, q: wq.Query, allowed: BitMap | None, keep: int | None) -> Matches:
-    """Every document matching ``q``; scores the ones in ``allowed`` and keeps the best ``keep``.
+def array_of(bitmap: BitMap) -> np.ndarray:
+    return np.frombuffer(bitmap.to_array(), dtype=np.uint32).astype(np.int64)
 
-    All matches are scored (no block-quality skipping): Whoosh's shortcut can
-    miss the true top documents (whoosh-community issue 413).
-    """
-    docnums = BitMap()
-    heap: list[tuple[float, int]] = []
-    for sub, offset in searcher.leaf_searchers():
-        matcher = q.matcher(sub, sub.context())
-        if keep is None:
-            ids = matcher.all_ids()
-            docnums.update(ids if not offset else (d + offset for d in ids))
-            continue
-        found: list[int] = []
-        append = found.append
-        while matcher.is_active():
-            docnum = matcher.id() + offset
-            append(docnum)
-            if allowed is None or docnum in allowed:
-                item = (matcher.score(), -docnum)
-                if len(heap) < keep:
-                    heapq.heappush(heap, item)
-                elif item > heap[0]:
-                    heapq.heapreplace(heap, item)
-            matcher.next()
-        docnums.update(found)
-    ranked = [(score, -neg) for score, neg in sorted(heap, reverse=True)]
-    return Matches(docnums, ranked)
+
+def top_scored(scored: Scored, allowed: BitMap | None, keep: int) -> list[tuple[float, int]]:
+    """The best ``keep`` of ``scored`` within ``allowed``: highest score, then lowest docnum."""
+    ids, scores = scored.ids, scored.scores
+    if allowed is not None and len(ids):
+        inside = np.isin(ids, array_of(allowed), assume_unique=True)
+        ids, scores = ids[inside], scores[inside]
+    if not len(ids):
+        return []
+    if len(ids) > keep:
+        # Every document scoring at least the keep-th best, so ties are cut by docnum.
+        threshold = np.partition(scores, len(scores) - keep)[len(scores) - keep]
+        candidates = scores >= threshold
+        ids, scores = ids[candidates], scores[candidates]
+    order = np.lexsort((ids, -scores))[:keep]
+    return [(float(scores[i]), int(ids[i])) for i in order]
 
 
 def sort_by_field(view: View, docnums: BitMap, field_name: str, descending: bool, keep: int) -> list[int]:

@@ -22,7 +22,7 @@ from searchsvc import (
     SearchEngine,
     UnknownField,
 )
-from searchsvc.search import match_documents
+from searchsvc.search import top_scored
 
 
 def ids(result):
@@ -336,8 +336,12 @@ def test_update_after_refresh_has_no_stale_copy(engine):
     assert len(engine) == 5
 
 
-def test_collects_without_the_block_quality_shortcut():
-    """Whoosh's default top-N collection can miss the best documents; ours scores every match."""
+def test_scores_every_match_exactly_as_whoosh_would_without_its_shortcut():
+    """Whoosh's default top-N collection can miss the best documents; ours scores every match.
+
+    The array scorer must give each document the BM25F score Whoosh's own
+    matchers give it, so the top 10 are the true top 10.
+    """
     rng = random.Random(7)
     words = [f"w{i}" for i in range(200)]
     docs = []
@@ -345,21 +349,33 @@ def test_collects_without_the_block_quality_shortcut():
         body = " ".join(
             rng.choice(words[:40]) if rng.random() < 0.5 else rng.choice(words) for _ in range(60)
         )
-        docs.append({"id": str(n), "body": body})
+        docs.append({"id": str(n), "title": rng.choice(words) + " " + rng.choice(words), "body": body})
     with SearchEngine.in_memory(variants=None) as eng:
-        eng.add(docs)
+        # Two commits make two segments, and a deletion, to cover offsets and deleted documents.
+        eng.add(docs[:1500])
+        eng.commit()
+        eng.add(docs[1500:])
+        eng.delete(["7"])
         eng.commit()
         pooled = eng._checkout()
         try:
             searcher = pooled.searcher
-            q = wq.And([wq.Term("body", "w3"), wq.Term("body", "w150")])
-            truth = sorted(((score, -docnum) for docnum, score in _all_scores(searcher, q)), reverse=True)[
-                :10
+            queries = [
+                wq.And([wq.Term("body", "w3"), wq.Term("body", "w150")]),
+                wq.Or([wq.Term("title", "w5"), wq.Term("body", "w5", boost=0.5)]),
+                wq.AndNot(wq.Term("body", "w1"), wq.Term("body", "w2")),
+                wq.Phrase("body", ["w1", "w2"]),
             ]
-            ours = match_documents(searcher, q, None, 10).ranked
-            assert [d for _s, d in ours] == [-neg for _s, neg in truth]
+            for q in queries:
+                truth = dict(_all_scores(searcher, q))
+                scored = eng._arrays.evaluator(searcher).run(q)
+                assert sorted(truth) == scored.ids.tolist()
+                ours = dict(zip(scored.ids.tolist(), scored.scores.tolist(), strict=True))
+                assert all(abs(ours[d] - truth[d]) < 1e-6 * max(1.0, truth[d]) for d in truth)
+                best = sorted(truth, key=lambda d: (-truth[d], d))[:10]
+                assert [d for _s, d in top_scored(scored, None, 10)] == best
             collector = TopCollector(10, usequality=False)
-            searcher.search_with_collector(q, collector)
+            searcher.search_with_collector(queries[0], collector)
             assert collector.results().scored_length() == 10
         finally:
             eng._checkin(pooled)
