@@ -126,3 +126,14 @@ def test_news_analyzer_pickles_small():
     restored = pickle.loads(pickle.dumps(analyzer))
     assert len(pickle.dumps(analyzer)) < 500
     assert texts(restored("fighting")) == ["fight"]
+
+
+def test_term_positions_equal_the_token_path():
+    analyzer = NewsAnalyzer()
+    text = "The fighting in Ivano-Frankivsk, and the fighting of Kharkiv: fights"
+    expected: dict[str, list[int]] = {}
+    for token in analyzer(text, positions=True):
+        expected.setdefault(token.text, []).append(token.pos)
+    fast = analyzer.term_positions(text)
+    assert {term: positions for term, (positions, _w) in fast.items()} == expected
+    assert fast["fight"] == ([0, 3, 5], 3.0)

@@ -118,6 +118,33 @@ class NewsAnalyzer(Analyzer):
             cache_[word] = terms
         return terms
 
+    def term_positions(self, value: str) -> dict[str, tuple[list[int], float]]:
+        """Index terms of ``value`` with their positions and summed boosts.
+
+        The same terms and positions as calling the analyzer in index mode,
+        without a Token per word: this is what indexing spends its time on.
+        """
+        found: dict[str, tuple[list[int], float]] = {}
+        cache = self._index_cache
+        word_terms = self.word_terms
+        pos = 0
+        for _start, _end, word, joined in iter_words(value):
+            terms = cache.get(word)
+            if terms is None:
+                terms = word_terms(word)
+            if not terms:
+                continue
+            for text, boost in terms:
+                entry = found.get(text)
+                if entry is None:
+                    found[text] = ([pos], boost)
+                else:
+                    entry[0].append(pos)
+                    found[text] = (entry[0], entry[1] + boost)
+            if not joined:
+                pos += 1
+        return found
+
     def __call__(  # type: ignore[override]
         self,
         value: str,
