@@ -26,6 +26,7 @@ from whoosh.qparser import GtLtPlugin, MultifieldPlugin, PlusMinusPlugin
 from whoosh.qparser import QueryParser as WhooshQueryParser
 
 from .analysis import MARKER, NewsAnalyzer, highlight_spans
+from .analysis.filters import APOSTROPHES, PART_PATTERN
 from .documents import parse_date
 from .errors import InvalidDate, InvalidParameter, QueryError, SearchsvcError, UnknownField
 from .facets import NO_DATE, SECONDS_PER_DAY, View
@@ -317,6 +318,7 @@ class Highlightable:
 
     terms: dict[str, set[str]] = field(default_factory=dict)
     prefixes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _matchers: dict[str, Callable[[str], bool]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, q: wq.Query | None) -> Highlightable:
@@ -345,29 +347,36 @@ class Highlightable:
             for child in q.children():
                 self._collect(child)
 
-    def matches(self, fieldname: str) -> Callable[[tuple[tuple[str, float], ...], str], bool]:
+    def matches(self, fieldname: str, analyzer: NewsAnalyzer) -> Callable[[str], bool]:
+        """Whether a word as written matches in ``fieldname``; remembered per word."""
+        known = self._matchers.get(fieldname)
+        if known is not None:
+            return known
         terms = self.terms.get(fieldname, set())
         prefixes = self.prefixes.get(fieldname, ())
+        seen: dict[str, bool] = {}
+        word_terms = analyzer.word_terms
 
-        def match(word_terms: tuple[tuple[str, float], ...], word: str) -> bool:
-            for text, _boost in word_terms:
-                if text in terms:
-                    return True
-            if prefixes:
-                lowered = word.lower()
-                return any(lowered.startswith(p) for p in prefixes)
-            return False
+        def match(word: str) -> bool:
+            hit = seen.get(word)
+            if hit is None:
+                hit = any(text in terms for text, _boost in word_terms(word.translate(APOSTROPHES)))
+                if not hit and prefixes:
+                    lowered = word.lower()
+                    hit = any(lowered.startswith(p) for p in prefixes)
+                seen[word] = hit
+            return hit
 
+        self._matchers[fieldname] = match
         return match
 
 
 # -- highlighting -------------------------------------------------------------
 
 
-def mark_spans(
-    analyzer: NewsAnalyzer, text: str, match: Callable[[tuple[tuple[str, float], ...], str], bool]
-) -> list[tuple[int, int]]:
-    return [(s, e) for s, e, terms in highlight_spans(analyzer, text) if match(terms, text[s:e])]
+def mark_spans(text: str, match: Callable[[str], bool]) -> list[tuple[int, int]]:
+    """Character spans of the words of ``text`` that ``match``."""
+    return [m.span() for m in PART_PATTERN.finditer(text) if match(m.group(0))]
 
 
 def render(text: str, spans: Sequence[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
@@ -652,7 +661,7 @@ def highlight_document(
     analyzer: NewsAnalyzer, doc: Mapping[str, Any], marks: Highlightable, request: SearchRequest
 ) -> dict[str, Any]:
     title = doc.get("title") or ""
-    title_html = render(title, mark_spans(analyzer, title, marks.matches("title"))) if title else None
+    title_html = render(title, mark_spans(title, marks.matches("title", analyzer))) if title else None
     parts: list[str] = []
     body_spans: list[tuple[int, int]] = []
     cursor = 0
@@ -664,8 +673,8 @@ def highlight_document(
         if parts:
             parts.append("\n")
             cursor += 1
-        match = marks.matches(name)
-        body_spans.extend((s + cursor, e + cursor) for s, e in mark_spans(analyzer, text, match))
+        match = marks.matches(name, analyzer)
+        body_spans.extend((s + cursor, e + cursor) for s, e in mark_spans(text, match))
         parts.append(text)
         cursor += len(text)
     text = "".join(parts)

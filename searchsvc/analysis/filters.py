@@ -17,8 +17,8 @@ from whoosh.analysis import Filter, Token, Tokenizer
 # Letters and digits (not "_"), apostrophes inside a word, hyphens joining words.
 _PART = r"[^\W_]+(?:['’ʼ`][^\W_]+)*"
 WORD_PATTERN = re.compile(rf"{_PART}(?:-{_PART})*")
-_APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'"})
-_PART_PATTERN = re.compile(_PART)
+APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'"})
+PART_PATTERN = re.compile(_PART)
 
 #: Extra terms that are not words (variants) start with this; stemmers leave them alone.
 MARKER = "~"
@@ -74,14 +74,14 @@ def iter_words(text: str, *, joined: bool = True) -> Iterator[tuple[int, int, st
     for match in WORD_PATTERN.finditer(text):
         word = match.group(0)
         if "-" not in word:
-            yield match.start(), match.end(), word.translate(_APOSTROPHES), False
+            yield match.start(), match.end(), word.translate(APOSTROPHES), False
             continue
         # The joined form comes first and takes the position of the first part.
         if joined:
-            yield match.start(), match.end(), word.replace("-", "").translate(_APOSTROPHES), True
+            yield match.start(), match.end(), word.replace("-", "").translate(APOSTROPHES), True
         base = match.start()
-        for part in _PART_PATTERN.finditer(word):
-            yield base + part.start(), base + part.end(), part.group(0).translate(_APOSTROPHES), False
+        for part in PART_PATTERN.finditer(word):
+            yield base + part.start(), base + part.end(), part.group(0).translate(APOSTROPHES), False
 
 
 def fold_accents(word: str) -> str:
