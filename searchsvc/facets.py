@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from pyroaring import BitMap
 
 from .index import FACET_FIELDS
@@ -29,6 +30,7 @@ _NO_DATE_TICKS = 2**64 - 1
 #: Stand-in for "no date" in our seconds array, which sorts after every date.
 NO_DATE = 2**62
 SECONDS_PER_DAY = 86400
+_EPOCH_DATE = dt.date(1970, 1, 1)
 
 
 @dataclass
@@ -80,6 +82,7 @@ class View:
     day_list: list[int]
     folded: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     _sort_keys: dict[str, list[str | None]] = field(default_factory=dict)
+    _date_codes: dict[int, tuple[np.ndarray, list[str]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def resolve(self, name: str, value: str) -> list[str]:
@@ -112,6 +115,29 @@ class View:
                 if (start is not None and secs < start) or (end is not None and secs > end):
                     result.discard(docnum)
         return result & self.live
+
+    def date_codes(self, width: int) -> tuple[np.ndarray, list[str]]:
+        """Per docnum, the index of its date bucket (-1 for none), and the bucket labels.
+
+        ``width`` is the length of the label: 4 for years, 7 for months, 10 for days.
+        """
+        found = self._date_codes.get(width)
+        if found is None:
+            with self._lock:
+                labels: list[str] = []
+                code_of_label: dict[str, int] = {}
+                code_of_day = {}
+                for day in self.day_list:
+                    label = (_EPOCH_DATE + dt.timedelta(days=day)).isoformat()[:width]
+                    code_of_day[day] = code_of_label.setdefault(label, len(code_of_label))
+                    if len(labels) < len(code_of_label):
+                        labels.append(label)
+                codes = np.full(len(self.seconds), -1, dtype=np.int64)
+                for day, bm in self.days.items():
+                    codes[np.frombuffer(bm.to_array(), dtype=np.uint32)] = code_of_day[day]
+                found = (codes, labels)
+                self._date_codes[width] = found
+        return found
 
     def sort_keys(self, name: str) -> list[str | None]:
         """Per docnum, the smallest value of facet field ``name`` (for sorting)."""

@@ -583,13 +583,10 @@ def count_facets(
 
 
 def _date_buckets(view: View, request: SearchRequest, base: BitMap) -> list[FacetBucket]:
-    width = DATE_INTERVALS[request.date_interval]
-    counts: dict[str, int] = {}
-    for day in view.day_list:
-        count = base.intersection_cardinality(view.days[day])
-        if count:
-            label = dt.date.fromordinal(day + 719163).isoformat()[:width]
-            counts[label] = counts.get(label, 0) + count
+    codes, labels = view.date_codes(DATE_INTERVALS[request.date_interval])
+    of_matches = codes[array_of(base)]
+    tally = np.bincount(of_matches[of_matches >= 0], minlength=len(labels))
+    counts = {labels[i]: int(c) for i, c in enumerate(tally) if c}
     start = request.date_from
     end = request.date_to
     buckets = []
