@@ -216,7 +216,6 @@ def reindex_command(obj: Context, paths: tuple[str, ...], fmt: str | None, stric
     with engine:
         result = engine.rebuild(
             _progress(_records(paths, fmt, strict, summary), "reindexing", quiet),
-            batch=INDEX_BATCH,
             procs=os.cpu_count() or 1,
             strict=strict,
         )

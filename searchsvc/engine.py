@@ -11,7 +11,7 @@ import dataclasses
 import os
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -293,10 +293,13 @@ class SearchEngine:
             self._last_commit = time.time()
         self._invalidate()
 
+    def _index_fields(self, doc: dict[str, Any]) -> dict[str, Any]:
+        places = self.variants.places(_text_of(doc)) if self.variants is not None else []
+        return to_index_fields(doc, places)
+
     def _write(self, writer: Any, pending: Mapping[str, dict[str, Any] | None]) -> None:
         # Whoosh's update_document opens a searcher per call; deleting the
         # replaced ids through one searcher and adding is many times faster.
-        places = getattr(self.variants, "places", None)
         searcher = writer.searcher()
         try:
             reader = searcher.reader()
@@ -304,8 +307,7 @@ class SearchEngine:
                 if reader.doc_frequency("id", doc_id):
                     writer.delete_by_term("id", doc_id, searcher=searcher)
                 if doc is not None:
-                    found = places(_text_of(doc)) if places is not None else []
-                    writer.add_document(**to_index_fields(doc, found))
+                    writer.add_document(**self._index_fields(doc))
         finally:
             searcher.close()
 
@@ -324,7 +326,7 @@ class SearchEngine:
         """
         self._check_open()
         if len(self) == 0 and not self._pending:
-            return self.rebuild(docs, batch=batch, procs=procs or os.cpu_count() or 1, strict=strict)
+            return self.rebuild(docs, procs=procs or os.cpu_count() or 1, strict=strict)
         summary = WriteSummary()
         chunk: list[Mapping[str, Any]] = []
         for doc in docs:
@@ -338,39 +340,67 @@ class SearchEngine:
         return summary
 
     def rebuild(
-        self, docs: Iterable[Mapping[str, Any]], *, batch: int = 5000, procs: int = 1, strict: bool = False
+        self, docs: Iterable[Mapping[str, Any]], *, procs: int = 1, strict: bool = False
     ) -> WriteSummary:
         """Build a new index from ``docs`` beside the live one, then swap it in atomically.
 
         Searches keep answering from the old index until the swap. With
-        ``procs`` > 1, analysis and writing run in that many processes.
+        ``procs`` > 1, analysis and writing run in that many processes. When an
+        id comes again, its last version wins.
         """
         self._check_open()
         summary = WriteSummary()
         name, ix = self._store.create_generation()
+        seen: set[str] = set()
+        again: dict[str, dict[str, Any] | None] = {}
         try:
-            chunk: dict[str, dict[str, Any]] = {}
-            for raw in docs:
+            with whoosh_errors("write the new index"):
+                # One writer for everything: each process then writes one
+                # segment, and searches later walk few segments.
+                writer = (
+                    ix.writer(procs=procs, multisegment=True, limitmb=256)
+                    if procs > 1
+                    else ix.writer(limitmb=256)
+                )
                 try:
-                    doc = normalize_document(raw, max_field_length=self.settings.max_field_length)
-                except InvalidInput as exc:
-                    if strict:
+                    for raw in _input(docs):
+                        try:
+                            doc = normalize_document(raw, max_field_length=self.settings.max_field_length)
+                        except InvalidInput as exc:
+                            if strict:
+                                raise
+                            summary.rejected += 1
+                            raw_id = raw.get("id") if isinstance(raw, Mapping) else None
+                            summary.rejections.append(
+                                Rejection(exc.message, str(raw_id) if raw_id is not None else None)
+                            )
+                            continue
+                        doc_id = doc["id"]
+                        if doc_id in seen:
+                            summary.updated += 1
+                            again[doc_id] = doc
+                            continue
+                        seen.add(doc_id)
+                        summary.added += 1
+                        writer.add_document(**self._index_fields(doc))
+                    writer.commit()
+                except BaseException:
+                    writer.cancel()
+                    raise
+                if again:
+                    # Whoosh cannot replace what one writer has not committed:
+                    # replace the first versions of repeated ids now.
+                    writer = ix.writer()
+                    try:
+                        self._write(writer, again)
+                        writer.commit()
+                    except BaseException:
+                        writer.cancel()
                         raise
-                    summary.rejected += 1
-                    raw_id = raw.get("id") if isinstance(raw, Mapping) else None
-                    summary.rejections.append(
-                        Rejection(exc.message, str(raw_id) if raw_id is not None else None)
-                    )
-                    continue
-                if doc["id"] in chunk:
-                    summary.updated += 1
-                else:
-                    summary.added += 1
-                chunk[doc["id"]] = doc
-                if len(chunk) >= batch:
-                    self._write_generation(ix, chunk, procs)
-                    chunk = {}
-            self._write_generation(ix, chunk, procs)
+        except _InputFailure as failure:
+            # The documents' source failed (a file, a generator): its own error, not the index's.
+            self._store.discard(name)
+            raise failure.error from None
         except BaseException:
             self._store.discard(name)
             raise
@@ -380,20 +410,6 @@ class SearchEngine:
             self._index_token += 1
         self._last_commit = time.time()
         return summary
-
-    def _write_generation(self, ix: Any, chunk: Mapping[str, dict[str, Any] | None], procs: int = 1) -> None:
-        if not chunk:
-            return
-        with whoosh_errors("write the new index"):
-            # Each worker process writes its own segments; merging them at
-            # every batch would cost more than the workers save.
-            writer = ix.writer(procs=procs, multisegment=True, limitmb=128) if procs > 1 else ix.writer()
-            try:
-                self._write(writer, chunk)
-                writer.commit()
-            except BaseException:
-                writer.cancel()
-                raise
 
     # -- reading -----------------------------------------------------------
 
@@ -612,6 +628,25 @@ def _expand_prefix(searcher: Searcher, fieldname: str, text: str, boost: float) 
     if prefix[-1] in "eiy" and len(stem) >= 3 and (fieldname, stem) in reader:
         clauses.append(wq.Term(fieldname, stem, boost=boost))
     return clauses[0] if len(clauses) == 1 else wq.Or(clauses)
+
+
+class _InputFailure(Exception):
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _input(docs: Iterable[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
+    """``docs``, with any failure of their source set apart from index errors."""
+    iterator = iter(docs)
+    while True:
+        try:
+            raw = next(iterator)
+        except StopIteration:
+            return
+        except Exception as exc:
+            raise _InputFailure(exc) from exc
+        yield raw
 
 
 def _text_of(doc: Mapping[str, Any]) -> str:

@@ -319,6 +319,7 @@ class Highlightable:
     terms: dict[str, set[str]] = field(default_factory=dict)
     prefixes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _matchers: dict[str, Callable[[str], bool]] = field(default_factory=dict)
+    _finders: dict[str, re.Pattern[str] | None] = field(default_factory=dict)
 
     @classmethod
     def of(cls, q: wq.Query | None) -> Highlightable:
@@ -370,13 +371,48 @@ class Highlightable:
         self._matchers[fieldname] = match
         return match
 
+    def finder(self, fieldname: str) -> re.Pattern[str] | None:
+        """A pattern for the words that may match in ``fieldname``, so that
+        highlighting checks a few candidates instead of every word.
+
+        A stem is the start of the words it comes from, but for the last
+        letter, which Snowball may rewrite (happy, happi); variants of names
+        only come from capitalized or Cyrillic words. None: check every word.
+        """
+        if fieldname in self._finders:
+            return self._finders[fieldname]
+        heads = set(self.prefixes.get(fieldname, ()))
+        names = False
+        for term in self.terms.get(fieldname, ()):
+            if term.startswith(MARKER):
+                names = True
+            elif term:
+                heads.add(term[:-1] if len(term) > 3 else term)
+        alternatives = []
+        if heads:
+            escaped = (re.escape(h).replace("'", "['’ʼ`]") for h in sorted(heads, key=len, reverse=True))
+            alternatives.append("(?i:" + "|".join(escaped) + ")")
+        if names:
+            alternatives.append("[A-ZА-ЯЁЄІЇҐ]|[а-яёєіїґ]")
+        pattern = None
+        if alternatives:
+            pattern = re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + r")[^\W_]*(?:['’ʼ`][^\W_]+)*")
+        self._finders[fieldname] = pattern
+        return pattern
+
 
 # -- highlighting -------------------------------------------------------------
 
+#: Latin letters with accents: their words fold to stems a finder cannot see.
+_ACCENTED_LATIN = re.compile("[À-ÖØ-öø-ɏ]")
 
-def mark_spans(text: str, match: Callable[[str], bool]) -> list[tuple[int, int]]:
+
+def mark_spans(
+    text: str, match: Callable[[str], bool], finder: re.Pattern[str] | None = None
+) -> list[tuple[int, int]]:
     """Character spans of the words of ``text`` that ``match``."""
-    return [m.span() for m in PART_PATTERN.finditer(text) if match(m.group(0))]
+    words = PART_PATTERN if finder is None or _ACCENTED_LATIN.search(text) else finder
+    return [m.span() for m in words.finditer(text) if match(m.group(0))]
 
 
 def render(text: str, spans: Sequence[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
@@ -658,7 +694,9 @@ def highlight_document(
     analyzer: NewsAnalyzer, doc: Mapping[str, Any], marks: Highlightable, request: SearchRequest
 ) -> dict[str, Any]:
     title = doc.get("title") or ""
-    title_html = render(title, mark_spans(title, marks.matches("title", analyzer))) if title else None
+    title_html = None
+    if title:
+        title_html = render(title, mark_spans(title, marks.matches("title", analyzer), marks.finder("title")))
     parts: list[str] = []
     body_spans: list[tuple[int, int]] = []
     cursor = 0
@@ -671,7 +709,8 @@ def highlight_document(
             parts.append("\n")
             cursor += 1
         match = marks.matches(name, analyzer)
-        body_spans.extend((s + cursor, e + cursor) for s, e in mark_spans(text, match))
+        spans = mark_spans(text, match, marks.finder(name))
+        body_spans.extend((s + cursor, e + cursor) for s, e in spans)
         parts.append(text)
         cursor += len(text)
     text = "".join(parts)

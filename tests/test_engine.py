@@ -502,3 +502,45 @@ def test_bulk_index_in_parallel_matches_one_process(tmp_path):
             results.append((result.total, sorted(ids(result)), result.to_dict()["facets"]))
     assert results[0] == results[1]
     assert results[0][0] == 80
+
+
+def test_highlight_candidates_find_the_same_words_as_a_full_scan():
+    from searchsvc.search import Highlightable, mark_spans
+
+    texts = [
+        "Happy families; the happiest city. Russia’s forces were fighting, fought and fights.",
+        "Shelling in Slavyansk and Славянск, near Sloviansk’s market: the Slov'yansk road.",
+        "Kyiv-based analysts and KYIV officials; kyivstar is a company. Electricity electric.",
+    ]
+    with SearchEngine.in_memory() as eng:
+        eng.add([{"id": str(i), "body": t} for i, t in enumerate(texts)])
+        eng.commit()
+        for query in ["happy", "fighting russia", "Sloviansk", "Kyiv", "electri*", "family OR market"]:
+            result = eng.search(query, limit=10)
+            from searchsvc.engine import QueryParser, compile_query
+
+            view = eng._facets.view(eng._checkout().searcher)
+            parser = QueryParser(
+                eng.schema, lambda f, t, c, b, v=view: eng._expand_term(v, f, t, b) if c is wq.Term else None
+            )
+            marks = Highlightable.of(compile_query(parser, query))
+            for text in texts:
+                match = marks.matches("body", eng.analyzer)
+                assert mark_spans(text, match, marks.finder("body")) == mark_spans(text, match), (query, text)
+            assert result.total >= 1, query
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_rebuild_keeps_the_last_version_of_a_repeated_id(tmp_path, procs):
+    docs = [
+        {"id": "a", "title": "first grain"},
+        {"id": "b", "title": "oil"},
+        {"id": "a", "title": "second wheat"},
+    ]
+    with SearchEngine(tmp_path / "ix", variants=None) as eng:
+        summary = eng.rebuild(iter(docs), procs=procs)
+        assert (summary.added, summary.updated) == (2, 1)
+        assert len(eng) == 2
+        assert eng.get("a")["title"] == "second wheat"
+        assert eng.search("grain").total == 0
+        assert ids(eng.search("wheat")) == ["a"]
