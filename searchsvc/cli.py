@@ -409,6 +409,7 @@ def _env_help(name: str) -> str:
 @click.option("--host", default=None, metavar="ADDRESS", help=_env_help("host"))
 @click.option("--port", type=click.IntRange(0, 65535), default=None, help=_env_help("port"))
 @click.option("--threads", type=click.IntRange(1, 256), default=None, help=_env_help("threads"))
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help=_env_help("workers"))
 @click.option(
     "--api-key",
     default=None,
@@ -418,7 +419,12 @@ def _env_help(name: str) -> str:
 @pass_context
 @user_errors
 def serve_command(
-    obj: Context, host: str | None, port: int | None, threads: int | None, api_key: str | None
+    obj: Context,
+    host: str | None,
+    port: int | None,
+    threads: int | None,
+    workers: int | None,
+    api_key: str | None,
 ) -> None:
     """Serve the index over HTTP: a JSON API described at /openapi.json.
 
@@ -428,7 +434,7 @@ def serve_command(
     server after committing every acknowledged write. With an empty index,
     the seed articles are indexed first.
     """
-    from .server import serve
+    from .server import serve_workers
 
     # Only `serve` reads the environment: SEARCHSVC_* variables, then the options given.
     obj.settings = Settings.from_env(
@@ -437,10 +443,12 @@ def serve_command(
         host=host,
         port=port,
         threads=threads,
+        workers=workers,
         api_key=api_key,
     )
-    engine = ensure_default_index(obj)
-    serve(engine, obj.settings)  # closes the engine, committing what is pending
+    # The seeds are indexed once, before any worker starts; workers open their own engines.
+    ensure_default_index(obj).close()
+    serve_workers(obj.engine, obj.settings)  # each worker commits what is pending, then closes
 
 
 @cli.command("analyze")

@@ -42,8 +42,9 @@ from .search import (
 )
 from .settings import Settings
 
-#: How often a searcher checks for commits made by other processes.
-EXTERNAL_CHECK_SECONDS = 1.0
+#: How often a searcher checks for commits made by other processes (another
+#: server worker, the CLI): at every search, which costs one directory listing.
+EXTERNAL_CHECK_SECONDS = 0.0
 
 
 @dataclass

@@ -123,13 +123,81 @@ def _configure_logging() -> None:
 def _check(settings: Settings) -> None:
     if not 0 <= settings.port <= 65535:
         raise InvalidParameter(f"port must be from 0 to 65535, got {settings.port}")
+    if settings.workers < 1:
+        raise InvalidParameter(f"workers must be at least 1, got {settings.workers}")
     if settings.threads < 1:
         raise InvalidParameter(f"threads must be at least 1, got {settings.threads}")
     if settings.max_body_bytes < 1 or settings.max_batch_documents < 1:
         raise InvalidParameter("max_body_bytes and max_batch_documents must be at least 1")
 
 
-def serve(engine: SearchEngine, settings: Settings, *, log: Callable[[str], None] = _stderr) -> None:
+def serve_workers(
+    open_engine: Callable[[], SearchEngine], settings: Settings, *, log: Callable[[str], None] = _stderr
+) -> None:
+    """Serve with ``settings.workers`` processes that share one listening socket.
+
+    Each process opens its own engine (Whoosh readers must not cross a fork)
+    and runs :func:`serve`; searches in one see the commits of the others at
+    their next request. SIGTERM or Ctrl-C reaches every worker, and each
+    commits its acknowledged writes before it exits.
+    """
+    import os
+    import socket
+
+    _check(settings)
+    if settings.workers <= 1 or not hasattr(os, "fork"):
+        serve(open_engine(), settings, log=log)
+        return
+    listener = socket.create_server((settings.host, settings.port), reuse_port=False, backlog=1024)
+    listener.set_inheritable(True)
+    host, port = listener.getsockname()[:2]
+    children: list[int] = []
+    for number in range(settings.workers):
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                quiet: Callable[[str], None] = log if number == 0 else (lambda line: None)
+                serve(open_engine(), settings, log=quiet, sockets=[listener])
+            except BaseException:
+                LOG.exception("worker %d failed", number)
+                code = 1
+            finally:
+                os._exit(code)
+        children.append(pid)
+    listener.close()
+    log(f"searchsvc: {settings.workers} worker processes share http://{host}:{port}/")
+
+    def forward(signum: int, frame: FrameType | None) -> None:
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT)}
+    failed = False
+    try:
+        for child in children:
+            while True:
+                try:
+                    _pid, status = os.waitpid(child, 0)
+                    break
+                except InterruptedError:
+                    continue
+            failed = failed or os.waitstatus_to_exitcode(status) != 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if failed:
+        raise SystemExit(1)
+
+
+def serve(
+    engine: SearchEngine,
+    settings: Settings,
+    *,
+    log: Callable[[str], None] = _stderr,
+    sockets: list[Any] | None = None,
+) -> None:
     """Serve ``engine`` over HTTP until SIGTERM or Ctrl-C, then commit and close it.
 
     ``settings`` gives the address, threads, limits, API key and commit policy.
@@ -138,13 +206,15 @@ def serve(engine: SearchEngine, settings: Settings, *, log: Callable[[str], None
     is closed on return, also when the server cannot start.
     """
     try:
-        _serve(engine, settings, log)
+        _serve(engine, settings, log, sockets)
     finally:
         # close() commits: every write acknowledged with 200 is on disk after this.
         engine.close()
 
 
-def _serve(engine: SearchEngine, settings: Settings, log: Callable[[str], None]) -> None:
+def _serve(
+    engine: SearchEngine, settings: Settings, log: Callable[[str], None], sockets: list[Any] | None = None
+) -> None:
     import waitress
 
     from .api import create_app
@@ -153,10 +223,12 @@ def _serve(engine: SearchEngine, settings: Settings, log: Callable[[str], None])
     _configure_logging()
     committer = Committer(engine, interval=settings.commit_interval, batch=settings.commit_batch)
     app = create_app(engine, settings, on_write=committer.notify)
+    where: dict[str, Any] = (
+        {"sockets": sockets} if sockets else {"host": settings.host, "port": settings.port}
+    )
     server: Any = waitress.create_server(
         app,
-        host=settings.host,
-        port=settings.port,
+        **where,
         threads=settings.threads,
         ident="searchsvc",
         max_request_body_size=settings.max_body_bytes + WAITRESS_BODY_SLACK,

@@ -32,7 +32,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("index_dir", "index", str, "Folder of the on-disk index."),
     Setting("host", "127.0.0.1", str, "Address the HTTP server listens on."),
     Setting("port", 8080, int, "Port the HTTP server listens on."),
-    Setting("threads", 8, int, "Worker threads of the HTTP server."),
+    Setting("threads", 8, int, "Worker threads of the HTTP server (per worker process)."),
+    Setting("workers", 1, int, "HTTP server processes sharing the port; more than 1 uses more CPU cores."),
     Setting("api_key", None, str, "When set, write endpoints require 'Authorization: Bearer KEY'."),
     Setting("max_body_bytes", 10 * 1024 * 1024, int, "Largest request body accepted, in bytes."),
     Setting("max_batch_documents", 1000, int, "Most documents accepted in one bulk write."),
@@ -59,6 +60,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     threads: int = 8
+    workers: int = 1
     api_key: str | None = None
     max_body_bytes: int = 10 * 1024 * 1024
     max_batch_documents: int = 1000

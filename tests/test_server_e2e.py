@@ -146,3 +146,43 @@ def test_serve_search_write_and_stop(tmp_path: Path) -> None:
     with SearchEngine(index_dir, create=False) as reopened:
         assert reopened.get("late-1")["title"] == "Late edition"
         assert reopened.get("odesa-1")["source"] == "BBC"
+
+
+def test_workers_share_the_port_and_see_each_others_writes(tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    with SearchEngine(index_dir) as engine:
+        engine.add(DOCS)
+    port = free_port()
+    command = [sys.executable, "-m", "searchsvc", "--index-dir", str(index_dir), "serve"]
+    command += ["--port", str(port), "--api-key", KEY, "--workers", "2", "--threads", "2"]
+    env = {**os.environ, "SEARCHSVC_COMMIT_INTERVAL": "3600"}
+    env.pop("SEARCHSVC_API_KEY", None)
+    log = tmp_path / "server.log"
+    base = f"http://127.0.0.1:{port}"
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
+    try:
+        wait_until_up(base, process, log)
+        auth = {"Authorization": f"Bearer {KEY}"}
+        for n in range(6):
+            doc = {"title": f"Odesa report {n}", "source": "BBC"}
+            status, _, answer = request(base + f"/documents/odesa-{n}?commit=true", "PUT", doc, auth)
+            assert (status, answer["committed"]) == (200, True)
+            # Whichever worker answers, a committed write is visible at once.
+            for _ in range(4):
+                assert request(base + f"/documents/odesa-{n}")[0] == 200
+                assert request(base + "/search?q=odesa")[2]["total"] == n + 1
+        late = {"title": "Late edition", "source": "Reuters"}
+        assert request(base + "/documents/late-1", "PUT", late, auth)[0] == 200
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    output = log.read_text()
+    assert "2 worker processes share" in output
+    assert "Traceback" not in output
+    with SearchEngine(index_dir, create=False) as reopened:
+        assert len(reopened) == len(DOCS) + 7
+        assert reopened.get("late-1")["title"] == "Late edition"
