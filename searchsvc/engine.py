@@ -281,16 +281,22 @@ class SearchEngine:
         with self._write_lock:
             if not self._pending:
                 return
-            pending = self._pending
-            with whoosh_errors("write to the index"):
-                writer = self._ix.writer(timeout=5.0)
-                try:
-                    self._write(writer, pending)
-                    writer.commit()
-                except BaseException:
-                    writer.cancel()
-                    raise
-            self._pending = {}
+            # Out of `pending` before the writer commits: a search may see the
+            # commit the moment it lands, and must not see it still pending.
+            pending, self._pending = self._pending, {}
+            try:
+                with whoosh_errors("write to the index"):
+                    writer = self._ix.writer(timeout=5.0)
+                    try:
+                        self._write(writer, pending)
+                        writer.commit()
+                    except BaseException:
+                        writer.cancel()
+                        raise
+            except BaseException:
+                # Nothing was written: the writes stay staged for the next commit.
+                self._pending = {**pending, **self._pending}
+                raise
             self._last_commit = time.time()
         self._invalidate()
 
