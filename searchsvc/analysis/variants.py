@@ -615,11 +615,17 @@ class Variants:
             return []
         toks = list(iter_words(text))
         n = len(toks)
-        keys = [_key(m.group(0)) for m in toks]
+        # Keys are computed only for the words a candidate looks at: most
+        # words of a text are lower-case and never looked at.
+        keys = _LazyKeys(toks)
         found: dict[str, None] = {}
         i = 0
         while i < n:
             tok = toks[i].group(0)
+            first = tok[0]
+            if not (first.isupper() or "\u0400" <= first <= "\u04ff" or first.isdigit()):
+                i += 1
+                continue
             if not (is_capitalized(tok) and is_name_like(tok)):
                 i += 1
                 continue
@@ -632,7 +638,7 @@ class Variants:
         return list(found)
 
     def _match_at(
-        self, text: str, toks: list[re.Match[str]], keys: list[str], i: int
+        self, text: str, toks: list[re.Match[str]], keys: _LazyKeys, i: int
     ) -> tuple[int | None, int]:
         n = len(toks)
         # Longest multi-word name first: "Chasiv Yar", "Slavyansk-na-Kubani".
@@ -688,7 +694,7 @@ class Variants:
         return not (low in _FUNCTION_WORDS or low in self._g.dictionary or low.endswith(_ADJECTIVE_ENDINGS))
 
     def _next_to_name(
-        self, text: str, toks: list[re.Match[str]], keys: list[str], i: int, sentence_start: bool
+        self, text: str, toks: list[re.Match[str]], keys: _LazyKeys, i: int, sentence_start: bool
     ) -> bool:
         before = (
             i > 0
@@ -803,6 +809,27 @@ _ADMIN_KEYS = frozenset(
     translit_key(w) for w in ("Oblast", "Region", "District", "Raion", "Rayon", "Province")
 )
 _SENTENCE_END_RE = re.compile(r"[.!?:;\"“”«»()\[\]\n]|^$")
+
+
+class _LazyKeys:
+    """``_key`` of each token, computed on first use."""
+
+    __slots__ = ("_toks", "_keys")
+
+    def __init__(self, toks: list[re.Match[str]]) -> None:
+        self._toks = toks
+        self._keys: dict[int, str] = {}
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return [self[j] for j in range(*index.indices(len(self._toks)))]
+        key = self._keys.get(index)
+        if key is None:
+            key = self._keys[index] = _key(self._toks[index].group(0))
+        return key
+
+    def __len__(self) -> int:
+        return len(self._toks)
 
 
 def _sentence_start(text: str, start: int) -> bool:
