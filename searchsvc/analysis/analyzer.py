@@ -15,7 +15,7 @@ from typing import Any
 
 from whoosh.analysis import Analyzer, CompositeAnalyzer, LowercaseFilter, StopFilter, Token
 
-from .filters import FoldAccentsFilter, StemFilter, VariantFilter, WordTokenizer, iter_words
+from .filters import WORD_PATTERN, FoldAccentsFilter, StemFilter, VariantFilter, WordTokenizer, iter_words
 from .stopwords import all_stopwords
 
 
@@ -128,21 +128,28 @@ class NewsAnalyzer(Analyzer):
         cache = self._index_cache
         word_terms = self.word_terms
         pos = 0
-        for _start, _end, word, joined in iter_words(value):
-            terms = cache.get(word)
-            if terms is None:
-                terms = word_terms(word)
-            if not terms:
-                continue
-            for text, boost in terms:
-                entry = found.get(text)
-                if entry is None:
-                    found[text] = ([pos], boost)
-                else:
-                    entry[0].append(pos)
-                    found[text] = (entry[0], entry[1] + boost)
-            if not joined:
-                pos += 1
+        for match in WORD_PATTERN.finditer(value):
+            word = match.group(0)
+            if "-" in word or "’" in word or "ʼ" in word or "`" in word:
+                # Rare: hyphenated parts and apostrophe forms take the general path.
+                words = [(w, joined) for _s, _e, w, joined in iter_words(word)]
+            else:
+                words = [(word, False)]
+            for surface, joined in words:
+                terms = cache.get(surface)
+                if terms is None:
+                    terms = word_terms(surface)
+                if not terms:
+                    continue
+                for text, boost in terms:
+                    entry = found.get(text)
+                    if entry is None:
+                        found[text] = ([pos], boost)
+                    else:
+                        entry[0].append(pos)
+                        found[text] = (entry[0], entry[1] + boost)
+                if not joined:
+                    pos += 1
         return found
 
     def __call__(  # type: ignore[override]
