@@ -56,6 +56,10 @@ def _env() -> dict[str, str]:
     return env
 
 
+#: Server processes (``serve --workers``): one per core of the machine.
+SERVER_WORKERS = max(1, os.cpu_count() or 1)
+
+
 class Server:
     def __init__(self, index_dir: Path, log_path: Path, port: int | None = None) -> None:
         self.index_dir = index_dir
@@ -74,6 +78,9 @@ class Server:
             "serve",
             "--port",
             str(self.port),
+            # One server process per core, as a deployment on this machine would run it.
+            "--workers",
+            str(SERVER_WORKERS),
         ]
 
     def start(self, probe_path: str, timeout: float = 300.0) -> float:
@@ -107,7 +114,14 @@ class Server:
             return ""
 
     def rss(self) -> dict[str, int]:
-        return proc_status(self.proc.pid) if self.proc else {}
+        """VmRSS and VmHWM summed over the server and its worker processes."""
+        if not self.proc:
+            return {}
+        total: dict[str, int] = {}
+        for pid in [self.proc.pid, *_children(self.proc.pid)]:
+            for key, value in proc_status(pid).items():
+                total[key] = total.get(key, 0) + value
+        return total
 
     def stop(self) -> None:
         if self.proc is None:
@@ -120,6 +134,14 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         self.proc = None
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(p) for p in fh.read().split()]
+    except OSError:
+        return []
 
 
 def _loadgen(

@@ -27,6 +27,9 @@ from whoosh.matching import ListMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
+#: Memory for posting arrays kept between searches, per segment.
+POSTINGS_CACHE_BYTES = 128 * 1024 * 1024
+
 K1 = 1.2
 B = 0.75
 _LENGTHS = np.array([byte_to_length(i) for i in range(256)], dtype=np.float64)
@@ -55,6 +58,7 @@ class SegmentArrays:
         self.doc_count_all = doc_count_all
         self._lengths: dict[str, np.ndarray] = {}
         self._postings: OrderedDict[tuple[str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._cached_bytes = 0
         self._lock = threading.Lock()
 
     def lengths(self, reader: Any, fieldname: str) -> np.ndarray:
@@ -78,10 +82,16 @@ class SegmentArrays:
                 self._postings.move_to_end(key)
                 return found
         found = _read_postings(reader, fieldname, tbytes)
+        size = found[0].nbytes + found[1].nbytes
         with self._lock:
-            self._postings[key] = found
-            if len(self._postings) > 4096:
-                self._postings.popitem(last=False)
+            if key not in self._postings:
+                self._postings[key] = found
+                self._cached_bytes += size
+                # Bounded by bytes, not terms: one common word of a million
+                # documents weighs as much as thousands of rare ones.
+                while self._cached_bytes > POSTINGS_CACHE_BYTES and len(self._postings) > 1:
+                    _key, (ids, weights) = self._postings.popitem(last=False)
+                    self._cached_bytes -= ids.nbytes + weights.nbytes
         return found
 
 
@@ -104,7 +114,7 @@ def _read_postings(reader: Any, fieldname: str, tbytes: bytes) -> tuple[np.ndarr
         if not collected:
             return _EMPTY_IDS, _EMPTY_SCORES
         arr = np.array(collected, dtype=np.float64)
-        return arr[:, 0].astype(np.int64), arr[:, 1]
+        return arr[:, 0].astype(np.int32), arr[:, 1].astype(np.float32)
     id_parts: list[Any] = []
     weight_parts: list[Any] = []
     while not matcher._atend:
@@ -117,8 +127,8 @@ def _read_postings(reader: Any, fieldname: str, tbytes: bytes) -> tuple[np.ndarr
         matcher._goto(matcher._nextoffset)
     if not id_parts:
         return _EMPTY_IDS, _EMPTY_SCORES
-    ids = np.concatenate([np.asarray(p, dtype=np.int64) for p in id_parts])
-    weights = np.concatenate([np.asarray(p, dtype=np.float64) for p in weight_parts])
+    ids = np.concatenate([np.asarray(p, dtype=np.int32) for p in id_parts])
+    weights = np.concatenate([np.asarray(p, dtype=np.float32) for p in weight_parts])
     return ids, weights
 
 
@@ -204,9 +214,11 @@ class Evaluator:
     def _term(self, q: wq.Term, seg: Segment) -> Scored:
         field = self.searcher.schema[q.fieldname]
         tbytes = field.to_bytes(q.text)
-        ids, weights = seg.arrays.postings(seg.reader, q.fieldname, tbytes)
-        if not len(ids):
+        small_ids, small_weights = seg.arrays.postings(seg.reader, q.fieldname, tbytes)
+        if not len(small_ids):
             return Scored.empty()
+        ids = small_ids.astype(np.int64)
+        weights = small_weights.astype(np.float64)
         if not field.scorable:
             return Scored(ids, np.full(len(ids), q.boost))
         lengths = seg.arrays.lengths(seg.reader, q.fieldname)[ids]
@@ -246,7 +258,7 @@ class Evaluator:
         for tbytes in q._btexts(reader):
             ids, _weights = seg.arrays.postings(reader, q.field(), tbytes)
             if len(ids):
-                parts.append(ids)
+                parts.append(ids.astype(np.int64))
         if not parts:
             return Scored.empty()
         ids = np.unique(np.concatenate(parts)) if len(parts) > 1 else parts[0]
