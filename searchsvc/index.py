@@ -41,7 +41,7 @@ from .errors import (
 )
 
 #: Bumped whenever the schema or analysis changes what is in the index.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 FORMAT_NAME = "searchsvc-index"
 META_FILE = "searchsvc.json"
 INDEX_NAME = "MAIN"

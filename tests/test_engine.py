@@ -22,6 +22,7 @@ from searchsvc import (
     SearchEngine,
     UnknownField,
 )
+from searchsvc.index import FORMAT_VERSION
 from searchsvc.search import top_scored
 
 
@@ -487,7 +488,7 @@ def test_stats(tmp_path):
         stats = eng.stats()
     assert stats["documents"] == 5
     assert stats["size_bytes"] > 0
-    assert stats["format_version"] == 1
+    assert stats["format_version"] == FORMAT_VERSION
     assert stats["last_commit"].endswith("Z")
 
 

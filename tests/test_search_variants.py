@@ -169,3 +169,19 @@ def test_variants_command_explains_the_gazetteer_and_the_rule():
     assert "place: Sloviansk" in result.output
     assert "gazetteer: Sloviansk [UA]" in result.output
     assert "rule: key" in result.output
+
+
+def test_place_names_are_not_stemmed_into_each_other():
+    # English stemming would make the village Pokrovske "pokrovsk", the town.
+    with SearchEngine.in_memory() as eng:
+        eng.add(
+            [
+                {"id": "town", "title": "Fighting near Pokrovsk"},
+                {"id": "village", "title": "Shelling of Pokrovske"},
+                {"id": "possessive", "title": "Pokrovsk's defenders"},
+            ]
+        )
+        eng.commit()
+        assert {h.id for h in eng.search("Pokrovsk").hits} == {"town", "possessive"}
+        assert {h.id for h in eng.search("pokrovske").hits} == {"village"}
+        assert {h.id for h in eng.search("fight").hits} == {"town"}

@@ -36,11 +36,14 @@ def russian_stem(word: str) -> str:
     return str(_snowball("russian").stem(word))
 
 
-def build_chain(variant_terms: Callable[[str], Iterable[str]] | None = None) -> CompositeAnalyzer:
+def build_chain(
+    variant_terms: Callable[[str], Iterable[str]] | None = None,
+    unstemmed: Callable[[str], str | None] | None = None,
+) -> CompositeAnalyzer:
     """The analysis chain: words, lowercase, fold accents, stop words, variants, stems."""
     chain = WordTokenizer() | LowercaseFilter() | FoldAccentsFilter() | StopFilter(all_stopwords(), minsize=1)
     if variant_terms is not None:
-        chain = chain | VariantFilter(variant_terms)
+        chain = chain | VariantFilter(variant_terms, unstemmed=unstemmed)
     return chain | StemFilter(english_stem, russian_stem)
 
 
@@ -69,7 +72,8 @@ class NewsAnalyzer(Analyzer):
 
     def _setup(self) -> None:
         variant_terms = self.variants.index_terms if self.variants is not None else None
-        self.chain = build_chain(variant_terms)
+        unstemmed = getattr(self.variants, "unstemmed", None)
+        self.chain = build_chain(variant_terms, unstemmed)
         self.tokenizer = self.chain.items[0]
         self.filters = self.chain.items[1:]
         self._index_cache: dict[str, WordTerms] = {}

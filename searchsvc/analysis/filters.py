@@ -187,7 +187,7 @@ class StemFilter(Filter):
 
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
         for token in tokens:
-            if not token.stopped:
+            if not token.stopped and not getattr(token, "unstemmed", False):
                 token.text = self.stem(token.text)
             yield token
 
@@ -202,9 +202,16 @@ class VariantFilter(Filter):
     with a boost per kind of match.
     """
 
-    def __init__(self, variant_terms: Callable[[str], Iterable[str]], boost: float = 1.0) -> None:
+    def __init__(
+        self,
+        variant_terms: Callable[[str], Iterable[str]],
+        boost: float = 1.0,
+        unstemmed: Callable[[str], str | None] | None = None,
+    ) -> None:
         self.variant_terms = variant_terms
         self.boost = boost
+        # Words (place names) that the stem filter must leave in this form.
+        self.unstemmed = unstemmed
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, VariantFilter) and self.variant_terms == other.variant_terms
@@ -214,10 +221,15 @@ class VariantFilter(Filter):
 
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
         for token in tokens:
+            original = getattr(token, "original", token.text)
+            form = self.unstemmed(original) if self.unstemmed is not None and not token.stopped else None
+            token.unstemmed = form is not None
+            if form is not None:
+                token.text = form
             yield token
             if token.mode == "query" or token.stopped:
                 continue
-            extra = self.variant_terms(getattr(token, "original", token.text))
+            extra = self.variant_terms(original)
             if not extra:
                 continue
             saved_text, saved_boost = token.text, token.boost
@@ -226,3 +238,4 @@ class VariantFilter(Filter):
                 token.boost = self.boost
                 yield token
             token.text, token.boost = saved_text, saved_boost
+            token.unstemmed = False

@@ -496,6 +496,20 @@ class Variants:
             self._index_cache[surface] = terms
         return terms
 
+    def unstemmed(self, word: str) -> str | None:
+        """The lower-case form of a Latin place name, which stemming must leave as it is.
+
+        English stemming would make the village Pokrovske ``pokrovsk``, the
+        town Pokrovsk. Place names keep their form (without a possessive);
+        names that are also English words (Bar) are stemmed as words.
+        """
+        if not word[:1].isalpha() or has_cyrillic(word):
+            return None
+        low = _POSSESSIVE_RE.sub("", word).lower()
+        if low in _FUNCTION_WORDS or low in self._g.dictionary:
+            return None
+        return low if _key(low) in self._g.by_key else None
+
     def _is_english(self, word: str) -> bool:
         """A Latin word whose lower-case form is ordinary English vocabulary."""
         if has_cyrillic(word):
