@@ -22,7 +22,7 @@ from whoosh.searching import Searcher
 from .analysis import NewsAnalyzer, fold_accents, iter_words
 from .documents import normalize_document
 from .errors import EngineClosed, InvalidDocument, InvalidInput, NotFound, QueryError, SearchsvcError
-from .facets import FacetCache, View
+from .facets import FacetCache, View, bitmap_from
 from .index import FACET_FIELDS, TEXT_FIELD_BOOSTS, IndexStore, build_schema, to_index_fields, whoosh_errors
 from .scoring import ArrayCache
 from .search import (
@@ -31,7 +31,6 @@ from .search import (
     QueryParser,
     SearchRequest,
     SearchResult,
-    bitmap_of,
     compile_query,
     count_facets,
     explain_matches,
@@ -560,7 +559,7 @@ class SearchEngine:
             ranked = []
         else:
             scored = self._arrays.evaluator(searcher).run(q)
-            matched = bitmap_of(scored.ids)
+            matched = bitmap_from(scored.ids)
             ranked = list(top_scored(scored, allowed, keep)) if by_relevance else []
         final = matched & allowed if allowed is not None else matched
         if not by_relevance:

@@ -22,6 +22,7 @@ import numpy as np
 from pyroaring import BitMap
 
 from .index import FACET_FIELDS
+from .scoring import column_array, read_postings
 
 #: Whoosh stores datetimes as microseconds since 0001-01-01.
 _EPOCH_TICKS = (dt.datetime(1970, 1, 1) - dt.datetime(1, 1, 1)) // dt.timedelta(microseconds=1)
@@ -51,24 +52,34 @@ def read_segment(reader: Any) -> SegmentData:
                 value = term.decode("utf-8") if isinstance(term, bytes) else term
                 # Raw postings include deleted documents; they are removed later
                 # by intersecting with the live or matching documents.
-                per_value[value] = BitMap(reader.postings(name, term).all_ids())
+                ids, _weights = read_postings(reader, name, term)
+                per_value[value] = bitmap_from(ids)
         values[name] = per_value
-    seconds = array("q")
-    days: dict[int, list[int]] = {}
     count = reader.doc_count_all()
+    seconds = np.full(count, NO_DATE, dtype=np.int64)
     if reader.has_column("date"):
-        column = reader.column_reader("date", translate=False)
-        for docnum in range(count):
-            ticks = column[docnum]
-            if ticks == _NO_DATE_TICKS or ticks is None:
-                seconds.append(NO_DATE)
-                continue
-            secs = (ticks - _EPOCH_TICKS) // 1_000_000
-            seconds.append(secs)
-            days.setdefault(secs // SECONDS_PER_DAY, []).append(docnum)
-    else:
-        seconds.extend([NO_DATE] * count)
-    return SegmentData(count, values, seconds, {day: BitMap(ids) for day, ids in days.items()})
+        ticks = column_array(reader.column_reader("date", translate=False), count)
+        dated = ticks != np.uint64(_NO_DATE_TICKS)
+        seconds[dated] = ((ticks[dated].astype(np.int64) - _EPOCH_TICKS) // 1_000_000).astype(np.int64)
+    days: dict[int, BitMap] = {}
+    dated_docs = np.flatnonzero(seconds != NO_DATE)
+    if len(dated_docs):
+        day_of = seconds[dated_docs] // SECONDS_PER_DAY
+        order = np.argsort(day_of, kind="stable")
+        sorted_days = day_of[order]
+        bounds = np.flatnonzero(np.diff(sorted_days)) + 1
+        for chunk_days, chunk_docs in zip(
+            np.split(sorted_days, bounds), np.split(dated_docs[order], bounds), strict=True
+        ):
+            days[int(chunk_days[0])] = bitmap_from(np.sort(chunk_docs))
+    return SegmentData(count, values, array("q", seconds.tobytes()), days)
+
+
+def bitmap_from(ids: np.ndarray) -> BitMap:
+    """A BitMap from an array of docnums, through the buffer protocol."""
+    buffer = array("I")
+    buffer.frombytes(np.asarray(ids, dtype=np.uint32).tobytes())
+    return BitMap(buffer)
 
 
 @dataclass

@@ -68,8 +68,7 @@ class SegmentArrays:
             if column is None:
                 found = np.zeros(self.doc_count_all, dtype=np.float64)
             else:
-                raw = np.frombuffer(bytes(column[i] for i in range(self.doc_count_all)), dtype=np.uint8)
-                found = _LENGTHS[raw]
+                found = _LENGTHS[column_array(column, self.doc_count_all)]
             self._lengths[fieldname] = found
         return found
 
@@ -93,6 +92,34 @@ class SegmentArrays:
                     _key, (ids, weights) = self._postings.popitem(last=False)
                     self._cached_bytes -= ids.nbytes + weights.nbytes
         return found
+
+
+def column_array(column: Any, doc_count: int) -> np.ndarray:
+    """A Whoosh numeric column of one segment as an array, read in one piece.
+
+    Whoosh stores such a column as fixed-size big-endian numbers, one per
+    document, the trailing defaults left out; reading it item by item costs a
+    Python call per document.
+    """
+    try:
+        size = column._fixedlen
+        raw = column._dbfile.get(column._basepos, column._count * size)
+        values = np.frombuffer(raw, dtype=np.dtype(">" + column._typecode)).astype(
+            np.uint64 if size == 8 else np.int64
+        )
+        if len(values) < doc_count:
+            values = np.concatenate(
+                [values, np.full(doc_count - len(values), column._default, dtype=values.dtype)]
+            )
+        return values
+    except AttributeError:
+        # Another kind of column: read it the slow way.
+        return np.fromiter((column[i] for i in range(doc_count)), dtype=np.int64, count=doc_count)
+
+
+def read_postings(reader: Any, fieldname: str, tbytes: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Local docnums and weights of one term of one segment, deleted documents included."""
+    return _read_postings(reader, fieldname, tbytes)
 
 
 def _read_postings(reader: Any, fieldname: str, tbytes: bytes) -> tuple[np.ndarray, np.ndarray]:

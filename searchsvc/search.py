@@ -14,7 +14,6 @@ import heapq
 import html
 import json
 import re
-from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -537,13 +536,6 @@ class SearchResult:
 
 
 # -- execution ----------------------------------------------------------------
-
-
-def bitmap_of(ids: np.ndarray) -> BitMap:
-    """A BitMap of docnums from an array, through the buffer protocol (no per-item Python)."""
-    buffer = array("I")
-    buffer.frombytes(ids.astype(np.uint32).tobytes())
-    return BitMap(buffer)
 
 
 def array_of(bitmap: BitMap) -> np.ndarray:
