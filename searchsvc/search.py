@@ -311,6 +311,10 @@ def _walk(q: wq.Query) -> Iterator[wq.Query]:
         yield from _walk(child)
 
 
+#: The finder of a field in which the query has nothing to match.
+NOTHING = re.compile(r"(?!)")
+
+
 @dataclass
 class Highlightable:
     """The positive terms and prefixes of a query, per field, for marking text."""
@@ -376,7 +380,8 @@ class Highlightable:
 
         A stem is the start of the words it comes from, but for the last
         letter, which Snowball may rewrite (happy, happi); variants of names
-        only come from capitalized or Cyrillic words. None: check every word.
+        only come from capitalized or Cyrillic words. :data:`NOTHING` when no
+        word can match.
         """
         if fieldname in self._finders:
             return self._finders[fieldname]
@@ -393,7 +398,7 @@ class Highlightable:
             alternatives.append("(?i:" + "|".join(escaped) + ")")
         if names:
             alternatives.append("[A-ZА-ЯЁЄІЇҐ]|[а-яёєіїґ]")
-        pattern = None
+        pattern = NOTHING
         if alternatives:
             pattern = re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + r")[^\W_]*(?:['’ʼ`][^\W_]+)*")
         self._finders[fieldname] = pattern
@@ -410,6 +415,8 @@ def mark_spans(
     text: str, match: Callable[[str], bool], finder: re.Pattern[str] | None = None
 ) -> list[tuple[int, int]]:
     """Character spans of the words of ``text`` that ``match``."""
+    if finder is NOTHING:
+        return []
     words = PART_PATTERN if finder is None or _ACCENTED_LATIN.search(text) else finder
     return [m.span() for m in words.finditer(text) if match(m.group(0))]
 
