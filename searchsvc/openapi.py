@@ -16,6 +16,7 @@ from .search import (
     DATE_INTERVALS,
     FACETABLE,
     FILTER_FIELDS,
+    MATCH_KINDS,
     MAX_FACET_SIZE,
     MAX_LIMIT,
     MAX_OFFSET,
@@ -316,8 +317,16 @@ def _schemas() -> dict[str, Any]:
                 "highlights": _ref("Highlights"),
                 "matched": {
                     "type": "array",
-                    "description": "With `explain`: the spellings that matched.",
-                    "items": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "description": "With `explain`: each word of the document that matched, as written, and how.",
+                    "items": {
+                        "type": "object",
+                        "required": ["word", "why", "field"],
+                        "properties": {
+                            "word": {"type": "string"},
+                            "why": {"type": "string", "enum": list(MATCH_KINDS)},
+                            "field": {"type": "string"},
+                        },
+                    },
                 },
             },
         },
