@@ -222,14 +222,20 @@ class Evaluator:
         if isinstance(q, wq.And):
             return self._and([self._node(c, seg) for c in q.subqueries if not isinstance(c, wq.Not)], q, seg)
         if isinstance(q, wq.Or):
-            return _scaled(_union([self._node(c, seg) for c in q.subqueries]), q.boost)
+            return _scaled(
+                _union([self._node(c, seg) for c in q.subqueries], seg.arrays.doc_count_all), q.boost
+            )
         if isinstance(q, wq.AndNot):
-            return _minus(self._node(q.a, seg), self._node(q.b, seg).ids)
+            return _minus(self._node(q.a, seg), self._node(q.b, seg).ids, seg.arrays.doc_count_all)
         if isinstance(q, wq.AndMaybe):
-            return _maybe(self._node(q.a, seg), self._node(q.b, seg))
+            return _maybe(self._node(q.a, seg), self._node(q.b, seg), seg.arrays.doc_count_all)
         if isinstance(q, wq.Not):
             everything = self._every(seg)
-            return _minus(Scored(everything.ids, np.zeros(len(everything.ids))), self._node(q.query, seg).ids)
+            return _minus(
+                Scored(everything.ids, np.zeros(len(everything.ids))),
+                self._node(q.query, seg).ids,
+                seg.arrays.doc_count_all,
+            )
         if isinstance(q, wq.Every):
             return self._every(seg)
         if isinstance(q, wq.qcore._NullQuery):
@@ -267,12 +273,9 @@ class Evaluator:
             for child in children[1:]:
                 if not len(result.ids):
                     break
-                common, left, right = np.intersect1d(
-                    result.ids, child.ids, assume_unique=True, return_indices=True
-                )
-                result = Scored(common, result.scores[left] + child.scores[right])
+                result = _intersect(result, child, seg.arrays.doc_count_all)
         for negation in negated:
-            result = _minus(result, self._node(negation.query, seg).ids)
+            result = _minus(result, self._node(negation.query, seg).ids, seg.arrays.doc_count_all)
         return _scaled(result, q.boost)
 
     def _every(self, seg: Segment) -> Scored:
@@ -315,7 +318,16 @@ def _leaf_searcher(searcher: Any, reader: Any) -> Any:
     raise LookupError("segment reader not in searcher")
 
 
-def _union(children: list[Scored]) -> Scored:
+# Set operations on sorted docnum arrays. Past a small size, a dense pass over
+# the segment's docnum space (bincount, boolean masks) beats sorting: it is
+# linear, where np.unique and np.intersect1d sort everything again.
+
+
+def _dense(total: int, n: int) -> bool:
+    return total * 16 > n
+
+
+def _union(children: list[Scored], n: int) -> Scored:
     children = [c for c in children if len(c.ids)]
     if not children:
         return Scored.empty()
@@ -323,23 +335,56 @@ def _union(children: list[Scored]) -> Scored:
         return children[0]
     ids = np.concatenate([c.ids for c in children])
     scores = np.concatenate([c.scores for c in children])
+    if _dense(len(ids), n):
+        present = np.bincount(ids, minlength=n)
+        unique = np.flatnonzero(present)
+        return Scored(unique, np.bincount(ids, weights=scores, minlength=n)[unique])
     unique, inverse = np.unique(ids, return_inverse=True)
     return Scored(unique, np.bincount(inverse, weights=scores, minlength=len(unique)))
 
 
-def _minus(positive: Scored, excluded: np.ndarray) -> Scored:
+def _positions(small: np.ndarray, large: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each id of ``small``: whether it is in ``large``, and where."""
+    where = np.searchsorted(large, small)
+    where[where == len(large)] = 0
+    return large[where] == small, where
+
+
+def _intersect(a: Scored, b: Scored, n: int) -> Scored:
+    small, large = (a, b) if len(a.ids) <= len(b.ids) else (b, a)
+    if not len(small.ids):
+        return Scored.empty()
+    if len(small.ids) * 16 < len(large.ids) or not _dense(len(large.ids), n):
+        found, where = _positions(small.ids, large.ids)
+        return Scored(small.ids[found], small.scores[found] + large.scores[where[found]])
+    dense = np.zeros(n, dtype=np.float64)
+    mask = np.zeros(n, dtype=bool)
+    dense[large.ids] = large.scores
+    mask[large.ids] = True
+    found = mask[small.ids]
+    ids = small.ids[found]
+    return Scored(ids, small.scores[found] + dense[ids])
+
+
+def _minus(positive: Scored, excluded: np.ndarray, n: int) -> Scored:
     if not len(excluded) or not len(positive.ids):
         return positive
-    keep = ~np.isin(positive.ids, excluded, assume_unique=True)
+    if _dense(len(excluded) + len(positive.ids), n):
+        mask = np.zeros(n, dtype=bool)
+        mask[excluded] = True
+        keep = ~mask[positive.ids]
+    else:
+        found, _where = _positions(positive.ids, excluded)
+        keep = ~found
     return Scored(positive.ids[keep], positive.scores[keep])
 
 
-def _maybe(required: Scored, optional: Scored) -> Scored:
+def _maybe(required: Scored, optional: Scored, n: int) -> Scored:
     if not len(optional.ids) or not len(required.ids):
         return required
-    _common, left, right = np.intersect1d(required.ids, optional.ids, assume_unique=True, return_indices=True)
+    found, where = _positions(required.ids, optional.ids)
     scores = required.scores.copy()
-    scores[left] += optional.scores[right]
+    scores[found] += optional.scores[where[found]]
     return Scored(required.ids, scores)
 
 
