@@ -23,7 +23,15 @@ from .analysis import NewsAnalyzer, fold_accents, iter_words
 from .documents import normalize_document
 from .errors import EngineClosed, InvalidDocument, InvalidInput, NotFound, QueryError, SearchsvcError
 from .facets import FacetCache, View, bitmap_from
-from .index import FACET_FIELDS, TEXT_FIELD_BOOSTS, IndexStore, build_schema, to_index_fields, whoosh_errors
+from .index import (
+    FACET_FIELDS,
+    TEXT_FIELD_BOOSTS,
+    IndexStore,
+    build_schema,
+    to_index_fields,
+    whoosh_errors,
+    writing,
+)
 from .scoring import ArrayCache
 from .search import (
     Highlightable,
@@ -223,14 +231,9 @@ class SearchEngine:
         summary = WriteSummary()
         staged: list[dict[str, Any]] = []
         for raw in docs:
-            try:
-                staged.append(normalize_document(raw, max_field_length=self.settings.max_field_length))
-            except InvalidInput as exc:
-                if strict:
-                    raise
-                raw_id = raw.get("id") if isinstance(raw, Mapping) else None
-                summary.rejected += 1
-                summary.rejections.append(Rejection(exc.message, str(raw_id) if raw_id is not None else None))
+            doc = self._accept(raw, summary, strict)
+            if doc is not None:
+                staged.append(doc)
         if not staged:
             return summary
         existing = self._existing_ids([d["id"] for d in staged])
@@ -244,6 +247,18 @@ class SearchEngine:
                 existing.add(doc_id)
                 self._pending[doc_id] = doc
         return summary
+
+    def _accept(self, raw: Any, summary: WriteSummary, strict: bool) -> dict[str, Any] | None:
+        """``raw`` in canonical form, or None with the rejection counted in ``summary``."""
+        try:
+            return normalize_document(raw, max_field_length=self.settings.max_field_length)
+        except InvalidInput as exc:
+            if strict:
+                raise
+            raw_id = raw.get("id") if isinstance(raw, Mapping) else None
+            summary.rejected += 1
+            summary.rejections.append(Rejection(exc.message, str(raw_id) if raw_id is not None else None))
+            return None
 
     def delete(self, ids: Iterable[str] | str) -> int:
         """Stage deletions by id; returns how many of the ids exist."""
@@ -286,14 +301,8 @@ class SearchEngine:
             # commit the moment it lands, and must not see it still pending.
             pending, self._pending = self._pending, {}
             try:
-                with whoosh_errors("write to the index"):
-                    writer = self._ix.writer(timeout=5.0)
-                    try:
-                        self._write(writer, pending)
-                        writer.commit()
-                    except BaseException:
-                        writer.cancel()
-                        raise
+                with writing(self._ix, "write to the index", timeout=5.0) as writer:
+                    self._write(writer, pending)
             except BaseException:
                 # Nothing was written: the writes stay staged for the next commit.
                 self._pending = {**pending, **self._pending}
@@ -361,50 +370,30 @@ class SearchEngine:
         name, ix = self._store.create_generation()
         seen: set[str] = set()
         again: dict[str, dict[str, Any] | None] = {}
+        # One writer for everything: each process then writes one segment,
+        # and searches later walk few segments.
+        options: dict[str, Any] = {"limitmb": 256}
+        if procs > 1:
+            options.update(procs=procs, multisegment=True)
         try:
-            with whoosh_errors("write the new index"):
-                # One writer for everything: each process then writes one
-                # segment, and searches later walk few segments.
-                writer = (
-                    ix.writer(procs=procs, multisegment=True, limitmb=256)
-                    if procs > 1
-                    else ix.writer(limitmb=256)
-                )
-                try:
-                    for raw in _input(docs):
-                        try:
-                            doc = normalize_document(raw, max_field_length=self.settings.max_field_length)
-                        except InvalidInput as exc:
-                            if strict:
-                                raise
-                            summary.rejected += 1
-                            raw_id = raw.get("id") if isinstance(raw, Mapping) else None
-                            summary.rejections.append(
-                                Rejection(exc.message, str(raw_id) if raw_id is not None else None)
-                            )
-                            continue
-                        doc_id = doc["id"]
-                        if doc_id in seen:
-                            summary.updated += 1
-                            again[doc_id] = doc
-                            continue
-                        seen.add(doc_id)
-                        summary.added += 1
-                        writer.add_document(**self._index_fields(doc))
-                    writer.commit()
-                except BaseException:
-                    writer.cancel()
-                    raise
-                if again:
-                    # Whoosh cannot replace what one writer has not committed:
-                    # replace the first versions of repeated ids now.
-                    writer = ix.writer()
-                    try:
-                        self._write(writer, again)
-                        writer.commit()
-                    except BaseException:
-                        writer.cancel()
-                        raise
+            with writing(ix, "write the new index", **options) as writer:
+                for raw in _input(docs):
+                    doc = self._accept(raw, summary, strict)
+                    if doc is None:
+                        continue
+                    doc_id = doc["id"]
+                    if doc_id in seen:
+                        summary.updated += 1
+                        again[doc_id] = doc
+                        continue
+                    seen.add(doc_id)
+                    summary.added += 1
+                    writer.add_document(**self._index_fields(doc))
+            if again:
+                # Whoosh cannot replace what one writer has not committed:
+                # replace the first versions of repeated ids now.
+                with writing(ix, "write the new index") as writer:
+                    self._write(writer, again)
         except _InputFailure as failure:
             # The documents' source failed (a file, a generator): its own error, not the index's.
             self._store.discard(name)

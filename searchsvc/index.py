@@ -141,6 +141,19 @@ def whoosh_errors(action: str) -> Iterator[None]:
         ) from None
 
 
+@contextlib.contextmanager
+def writing(ix: whoosh.index.Index, action: str, **options: Any) -> Iterator[Any]:
+    """A Whoosh writer that commits when the block ends and cancels if it fails."""
+    with whoosh_errors(action):
+        writer = ix.writer(**options)
+        try:
+            yield writer
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+
+
 class IndexStore:
     """Where an index lives: a folder of generations, or memory.
 
