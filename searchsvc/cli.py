@@ -484,7 +484,8 @@ def variants_command(obj: Context, spelling: str, as_json: bool) -> None:
     """Show the variant group SPELLING belongs to, and why.
 
     A spelling matches its group through the gazetteer (GeoNames and Ukraine's
-    official settlement codifier), the user variants file, or the
+    official settlement codifier), the curated list of names shipped with
+    searchsvc, the user variants file, or the
     transliteration rule (a key that makes romanizations converge, and a
     consonant skeleton for small misspellings).
     """
@@ -516,6 +517,8 @@ def variants_command(obj: Context, spelling: str, as_json: bool) -> None:
             click.echo(f"  gazetteer word of a multi-word name: {entry['word']}")
         elif source == "user":
             click.echo(f"  user file, line {entry['line']}: " + ", ".join(entry["spellings"]))
+        elif source == "curated":
+            click.echo("  curated list of names: " + ", ".join(entry["spellings"]))
         elif source == "rule":
             detail = f"key {entry['key']}"
             if entry.get("skeleton"):

@@ -650,7 +650,7 @@ def stored_document(searcher: Any, docnum: int) -> dict[str, Any]:
 
 
 #: Strongest first: a word that matches in several ways is reported by the first.
-MATCH_KINDS = ("exact", "prefix", "user", "gazetteer", "rule", "fuzzy")
+MATCH_KINDS = ("exact", "prefix", "user", "curated", "gazetteer", "rule", "fuzzy")
 
 
 def match_kind(term: str) -> str:
@@ -659,6 +659,8 @@ def match_kind(term: str) -> str:
         return "exact"
     if term.startswith("~g:u."):
         return "user"
+    if term.startswith("~g:c."):
+        return "curated"
     if term.startswith(("~g:", "~w:")):
         return "gazetteer"
     if term.startswith("~k:"):

@@ -185,3 +185,23 @@ def test_place_names_are_not_stemmed_into_each_other():
         assert {h.id for h in eng.search("Pokrovsk").hits} == {"town", "possessive"}
         assert {h.id for h in eng.search("pokrovske").hits} == {"village"}
         assert {h.id for h in eng.search("fight").hits} == {"town"}
+
+
+def test_curated_names_join_forms_that_transliteration_cannot():
+    with SearchEngine.in_memory() as eng:
+        eng.add(
+            [
+                {"id": "ru", "title": "Lukashenko met the envoy"},
+                {"id": "be", "title": "Лукашэнка выступіў"},
+                {"id": "island", "title": "Troops left Zmiinyi island"},
+            ]
+        )
+        eng.commit()
+        assert {h.id for h in eng.search("Lukashenka").hits} == {"ru", "be"}
+        assert {h.id for h in eng.search("Zmeiny").hits} == {"island"}
+        matched = eng.search("Lukashenka", explain=True).hits
+        assert {"word": "Lukashenko", "why": "curated", "field": "title"} in [
+            m for h in matched for m in h.matched
+        ]
+    result = CliRunner().invoke(cli, ["variants", "Lukashenka"])
+    assert "curated list of names: Lukashenko, Lukashenka" in result.output

@@ -26,6 +26,7 @@ standard library only.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import os
 import re
@@ -57,6 +58,9 @@ WORD_PREFIX = "~w:"
 KEY_PREFIX = "~k:"
 SKELETON_PREFIX = "~s:"
 USER_ID_PREFIX = "u."
+CURATED_ID_PREFIX = "c."
+#: Groups shipped with searchsvc, read like a user file.
+CURATED_PATH = Path(__file__).resolve().parent / "data" / "curated.txt"
 
 # Query boosts: the exact (stemmed) word the lead adds itself counts 1.0.
 BOOST_GROUP = 0.8
@@ -386,9 +390,10 @@ class UserGroup:
     spellings: tuple[str, ...]
     keys: tuple[str, ...]
     line: int
+    source: str = "user"
 
 
-def _parse_user_file(path: str | os.PathLike[str]) -> list[UserGroup]:
+def _parse_user_file(path: str | os.PathLike[str], source: str = "user") -> list[UserGroup]:
     """One group per line, spellings separated by ``|`` (or ``,``); ``#`` comments."""
     groups: list[UserGroup] = []
     with open(path, encoding="utf-8") as fh:
@@ -401,9 +406,19 @@ def _parse_user_file(path: str | os.PathLike[str]) -> list[UserGroup]:
             keys = tuple(dict.fromkeys(k for k in (translit_key(s) for s in spellings) if k))
             if len(spellings) < 2 or not keys:
                 continue
-            gid = USER_ID_PREFIX + keys[0].replace(" ", "_")
-            groups.append(UserGroup(gid, spellings, keys, lineno))
+            prefix = USER_ID_PREFIX if source == "user" else CURATED_ID_PREFIX
+            gid = prefix + keys[0].replace(" ", "_")
+            groups.append(UserGroup(gid, spellings, keys, lineno, source))
     return groups
+
+
+@functools.cache
+def _curated_groups() -> tuple[UserGroup, ...]:
+    return tuple(_parse_user_file(CURATED_PATH, source="curated")) if CURATED_PATH.is_file() else ()
+
+
+def _curated() -> list[UserGroup]:
+    return list(_curated_groups())
 
 
 # -------------------------------------------------------------------- Variants
@@ -457,7 +472,7 @@ class Variants:
     def load(cls, user_file: str | os.PathLike[str] | None = None) -> Variants:
         """Shipped gazetteer (parsed once per process) plus an optional user file."""
         shipped = _load_shipped()
-        user = _parse_user_file(user_file) if user_file is not None else []
+        user = _curated() + (_parse_user_file(user_file) if user_file is not None else [])
         return cls(shipped, user)
 
     # ----------------------------------------------------------- term helpers
@@ -762,7 +777,7 @@ class Variants:
             if key in ug.keys:
                 out.append(
                     {
-                        "source": "user",
+                        "source": ug.source,
                         "group": ug.spellings[0],
                         "id": GROUP_PREFIX + ug.gid,
                         "line": ug.line,
