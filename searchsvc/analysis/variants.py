@@ -812,7 +812,8 @@ class Variants:
             "keys": len(self._g.by_key),
             "english_keys": len(self._g.english),
             "word_alignments": len(self._g.words),
-            "user_groups": len(self._user_groups),
+            "user_groups": sum(1 for g in self._user_groups if g.source == "user"),
+            "curated_groups": sum(1 for g in self._user_groups if g.source == "curated"),
         }
 
     def groups(self) -> Iterable[Group]:
