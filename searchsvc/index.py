@@ -29,6 +29,7 @@ import whoosh.index
 from whoosh.analysis import RegexTokenizer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage, RamStorage
+from whoosh.filedb.structfile import BufferFile
 from whoosh.formats import Positions
 
 from .analysis import NewsAnalyzer
@@ -39,6 +40,66 @@ from .errors import (
     IndexVersionMismatch,
     SearchIndexError,
 )
+
+
+class _MappedFile:
+    """A read-only file over a buffer that does not copy it.
+
+    Whoosh reads compound segment files through an mmap, but wraps each
+    file's slice in ``BytesIO``, which copies it: every searcher then holds a
+    private copy of the postings, stored documents and terms (half a GiB per
+    searcher at 100,000 articles). This reads the mapped pages in place.
+    """
+
+    def __init__(self, buf: Any) -> None:
+        self._buf = memoryview(buf)
+        self._pos = 0
+        self.closed = False
+
+    def read(self, size: int | None = -1) -> bytes:
+        start = self._pos
+        end = len(self._buf) if size is None or size < 0 else min(len(self._buf), start + size)
+        self._pos = end
+        return self._buf[start:end].tobytes()
+
+    def readinto(self, target: Any) -> int:
+        data = self.read(len(target))
+        target[: len(data)] = data
+        return len(data)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        start = self._pos
+        limit = len(self._buf) if size is None or size < 0 else min(len(self._buf), start + size)
+        newline = bytes(self._buf[start:limit]).find(b"\n")
+        return self.read((newline + 1) if newline >= 0 else limit - start)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = {0: 0, 1: self._pos, 2: len(self._buf)}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def close(self) -> None:
+        self.closed = True
+        self._buf.release()
+
+    def flush(self) -> None:
+        pass
+
+
+def _buffer_file_init(self: Any, buf: Any, name: str | None = None, onclose: Any = None) -> None:
+    self._buf = buf
+    self._name = name
+    self.file = _MappedFile(buf)
+    self.onclose = onclose
+    self.is_real = False
+    self.is_closed = False
+
+
+BufferFile.__init__ = _buffer_file_init
+
 
 #: Bumped whenever the schema or analysis changes what is in the index.
 FORMAT_VERSION = 2
