@@ -289,19 +289,24 @@ def targets(results: Mapping[str, Any]) -> tuple[Mapping[str, Any] | None, list[
     def inverse(value: float | None) -> float | None:
         return round(1 / value, 2) if value else None
 
+    # The issue states the peer targets on the faceted and highlighted
+    # queries; the same ratios over every query are shown beside them.
     naive = ratios.get("naive_whoosh", {})
-    add(
-        "vs naive Whoosh: p95 ≥ 20× lower (all queries)",
-        inverse(naive.get("latency", {}).get("all", {}).get("p95")),
-        lambda v: v >= 20,
-        "×",
-    )
+    for row in ("faceted", "all"):
+        add(
+            f"vs naive Whoosh: p95 ≥ 20× lower ({row} queries)",
+            inverse(naive.get("latency", {}).get(row, {}).get("p95")),
+            lambda v: v >= 20,
+            "×",
+        )
     add("vs naive Whoosh: indexing ≥ 5× faster", naive.get("indexing_speed"), lambda v: v >= 5, "×")
-    fts = ratios.get("fts5", {}).get("latency", {}).get("all", {})
-    add("vs FTS5: lower p50 (ratio < 1)", fts.get("p50"), lambda v: v < 1, "ratio")
-    add("vs FTS5: lower p95 (ratio < 1)", fts.get("p95"), lambda v: v < 1, "ratio")
-    tv = ratios.get("tantivy", {}).get("latency", {}).get("all", {})
-    add("vs tantivy: p50 within 5× (ratio ≤ 5)", tv.get("p50"), lambda v: v <= 5, "ratio")
+    for row in ("faceted", "all"):
+        fts = ratios.get("fts5", {}).get("latency", {}).get(row, {})
+        add(f"vs FTS5: lower p50 ({row} queries; ratio < 1)", fts.get("p50"), lambda v: v < 1, "ratio")
+        add(f"vs FTS5: lower p95 ({row} queries; ratio < 1)", fts.get("p95"), lambda v: v < 1, "ratio")
+    for row in ("faceted", "all"):
+        tv = ratios.get("tantivy", {}).get("latency", {}).get(row, {})
+        add(f"vs tantivy: p50 within 5× ({row} queries; ratio ≤ 5)", tv.get("p50"), lambda v: v <= 5, "ratio")
     rss = [x for x in (http.get("rss_bytes"), me.get("search", {}).get("rss_bytes") if ok else None) if x]
     add("RSS ≤ 1 GiB", round(max(rss) / 2**20, 1) if rss else None, lambda v: v <= 1024, "MiB")
     return run, out
