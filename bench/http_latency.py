@@ -12,14 +12,13 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import statistics
 import sys
 import time
 import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ruwa_library import QUERIES  # noqa: E402
+from ruwa_library import QUERIES, p50_p95  # noqa: E402
 
 
 def main() -> None:
@@ -45,11 +44,7 @@ def main() -> None:
             json.loads(body)
             if round_:  # the first round warms the server up
                 times.append(elapsed)
-    times.sort()
-    p95 = times[min(len(times) - 1, int(round(0.95 * len(times))) - 1)]
-    print(
-        f"GET /search, 3 facets + highlighting, {len(times)} requests: p50 {statistics.median(times):.1f} ms, p95 {p95:.1f} ms"
-    )
+    print(f"GET /search, 3 facets + highlighting, {len(times)} requests: {p50_p95(times)}")
 
 
 if __name__ == "__main__":

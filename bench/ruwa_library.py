@@ -37,6 +37,13 @@ QUERIES = [
 ]
 
 
+def p50_p95(times: list[float]) -> str:
+    """The median and 95th percentile of millisecond timings, as printed by these scripts."""
+    ordered = sorted(times)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * len(ordered))) - 1)]
+    return f"p50 {statistics.median(ordered):.1f} ms, p95 {p95:.1f} ms"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"))
@@ -63,11 +70,7 @@ def main() -> None:
                 t0 = time.perf_counter()
                 engine.search(q, facets=["source", "category", "date"], highlight=True, limit=10)
                 times.append((time.perf_counter() - t0) * 1000)
-        times.sort()
-        p95 = times[min(len(times) - 1, int(round(0.95 * len(times))) - 1)]
-        print(
-            f"search, 3 facets + top 10 highlighted, {len(times)} runs: p50 {statistics.median(times):.1f} ms, p95 {p95:.1f} ms"
-        )
+        print(f"search, 3 facets + top 10 highlighted, {len(times)} runs: {p50_p95(times)}")
 
 
 if __name__ == "__main__":
