@@ -80,7 +80,7 @@ class SegmentArrays:
             if found is not None:
                 self._postings.move_to_end(key)
                 return found
-        found = _read_postings(reader, fieldname, tbytes)
+        found = read_postings(reader, fieldname, tbytes)
         size = found[0].nbytes + found[1].nbytes
         with self._lock:
             if key not in self._postings:
@@ -119,10 +119,6 @@ def column_array(column: Any, doc_count: int) -> np.ndarray:
 
 def read_postings(reader: Any, fieldname: str, tbytes: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Local docnums and weights of one term of one segment, deleted documents included."""
-    return _read_postings(reader, fieldname, tbytes)
-
-
-def _read_postings(reader: Any, fieldname: str, tbytes: bytes) -> tuple[np.ndarray, np.ndarray]:
     try:
         matcher = reader._terms.matcher(fieldname, tbytes, reader.schema[fieldname].format)
     except (KeyError, TermNotFound):
