@@ -25,6 +25,7 @@ from .errors import EngineClosed, InvalidDocument, InvalidInput, NotFound, Query
 from .facets import FacetCache, View, bitmap_from
 from .index import (
     FACET_FIELDS,
+    FORMAT_VERSION,
     TEXT_FIELD_BOOSTS,
     IndexStore,
     build_schema,
@@ -431,8 +432,6 @@ class SearchEngine:
 
     def stats(self) -> dict[str, Any]:
         """Document count, size on disk, last commit time and format version."""
-        from .index import FORMAT_VERSION
-
         pooled = self._checkout()
         try:
             count = int(pooled.searcher.doc_count())
