@@ -49,6 +49,7 @@ from .search import (
     top_scored,
 )
 from .settings import Settings
+from .writer import parallel_available, write_parallel
 
 #: How often a searcher checks for commits made by other processes (another
 #: server worker, the CLI): at every search, which costs one directory listing.
@@ -369,27 +370,32 @@ class SearchEngine:
         self._check_open()
         summary = WriteSummary()
         name, ix = self._store.create_generation()
-        seen: set[str] = set()
         again: dict[str, dict[str, Any] | None] = {}
-        # One writer for everything: each process then writes one segment,
-        # and searches later walk few segments.
-        options: dict[str, Any] = {"limitmb": 256}
-        if procs > 1:
-            options.update(procs=procs, multisegment=True)
+
+        def accepted() -> Iterator[dict[str, Any]]:
+            seen: set[str] = set()
+            for raw in _input(docs):
+                doc = self._accept(raw, summary, strict)
+                if doc is None:
+                    continue
+                doc_id = doc["id"]
+                if doc_id in seen:
+                    summary.updated += 1
+                    again[doc_id] = doc
+                    continue
+                seen.add(doc_id)
+                summary.added += 1
+                yield doc
+
         try:
-            with writing(ix, "write the new index", **options) as writer:
-                for raw in _input(docs):
-                    doc = self._accept(raw, summary, strict)
-                    if doc is None:
-                        continue
-                    doc_id = doc["id"]
-                    if doc_id in seen:
-                        summary.updated += 1
-                        again[doc_id] = doc
-                        continue
-                    seen.add(doc_id)
-                    summary.added += 1
-                    writer.add_document(**self._index_fields(doc))
+            if procs > 1 and parallel_available():
+                # Each process prepares, analyses and writes its own segments.
+                with whoosh_errors("write the new index"):
+                    write_parallel(ix, accepted(), self._index_fields, procs=procs, limitmb=256)
+            else:
+                with writing(ix, "write the new index", limitmb=256) as writer:
+                    for doc in accepted():
+                        writer.add_document(**self._index_fields(doc))
             if again:
                 # Whoosh cannot replace what one writer has not committed:
                 # replace the first versions of repeated ids now.

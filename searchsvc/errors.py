@@ -156,6 +156,12 @@ class IndexCorrupt(SearchIndexError):
     code = "index_corrupt"
 
 
+class IndexWriteFailed(SearchIndexError):
+    """Writing the index failed for a reason of its own (a writer process died)."""
+
+    code = "index_write_failed"
+
+
 class EngineClosed(SearchsvcError):
     """The engine was used after close()."""
 
@@ -182,5 +188,6 @@ __all__ = [
     "IndexVersionMismatch",
     "IndexLocked",
     "IndexCorrupt",
+    "IndexWriteFailed",
     "EngineClosed",
 ]

@@ -42,6 +42,7 @@ from .errors import (
     IndexVersionMismatch,
     SearchIndexError,
 )
+from .writer import FastSegmentWriter
 
 
 class _MappedFile:
@@ -229,7 +230,7 @@ def whoosh_errors(action: str) -> Iterator[None]:
 def writing(ix: whoosh.index.Index, action: str, **options: Any) -> Iterator[Any]:
     """A Whoosh writer that commits when the block ends and cancels if it fails."""
     with whoosh_errors(action):
-        writer = ix.writer(**options)
+        writer = FastSegmentWriter(ix, **options)
         try:
             yield writer
             writer.commit()
