@@ -137,3 +137,42 @@ def test_term_positions_equal_the_token_path():
     fast = analyzer.term_positions(text)
     assert {term: positions for term, (positions, _w) in fast.items()} == expected
     assert fast["fight"] == ([0, 3, 5], 3.0)
+
+
+def _token_path(analyzer: NewsAnalyzer, text: str) -> dict[str, tuple[list[int], float]]:
+    """What Whoosh's Positions format collects from the analyzer's token stream."""
+    expected: dict[str, tuple[list[int], float]] = {}
+    for token in analyzer(text, positions=True):
+        positions, weight = expected.get(token.text, ([], 0.0))
+        expected[token.text] = ([*positions, token.pos], weight + token.boost)
+    return expected
+
+
+def test_term_positions_equal_the_token_path_with_variants_to_the_last_bit():
+    from searchsvc.analysis.variants import Variants
+
+    analyzer = NewsAnalyzer(Variants.load())
+    text = (
+        "Shelling of Slavyansk and Slov’yansk; the Sloviansk mayor said Kostantinovka "
+        "(Kostiantynivka) and Ivano-Frankivsk were hit. Славянск, Славянска: обстрелы. "
+        "Zelensky's aides and Zelenskyy met in Kyiv-based offices in Kyiv and Kiev, Kyiv"
+    )
+    fast = analyzer.term_positions(text)
+    expected = _token_path(analyzer, text)
+    assert fast == expected
+    # Terms that repeat, from one word or from several, exercise the merging.
+    assert fast["~g:slovansk"][0][:3] == [1, 2, 3]
+    assert any(len(positions) > 1 for positions, _weight in fast.values())
+
+
+def test_term_positions_sum_boosts_other_than_one_in_text_order():
+    analyzer = NewsAnalyzer()
+    # Boosts as a variants source could give them: fractions whose sum depends on the order.
+    analyzer._index_cache.update(
+        {"kyiv": (("kyiv", 1.0), ("~g:kyiv", 0.1)), "kiev": (("kiev", 1.0), ("~g:kyiv", 0.7))}
+    )
+    text = "kyiv kiev kyiv kiev kiev kyiv"
+    fast = analyzer.term_positions(text)
+    assert fast == _token_path(analyzer, text)
+    assert fast["~g:kyiv"][0] == [0, 1, 2, 3, 4, 5]
+    assert fast["~g:kyiv"][1] == 0.1 + 0.7 + 0.1 + 0.7 + 0.7 + 0.1

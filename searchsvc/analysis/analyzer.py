@@ -9,6 +9,7 @@ cache is what keeps indexing and highlighting fast in pure Python.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from typing import Any
@@ -48,6 +49,9 @@ def build_chain(
 
 
 WordTerms = tuple[tuple[str, float], ...]
+
+#: Characters that make a word take the general tokenizing path.
+_SPECIAL_CHARS = re.compile("[-’ʼ`]")
 
 
 class NewsAnalyzer(Analyzer):
@@ -125,36 +129,61 @@ class NewsAnalyzer(Analyzer):
     def term_positions(self, value: str) -> dict[str, tuple[list[int], float]]:
         """Index terms of ``value`` with their positions and summed boosts.
 
-        The same terms and positions as calling the analyzer in index mode,
-        without a Token per word: this is what indexing spends its time on.
+        The same terms, positions and weights as calling the analyzer in index
+        mode, without a Token per word: this is what indexing spends its time on.
         """
-        found: dict[str, tuple[list[int], float]] = {}
         cache = self._index_cache
-        word_terms = self.word_terms
+        if _SPECIAL_CHARS.search(value):
+            # Rare: hyphenated parts and apostrophe forms take the general path.
+            surfaces = [(word, joined) for _s, _e, word, joined in iter_words(value)]
+        else:
+            surfaces = [(word, False) for word in WORD_PATTERN.findall(value)]
+        for word in {word for word, _joined in surfaces}.difference(cache):
+            self.word_terms(word)
+        # Positions of each distinct word: stop words take none, and a
+        # hyphenated word's joined form shares its first part's position.
+        where: dict[str, list[int]] = {}
         pos = 0
-        for match in WORD_PATTERN.finditer(value):
-            word = match.group(0)
-            if "-" in word or "’" in word or "ʼ" in word or "`" in word:
-                # Rare: hyphenated parts and apostrophe forms take the general path.
-                words = [(w, joined) for _s, _e, w, joined in iter_words(word)]
-            else:
-                words = [(word, False)]
-            for surface, joined in words:
-                terms = cache.get(surface)
-                if terms is None:
-                    terms = word_terms(surface)
-                if not terms:
-                    continue
-                for text, boost in terms:
-                    entry = found.get(text)
-                    if entry is None:
-                        found[text] = ([pos], boost)
-                    else:
-                        entry[0].append(pos)
-                        found[text] = (entry[0], entry[1] + boost)
+        for word, joined in surfaces:
+            if cache[word]:
+                at = where.get(word)
+                if at is None:
+                    where[word] = [pos]
+                else:
+                    at.append(pos)
                 if not joined:
                     pos += 1
+        found: dict[str, tuple[list[int], float]] = {}
+        uneven: set[str] = set()
+        for word, at in where.items():
+            for text, boost in cache[word]:
+                if boost != 1.0:
+                    uneven.add(text)
+                entry = found.get(text)
+                if entry is None:
+                    found[text] = (at, float(len(at)))
+                else:
+                    # Several words give this term (fights, fighting): merge in order.
+                    merged = sorted(entry[0] + at)
+                    found[text] = (merged, float(len(merged)))
+        for text in uneven:
+            found[text] = (found[text][0], self._weight_in_order(text, where))
         return found
+
+    def _weight_in_order(self, text: str, where: dict[str, list[int]]) -> float:
+        # Boosts other than 1 are summed position by position, as Whoosh adds
+        # token boosts, so the float is the same to the last bit.
+        boosts = sorted(
+            (pos, boost)
+            for word, at in where.items()
+            for term, boost in self._index_cache[word]
+            if term == text
+            for pos in at
+        )
+        weight = 0.0
+        for _pos, boost in boosts:
+            weight += boost
+        return weight
 
     def __call__(  # type: ignore[override]
         self,
