@@ -42,6 +42,12 @@ _LENGTH_OF_BYTE = np.array([0] + [byte_to_length(b) for b in range(1, 256)], dty
 #: Postings per block and zlib level, as Whoosh's W3 codec writes them.
 BLOCK_LIMIT = 128
 COMPRESSION = 3
+#: Pickle protocol of posting blocks and inlined postings. Whoosh writes
+#: protocol 2, which pickles every bytes value (a position list) as a call to
+#: ``_codecs.encode``: protocol 4 pickles ten times faster, compresses four
+#: times faster to a third of the size, and loads four times faster. Whoosh
+#: reads either, with ``pickle.loads``.
+PICKLE_PROTOCOL = 4
 #: Terms with fewer postings than this are stored in the terms table itself:
 #: most terms of a news collection occur in one or two documents, and a block
 #: of their own costs a compressed pickle to write and to read.
@@ -280,6 +286,22 @@ def _pick(items: list[bytes], indices: np.ndarray) -> list[bytes]:
     return list(operator.itemgetter(*indices.tolist())(items))
 
 
+class _TermInfo(W3TermInfo):  # type: ignore[misc]
+    """W3's term info, with inlined postings pickled at :data:`PICKLE_PROTOCOL`."""
+
+    def to_bytes(self) -> bytes:
+        inlined: Any = self._inlined
+        if inlined is None:
+            return bytes(super().to_bytes())
+        self._inlined: Any = ()
+        try:
+            head = super().to_bytes()
+        finally:
+            self._inlined = inlined
+        # Whoosh's bytes are the packed statistics and then the pickle.
+        return bytes(head[: self._struct.size]) + pickle.dumps(inlined, PICKLE_PROTOCOL)
+
+
 class _BlockWriter:
     """Writes one field's terms as Whoosh's W3 codec does, a chunk of postings at a time.
 
@@ -317,7 +339,7 @@ class _BlockWriter:
         return b"".join(values)
 
     def write_term(self, btext: bytes, start: int, end: int) -> None:
-        info = W3TermInfo()
+        info = _TermInfo()
         info._df = end - start
         info._minid = self.docs[start]
         info._maxid = self.docs[end - 1]
@@ -349,7 +371,8 @@ class _BlockWriter:
         else:
             mini_weights = tuple(weights32)
         data = zlib.compress(
-            pickle.dumps((tuple(self.deltas[a:b]), mini_weights, self._values(a, b)), 2), COMPRESSION
+            pickle.dumps((tuple(self.deltas[a:b]), mini_weights, self._values(a, b)), PICKLE_PROTOCOL),
+            COMPRESSION,
         )
         heaviest = max(self.weights[a:b])
         present = [n for n in self.lengths[a:b] if n]

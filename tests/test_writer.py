@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from whoosh.codec.whoosh3 import W3TermInfo
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
@@ -149,3 +150,15 @@ def test_a_failing_process_fails_the_build_and_leaves_the_index(tmp_path):
         assert len(eng) == 50
         assert eng.search("").total == 50
     assert len(os.listdir(tmp_path / "ix")) <= 3
+
+
+def test_postings_are_pickled_without_a_codecs_call_per_value(tmp_path, variants_engine, fields):
+    ix = build(tmp_path / "ours", variants_engine._ix.schema, FastSegmentWriter, fields)
+    with ix.reader() as reader:
+        # The terms table: per term, packed statistics (a flag first), then inlined postings.
+        inline = [v for _k, v in reader._terms._tindex.items() if v[0] == 1]
+    struct_size = W3TermInfo._struct.size
+    assert inline
+    # Protocol 2 writes each bytes value as a _codecs.encode call; ours does not.
+    assert all(v[struct_size : struct_size + 2] == b"\x80\x04" for v in inline)
+    assert not any(b"_codecs" in v for v in inline)
