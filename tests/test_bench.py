@@ -165,3 +165,39 @@ def test_bench_query_round_trip() -> None:
         stem_safe=True,
     )
     assert BenchQuery.from_json(json.loads(json.dumps(q.to_json()))) == q
+
+
+def _synth_run(size: int, *, build_s: float, faceted_p95: float, server_rss: int) -> dict[str, Any]:
+    return {
+        "kind": "synth",
+        "size": size,
+        "engines": {
+            "searchsvc": {
+                "status": "ok",
+                "build": {"seconds": build_s, "docs_per_s": size / build_s},
+                "search": {"rss_bytes": 100 * 2**20},
+                "latency": {"uncached": {"faceted": {"p50": 5.0, "p95": faceted_p95}}},
+            }
+        },
+        "http": {"status": "ok", "rss_bytes": server_rss, "levels": {}},
+    }
+
+
+def test_targets_report_the_large_index_rows_from_the_1m_run() -> None:
+    from bench.report import targets
+
+    runs = [
+        _synth_run(100_000, build_s=80.0, faceted_p95=20.0, server_rss=900 * 2**20),
+        _synth_run(1_000_000, build_s=1500.0, faceted_p95=150.0, server_rss=5 * 2**30),
+    ]
+    run, rows = targets({"runs": runs})
+    assert run is runs[0]
+    by_name = {r["target"]: r for r in rows}
+    assert by_name["RSS ≤ 1 GiB"]["value"] == 900.0 and by_name["RSS ≤ 1 GiB"]["pass"]
+    assert by_name["1M: index built in ≤ 20 min"]["value"] == 25.0
+    assert by_name["1M: index built in ≤ 20 min"]["pass"] is False
+    assert by_name["1M: faceted+highlighted p95 ≤ 200 ms"]["pass"] is True
+    assert by_name["1M: RSS ≤ 4 GiB"]["value"] == 5120.0 and by_name["1M: RSS ≤ 4 GiB"]["pass"] is False
+    # Without a 1M run there are no 1M rows, rather than rows that cannot fail.
+    _run_only, small_rows = targets({"runs": runs[:1]})
+    assert not any(r["target"].startswith("1M") for r in small_rows)
