@@ -13,11 +13,12 @@ from whoosh.writing import SegmentWriter
 
 from bench.synth import generate
 from searchsvc import SearchEngine
+from searchsvc import writer as writer_module
 from searchsvc.documents import normalize_document
 from searchsvc.engine import _text_of
 from searchsvc.errors import IndexWriteFailed
 from searchsvc.index import to_index_fields
-from searchsvc.writer import BLOCK_LIMIT, INLINE_LIMIT, FastSegmentWriter, encode_positions, write_parallel
+from searchsvc.writer import INLINE_LIMIT, FastSegmentWriter, encode_positions, write_parallel
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +61,10 @@ def postings(reader: Any, fieldname: str, btext: bytes) -> list[tuple[int, float
     return out
 
 
-def test_writes_what_whoosh_writes(tmp_path, variants_engine, fields):
+@pytest.mark.parametrize("block_limit", [16, 128])
+def test_writes_what_whoosh_writes(tmp_path, variants_engine, fields, monkeypatch, block_limit):
+    # The test corpus is small: smaller blocks than the default make terms of many blocks.
+    monkeypatch.setattr(writer_module, "BLOCK_LIMIT", block_limit)
     schema = variants_engine._ix.schema
     ours = build(tmp_path / "ours", schema, FastSegmentWriter, fields).reader()
     theirs = build(tmp_path / "whoosh", schema, SegmentWriter, fields).reader()
@@ -74,7 +78,7 @@ def test_writes_what_whoosh_writes(tmp_path, variants_engine, fields):
         stats = ("weight", "doc_frequency", "min_length", "max_length", "max_weight", "min_id", "max_id")
         assert [getattr(a, s)() for s in stats] == [getattr(b, s)() for s in stats], (fieldname, btext)
         assert postings(ours, fieldname, btext) == postings(theirs, fieldname, btext), (fieldname, btext)
-        multi_block += a.doc_frequency() > BLOCK_LIMIT
+        multi_block += a.doc_frequency() > block_limit
         inlined += a.is_inlined()
     # Both ways of storing postings were exercised.
     assert multi_block > 10 and inlined > 1000
