@@ -189,6 +189,8 @@ class SearchEngine:
                 with whoosh_errors("open the index"):
                     self._ix = self._store.open(create=False)
                 self._index_token += 1
+            if self._idle and self._idle[0].index_token != self._index_token:
+                self._drop_stale()
             pooled = self._idle.pop() if self._idle else None
             token = self._index_token
             ix = self._ix
@@ -203,6 +205,15 @@ class SearchEngine:
                 if not pooled.searcher.up_to_date():
                     pooled.searcher = pooled.searcher.refresh()
         return pooled
+
+    def _drop_stale(self) -> None:
+        # Idle searchers of a replaced generation would keep its segment files
+        # mapped until each was checked out again; close them all at once.
+        # The caller holds _lock.
+        for pooled in self._idle:
+            if pooled.index_token != self._index_token:
+                pooled.searcher.close()
+        self._idle = [p for p in self._idle if p.index_token == self._index_token]
 
     def _checkin(self, pooled: _Pooled) -> None:
         with self._lock:

@@ -22,14 +22,18 @@ import json
 import os
 import pickle
 import shutil
+import threading
 import time
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import whoosh.index
 from whoosh.analysis import RegexTokenizer
+from whoosh.codec.base import Segment
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.filedb.structfile import BufferFile
 from whoosh.formats import Positions
@@ -123,6 +127,61 @@ def _buffer_file_read_pickle(self: Any) -> Any:
 
 BufferFile.__init__ = _buffer_file_init
 BufferFile.read_pickle = _buffer_file_read_pickle
+
+
+class _SharedCompoundStorage(CompoundStorage):  # type: ignore[misc]
+    """A compound segment file mapped once per process, for every reader of it.
+
+    Whoosh maps a segment's compound file anew for each reader it opens, and
+    the kernel counts each mapping's resident pages in the process's RSS
+    again: a pool of eight searchers counted the index eight times. A segment
+    file never changes once written, so one mapping serves them all; it is
+    unmapped when the last reader using it, and every file opened from it, is
+    gone (see :func:`mapped_segment_files`).
+    """
+
+    def close(self) -> None:
+        # Other readers share this mapping: it goes with the last of them, not here.
+        pass
+
+
+#: The shared mappings by file identity; weak, so unused ones are unmapped.
+_SHARED_SEGMENTS: weakref.WeakValueDictionary[tuple[Any, ...], _SharedCompoundStorage] = (
+    weakref.WeakValueDictionary()
+)
+_SHARED_LOCK = threading.Lock()
+_whoosh_open_compound_file = Segment.open_compound_file
+
+
+def _open_compound_file(self: Any, storage: Any) -> Any:
+    if not isinstance(storage, FileStorage) or not storage.supports_mmap:
+        return _whoosh_open_compound_file(self, storage)
+    name = self.make_filename(self.COMPOUND_EXT)
+    path = os.path.abspath(os.path.join(storage.folder, name))
+    st = os.stat(path)
+    # The inode, size and time too: a new file may come to the same path (or
+    # a deleted file's inode to a new one) while the old mapping is still read.
+    key = (path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    with _SHARED_LOCK:
+        shared = _SHARED_SEGMENTS.get(key)
+        if shared is None:
+            shared = _SharedCompoundStorage(storage.open_file(name), use_mmap=True)
+            if shared._source is None:
+                # Not mapped (no memory for it): Whoosh then reads by seeking
+                # one file handle, which readers must not share.
+                shared._file.close()
+                return _whoosh_open_compound_file(self, storage)
+            _SHARED_SEGMENTS[key] = shared
+    return shared
+
+
+Segment.open_compound_file = _open_compound_file
+
+
+def mapped_segment_files() -> list[str]:
+    """The segment files this process has mapped and some reader still uses."""
+    with _SHARED_LOCK:
+        return sorted({key[0] for key in list(_SHARED_SEGMENTS)})
 
 
 #: Bumped whenever the schema or analysis changes what is in the index.

@@ -1,0 +1,96 @@
+"""Every searcher of a process reads a segment file through one shared mapping."""
+
+from __future__ import annotations
+
+import gc
+import sys
+from pathlib import Path
+
+import pytest
+from samples import ARTICLES
+
+from searchsvc import SearchEngine
+from searchsvc.index import mapped_segment_files
+
+
+def ids(result):
+    return sorted(hit.id for hit in result.hits)
+
+
+def compound_storages(searcher):
+    """The compound-file storage of each segment reader of ``searcher``."""
+    return [reader.storage().a for reader, _offset in searcher.reader().leaf_readers()]
+
+
+def mapped_in_proc(folder: Path) -> set[str]:
+    """Files under ``folder`` that the kernel shows mapped into this process."""
+    with open("/proc/self/maps") as fh:
+        return {line.split()[-1] for line in fh if str(folder) in line}
+
+
+@pytest.fixture
+def disk_engine(tmp_path):
+    with SearchEngine(tmp_path / "ix", variants=None) as eng:
+        eng.add(ARTICLES)
+        eng.commit()
+        yield eng
+
+
+def test_pooled_searchers_share_one_mapping_per_segment(disk_engine):
+    first = disk_engine._checkout()
+    second = disk_engine._checkout()
+    try:
+        assert first.searcher is not second.searcher
+        assert first.searcher.reader() is not second.searcher.reader()
+        shared = compound_storages(first.searcher)
+        assert shared and shared == compound_storages(second.searcher)
+        assert all(a is b for a, b in zip(shared, compound_storages(second.searcher), strict=True))
+        assert len(mapped_segment_files()) == len(shared)
+    finally:
+        disk_engine._checkin(first)
+        disk_engine._checkin(second)
+    assert disk_engine.search("grain").total == 1
+
+
+def test_commits_map_new_segments_and_results_stay_right(disk_engine):
+    held = disk_engine._checkout()
+    before = set(mapped_segment_files())
+    disk_engine.add([{"id": "late", "title": "Late grain"}])
+    disk_engine.delete("grain-deal")
+    disk_engine.commit()
+    try:
+        # The searcher held over the commit still answers from its snapshot...
+        assert held.searcher.doc_count() == len(ARTICLES)
+        # ...while a fresh search sees the new segment and the deletion.
+        assert ids(disk_engine.search("grain")) == ["late"]
+        assert len(disk_engine) == len(ARTICLES)
+        assert set(mapped_segment_files()) > before
+    finally:
+        disk_engine._checkin(held)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/maps")
+def test_a_replaced_generation_is_unmapped_once_its_searchers_are_gone(tmp_path):
+    path = tmp_path / "ix"
+    with SearchEngine(path, variants=None) as writer:
+        writer.add(ARTICLES)
+    reader = SearchEngine(path, variants=None)
+    try:
+        # Several searchers at once, as server threads hold them.
+        held = [reader._checkout() for _ in range(3)]
+        for pooled in held:
+            reader._checkin(pooled)
+        del held, pooled
+        old = path / "gen-000001"
+        assert len(mapped_in_proc(old)) == 1
+        with SearchEngine(path, variants=None) as rebuilder:
+            rebuilder.rebuild(iter([{"id": "only", "title": "Only grain now"}]))
+        # The next search switches generations (searchsvc.json changed) and
+        # drops the pooled searchers of the old one.
+        assert ids(reader.search("grain")) == ["only"]
+        gc.collect()
+        assert not any(f.startswith(str(old)) for f in mapped_segment_files())
+        assert mapped_in_proc(old) == set()
+        assert len(mapped_in_proc(path / "gen-000002")) == 1
+    finally:
+        reader.close()
