@@ -20,7 +20,7 @@ import threading
 import zlib
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from math import log
 from typing import Any
 
@@ -31,7 +31,7 @@ from whoosh.matching import ListMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-#: Memory for posting arrays kept between searches, per segment.
+#: Memory for posting arrays kept between searches, for all segments of an engine.
 POSTINGS_CACHE_BYTES = 128 * 1024 * 1024
 
 K1 = 1.2
@@ -53,17 +53,59 @@ class Scored:
         return cls(_EMPTY_IDS, _EMPTY_SCORES)
 
 
+class PostingsCache:
+    """Posting arrays of recently searched terms, bounded in bytes for a whole engine.
+
+    One budget for all segments: a budget per segment would let memory grow
+    with the number of segments (hundreds of MiB per process at a million
+    articles).
+    """
+
+    def __init__(self, budget: int = POSTINGS_CACHE_BYTES) -> None:
+        self.budget = budget
+        self._arrays: OrderedDict[tuple[str, str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, bytes]) -> tuple[np.ndarray, np.ndarray] | None:
+        with self._lock:
+            found = self._arrays.get(key)
+            if found is not None:
+                self._arrays.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[str, str, bytes], value: tuple[np.ndarray, np.ndarray]) -> None:
+        size = value[0].nbytes + value[1].nbytes
+        with self._lock:
+            if key in self._arrays:
+                return
+            self._arrays[key] = value
+            self._bytes += size
+            # Bounded by bytes, not terms: one common word of a million
+            # documents weighs as much as thousands of rare ones.
+            while self._bytes > self.budget and len(self._arrays) > 1:
+                _key, (ids, weights) = self._arrays.popitem(last=False)
+                self._bytes -= ids.nbytes + weights.nbytes
+
+    def forget(self, seg_ids: set[str]) -> None:
+        """Drop the arrays of segments that are gone."""
+        with self._lock:
+            for key in [k for k in self._arrays if k[0] in seg_ids]:
+                ids, weights = self._arrays.pop(key)
+                self._bytes -= ids.nbytes + weights.nbytes
+
+
 class SegmentArrays:
     """Per-segment arrays read once: field lengths and deleted documents."""
 
-    def __init__(self, doc_count_all: int) -> None:
+    def __init__(self, seg_id: str, doc_count_all: int, postings: PostingsCache) -> None:
         # Only arrays are kept: a Whoosh reader reads its files by seeking and
         # must stay with the one searcher (and thread) that owns it.
+        self.seg_id = seg_id
         self.doc_count_all = doc_count_all
         self._lengths: dict[str, np.ndarray] = {}
-        self._postings: OrderedDict[tuple[str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        self._cached_bytes = 0
-        self._lock = threading.Lock()
+        self._postings = postings
+        self._deleted: tuple[int, np.ndarray | None] = (0, None)
 
     def lengths(self, reader: Any, fieldname: str) -> np.ndarray:
         found = self._lengths.get(fieldname)
@@ -76,25 +118,25 @@ class SegmentArrays:
             self._lengths[fieldname] = found
         return found
 
+    def deleted(self, segment: Any) -> np.ndarray | None:
+        """A mask of the segment's deleted documents, or None when it has none."""
+        count = segment.deleted_count() if segment.has_deletions() else 0
+        known_count, known = self._deleted
+        if count == known_count:
+            # A segment's deletions only grow, so their count tells which set it is.
+            return known
+        mask = np.zeros(self.doc_count_all, dtype=bool)
+        mask[np.fromiter(segment.deleted_docs(), dtype=np.int64)] = True
+        self._deleted = (count, mask)
+        return mask
+
     def postings(self, reader: Any, fieldname: str, tbytes: bytes) -> tuple[np.ndarray, np.ndarray]:
         """Local docnums and weights of one term, deleted documents included."""
-        key = (fieldname, tbytes)
-        with self._lock:
-            found = self._postings.get(key)
-            if found is not None:
-                self._postings.move_to_end(key)
-                return found
-        found = read_postings(reader, fieldname, tbytes)
-        size = found[0].nbytes + found[1].nbytes
-        with self._lock:
-            if key not in self._postings:
-                self._postings[key] = found
-                self._cached_bytes += size
-                # Bounded by bytes, not terms: one common word of a million
-                # documents weighs as much as thousands of rare ones.
-                while self._cached_bytes > POSTINGS_CACHE_BYTES and len(self._postings) > 1:
-                    _key, (ids, weights) = self._postings.popitem(last=False)
-                    self._cached_bytes -= ids.nbytes + weights.nbytes
+        key = (self.seg_id, fieldname, tbytes)
+        found = self._postings.get(key)
+        if found is None:
+            found = read_postings(reader, fieldname, tbytes)
+            self._postings.put(key, found)
         return found
 
 
@@ -280,17 +322,34 @@ class Segment:
     arrays: SegmentArrays
 
 
+@dataclass
+class Statistics:
+    """What BM25F needs of a set of segments besides postings: inverse document
+    frequencies and average field lengths.
+
+    Whoosh counts deleted documents in both, so they only change when the
+    set of segments does, and are kept across searches for each set.
+    """
+
+    idf: dict[tuple[str, str], float] = field(default_factory=dict)
+    avg: dict[str, float] = field(default_factory=dict)
+
+
 class Evaluator:
     """Evaluates a Whoosh query over one searcher's segments with arrays."""
 
     def __init__(
-        self, searcher: Any, segments: Sequence[tuple[int, Any, SegmentArrays, np.ndarray | None]]
+        self,
+        searcher: Any,
+        segments: Sequence[tuple[int, Any, SegmentArrays, np.ndarray | None]],
+        stats: Statistics | None = None,
     ) -> None:
         self.searcher = searcher
         self.segments = segments
         self.doc_count_all = searcher.doc_count_all()
-        self._idf: dict[tuple[str, str], float] = {}
-        self._avg: dict[str, float] = {}
+        stats = stats or Statistics()
+        self._idf = stats.idf
+        self._avg = stats.avg
 
     def run(self, q: wq.Query) -> Scored:
         parts = [
@@ -508,30 +567,45 @@ def _scaled(result: Scored, boost: float) -> Scored:
 
 
 class ArrayCache:
-    """Per-segment arrays, shared by every searcher of an engine."""
+    """Per-segment arrays and statistics, shared by every searcher of an engine."""
 
-    def __init__(self) -> None:
+    def __init__(self, postings_budget: int = POSTINGS_CACHE_BYTES) -> None:
         self._segments: dict[str, SegmentArrays] = {}
+        self._postings = PostingsCache(postings_budget)
+        self._stats: OrderedDict[tuple[str, ...], Statistics] = OrderedDict()
         self._lock = threading.Lock()
 
     def evaluator(self, searcher: Any) -> Evaluator:
         parts = []
-        live_ids = set()
+        seg_ids = []
+        anonymous = False
         for sub, offset in searcher.leaf_searchers():
             reader = sub.reader()
             segment = reader.segment() if hasattr(reader, "segment") else None
+            anonymous = anonymous or segment is None
             seg_id = segment.segment_id() if segment is not None else f"anon-{id(reader)}"
-            live_ids.add(seg_id)
+            seg_ids.append(seg_id)
             with self._lock:
                 arrays = self._segments.get(seg_id)
                 if arrays is None:
-                    arrays = self._segments[seg_id] = SegmentArrays(reader.doc_count_all())
-            deleted = None
-            if segment is not None and segment.has_deletions():
-                deleted = np.zeros(arrays.doc_count_all, dtype=bool)
-                deleted[np.fromiter(segment.deleted_docs(), dtype=np.int64)] = True
+                    arrays = self._segments[seg_id] = SegmentArrays(
+                        seg_id, reader.doc_count_all(), self._postings
+                    )
+            deleted = arrays.deleted(segment) if segment is not None else None
             parts.append((offset, reader, arrays, deleted))
+        key = tuple(seg_ids)
         with self._lock:
-            for stale in set(self._segments) - live_ids:
-                del self._segments[stale]
-        return Evaluator(searcher, parts)
+            stats = None if anonymous else self._stats.get(key)
+            if stats is None:
+                stats = Statistics()
+                if not anonymous:
+                    self._stats[key] = stats
+                    # A few sets at once: searchers of the last commits may still run.
+                    while len(self._stats) > 4:
+                        self._stats.popitem(last=False)
+            stale = set(self._segments) - {i for ids in self._stats for i in ids} - set(seg_ids)
+            for seg_id in stale:
+                del self._segments[seg_id]
+        if stale:
+            self._postings.forget(stale)
+        return Evaluator(searcher, parts, stats)
