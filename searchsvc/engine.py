@@ -147,6 +147,7 @@ class SearchEngine:
         self._pending: dict[str, dict[str, Any] | None] = {}
         self._facets = FacetCache()
         self._arrays = ArrayCache()
+        self._parsers = threading.local()
         self._closed = False
         self._last_commit: float | None = self._toc_time()
 
@@ -546,8 +547,12 @@ class SearchEngine:
                 return _expand_prefix(searcher, fieldname, text, boost)
             return None
 
-        parser = QueryParser(self.schema, expand)
-        q = compile_query(parser, request.q)
+        parser = self._parser(expand)
+        try:
+            q = compile_query(parser, request.q)
+        finally:
+            # The expansion holds this search's searcher: the idle parser must not.
+            parser.expand = None
         filter_maps: dict[str, BitMap] = {
             name: view.value_bitmap(name, values) for name, values in request.filters.items()
         }
@@ -589,6 +594,15 @@ class SearchEngine:
         facets = count_facets(view, request, matched, filter_maps)
         took = round((time.perf_counter() - started) * 1000, 3)
         return SearchResult(request.q, len(final), request.limit, request.offset, took, hits, facets)
+
+    def _parser(self, expand: Any) -> QueryParser:
+        # Building Whoosh's parser and its plugins costs more than many parses;
+        # one per thread is reused, with this search's expansion.
+        parser: QueryParser | None = getattr(self._parsers, "parser", None)
+        if parser is None:
+            parser = self._parsers.parser = QueryParser(self.schema, None)
+        parser.expand = expand
+        return parser
 
     # -- query expansion -----------------------------------------------------
 
