@@ -563,6 +563,7 @@ class SearchEngine:
             allowed = bm if allowed is None else allowed & bm
         keep = request.offset + request.limit
         by_relevance = request.sort_field == "relevance" and q is not None
+        total: int | None = None
         if q is None:
             matched = view.live
             ranked: list[tuple[float | None, int]] = []
@@ -571,9 +572,16 @@ class SearchEngine:
             ranked = []
         else:
             scored = self._arrays.evaluator(searcher).run(q)
-            matched = bitmap_from(scored.ids)
             ranked = list(top_scored(scored, allowed, keep)) if by_relevance else []
+            if allowed is None and by_relevance and not request.facets:
+                # Nothing to intersect or count: the matches need no bitmap.
+                matched = BitMap()
+                total = len(scored.ids)
+            else:
+                matched = bitmap_from(scored.ids)
         final = matched & allowed if allowed is not None else matched
+        if total is None:
+            total = len(final)
         if not by_relevance:
             field_name = "date" if request.sort_field == "relevance" else request.sort_field
             descending = request.descending
@@ -593,7 +601,7 @@ class SearchEngine:
             hits.append(Hit(doc["id"], round(score, 4) if score is not None else None, doc, highlights, why))
         facets = count_facets(view, request, matched, filter_maps)
         took = round((time.perf_counter() - started) * 1000, 3)
-        return SearchResult(request.q, len(final), request.limit, request.offset, took, hits, facets)
+        return SearchResult(request.q, total, request.limit, request.offset, took, hits, facets)
 
     def _parser(self, expand: Any) -> QueryParser:
         # Building Whoosh's parser and its plugins costs more than many parses;

@@ -510,7 +510,9 @@ def _union(children: list[Scored], n: int) -> Scored:
     ids = np.concatenate([c.ids for c in children])
     scores = np.concatenate([c.scores for c in children])
     if _dense(len(ids), n):
-        present = np.bincount(ids, minlength=n)
+        # A boolean mask finds the ids present several times faster than counts do.
+        present = np.zeros(n, dtype=bool)
+        present[ids] = True
         unique = np.flatnonzero(present)
         return Scored(unique, np.bincount(ids, weights=scores, minlength=n)[unique])
     unique, inverse = np.unique(ids, return_inverse=True)

@@ -578,11 +578,31 @@ def top_scored(scored: Scored, allowed: BitMap | None, keep: int) -> list[tuple[
         return []
     if len(ids) > keep:
         # Every document scoring at least the keep-th best, so ties are cut by docnum.
-        threshold = np.partition(scores, len(scores) - keep)[len(scores) - keep]
+        threshold = kth_largest(scores, keep)
         candidates = scores >= threshold
         ids, scores = ids[candidates], scores[candidates]
     order = np.lexsort((ids, -scores))[:keep]
     return [(float(scores[i]), int(ids[i])) for i in order]
+
+
+#: Scores per chunk whose maximum bounds the k-th best from below.
+_CHUNK = 64
+
+
+def kth_largest(scores: np.ndarray, k: int) -> float:
+    """The ``k``-th largest of ``scores`` (1 <= k <= len(scores)).
+
+    Partitioning tens of thousands of scores costs more than the rest of a
+    search. The k largest maxima of chunks are k distinct scores, so the k-th
+    of them is at most the k-th best overall: only the scores from there up,
+    usually a few dozen, are partitioned.
+    """
+    chunks = len(scores) // _CHUNK
+    if chunks >= 4 * k:
+        maxima = scores[: chunks * _CHUNK].reshape(chunks, _CHUNK).max(axis=1)
+        floor = np.partition(maxima, chunks - k)[chunks - k]
+        scores = scores[scores >= floor]
+    return float(np.partition(scores, len(scores) - k)[len(scores) - k])
 
 
 def sort_by_field(view: View, docnums: BitMap, field_name: str, descending: bool, keep: int) -> list[int]:

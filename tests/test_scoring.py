@@ -9,6 +9,7 @@ import pytest
 
 from searchsvc import SearchEngine
 from searchsvc.scoring import Scored, _block_ids_weights, _intersect, _maybe, _minus, _union, read_postings
+from searchsvc.search import kth_largest
 
 
 def scored(rng: np.random.Generator, n: int, size: int) -> Scored:
@@ -108,3 +109,14 @@ def test_block_decoding_falls_back_to_unpickling_other_shapes():
     # Three postings pickle as a TUPLE3, not MARK ... TUPLE.
     got = _block_ids_weights(pickle.dumps(((4, 1, 1), None, ()), 2), 3)
     assert got[0].tolist() == [4, 1, 1]
+
+
+@pytest.mark.parametrize("size", [1, 10, 639, 640, 641, 5000, 60_000])
+@pytest.mark.parametrize("k", [1, 10, 100])
+def test_kth_largest_is_the_kth_of_the_sorted_scores(size, k):
+    if k > size:
+        return
+    rng = np.random.default_rng(size + k)
+    # Few distinct values make many ties; sorted input puts every maximum in the last chunks.
+    for scores in (rng.random(size), rng.integers(0, 5, size).astype(np.float64), np.sort(rng.random(size))):
+        assert kth_largest(scores, k) == sorted(scores.tolist(), reverse=True)[k - 1]
