@@ -54,6 +54,8 @@ from .writer import parallel_available, write_parallel
 #: How often a searcher checks for commits made by other processes (another
 #: server worker, the CLI): at every search, which costs one directory listing.
 EXTERNAL_CHECK_SECONDS = 0.0
+#: Parsed queries kept per view of the index (a few MiB at most).
+PARSED_QUERIES = 4096
 
 
 @dataclass
@@ -547,12 +549,18 @@ class SearchEngine:
                 return _expand_prefix(searcher, fieldname, text, boost)
             return None
 
-        parser = self._parser(expand)
         try:
-            q = compile_query(parser, request.q)
-        finally:
-            # The expansion holds this search's searcher: the idle parser must not.
-            parser.expand = None
+            q = view.queries[request.q]
+        except KeyError:
+            parser = self._parser(expand)
+            try:
+                q = compile_query(parser, request.q)
+            finally:
+                # The expansion holds this search's searcher: the idle parser must not.
+                parser.expand = None
+            if len(view.queries) >= PARSED_QUERIES:
+                view.queries.clear()
+            view.queries[request.q] = q
         filter_maps: dict[str, BitMap] = {
             name: view.value_bitmap(name, values) for name, values in request.filters.items()
         }

@@ -328,6 +328,19 @@ def test_searchers_are_reused_and_refreshed_after_commit(engine):
     assert engine.search("grain").total == 2
 
 
+def test_parsed_queries_are_kept_until_the_index_changes(engine):
+    first = engine.search("fighting electricity")
+    assert any("fighting electricity" in view.queries for view in engine._facets._views.values())
+    again = engine.search("fighting electricity")
+    assert ids(again) == ids(first) == ["kharkiv-power"]
+    # Facet values resolve against the index: a new source is found after the commit.
+    assert engine.search("source:newsroom").total == 0
+    engine.add([{"id": "late", "title": "Electricity fighting", "source": "Newsroom"}])
+    engine.commit()
+    assert sorted(ids(engine.search("fighting electricity"))) == ["kharkiv-power", "late"]
+    assert ids(engine.search("source:newsroom")) == ["late"]
+
+
 def test_update_after_refresh_has_no_stale_copy(engine):
     # The forks of Whoosh return both versions here; 2.7.4 must not.
     engine.search("grain")
