@@ -32,6 +32,7 @@ from typing import Any
 import whoosh.index
 from whoosh.analysis import RegexTokenizer
 from whoosh.codec.base import Segment
+from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.filestore import FileStorage, RamStorage
@@ -174,6 +175,8 @@ class _SharedCompoundStorage(CompoundStorage):  # type: ignore[misc]
         # Whoosh reads the directory through dbfile and keeps it open, unmapped.
         super().__init__(dbfile, use_mmap=False)
         self._fd = self._file.fileno()
+        #: Column readers by column file name (see :func:`_cached_column_reader`).
+        self.column_readers: dict[str, Any] = {}
 
     def open_file(self, name: str, *args: Any, **kwargs: Any) -> BufferFile:
         offset, length = self.range(name)
@@ -209,6 +212,32 @@ def _open_compound_file(self: Any, storage: Any) -> Any:
 
 
 Segment.open_compound_file = _open_compound_file
+_whoosh_cached_reader = W3PerDocReader._cached_reader
+
+
+def _cached_column_reader(self: Any, fieldname: str, column: Any) -> Any:
+    # Whoosh's reader of the stored-documents column loads an offset and a
+    # length per document when it opens, and each searcher opened its own:
+    # megabytes per searcher at a million articles, again after every commit.
+    # A column reader over a shared file only reads with pread, so every
+    # reader of the segment can use one.
+    found = self._readers.get(fieldname)
+    if found is not None:
+        return found
+    shared = getattr(self._storage, "a", None)
+    filename = W3Codec.column_filename(self._segment, fieldname)
+    if not isinstance(shared, _SharedCompoundStorage) or not shared.file_exists(filename):
+        return _whoosh_cached_reader(self, fieldname, column)
+    found = shared.column_readers.get(filename)
+    if found is None:
+        # Opened apart from this reader's own files: closing it must not close this one.
+        opened = column.reader(shared.open_file(filename), 0, shared.file_length(filename), self._doccount)
+        found = shared.column_readers.setdefault(filename, opened)
+    self._readers[fieldname] = found
+    return found
+
+
+W3PerDocReader._cached_reader = _cached_column_reader
 
 
 def open_segment_files() -> list[str]:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gc
+import json
 import sys
 from pathlib import Path
 
 import pytest
 from samples import ARTICLES
+from whoosh.codec.whoosh3 import STORED_COLUMN
 
 from searchsvc import SearchEngine
 from searchsvc.index import open_segment_files
@@ -116,3 +118,23 @@ def test_a_replaced_generation_is_closed_once_its_searchers_are_gone(tmp_path):
         assert len(open_in_proc(path / "gen-000002")) == 1
     finally:
         reader.close()
+
+
+def test_searchers_share_the_stored_documents_column_and_survive_each_other(disk_engine):
+    first = disk_engine._checkout()
+    second = disk_engine._checkout()
+    try:
+        readers = [
+            [reader for reader, _offset in pooled.searcher.reader().leaf_readers()]
+            for pooled in (first, second)
+        ]
+        for a, b in zip(*readers, strict=True):
+            column = a._perdoc._cached_reader("_stored", STORED_COLUMN)
+            assert column is not None and column is b._perdoc._cached_reader("_stored", STORED_COLUMN)
+        # One searcher closing must leave the shared column readable by the other.
+        first.searcher.close()
+        docnum = second.searcher.document_number(id="grain-deal")
+        assert json.loads(second.searcher.stored_fields(docnum)["doc"])["id"] == "grain-deal"
+    finally:
+        disk_engine._checkin(second)
+    assert disk_engine.get("grain-deal")["id"] == "grain-deal"
