@@ -211,7 +211,7 @@ class SearchEngine:
 
     def _drop_stale(self) -> None:
         # Idle searchers of a replaced generation would keep its segment files
-        # mapped until each was checked out again; close them all at once.
+        # open until each was checked out again; close them all at once.
         # The caller holds _lock.
         for pooled in self._idle:
             if pooled.index_token != self._index_token:
@@ -612,7 +612,7 @@ class SearchEngine:
         return SearchResult(request.q, total, request.limit, request.offset, took, hits, facets)
 
     def _parser(self, expand: Any) -> QueryParser:
-        # Building Whoosh's parser and its plugins costs more than many parses;
+        # Building Whoosh's parser and its plugins costs a good part of a parse;
         # one per thread is reused, with this search's expansion.
         parser: QueryParser | None = getattr(self._parsers, "parser", None)
         if parser is None:
