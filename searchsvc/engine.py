@@ -54,6 +54,8 @@ from .writer import parallel_available, write_parallel
 #: How often a searcher checks for commits made by other processes (another
 #: server worker, the CLI): at every search, which costs one directory listing.
 EXTERNAL_CHECK_SECONDS = 0.0
+#: Parsed queries kept per view of the index (a few MiB at most).
+PARSED_QUERIES = 4096
 
 
 @dataclass
@@ -147,6 +149,7 @@ class SearchEngine:
         self._pending: dict[str, dict[str, Any] | None] = {}
         self._facets = FacetCache()
         self._arrays = ArrayCache()
+        self._parsers = threading.local()
         self._closed = False
         self._last_commit: float | None = self._toc_time()
 
@@ -189,6 +192,8 @@ class SearchEngine:
                 with whoosh_errors("open the index"):
                     self._ix = self._store.open(create=False)
                 self._index_token += 1
+            if self._idle and self._idle[0].index_token != self._index_token:
+                self._drop_stale()
             pooled = self._idle.pop() if self._idle else None
             token = self._index_token
             ix = self._ix
@@ -203,6 +208,15 @@ class SearchEngine:
                 if not pooled.searcher.up_to_date():
                     pooled.searcher = pooled.searcher.refresh()
         return pooled
+
+    def _drop_stale(self) -> None:
+        # Idle searchers of a replaced generation would keep its segment files
+        # open until each was checked out again; close them all at once.
+        # The caller holds _lock.
+        for pooled in self._idle:
+            if pooled.index_token != self._index_token:
+                pooled.searcher.close()
+        self._idle = [p for p in self._idle if p.index_token == self._index_token]
 
     def _checkin(self, pooled: _Pooled) -> None:
         with self._lock:
@@ -535,8 +549,18 @@ class SearchEngine:
                 return _expand_prefix(searcher, fieldname, text, boost)
             return None
 
-        parser = QueryParser(self.schema, expand)
-        q = compile_query(parser, request.q)
+        try:
+            q = view.queries[request.q]
+        except KeyError:
+            parser = self._parser(expand)
+            try:
+                q = compile_query(parser, request.q)
+            finally:
+                # The expansion holds this search's searcher: the idle parser must not.
+                parser.expand = None
+            if len(view.queries) >= PARSED_QUERIES:
+                view.queries.clear()
+            view.queries[request.q] = q
         filter_maps: dict[str, BitMap] = {
             name: view.value_bitmap(name, values) for name, values in request.filters.items()
         }
@@ -547,6 +571,7 @@ class SearchEngine:
             allowed = bm if allowed is None else allowed & bm
         keep = request.offset + request.limit
         by_relevance = request.sort_field == "relevance" and q is not None
+        total: int | None = None
         if q is None:
             matched = view.live
             ranked: list[tuple[float | None, int]] = []
@@ -555,9 +580,16 @@ class SearchEngine:
             ranked = []
         else:
             scored = self._arrays.evaluator(searcher).run(q)
-            matched = bitmap_from(scored.ids)
             ranked = list(top_scored(scored, allowed, keep)) if by_relevance else []
+            if allowed is None and by_relevance and not request.facets:
+                # Nothing to intersect or count: the matches need no bitmap.
+                matched = BitMap()
+                total = len(scored.ids)
+            else:
+                matched = bitmap_from(scored.ids)
         final = matched & allowed if allowed is not None else matched
+        if total is None:
+            total = len(final)
         if not by_relevance:
             field_name = "date" if request.sort_field == "relevance" else request.sort_field
             descending = request.descending
@@ -577,7 +609,16 @@ class SearchEngine:
             hits.append(Hit(doc["id"], round(score, 4) if score is not None else None, doc, highlights, why))
         facets = count_facets(view, request, matched, filter_maps)
         took = round((time.perf_counter() - started) * 1000, 3)
-        return SearchResult(request.q, len(final), request.limit, request.offset, took, hits, facets)
+        return SearchResult(request.q, total, request.limit, request.offset, took, hits, facets)
+
+    def _parser(self, expand: Any) -> QueryParser:
+        # Building Whoosh's parser and its plugins costs a good part of a parse;
+        # one per thread is reused, with this search's expansion.
+        parser: QueryParser | None = getattr(self._parsers, "parser", None)
+        if parser is None:
+            parser = self._parsers.parser = QueryParser(self.schema, None)
+        parser.expand = expand
+        return parser
 
     # -- query expansion -----------------------------------------------------
 

@@ -22,14 +22,19 @@ import json
 import os
 import pickle
 import shutil
+import threading
 import time
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import whoosh.index
 from whoosh.analysis import RegexTokenizer
+from whoosh.codec.base import Segment
+from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.filedb.structfile import BufferFile
 from whoosh.formats import Positions
@@ -45,17 +50,46 @@ from .errors import (
 from .writer import FastSegmentWriter
 
 
-class _MappedFile:
-    """A read-only file over a buffer that does not copy it.
+class _FileWindow:
+    """Part of a file on disk, sliced like a buffer: each slice is one ``pread``.
 
-    Whoosh reads compound segment files through an mmap, but wraps each
-    file's slice in ``BytesIO``, which copies it: every searcher then holds a
-    private copy of the postings, stored documents and terms (half a GiB per
-    searcher at 100,000 articles). This reads the mapped pages in place.
+    Segment files are read this way rather than through a memory map: every
+    page of a mapping that a search touches stays counted in the server's RSS,
+    and over a day of queries that is the whole index (twice with two
+    workers, ten times over at a million articles). ``pread`` reads the same
+    kernel page cache with no lasting mapping, and needs no seek, so threads
+    share one descriptor.
+    """
+
+    __slots__ = ("_fd", "_base", "_length", "_owner")
+
+    def __init__(self, owner: Any, fd: int, base: int, length: int) -> None:
+        # The owner holds the descriptor open as long as any window reads it.
+        self._owner = owner
+        self._fd = fd
+        self._base = base
+        self._length = length
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, key: slice) -> bytes:
+        start, stop, _step = key.indices(self._length)
+        if stop <= start:
+            return b""
+        return os.pread(self._fd, stop - start, self._base + start)
+
+
+class _WindowFile:
+    """A read-only file over a buffer or a :class:`_FileWindow`, read in place.
+
+    Whoosh wraps each file of a compound segment in ``BytesIO``, which copies
+    it whole: every searcher then held a private copy of the postings, stored
+    documents and terms (half a GiB per searcher at 100,000 articles).
     """
 
     def __init__(self, buf: Any) -> None:
-        self._buf = memoryview(buf)
+        self._buf = buf if isinstance(buf, _FileWindow) else memoryview(buf)
         self._pos = 0
         self.closed = False
 
@@ -63,7 +97,7 @@ class _MappedFile:
         start = self._pos
         end = len(self._buf) if size is None or size < 0 else min(len(self._buf), start + size)
         self._pos = end
-        return self._buf[start:end].tobytes()
+        return bytes(self._buf[start:end])
 
     def readinto(self, target: Any) -> int:
         data = self.read(len(target))
@@ -86,7 +120,8 @@ class _MappedFile:
 
     def close(self) -> None:
         self.closed = True
-        self._buf.release()
+        if isinstance(self._buf, memoryview):
+            self._buf.release()
 
     def flush(self) -> None:
         pass
@@ -95,7 +130,7 @@ class _MappedFile:
 def _buffer_file_init(self: Any, buf: Any, name: str | None = None, onclose: Any = None) -> None:
     self._buf = buf
     self._name = name
-    self.file = _MappedFile(buf)
+    self.file = _WindowFile(buf)
     self.onclose = onclose
     self.is_real = False
     self.is_closed = False
@@ -123,6 +158,92 @@ def _buffer_file_read_pickle(self: Any) -> Any:
 
 BufferFile.__init__ = _buffer_file_init
 BufferFile.read_pickle = _buffer_file_read_pickle
+
+
+class _SharedCompoundStorage(CompoundStorage):  # type: ignore[misc]
+    """A compound segment file opened once per process, for every reader of it.
+
+    Whoosh opens (and maps) a segment's compound file anew for each reader;
+    with a pool of searchers per server process that was the index counted in
+    RSS once per searcher. A segment file never changes once written, so one
+    open file and one parsed directory serve every reader, read by ``pread``
+    (see :class:`_FileWindow`). The file is closed when the last reader using
+    it, and every file opened from it, is gone (see :func:`open_segment_files`).
+    """
+
+    def __init__(self, dbfile: Any) -> None:
+        # Whoosh reads the directory through dbfile and keeps it open, unmapped.
+        super().__init__(dbfile, use_mmap=False)
+        self._fd = self._file.fileno()
+        #: Column readers by column file name (see :func:`_cached_column_reader`).
+        self.column_readers: dict[str, Any] = {}
+
+    def open_file(self, name: str, *args: Any, **kwargs: Any) -> BufferFile:
+        offset, length = self.range(name)
+        return BufferFile(_FileWindow(self, self._fd, offset, length), name=name)
+
+    def close(self) -> None:
+        # Other readers share this file: it is closed with the last of them, not here.
+        pass
+
+
+#: The shared segment files by identity; weak, so unused ones are closed.
+_SHARED_SEGMENTS: weakref.WeakValueDictionary[tuple[Any, ...], _SharedCompoundStorage] = (
+    weakref.WeakValueDictionary()
+)
+_SHARED_LOCK = threading.Lock()
+_whoosh_open_compound_file = Segment.open_compound_file
+
+
+def _open_compound_file(self: Any, storage: Any) -> Any:
+    if not isinstance(storage, FileStorage) or not hasattr(os, "pread"):
+        return _whoosh_open_compound_file(self, storage)
+    name = self.make_filename(self.COMPOUND_EXT)
+    path = os.path.abspath(os.path.join(storage.folder, name))
+    st = os.stat(path)
+    # The inode, size and time too: a new file may come to the same path (or
+    # a deleted file's inode to a new one) while the old one is still read.
+    key = (path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    with _SHARED_LOCK:
+        shared = _SHARED_SEGMENTS.get(key)
+        if shared is None:
+            shared = _SHARED_SEGMENTS[key] = _SharedCompoundStorage(storage.open_file(name))
+    return shared
+
+
+Segment.open_compound_file = _open_compound_file
+_whoosh_cached_reader = W3PerDocReader._cached_reader
+
+
+def _cached_column_reader(self: Any, fieldname: str, column: Any) -> Any:
+    # Whoosh's reader of the stored-documents column loads an offset and a
+    # length per document when it opens, and each searcher opened its own:
+    # megabytes per searcher at a million articles, again after every commit.
+    # A column reader over a shared file only reads with pread, so every
+    # reader of the segment can use one.
+    found = self._readers.get(fieldname)
+    if found is not None:
+        return found
+    shared = getattr(self._storage, "a", None)
+    filename = W3Codec.column_filename(self._segment, fieldname)
+    if not isinstance(shared, _SharedCompoundStorage) or not shared.file_exists(filename):
+        return _whoosh_cached_reader(self, fieldname, column)
+    found = shared.column_readers.get(filename)
+    if found is None:
+        # Opened apart from this reader's own files: closing it must not close this one.
+        opened = column.reader(shared.open_file(filename), 0, shared.file_length(filename), self._doccount)
+        found = shared.column_readers.setdefault(filename, opened)
+    self._readers[fieldname] = found
+    return found
+
+
+W3PerDocReader._cached_reader = _cached_column_reader
+
+
+def open_segment_files() -> list[str]:
+    """The segment files this process has open and some reader still uses."""
+    with _SHARED_LOCK:
+        return sorted({key[0] for key in list(_SHARED_SEGMENTS)})
 
 
 #: Bumped whenever the schema or analysis changes what is in the index.

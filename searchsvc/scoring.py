@@ -13,21 +13,25 @@ Whoosh's own matcher for the documents, scored one by one as Whoosh scores them.
 
 from __future__ import annotations
 
+import io
+import pickle
+import struct
 import threading
+import zlib
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from math import log
 from typing import Any
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3LeafMatcher, W3TermsReader, _lenfield
 from whoosh.matching import ListMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-#: Memory for posting arrays kept between searches, per segment.
+#: Memory for posting arrays kept between searches, for all segments of an engine.
 POSTINGS_CACHE_BYTES = 128 * 1024 * 1024
 
 K1 = 1.2
@@ -49,17 +53,59 @@ class Scored:
         return cls(_EMPTY_IDS, _EMPTY_SCORES)
 
 
+class PostingsCache:
+    """Posting arrays of recently searched terms, bounded in bytes for a whole engine.
+
+    One budget for all segments: a budget per segment would let memory grow
+    with the number of segments (hundreds of MiB per process at a million
+    articles).
+    """
+
+    def __init__(self, budget: int = POSTINGS_CACHE_BYTES) -> None:
+        self.budget = budget
+        self._arrays: OrderedDict[tuple[str, str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, bytes]) -> tuple[np.ndarray, np.ndarray] | None:
+        with self._lock:
+            found = self._arrays.get(key)
+            if found is not None:
+                self._arrays.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[str, str, bytes], value: tuple[np.ndarray, np.ndarray]) -> None:
+        size = value[0].nbytes + value[1].nbytes
+        with self._lock:
+            if key in self._arrays:
+                return
+            self._arrays[key] = value
+            self._bytes += size
+            # Bounded by bytes, not terms: one common word of a million
+            # documents weighs as much as thousands of rare ones.
+            while self._bytes > self.budget and len(self._arrays) > 1:
+                _key, (ids, weights) = self._arrays.popitem(last=False)
+                self._bytes -= ids.nbytes + weights.nbytes
+
+    def forget(self, seg_ids: set[str]) -> None:
+        """Drop the arrays of segments that are gone."""
+        with self._lock:
+            for key in [k for k in self._arrays if k[0] in seg_ids]:
+                ids, weights = self._arrays.pop(key)
+                self._bytes -= ids.nbytes + weights.nbytes
+
+
 class SegmentArrays:
     """Per-segment arrays read once: field lengths and deleted documents."""
 
-    def __init__(self, doc_count_all: int) -> None:
+    def __init__(self, seg_id: str, doc_count_all: int, postings: PostingsCache) -> None:
         # Only arrays are kept: a Whoosh reader reads its files by seeking and
         # must stay with the one searcher (and thread) that owns it.
+        self.seg_id = seg_id
         self.doc_count_all = doc_count_all
         self._lengths: dict[str, np.ndarray] = {}
-        self._postings: OrderedDict[tuple[str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        self._cached_bytes = 0
-        self._lock = threading.Lock()
+        self._postings = postings
+        self._deleted: tuple[int, np.ndarray | None] = (0, None)
 
     def lengths(self, reader: Any, fieldname: str) -> np.ndarray:
         found = self._lengths.get(fieldname)
@@ -72,25 +118,25 @@ class SegmentArrays:
             self._lengths[fieldname] = found
         return found
 
+    def deleted(self, segment: Any) -> np.ndarray | None:
+        """A mask of the segment's deleted documents, or None when it has none."""
+        count = segment.deleted_count() if segment.has_deletions() else 0
+        known_count, known = self._deleted
+        if count == known_count:
+            # A segment's deletions only grow, so their count tells which set it is.
+            return known
+        mask = np.zeros(self.doc_count_all, dtype=bool)
+        mask[np.fromiter(segment.deleted_docs(), dtype=np.int64)] = True
+        self._deleted = (count, mask)
+        return mask
+
     def postings(self, reader: Any, fieldname: str, tbytes: bytes) -> tuple[np.ndarray, np.ndarray]:
         """Local docnums and weights of one term, deleted documents included."""
-        key = (fieldname, tbytes)
-        with self._lock:
-            found = self._postings.get(key)
-            if found is not None:
-                self._postings.move_to_end(key)
-                return found
-        found = read_postings(reader, fieldname, tbytes)
-        size = found[0].nbytes + found[1].nbytes
-        with self._lock:
-            if key not in self._postings:
-                self._postings[key] = found
-                self._cached_bytes += size
-                # Bounded by bytes, not terms: one common word of a million
-                # documents weighs as much as thousands of rare ones.
-                while self._cached_bytes > POSTINGS_CACHE_BYTES and len(self._postings) > 1:
-                    _key, (ids, weights) = self._postings.popitem(last=False)
-                    self._cached_bytes -= ids.nbytes + weights.nbytes
+        key = (self.seg_id, fieldname, tbytes)
+        found = self._postings.get(key)
+        if found is None:
+            found = read_postings(reader, fieldname, tbytes)
+            self._postings.put(key, found)
         return found
 
 
@@ -119,6 +165,17 @@ def column_array(column: Any, doc_count: int) -> np.ndarray:
 
 def read_postings(reader: Any, fieldname: str, tbytes: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Local docnums and weights of one term of one segment, deleted documents included."""
+    terms = getattr(reader, "_terms", None)
+    if isinstance(terms, W3TermsReader):
+        try:
+            info = terms.term_info(fieldname, tbytes)
+        except (KeyError, TermNotFound):
+            return _EMPTY_IDS, _EMPTY_SCORES
+        if not info.is_inlined():
+            offset, length = info.extent()
+            # Whoosh 2.7.4 reads the length back as a 1-tuple (unpack without [0]).
+            length = length[0] if isinstance(length, tuple) else length
+            return read_blocks(terms._postfile.get(offset, length))
     try:
         matcher = reader._terms.matcher(fieldname, tbytes, reader.schema[fieldname].format)
     except (KeyError, TermNotFound):
@@ -155,23 +212,144 @@ def read_postings(reader: Any, fieldname: str, tbytes: bytes) -> tuple[np.ndarra
     return ids, weights
 
 
+_BLOCK_SIZE = struct.Struct(">i")
+_DOUBLE = struct.Struct(">d")
+
+
+def read_blocks(postings: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Docnums and weights from a term's postings as Whoosh's W3 codec writes them.
+
+    The same values Whoosh's ``W3LeafMatcher`` reads, with less work: the
+    postings are read in one piece, and each block's pickle is only parsed
+    as far as the docnums and weights. The positions after them, most of
+    the pickle, are never unpickled (see :func:`_block_ids_weights`).
+    """
+    if postings[:4] != WHOOSH3_HEADER_MAGIC:
+        raise ValueError("postings without the W3 block tag")
+    stream = io.BytesIO(postings)
+    id_parts: list[np.ndarray] = []
+    weight_parts: list[np.ndarray] = []
+    pos = 4
+    while True:
+        (size,) = _BLOCK_SIZE.unpack_from(postings, pos)
+        end = pos + 4 + abs(size)
+        stream.seek(pos + 4)
+        count, _last_id, _max_weight, compression, _min_length, _max_length = pickle.load(stream)
+        data = postings[stream.tell() : end]
+        if compression:
+            data = zlib.decompress(data)
+        deltas, weights = _block_ids_weights(data, count)
+        id_parts.append(np.cumsum(deltas, dtype=np.int64).astype(np.int32))
+        weight_parts.append(weights)
+        if size < 0 or end >= len(postings):
+            break
+        pos = end
+    if len(id_parts) == 1:
+        return id_parts[0], weight_parts[0]
+    return np.concatenate(id_parts), np.concatenate(weight_parts)
+
+
+#: Sizes of the pickle opcodes of an int with their argument: BININT1, BININT2, BININT.
+_INT_SIZES = {0x4B: 2, 0x4D: 3, 0x4A: 5}
+
+
+def _fast_block(data: bytes, count: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Deltas and weights of a block pickled in the common shape, or None.
+
+    The shape: a tuple of ``count`` ints, then ``N`` (all weights 1.0), one
+    float, or a tuple of ``count`` floats. Deltas under 256 (one ``K`` opcode
+    and byte each, as in any dense term) are read as a strided array; others
+    are found by walking the opcodes and unpickled on their own.
+    """
+    rest = 3 + _INT_SIZES.get(data[3], 0)
+    ids_end = rest + 2 * (count - 1)
+    deltas: np.ndarray
+    if rest > 3 and data[rest:ids_end:2] == b"K" * (count - 1) and data[ids_end : ids_end + 1] == b"t":
+        deltas = np.empty(count, dtype=np.int64)
+        deltas[0] = pickle.loads(b"\x80\x02" + data[3:rest] + b".")
+        deltas[1:] = np.frombuffer(data, dtype=np.uint8, count=2 * (count - 1), offset=rest)[1::2]
+    else:
+        ids_end = 3
+        for _ in range(count):
+            size = _INT_SIZES.get(data[ids_end], 0)
+            if not size:
+                return None
+            ids_end += size
+        if data[ids_end : ids_end + 1] != b"t":
+            return None
+        deltas = np.asarray(pickle.loads(data[: ids_end + 1] + b"."), dtype=np.int64)
+    pos = ids_end + 1
+    if data[pos : pos + 1] == b"q":  # the tuple's memo entry
+        pos += 2
+    kind = data[pos : pos + 1]
+    if kind == b"N":
+        return deltas, np.ones(count, dtype=np.float32)
+    if kind == b"G":
+        return deltas, np.full(count, _DOUBLE.unpack_from(data, pos + 1)[0], dtype=np.float32)
+    floats_end = pos + 1 + 9 * count
+    if (
+        kind == b"("
+        and data[pos + 1 : floats_end : 9] == b"G" * count
+        and data[floats_end : floats_end + 1] == b"t"
+    ):
+        floats = np.ndarray((count,), dtype=">f8", buffer=data, offset=pos + 2, strides=(9,))
+        return deltas, floats.astype(np.float32)
+    return None
+
+
+def _block_ids_weights(data: bytes, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The docnum deltas and the float32 weights of one block's pickled data.
+
+    The data is ``pickle.dumps((deltas, weights, positions), 2)``. The
+    positions, a pickled string per posting, cost most of unpickling it and
+    are not needed here: in the common shape the deltas and weights are read
+    straight from the bytes (see :func:`_fast_block`), any other is unpickled whole.
+    """
+    parsed = _fast_block(data, count) if count >= 4 and data[:3] == b"\x80\x02(" else None
+    if parsed is not None:
+        return parsed
+    deltas_any, weights_any, _values = pickle.loads(data)
+    if weights_any is None:
+        weights_any = [1.0] * count
+    elif isinstance(weights_any, float):
+        weights_any = [weights_any] * count
+    return np.asarray(deltas_any, dtype=np.int64), np.asarray(weights_any, dtype=np.float32)
+
+
 @dataclass
 class Segment:
     reader: Any
     arrays: SegmentArrays
 
 
+@dataclass
+class Statistics:
+    """What BM25F needs of a set of segments besides postings: inverse document
+    frequencies and average field lengths.
+
+    Whoosh counts deleted documents in both, so they only change when the
+    set of segments does, and are kept across searches for each set.
+    """
+
+    idf: dict[tuple[str, str], float] = field(default_factory=dict)
+    avg: dict[str, float] = field(default_factory=dict)
+
+
 class Evaluator:
     """Evaluates a Whoosh query over one searcher's segments with arrays."""
 
     def __init__(
-        self, searcher: Any, segments: Sequence[tuple[int, Any, SegmentArrays, np.ndarray | None]]
+        self,
+        searcher: Any,
+        segments: Sequence[tuple[int, Any, SegmentArrays, np.ndarray | None]],
+        stats: Statistics | None = None,
     ) -> None:
         self.searcher = searcher
         self.segments = segments
         self.doc_count_all = searcher.doc_count_all()
-        self._idf: dict[tuple[str, str], float] = {}
-        self._avg: dict[str, float] = {}
+        stats = stats or Statistics()
+        self._idf = stats.idf
+        self._avg = stats.avg
 
     def run(self, q: wq.Query) -> Scored:
         parts = [
@@ -332,7 +510,9 @@ def _union(children: list[Scored], n: int) -> Scored:
     ids = np.concatenate([c.ids for c in children])
     scores = np.concatenate([c.scores for c in children])
     if _dense(len(ids), n):
-        present = np.bincount(ids, minlength=n)
+        # A boolean mask finds the ids present several times faster than counts do.
+        present = np.zeros(n, dtype=bool)
+        present[ids] = True
         unique = np.flatnonzero(present)
         return Scored(unique, np.bincount(ids, weights=scores, minlength=n)[unique])
     unique, inverse = np.unique(ids, return_inverse=True)
@@ -389,30 +569,45 @@ def _scaled(result: Scored, boost: float) -> Scored:
 
 
 class ArrayCache:
-    """Per-segment arrays, shared by every searcher of an engine."""
+    """Per-segment arrays and statistics, shared by every searcher of an engine."""
 
-    def __init__(self) -> None:
+    def __init__(self, postings_budget: int = POSTINGS_CACHE_BYTES) -> None:
         self._segments: dict[str, SegmentArrays] = {}
+        self._postings = PostingsCache(postings_budget)
+        self._stats: OrderedDict[tuple[str, ...], Statistics] = OrderedDict()
         self._lock = threading.Lock()
 
     def evaluator(self, searcher: Any) -> Evaluator:
         parts = []
-        live_ids = set()
+        seg_ids = []
+        anonymous = False
         for sub, offset in searcher.leaf_searchers():
             reader = sub.reader()
             segment = reader.segment() if hasattr(reader, "segment") else None
+            anonymous = anonymous or segment is None
             seg_id = segment.segment_id() if segment is not None else f"anon-{id(reader)}"
-            live_ids.add(seg_id)
+            seg_ids.append(seg_id)
             with self._lock:
                 arrays = self._segments.get(seg_id)
                 if arrays is None:
-                    arrays = self._segments[seg_id] = SegmentArrays(reader.doc_count_all())
-            deleted = None
-            if segment is not None and segment.has_deletions():
-                deleted = np.zeros(arrays.doc_count_all, dtype=bool)
-                deleted[np.fromiter(segment.deleted_docs(), dtype=np.int64)] = True
+                    arrays = self._segments[seg_id] = SegmentArrays(
+                        seg_id, reader.doc_count_all(), self._postings
+                    )
+            deleted = arrays.deleted(segment) if segment is not None else None
             parts.append((offset, reader, arrays, deleted))
+        key = tuple(seg_ids)
         with self._lock:
-            for stale in set(self._segments) - live_ids:
-                del self._segments[stale]
-        return Evaluator(searcher, parts)
+            stats = None if anonymous else self._stats.get(key)
+            if stats is None:
+                stats = Statistics()
+                if not anonymous:
+                    self._stats[key] = stats
+                    # A few sets at once: searchers of the last commits may still run.
+                    while len(self._stats) > 4:
+                        self._stats.popitem(last=False)
+            stale = set(self._segments) - {i for ids in self._stats for i in ids} - set(seg_ids)
+            for seg_id in stale:
+                del self._segments[seg_id]
+        if stale:
+            self._postings.forget(stale)
+        return Evaluator(searcher, parts, stats)

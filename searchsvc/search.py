@@ -9,6 +9,7 @@ The result shape is shared by the library, the HTTP API and ``--json`` output::
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import heapq
 import html
@@ -239,14 +240,32 @@ class QueryParser(WhooshQueryParser):  # type: ignore[misc]
         self.add_plugin(GtLtPlugin())
         # "-" excludes a word only at its start, so "Soviet-era" stays one word.
         self.add_plugin(PlusMinusPlugin(plusexpr=r"(?:^|(?<=[\s(]))\+", minusexpr=r"(?:^|(?<=[\s(]))-"))
-        self._expand = expand
+        #: How a word becomes a query; set per search when the parser is reused.
+        self.expand = expand
 
     def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True, removestops=True):  # type: ignore[no-untyped-def]
-        if self._expand is not None:
-            expanded = self._expand(fieldname, text, termclass, boost)
+        if self.expand is not None:
+            expanded = self.expand(fieldname, text, termclass, boost)
             if expanded is not None:
                 return expanded
         return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+
+
+_whoosh_with_boost = wq.Term.with_boost
+
+
+def _term_with_boost(self: wq.Term, boost: float) -> wq.Query:
+    # Whoosh deep-copies a query to change its boost, and its parser does it
+    # to every term of every nested OR and AND it flattens. A plain Term holds
+    # only strings and numbers, so a shallow copy is the same query.
+    if type(self) is not wq.Term:
+        return _whoosh_with_boost(self, boost)
+    q = copy.copy(self)
+    q.boost = boost
+    return q
+
+
+wq.Term.with_boost = _term_with_boost
 
 
 def check_query_syntax(text: str) -> None:
@@ -559,11 +578,31 @@ def top_scored(scored: Scored, allowed: BitMap | None, keep: int) -> list[tuple[
         return []
     if len(ids) > keep:
         # Every document scoring at least the keep-th best, so ties are cut by docnum.
-        threshold = np.partition(scores, len(scores) - keep)[len(scores) - keep]
+        threshold = kth_largest(scores, keep)
         candidates = scores >= threshold
         ids, scores = ids[candidates], scores[candidates]
     order = np.lexsort((ids, -scores))[:keep]
     return [(float(scores[i]), int(ids[i])) for i in order]
+
+
+#: Scores per chunk whose maximum bounds the k-th best from below.
+_CHUNK = 64
+
+
+def kth_largest(scores: np.ndarray, k: int) -> float:
+    """The ``k``-th largest of ``scores`` (1 <= k <= len(scores)).
+
+    Partitioning tens of thousands of scores costs more than the rest of a
+    search. The k largest maxima of chunks are k distinct scores, so the k-th
+    of them is at most the k-th best overall: only the scores from there up,
+    usually a few dozen, are partitioned.
+    """
+    chunks = len(scores) // _CHUNK
+    if chunks >= 4 * k:
+        maxima = scores[: chunks * _CHUNK].reshape(chunks, _CHUNK).max(axis=1)
+        floor = np.partition(maxima, chunks - k)[chunks - k]
+        scores = scores[scores >= floor]
+    return float(np.partition(scores, len(scores) - k)[len(scores) - k])
 
 
 def sort_by_field(view: View, docnums: BitMap, field_name: str, descending: bool, keep: int) -> list[int]:

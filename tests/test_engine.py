@@ -328,6 +328,19 @@ def test_searchers_are_reused_and_refreshed_after_commit(engine):
     assert engine.search("grain").total == 2
 
 
+def test_parsed_queries_are_kept_until_the_index_changes(engine):
+    first = engine.search("fighting electricity")
+    assert any("fighting electricity" in view.queries for view in engine._facets._views.values())
+    again = engine.search("fighting electricity")
+    assert ids(again) == ids(first) == ["kharkiv-power"]
+    # Facet values resolve against the index: a new source is found after the commit.
+    assert engine.search("source:newsroom").total == 0
+    engine.add([{"id": "late", "title": "Electricity fighting", "source": "Newsroom"}])
+    engine.commit()
+    assert sorted(ids(engine.search("fighting electricity"))) == ["kharkiv-power", "late"]
+    assert ids(engine.search("source:newsroom")) == ["late"]
+
+
 def test_update_after_refresh_has_no_stale_copy(engine):
     # The forks of Whoosh return both versions here; 2.7.4 must not.
     engine.search("grain")
@@ -351,35 +364,45 @@ def test_scores_every_match_exactly_as_whoosh_would_without_its_shortcut():
             rng.choice(words[:40]) if rng.random() < 0.5 else rng.choice(words) for _ in range(60)
         )
         docs.append({"id": str(n), "title": rng.choice(words) + " " + rng.choice(words), "body": body})
+    queries = [
+        wq.And([wq.Term("body", "w3"), wq.Term("body", "w150")]),
+        wq.Or([wq.Term("title", "w5"), wq.Term("body", "w5", boost=0.5)]),
+        wq.AndNot(wq.Term("body", "w1"), wq.Term("body", "w2")),
+        wq.Phrase("body", ["w1", "w2"]),
+    ]
     with SearchEngine.in_memory(variants=None) as eng:
-        # Two commits make two segments, and a deletion, to cover offsets and deleted documents.
+        # Two commits make two segments, and a deletion, to cover offsets and
+        # deleted documents; the statistics kept from the first commit's
+        # searches must not leak into the second's.
         eng.add(docs[:1500])
         eng.commit()
+        _check_scores(eng, queries)
         eng.add(docs[1500:])
         eng.delete(["7"])
         eng.commit()
-        pooled = eng._checkout()
-        try:
-            searcher = pooled.searcher
-            queries = [
-                wq.And([wq.Term("body", "w3"), wq.Term("body", "w150")]),
-                wq.Or([wq.Term("title", "w5"), wq.Term("body", "w5", boost=0.5)]),
-                wq.AndNot(wq.Term("body", "w1"), wq.Term("body", "w2")),
-                wq.Phrase("body", ["w1", "w2"]),
-            ]
-            for q in queries:
-                truth = dict(_all_scores(searcher, q))
-                scored = eng._arrays.evaluator(searcher).run(q)
-                assert sorted(truth) == scored.ids.tolist()
-                ours = dict(zip(scored.ids.tolist(), scored.scores.tolist(), strict=True))
-                assert all(abs(ours[d] - truth[d]) < 1e-6 * max(1.0, truth[d]) for d in truth)
-                best = sorted(truth, key=lambda d: (-truth[d], d))[:10]
-                assert [d for _s, d in top_scored(scored, None, 10)] == best
-            collector = TopCollector(10, usequality=False)
-            searcher.search_with_collector(queries[0], collector)
-            assert collector.results().scored_length() == 10
-        finally:
-            eng._checkin(pooled)
+        _check_scores(eng, queries)
+        eng.delete(["8"])
+        eng.commit()
+        _check_scores(eng, queries)
+
+
+def _check_scores(eng, queries):
+    pooled = eng._checkout()
+    try:
+        searcher = pooled.searcher
+        for q in queries:
+            truth = dict(_all_scores(searcher, q))
+            scored = eng._arrays.evaluator(searcher).run(q)
+            assert sorted(truth) == scored.ids.tolist()
+            ours = dict(zip(scored.ids.tolist(), scored.scores.tolist(), strict=True))
+            assert all(abs(ours[d] - truth[d]) < 1e-6 * max(1.0, truth[d]) for d in truth)
+            best = sorted(truth, key=lambda d: (-truth[d], d))[:10]
+            assert [d for _s, d in top_scored(scored, None, 10)] == best
+        collector = TopCollector(10, usequality=False)
+        searcher.search_with_collector(queries[0], collector)
+        assert collector.results().scored_length() == 10
+    finally:
+        eng._checkin(pooled)
 
 
 def _all_scores(searcher, q):

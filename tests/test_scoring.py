@@ -1,11 +1,15 @@
-"""The array set operations of the scorer, against plain Python sets, on both of their paths."""
+"""The scorer's array set operations against Python sets, and its postings reader against Whoosh's."""
 
 from __future__ import annotations
+
+import pickle
 
 import numpy as np
 import pytest
 
-from searchsvc.scoring import Scored, _intersect, _maybe, _minus, _union
+from searchsvc import SearchEngine
+from searchsvc.scoring import Scored, _block_ids_weights, _intersect, _maybe, _minus, _union, read_postings
+from searchsvc.search import kth_largest
 
 
 def scored(rng: np.random.Generator, n: int, size: int) -> Scored:
@@ -46,3 +50,73 @@ def test_union_keeps_documents_that_score_zero():
     zero = Scored(np.arange(0, 90, dtype=np.int64), np.zeros(90))
     other = Scored(np.array([95], dtype=np.int64), np.array([1.0]))
     assert len(_union([zero, other], n).ids) == 91
+
+
+def whoosh_postings(reader, fieldname, tbytes):
+    """Docnums and weights as Whoosh's own matcher reads them."""
+    matcher = reader._terms.matcher(fieldname, tbytes, reader.schema[fieldname].format)
+    ids, weights = [], []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return ids, weights
+
+
+def test_postings_read_from_blocks_are_whooshs(tmp_path):
+    # Dense terms (every gap a byte), sparse ones (gaps past 255, docnums past
+    # 65535 in a block's first delta), repeated words (varied weights), facet
+    # values (all weights 1.0), and short lists inlined in the term index.
+    docs = []
+    for i in range(3000):
+        words = ["common"] * (1 + i % 3)
+        if i % 290 == 0:
+            words.append("sparse")
+        if i % 7 == 0:
+            words += ["seventh"] * (1 + i % 5)
+        if i < 5:
+            words.append("rare")
+        docs.append({"id": f"d{i}", "title": f"t{i}", "body": " ".join(words), "source": f"s{i % 2}"})
+    with SearchEngine(tmp_path / "ix", variants=None) as eng:
+        eng.add(docs)
+        eng.commit()
+        pooled = eng._checkout()
+        try:
+            checked = 0
+            for reader, _offset in pooled.searcher.reader().leaf_readers():
+                for fieldname in ("body", "title", "source", "id"):
+                    for tbytes in reader.lexicon(fieldname):
+                        ids, weights = read_postings(reader, fieldname, tbytes)
+                        expected_ids, expected_weights = whoosh_postings(reader, fieldname, tbytes)
+                        assert ids.tolist() == expected_ids
+                        assert weights.astype(np.float64).tolist() == pytest.approx(
+                            expected_weights, rel=1e-6
+                        )
+                        checked += 1
+            assert checked > 6000
+        finally:
+            eng._checkin(pooled)
+
+
+def test_block_decoding_falls_back_to_unpickling_other_shapes():
+    deltas = (70000, 1, 300, 2, 5)
+    for weights in (None, 2.5, (1.0, 2.0, 3.0, 4.0, 5.0), (1, 2, 3, 4, 5)):
+        data = pickle.dumps((deltas, weights, tuple(b"p" for _ in deltas)), 2)
+        got_deltas, got_weights = _block_ids_weights(data, len(deltas))
+        assert got_deltas.tolist() == list(deltas)
+        expected = [1.0] * 5 if weights is None else [weights] * 5 if isinstance(weights, float) else weights
+        assert got_weights.tolist() == [float(w) for w in expected]
+    # Three postings pickle as a TUPLE3, not MARK ... TUPLE.
+    got = _block_ids_weights(pickle.dumps(((4, 1, 1), None, ()), 2), 3)
+    assert got[0].tolist() == [4, 1, 1]
+
+
+@pytest.mark.parametrize("size", [1, 10, 639, 640, 641, 5000, 60_000])
+@pytest.mark.parametrize("k", [1, 10, 100])
+def test_kth_largest_is_the_kth_of_the_sorted_scores(size, k):
+    if k > size:
+        return
+    rng = np.random.default_rng(size + k)
+    # Few distinct values make many ties; sorted input puts every maximum in the last chunks.
+    for scores in (rng.random(size), rng.integers(0, 5, size).astype(np.float64), np.sort(rng.random(size))):
+        assert kth_largest(scores, k) == sorted(scores.tolist(), reverse=True)[k - 1]
