@@ -253,23 +253,26 @@ def read_blocks(postings: bytes) -> tuple[np.ndarray, np.ndarray]:
 _INT_SIZES = {0x4B: 2, 0x4D: 3, 0x4A: 5}
 
 
-def _fast_block(data: bytes, count: int) -> tuple[np.ndarray, np.ndarray] | None:
+def _fast_block(data: bytes, start: int, count: int) -> tuple[np.ndarray, np.ndarray] | None:
     """Deltas and weights of a block pickled in the common shape, or None.
 
-    The shape: a tuple of ``count`` ints, then ``N`` (all weights 1.0), one
-    float, or a tuple of ``count`` floats. Deltas under 256 (one ``K`` opcode
-    and byte each, as in any dense term) are read as a strided array; others
-    are found by walking the opcodes and unpickled on their own.
+    ``start`` is where the pickle's first opcode after its header, the mark
+    of the outer tuple, is. The shape: a tuple of ``count`` ints, then ``N``
+    (all weights 1.0), one float, or a tuple of ``count`` floats. Deltas under
+    256 (one ``K`` opcode and byte each, as in any dense term) are read as a
+    strided array; others are found by walking the opcodes and unpickled on
+    their own.
     """
-    rest = 3 + _INT_SIZES.get(data[3], 0)
+    first = start + 1
+    rest = first + _INT_SIZES.get(data[first], 0)
     ids_end = rest + 2 * (count - 1)
     deltas: np.ndarray
-    if rest > 3 and data[rest:ids_end:2] == b"K" * (count - 1) and data[ids_end : ids_end + 1] == b"t":
+    if rest > first and data[rest:ids_end:2] == b"K" * (count - 1) and data[ids_end : ids_end + 1] == b"t":
         deltas = np.empty(count, dtype=np.int64)
-        deltas[0] = pickle.loads(b"\x80\x02" + data[3:rest] + b".")
+        deltas[0] = pickle.loads(b"\x80\x02" + data[first:rest] + b".")
         deltas[1:] = np.frombuffer(data, dtype=np.uint8, count=2 * (count - 1), offset=rest)[1::2]
     else:
-        ids_end = 3
+        ids_end = first
         for _ in range(count):
             size = _INT_SIZES.get(data[ids_end], 0)
             if not size:
@@ -277,10 +280,8 @@ def _fast_block(data: bytes, count: int) -> tuple[np.ndarray, np.ndarray] | None
             ids_end += size
         if data[ids_end : ids_end + 1] != b"t":
             return None
-        deltas = np.asarray(pickle.loads(data[: ids_end + 1] + b"."), dtype=np.int64)
-    pos = ids_end + 1
-    if data[pos : pos + 1] == b"q":  # the tuple's memo entry
-        pos += 2
+        deltas = np.asarray(pickle.loads(b"\x80\x02" + data[first - 1 : ids_end + 1] + b"."), dtype=np.int64)
+    pos = ids_end + 1 + _MEMO_SIZES.get(data[ids_end + 1], 0)  # the tuple's memo entry
     kind = data[pos : pos + 1]
     if kind == b"N":
         return deltas, np.ones(count, dtype=np.float32)
@@ -297,17 +298,28 @@ def _fast_block(data: bytes, count: int) -> tuple[np.ndarray, np.ndarray] | None
     return None
 
 
+#: Sizes of the memo opcodes with their argument: BINPUT (protocol 2), MEMOIZE (4).
+_MEMO_SIZES = {0x71: 2, 0x94: 1}
+#: Headers of the pickle protocols blocks are written with, and where the first opcode after them is:
+#: protocol 2 (Whoosh's writer), and protocol 4 with its frame (searchsvc's writer).
+_HEADERS = ((b"\x80\x02(", 2), (b"\x80\x04\x95", 11))
+
+
 def _block_ids_weights(data: bytes, count: int) -> tuple[np.ndarray, np.ndarray]:
     """The docnum deltas and the float32 weights of one block's pickled data.
 
-    The data is ``pickle.dumps((deltas, weights, positions), 2)``. The
+    The data is ``pickle.dumps((deltas, weights, positions), protocol)``. The
     positions, a pickled string per posting, cost most of unpickling it and
     are not needed here: in the common shape the deltas and weights are read
     straight from the bytes (see :func:`_fast_block`), any other is unpickled whole.
     """
-    parsed = _fast_block(data, count) if count >= 4 and data[:3] == b"\x80\x02(" else None
-    if parsed is not None:
-        return parsed
+    if count >= 4:
+        for header, start in _HEADERS:
+            if data.startswith(header) and data[start : start + 1] == b"(":
+                parsed = _fast_block(data, start, count)
+                if parsed is not None:
+                    return parsed
+                break
     deltas_any, weights_any, _values = pickle.loads(data)
     if weights_any is None:
         weights_any = [1.0] * count

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import pickle
+import random
 
 import numpy as np
 import pytest
 
 from searchsvc import SearchEngine
-from searchsvc.scoring import Scored, _block_ids_weights, _intersect, _maybe, _minus, _union, read_postings
+from searchsvc.scoring import (
+    Scored,
+    _block_ids_weights,
+    _fast_block,
+    _intersect,
+    _maybe,
+    _minus,
+    _union,
+    read_postings,
+)
 from searchsvc.search import kth_largest
 
 
@@ -109,6 +119,35 @@ def test_block_decoding_falls_back_to_unpickling_other_shapes():
     # Three postings pickle as a TUPLE3, not MARK ... TUPLE.
     got = _block_ids_weights(pickle.dumps(((4, 1, 1), None, ()), 2), 3)
     assert got[0].tolist() == [4, 1, 1]
+
+
+@pytest.mark.parametrize("protocol", [2, 4])
+def test_block_decoding_reads_both_protocols_without_unpickling_positions(protocol):
+    # Whoosh's writer pickles blocks with protocol 2, searchsvc's with protocol 4.
+    rng = random.Random(protocol)
+    for count in (4, 5, 128, 300, 1024):
+        for weights in (None, 2.0, tuple(rng.random() * 5 for _ in range(count))):
+            deltas = tuple(
+                rng.choice([rng.randint(256, 70_000), rng.randint(70_000, 2**30)])
+                if rng.random() < 0.1
+                else rng.randint(0, 255)
+                for _ in range(count)
+            )
+            positions = tuple(b"\x01" + pickle.dumps([rng.randint(0, 300)], 2) for _ in range(count))
+            data = pickle.dumps((deltas, weights, positions), protocol)
+            start = 2 if protocol == 2 else 11
+            assert _fast_block(data, start, count) is not None  # the fast path, not the fallback
+            got_deltas, got_weights = _block_ids_weights(data, count)
+            assert got_deltas.tolist() == list(deltas)
+            expected = np.asarray(
+                [1.0] * count
+                if weights is None
+                else [weights] * count
+                if isinstance(weights, float)
+                else weights,
+                dtype=np.float32,
+            )
+            assert got_weights.tolist() == expected.tolist()
 
 
 @pytest.mark.parametrize("size", [1, 10, 639, 640, 641, 5000, 60_000])
