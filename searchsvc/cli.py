@@ -141,15 +141,8 @@ def _progress(items: Iterator[dict[str, Any]], label: str, quiet: bool) -> Itera
 def _index_into(
     engine: SearchEngine, docs: Iterator[dict[str, Any]], summary: WriteSummary, strict: bool
 ) -> None:
-    batch: list[dict[str, Any]] = []
-    for doc in docs:
-        batch.append(doc)
-        if len(batch) >= INDEX_BATCH:
-            summary.merge(engine.add(batch, strict=strict))
-            engine.commit()
-            batch = []
-    summary.merge(engine.add(batch, strict=strict))
-    engine.commit()
+    # Into an empty index, bulk_index analyses and writes with one process per core.
+    summary.merge(engine.bulk_index(docs, batch=INDEX_BATCH, strict=strict))
 
 
 def _report(summary: WriteSummary, verb: str) -> None:

@@ -149,3 +149,26 @@ def test_unknown_format_is_an_error(run, tmp_path):
     result = run("index", str(path))
     assert result.exit_code != 0
     assert "Traceback" not in result.output
+
+
+def test_first_index_writes_in_parallel_and_keeps_the_last_version(run, tmp_path, monkeypatch):
+    import searchsvc.engine as engine_module
+
+    calls: list[int] = []
+    real = engine_module.write_parallel
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs.get("procs", 0))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine_module, "write_parallel", spy)
+    monkeypatch.setattr(engine_module.os, "cpu_count", lambda: 2)
+    changed = dict(ARTICLES[0], title="A corrected headline about Sloviansk")
+    path = tmp_path / "twice.jsonl"
+    path.write_text("\n".join(json.dumps(a) for a in [*ARTICLES, changed]) + "\n")
+    result = run("index", "-q", str(path))
+    assert result.exit_code == 0, result.output
+    assert f"indexed: {len(ARTICLES)} added, 1 updated, 0 rejected" in result.output
+    assert calls == [2]
+    shown = json.loads(run("get", ARTICLES[0]["id"]).output)
+    assert shown["title"] == "A corrected headline about Sloviansk"
