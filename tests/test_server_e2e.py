@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
 import os
 import signal
@@ -11,6 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -186,3 +189,70 @@ def test_workers_share_the_port_and_see_each_others_writes(tmp_path: Path) -> No
     with SearchEngine(index_dir, create=False) as reopened:
         assert len(reopened) == len(DOCS) + 7
         assert reopened.get("late-1")["title"] == "Late edition"
+
+
+def _worker_of_connections(parent: int, server_port: int, client_ports: list[int]) -> list[int | None]:
+    """The worker process holding the server end of each client connection (Linux /proc)."""
+    inodes: dict[int, str] = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table) as fh:
+            for line in list(fh)[1:]:
+                fields = line.split()
+                local_port = int(fields[1].rsplit(":", 1)[1], 16)
+                remote_port = int(fields[2].rsplit(":", 1)[1], 16)
+                if local_port == server_port and remote_port in client_ports:
+                    inodes[remote_port] = fields[9]
+    with open(f"/proc/{parent}/task/{parent}/children") as fh:
+        children = [int(pid) for pid in fh.read().split()]
+    owner: dict[str, int] = {}
+    for pid in children:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            with contextlib.suppress(OSError):
+                link = os.readlink(f"/proc/{pid}/fd/{fd}")
+                if link.startswith("socket:["):
+                    owner[link[8:-1]] = pid
+    return [owner.get(inodes.get(p, "")) for p in client_ports]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_take_an_even_share_of_keep_alive_connections(tmp_path: Path) -> None:
+    # Four keep-alive clients on two workers must use both: without balancing,
+    # whichever worker wakes first tends to accept all of them.
+    index_dir = tmp_path / "index"
+    with SearchEngine(index_dir) as engine:
+        engine.add(DOCS)
+    port = free_port()
+    command = [sys.executable, "-m", "searchsvc", "--index-dir", str(index_dir), "serve"]
+    command += ["--port", str(port), "--workers", "2", "--threads", "2"]
+    log = tmp_path / "server.log"
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, cwd=tmp_path)
+    connections: list[http.client.HTTPConnection] = []
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}", process, log)
+        time.sleep(0.3)  # let the workers see the probe connections close
+        for _ in range(4):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request("GET", "/search?q=kharkiv")
+            response = conn.getresponse()
+            assert response.status == 200 and json.loads(response.read())["total"] == 3
+            connections.append(conn)
+        client_ports = [conn.sock.getsockname()[1] for conn in connections]
+        owners = _worker_of_connections(process.pid, port, client_ports)
+        assert None not in owners, owners
+        assert sorted(Counter(owners).values()) == [2, 2], owners
+        # Every connection stays usable after the shares are settled.
+        for conn in connections:
+            conn.request("GET", "/search?q=kyiv")
+            response = conn.getresponse()
+            assert response.status == 200 and json.loads(response.read())["total"] == 1
+    finally:
+        for conn in connections:
+            conn.close()
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    assert "Traceback" not in log.read_text()
