@@ -7,7 +7,9 @@ evaluated with array operations: the same BM25F formula, parameters and
 inverse document frequencies as Whoosh's default weighting, over every
 matching document (no block-quality shortcut, so the top documents are exact).
 
-Queries this module does not know (phrases, numeric ranges...) fall back to
+Phrases are evaluated the same way: the documents holding every word are
+found with arrays first, and only their positions are decoded. Queries this
+module does not know (numeric ranges, very sloppy phrases...) fall back to
 Whoosh's own matcher for the documents, scored one by one as Whoosh scores them.
 """
 
@@ -21,18 +23,26 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from math import log
 from typing import Any
 
 import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3LeafMatcher, W3TermsReader, _lenfield
+from whoosh.formats import Positions
 from whoosh.matching import ListMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 #: Memory for posting arrays kept between searches, for all segments of an engine.
 POSTINGS_CACHE_BYTES = 128 * 1024 * 1024
+
+#: Phrases with a larger slop go to Whoosh's matcher: the array evaluation
+#: tries every allowed distance in turn.
+MAX_ARRAY_SLOP = 16
+#: A word occurrence as one int64: its docnum in the high bits, its position in the low ones.
+_POSITION_BITS = 32
 
 K1 = 1.2
 B = 0.75
@@ -249,6 +259,96 @@ def read_blocks(postings: bytes) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(id_parts), np.concatenate(weight_parts)
 
 
+def read_positions(reader: Any, fieldname: str, tbytes: bytes, docs: np.ndarray) -> np.ndarray:
+    """Where one term occurs in the given local ``docs`` (sorted) of one segment.
+
+    Each occurrence is ``docnum << 32 | position``, sorted. Blocks of postings
+    that hold none of ``docs`` are skipped unread, and only the position lists
+    of ``docs`` are decoded.
+    """
+    fmt = reader.schema[fieldname].format
+    terms = getattr(reader, "_terms", None)
+    if not isinstance(terms, W3TermsReader):
+        return _positions_by_matcher(reader, fieldname, tbytes, docs)
+    try:
+        info = terms.term_info(fieldname, tbytes)
+    except (KeyError, TermNotFound):
+        return _EMPTY_IDS
+    if info.is_inlined():
+        ids, _weights, values = info.inlined_postings()
+        return _occurrences(np.asarray(ids, dtype=np.int64), values, docs, fmt)
+    offset, length = info.extent()
+    length = length[0] if isinstance(length, tuple) else length
+    postings = terms._postfile.get(offset, length)
+    if postings[:4] != WHOOSH3_HEADER_MAGIC:
+        raise ValueError("postings without the W3 block tag")
+    stream = io.BytesIO(postings)
+    parts: list[np.ndarray] = []
+    pos = 4
+    first_possible = 0
+    while True:
+        (size,) = _BLOCK_SIZE.unpack_from(postings, pos)
+        end = pos + 4 + abs(size)
+        stream.seek(pos + 4)
+        _count, last_id, _max_weight, compression, _min_length, _max_length = pickle.load(stream)
+        lo = int(np.searchsorted(docs, first_possible))
+        if lo < len(docs) and docs[lo] <= last_id:
+            data = postings[stream.tell() : end]
+            if compression:
+                data = zlib.decompress(data)
+            deltas, _weights, values = pickle.loads(data)
+            ids = np.cumsum(np.asarray(deltas, dtype=np.int64))
+            parts.append(_occurrences(ids, values, docs, fmt))
+        first_possible = last_id + 1
+        if size < 0 or end >= len(postings) or first_possible > docs[-1]:
+            break
+        pos = end
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return _EMPTY_IDS
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def _occurrences(ids: np.ndarray, values: Sequence[bytes], docs: np.ndarray, fmt: Any) -> np.ndarray:
+    """Occurrence keys of the postings (``ids``, ``values``) whose docnum is in ``docs``."""
+    wanted = np.flatnonzero(np.isin(ids, docs, assume_unique=True))
+    if not len(wanted):
+        return _EMPTY_IDS
+    if type(fmt).decode_positions is Positions.decode_positions:
+        # A count, then the pickled list of gaps between positions: unpickled
+        # here, and the gaps summed with one cumsum for all the lists.
+        loads = pickle.loads
+        lists = [loads(values[i][4:]) for i in wanted.tolist()]
+        counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        gaps = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
+        running = np.cumsum(gaps)
+        starts = np.cumsum(counts) - counts
+        before = np.where(starts > 0, running[starts - 1], 0)
+        positions = running - np.repeat(before, counts)
+    else:
+        decode = fmt.decode_positions
+        lists = [decode(values[i]) for i in wanted.tolist()]
+        counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        positions = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
+    return (np.repeat(ids[wanted], counts) << _POSITION_BITS) | positions
+
+
+def _positions_by_matcher(reader: Any, fieldname: str, tbytes: bytes, docs: np.ndarray) -> np.ndarray:
+    # Readers of other codecs: Whoosh's matcher, one wanted document at a time.
+    try:
+        matcher = reader.postings(fieldname, tbytes)
+    except (KeyError, TermNotFound):
+        return _EMPTY_IDS
+    keys: list[int] = []
+    for doc in docs.tolist():
+        if not matcher.is_active():
+            break
+        matcher.skip_to(doc)
+        if matcher.is_active() and matcher.id() == doc:
+            keys.extend((doc << _POSITION_BITS) | p for p in matcher.value_as("positions"))
+    return np.asarray(keys, dtype=np.int64)
+
+
 #: Sizes of the pickle opcodes of an int with their argument: BININT1, BININT2, BININT.
 _INT_SIZES = {0x4B: 2, 0x4D: 3, 0x4A: 5}
 
@@ -428,6 +528,8 @@ class Evaluator:
             return Scored.empty()
         if isinstance(q, (wq.Prefix, wq.Wildcard)) and q.constantscore:
             return self._constant_terms(q, seg)
+        if isinstance(q, wq.Phrase):
+            return self._phrase(q, seg)
         return self._fallback(q, seg)
 
     def _term(self, q: wq.Term, seg: Segment) -> Scored:
@@ -463,6 +565,53 @@ class Evaluator:
         for negation in negated:
             result = _minus(result, self._node(negation.query, seg).ids, seg.arrays.doc_count_all)
         return _scaled(result, q.boost)
+
+    def _phrase(self, q: wq.Phrase, seg: Segment) -> Scored:
+        """Whoosh's phrase semantics and score, with arrays.
+
+        Whoosh matches a phrase as an ordered ``SpanNear2`` of its words: each
+        word at a distance from 1 to ``slop`` after the previous one; the
+        score is the sum of the words' BM25F scores (times the boost). Here
+        the documents with every word are intersected first, then the
+        occurrences of each word are kept where one of the previous word
+        ends within reach.
+        """
+        try:
+            field = self.searcher.schema[q.fieldname]
+        except KeyError:
+            return Scored.empty()  # what Whoosh's phrase matcher gives for an unknown field
+        if (
+            not field.format
+            or not field.format.supports("positions")
+            or len(q.words) < 2
+            or not 1 <= q.slop <= MAX_ARRAY_SLOP
+        ):
+            return self._fallback(q, seg)
+        try:
+            tbytes = [field.to_bytes(word) for word in q.words]
+        except ValueError:
+            return Scored.empty()
+        n = seg.arrays.doc_count_all
+        both = self._term(wq.Term(q.fieldname, q.words[0]), seg)
+        for word in q.words[1:]:
+            if not len(both.ids):
+                return Scored.empty()
+            both = _intersect(both, self._term(wq.Term(q.fieldname, word), seg), n)
+        candidates = both.ids
+        ends = _EMPTY_IDS
+        for i, term in enumerate(tbytes):
+            if not len(candidates):
+                return Scored.empty()
+            found = read_positions(seg.reader, q.fieldname, term, candidates)
+            if i == 0:
+                ends = found
+            else:
+                reached = [found[np.isin(found, ends + gap)] for gap in range(1, q.slop + 1)]
+                ends = reached[0] if len(reached) == 1 else np.unique(np.concatenate(reached))
+            # Later words need only be looked up in documents still in the running.
+            candidates = np.unique(ends >> _POSITION_BITS)
+        keep = np.isin(both.ids, candidates, assume_unique=True)
+        return _scaled(Scored(both.ids[keep], both.scores[keep]), q.boost)
 
     def _every(self, seg: Segment) -> Scored:
         ids = np.arange(seg.arrays.doc_count_all, dtype=np.int64)

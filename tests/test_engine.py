@@ -6,6 +6,7 @@ import json
 import random
 import threading
 
+import numpy as np
 import pytest
 from samples import ARTICLES
 from whoosh import query as wq
@@ -23,6 +24,7 @@ from searchsvc import (
     UnknownField,
 )
 from searchsvc.index import FORMAT_VERSION
+from searchsvc.scoring import _positions_by_matcher, read_positions
 from searchsvc.search import top_scored
 
 
@@ -369,6 +371,9 @@ def test_scores_every_match_exactly_as_whoosh_would_without_its_shortcut():
         wq.Or([wq.Term("title", "w5"), wq.Term("body", "w5", boost=0.5)]),
         wq.AndNot(wq.Term("body", "w1"), wq.Term("body", "w2")),
         wq.Phrase("body", ["w1", "w2"]),
+        *PHRASES,
+        wq.Phrase("title", docs[0]["title"].split()),
+        wq.Or([wq.Phrase("title", ["w1", "w2"]), wq.Phrase("body", ["w1", "w2"], boost=0.5)]),
     ]
     with SearchEngine.in_memory(variants=None) as eng:
         # Two commits make two segments, and a deletion, to cover offsets and
@@ -384,6 +389,44 @@ def test_scores_every_match_exactly_as_whoosh_would_without_its_shortcut():
         eng.delete(["8"])
         eng.commit()
         _check_scores(eng, queries)
+
+
+#: Phrases the array scorer evaluates itself: more words, a repeated word, slop, a boost, and a missing word.
+PHRASES = [
+    wq.Phrase("body", ["w1", "w2", "w3"]),
+    wq.Phrase("body", ["w4", "w4"]),
+    wq.Phrase("body", ["w1", "w7"], slop=3),
+    wq.Phrase("body", ["w9", "w8", "w9"], slop=2),
+    wq.Phrase("body", ["w2", "w1"], boost=2.0),
+    wq.Phrase("body", ["w1", "absent"]),
+]
+
+
+def test_phrases_match_what_whooshs_span_matcher_matches():
+    # Few distinct words, so that every phrase of PHRASES but the last occurs.
+    rng = random.Random(11)
+    words = [f"w{i}" for i in range(12)]
+    docs = [{"id": str(n), "body": " ".join(rng.choice(words) for _ in range(30))} for n in range(400)]
+    with SearchEngine.in_memory(variants=None) as eng:
+        eng.add(docs)
+        eng.commit()
+        pooled = eng._checkout()
+        try:
+            searcher = pooled.searcher
+            for q in PHRASES:
+                truth = sorted(d for d, _score in _all_scores(searcher, q))
+                assert truth or "absent" in q.words, q
+                assert eng._arrays.evaluator(searcher).run(q).ids.tolist() == truth, q
+            # Readers of another codec go through Whoosh's matcher for positions.
+            reader = next(iter(searcher.reader().leaf_readers()))[0]
+            docnums = np.arange(0, 400, 3, dtype=np.int64)
+            for word in ("w1", "w4", "w11"):
+                tbytes = word.encode()
+                assert read_positions(reader, "body", tbytes, docnums).tolist() == (
+                    _positions_by_matcher(reader, "body", tbytes, docnums).tolist()
+                )
+        finally:
+            eng._checkin(pooled)
 
 
 def _check_scores(eng, queries):
