@@ -33,7 +33,7 @@ from .index import (
     whoosh_errors,
     writing,
 )
-from .scoring import ArrayCache
+from .scoring import ArrayCache, VariantPhrase
 from .search import (
     Highlightable,
     Hit,
@@ -617,6 +617,7 @@ class SearchEngine:
         parser: QueryParser | None = getattr(self._parsers, "parser", None)
         if parser is None:
             parser = self._parsers.parser = QueryParser(self.schema, None)
+            parser.expand_phrase = self._expand_phrase
         parser.expand = expand
         return parser
 
@@ -641,6 +642,27 @@ class SearchEngine:
             return None
         # A hyphenated or otherwise split word must match as its parts in order.
         return clauses[0] if len(clauses) == 1 else wq.And(clauses)
+
+    def _expand_phrase(
+        self,
+        fieldname: str,
+        words: list[str],
+        written: list[str],
+        slop: int,
+        boost: float,
+        char_ranges: list[tuple[int, int]],
+    ) -> wq.Query | None:
+        """A phrase in which names match in any spelling, or None when no word has variants."""
+        query_terms = getattr(self.variants, "query_terms", None)
+        if query_terms is None or fieldname not in TEXT_FIELD_BOOSTS or len(written) != len(words):
+            return None
+        alternatives = []
+        for word, as_written in zip(words, written, strict=True):
+            extra = [(t, b) for t, b in query_terms(as_written) if t != word] if as_written else []
+            alternatives.append([(word, 1.0), *extra])
+        if all(len(a) == 1 for a in alternatives):
+            return None
+        return VariantPhrase(fieldname, words, alternatives, slop=slop, boost=boost, char_ranges=char_ranges)
 
     def _word_query(self, fieldname: str, word: str, boost: float) -> wq.Query | None:
         base = [t for t, _b in self.analyzer.word_terms(word, "query")]

@@ -38,9 +38,6 @@ from whoosh.util.numeric import byte_to_length
 #: Memory for posting arrays kept between searches, for all segments of an engine.
 POSTINGS_CACHE_BYTES = 128 * 1024 * 1024
 
-#: Phrases with a larger slop go to Whoosh's matcher: the array evaluation
-#: tries every allowed distance in turn.
-MAX_ARRAY_SLOP = 16
 #: A word occurrence as one int64: its docnum in the high bits, its position in the low ones.
 _POSITION_BITS = 32
 
@@ -428,6 +425,57 @@ def _block_ids_weights(data: bytes, count: int) -> tuple[np.ndarray, np.ndarray]
     return np.asarray(deltas_any, dtype=np.int64), np.asarray(weights_any, dtype=np.float32)
 
 
+class VariantPhrase(wq.Phrase):  # type: ignore[misc]
+    """A phrase whose words also match their variant spellings.
+
+    ``alternatives[i]`` lists the terms word ``i`` may be indexed as, each with
+    its boost: the word's own term at 1.0 first, then its variants, as a
+    single variant word's query has them. A position's score is the sum of its
+    matching alternatives' scores, as for that word's query. Whoosh's own
+    matcher, used only for fields without positions, sees the words alone.
+    """
+
+    def __init__(
+        self,
+        fieldname: str,
+        words: list[str],
+        alternatives: Sequence[Sequence[tuple[str, float]]],
+        slop: int = 1,
+        boost: float = 1.0,
+        char_ranges: list[tuple[int, int]] | None = None,
+    ) -> None:
+        super().__init__(fieldname, words, slop=slop, boost=boost, char_ranges=char_ranges)
+        self.alternatives = tuple(tuple(a) for a in alternatives)
+
+    def __eq__(self, other: object) -> bool:
+        return bool(super().__eq__(other)) and self.alternatives == getattr(other, "alternatives", None)
+
+    def __hash__(self) -> int:
+        return int(super().__hash__()) ^ hash(self.alternatives)
+
+    def __repr__(self) -> str:
+        return (
+            f"VariantPhrase({self.fieldname!r}, {self.alternatives!r}, slop={self.slop}, boost={self.boost})"
+        )
+
+    def normalize(self) -> wq.Query:
+        kept = [(w, a) for w, a in zip(self.words, self.alternatives, strict=True) if w is not None]
+        if not kept:
+            return wq.NullQuery
+        if len(kept) == 1:
+            # One word left: its word query, variants and all.
+            terms = [wq.Term(self.fieldname, t, boost=self.boost * b) for t, b in kept[0][1]]
+            return terms[0] if len(terms) == 1 else wq.Or(terms)
+        return VariantPhrase(
+            self.fieldname,
+            [w for w, _a in kept],
+            [a for _w, a in kept],
+            slop=self.slop,
+            boost=self.boost,
+            char_ranges=self.char_ranges,
+        )
+
+
 @dataclass
 class Segment:
     reader: Any
@@ -571,7 +619,8 @@ class Evaluator:
 
         Whoosh matches a phrase as an ordered ``SpanNear2`` of its words: each
         word at a distance from 1 to ``slop`` after the previous one; the
-        score is the sum of the words' BM25F scores (times the boost). Here
+        score is the sum of the words' BM25F scores (times the boost). A
+        :class:`VariantPhrase` word may be any of its alternatives. Here
         the documents with every word are intersected first, then the
         occurrences of each word are kept where one of the previous word
         ends within reach.
@@ -580,34 +629,41 @@ class Evaluator:
             field = self.searcher.schema[q.fieldname]
         except KeyError:
             return Scored.empty()  # what Whoosh's phrase matcher gives for an unknown field
-        if (
-            not field.format
-            or not field.format.supports("positions")
-            or len(q.words) < 2
-            or not 1 <= q.slop <= MAX_ARRAY_SLOP
-        ):
+        if not field.format or not field.format.supports("positions") or len(q.words) < 2 or q.slop < 1:
             return self._fallback(q, seg)
+        alternatives: Sequence[Sequence[tuple[str, float]]] = (
+            q.alternatives if isinstance(q, VariantPhrase) else [[(word, 1.0)] for word in q.words]
+        )
         try:
-            tbytes = [field.to_bytes(word) for word in q.words]
+            tbytes = [[field.to_bytes(text) for text, _boost in alts] for alts in alternatives]
         except ValueError:
             return Scored.empty()
         n = seg.arrays.doc_count_all
-        both = self._term(wq.Term(q.fieldname, q.words[0]), seg)
-        for word in q.words[1:]:
-            if not len(both.ids):
+        # A slop past any document's length means the same; capped, a gap
+        # can never reach into another document's occurrences.
+        slop = min(q.slop, (1 << (_POSITION_BITS - 1)) - 1)
+        both: Scored | None = None
+        for alts in alternatives:
+            if both is not None and not len(both.ids):
                 return Scored.empty()
-            both = _intersect(both, self._term(wq.Term(q.fieldname, word), seg), n)
+            parts = [_scaled(self._term(wq.Term(q.fieldname, text), seg), boost) for text, boost in alts]
+            word = parts[0] if len(parts) == 1 else _union(parts, n)
+            both = word if both is None else _intersect(both, word, n)
+        assert both is not None
         candidates = both.ids
         ends = _EMPTY_IDS
-        for i, term in enumerate(tbytes):
+        for i, terms in enumerate(tbytes):
             if not len(candidates):
                 return Scored.empty()
-            found = read_positions(seg.reader, q.fieldname, term, candidates)
+            spellings = [read_positions(seg.reader, q.fieldname, term, candidates) for term in terms]
+            found = spellings[0] if len(spellings) == 1 else np.unique(np.concatenate(spellings))
             if i == 0:
                 ends = found
             else:
-                reached = [found[np.isin(found, ends + gap)] for gap in range(1, q.slop + 1)]
-                ends = reached[0] if len(reached) == 1 else np.unique(np.concatenate(reached))
+                # The nearest end before each occurrence decides: within slop, or none is.
+                before = np.searchsorted(ends, found) - 1
+                gap = found - ends[np.maximum(before, 0)]
+                ends = found[(before >= 0) & (gap >= 1) & (gap <= slop)]
             # Later words need only be looked up in documents still in the running.
             candidates = np.unique(ends >> _POSITION_BITS)
         keep = np.isin(both.ids, candidates, assume_unique=True)

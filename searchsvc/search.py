@@ -31,7 +31,7 @@ from .documents import parse_date
 from .errors import InvalidDate, InvalidParameter, QueryError, SearchsvcError, UnknownField
 from .facets import NO_DATE, SECONDS_PER_DAY, View
 from .index import FACET_FIELDS, TEXT_FIELD_BOOSTS
-from .scoring import Scored
+from .scoring import Scored, VariantPhrase
 
 TEXT_FIELDS = tuple(TEXT_FIELD_BOOSTS)
 #: Fields a query may name with ``field:value``.
@@ -242,6 +242,30 @@ class QueryParser(WhooshQueryParser):  # type: ignore[misc]
         self.add_plugin(PlusMinusPlugin(plusexpr=r"(?:^|(?<=[\s(]))\+", minusexpr=r"(?:^|(?<=[\s(]))-"))
         #: How a word becomes a query; set per search when the parser is reused.
         self.expand = expand
+        #: How a phrase's words (stemmed, and as written) become a phrase query
+        #: with their variants; None keeps Whoosh's phrase.
+        self.expand_phrase: Callable[..., wq.Query | None] | None = None
+        self.phraseclass = self._phrase
+        self._text: str | None = None
+
+    def parse(self, text, normalize=True, debug=False):  # type: ignore[no-untyped-def]
+        # Phrases are built from the words as written: keep the text they come from.
+        self._text = text
+        try:
+            return super().parse(text, normalize, debug)
+        finally:
+            self._text = None
+
+    def _phrase(  # type: ignore[no-untyped-def]
+        self, fieldname, words, slop=1, boost=1.0, char_ranges=None
+    ) -> wq.Query:
+        text = self._text
+        if self.expand_phrase is not None and text is not None and char_ranges:
+            written = [text[a:b] if a is not None and b is not None else "" for a, b in char_ranges]
+            expanded = self.expand_phrase(fieldname, words, written, slop, boost, char_ranges)
+            if expanded is not None:
+                return expanded
+        return wq.Phrase(fieldname, words, slop=slop, boost=boost, char_ranges=char_ranges)
 
     def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True, removestops=True):  # type: ignore[no-untyped-def]
         if self.expand is not None:
@@ -358,6 +382,8 @@ class Highlightable:
             return
         if isinstance(q, wq.Term):
             self.terms.setdefault(q.fieldname, set()).add(q.text)
+        elif isinstance(q, VariantPhrase):
+            self.terms.setdefault(q.fieldname, set()).update(t for alts in q.alternatives for t, _b in alts)
         elif isinstance(q, wq.Phrase):
             self.terms.setdefault(q.fieldname, set()).update(q.words)
         elif isinstance(q, wq.Prefix):

@@ -24,7 +24,7 @@ from searchsvc import (
     UnknownField,
 )
 from searchsvc.index import FORMAT_VERSION
-from searchsvc.scoring import _positions_by_matcher, read_positions
+from searchsvc.scoring import VariantPhrase, _positions_by_matcher, read_positions
 from searchsvc.search import top_scored
 
 
@@ -397,6 +397,8 @@ PHRASES = [
     wq.Phrase("body", ["w4", "w4"]),
     wq.Phrase("body", ["w1", "w7"], slop=3),
     wq.Phrase("body", ["w9", "w8", "w9"], slop=2),
+    wq.Phrase("body", ["w5", "w6"], slop=25),
+    wq.Phrase("body", ["w7", "w3"], slop=10**12),
     wq.Phrase("body", ["w2", "w1"], boost=2.0),
     wq.Phrase("body", ["w1", "absent"]),
 ]
@@ -417,6 +419,19 @@ def test_phrases_match_what_whooshs_span_matcher_matches():
                 truth = sorted(d for d, _score in _all_scores(searcher, q))
                 assert truth or "absent" in q.words, q
                 assert eng._arrays.evaluator(searcher).run(q).ids.tolist() == truth, q
+            # A word with alternatives: the phrase of any of them, scored as the
+            # AND of the words' queries.
+            variant = VariantPhrase("body", ["w1", "w2"], [[("w1", 1.0), ("w3", 0.5)], [("w2", 1.0)]])
+            either = {
+                d for w in ("w1", "w3") for d, _s in _all_scores(searcher, wq.Phrase("body", [w, "w2"]))
+            }
+            got = eng._arrays.evaluator(searcher).run(variant)
+            assert either and got.ids.tolist() == sorted(either)
+            words = wq.And(
+                [wq.Or([wq.Term("body", "w1"), wq.Term("body", "w3", boost=0.5)]), wq.Term("body", "w2")]
+            )
+            expected = dict(_all_scores(searcher, words))
+            assert got.scores.tolist() == pytest.approx([expected[d] for d in got.ids.tolist()])
             # Readers of another codec go through Whoosh's matcher for positions.
             reader = next(iter(searcher.reader().leaf_readers()))[0]
             docnums = np.arange(0, 400, 3, dtype=np.int64)

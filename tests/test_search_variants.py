@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from click.testing import CliRunner
 
@@ -79,6 +81,24 @@ def test_each_spelling_finds_every_other(engine, group, query, written):
 def test_a_spelling_finds_nothing_outside_its_group(engine, group):
     for query in GROUPS[group]:
         assert {doc_id.split("/")[0] for doc_id in found(engine, query)} == {group}, query
+
+
+@pytest.mark.parametrize("group", list(GROUPS))
+def test_a_phrase_finds_every_spelling_of_its_names_in_order(engine, group):
+    every = {f"{group}/{spelling}" for spelling in GROUPS[group]}
+    for spelling in GROUPS[group]:
+        assert found(engine, f'"{spelling} today"') == every, spelling
+        hits = engine.search(f'"{spelling} today"', limit=100, highlight=True).hits
+        assert hits[0].id == f"{group}/{spelling}"  # the spelling as typed first
+        marked = html.escape(spelling)
+        assert hits[0].highlights["body"] == [f"News about <mark>{marked}</mark> <mark>today</mark>."]
+        assert found(engine, f'"today {spelling}"') == set()
+    assert found(engine, f'title:"from {GROUPS[group][0]}"') == every
+
+
+def test_a_phrase_of_one_name_is_its_word_query(engine):
+    assert found(engine, '"Slavyansk"') == found(engine, "Slavyansk")
+    assert len(found(engine, '"Slavyansk"')) == len(GROUPS["Sloviansk"])
 
 
 def test_precision_cases(engine):
