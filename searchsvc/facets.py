@@ -92,7 +92,7 @@ class View:
     days: dict[int, BitMap]
     day_list: list[int]
     folded: dict[str, dict[str, list[str]]] = field(default_factory=dict)
-    _sort_keys: dict[str, list[str | None]] = field(default_factory=dict)
+    _sort_ranks: dict[str, np.ndarray] = field(default_factory=dict)
     _date_codes: dict[int, tuple[np.ndarray, list[str]]] = field(default_factory=dict)
     #: Parsed queries by text: parsing costs a fifth of a simple search, and a
     #: query's expansion depends only on the segments this view covers.
@@ -153,17 +153,21 @@ class View:
                 self._date_codes[width] = found
         return found
 
-    def sort_keys(self, name: str) -> list[str | None]:
-        """Per docnum, the smallest value of facet field ``name`` (for sorting)."""
-        keys = self._sort_keys.get(name)
-        if keys is None:
+    def sort_ranks(self, name: str) -> np.ndarray:
+        """Per docnum, the rank of its smallest value of facet field ``name``
+        among the field's values in sorted order, or -1 when it has none."""
+        ranks = self._sort_ranks.get(name)
+        if ranks is None:
             with self._lock:
-                keys = [None] * len(self.seconds)
-                for value in sorted(self.values.get(name, {}), reverse=True):
-                    for docnum in self.values[name][value]:
-                        keys[docnum] = value
-                self._sort_keys[name] = keys
-        return keys
+                ranks = np.full(len(self.seconds), -1, dtype=np.int64)
+                values = self.values.get(name, {})
+                ordered = sorted(values)
+                # From the largest down, so a document's smallest value is written last.
+                for rank in range(len(ordered) - 1, -1, -1):
+                    bm = values[ordered[rank]]
+                    ranks[np.frombuffer(bm.to_array(), dtype=np.uint32)] = rank
+                self._sort_ranks[name] = ranks
+        return ranks
 
 
 class FacetCache:

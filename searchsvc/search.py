@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import heapq
 import html
 import json
 import re
@@ -632,24 +631,33 @@ def kth_largest(scores: np.ndarray, k: int) -> float:
 
 
 def sort_by_field(view: View, docnums: BitMap, field_name: str, descending: bool, keep: int) -> list[int]:
-    """The first ``keep`` of ``docnums`` in the order of a date or keyword field."""
+    """The first ``keep`` of ``docnums`` in the order of a date or keyword field.
+
+    Ties go by docnum; documents without a value come last, by docnum.
+    """
+    if keep <= 0:
+        return []
+    ids = array_of(docnums)
     if field_name == "date":
-        seconds = view.seconds
-        dated = [d for d in docnums if seconds[d] != NO_DATE]
-        undated = [d for d in docnums if seconds[d] == NO_DATE] if len(dated) < keep else []
-        if descending:
-            best = heapq.nlargest(keep, dated, key=lambda d: (seconds[d], -d))
-        else:
-            best = heapq.nsmallest(keep, dated, key=lambda d: (seconds[d], d))
-        return (best + undated)[:keep]
-    keys = view.sort_keys(field_name)
-    with_key = [d for d in docnums if keys[d] is not None]
-    without = [d for d in docnums if keys[d] is None] if len(with_key) < keep else []
-    if descending:
-        best = heapq.nlargest(keep, with_key, key=lambda d: (keys[d], -d))
+        values = np.frombuffer(view.seconds, dtype=np.int64)[ids]
+        present = values != NO_DATE
     else:
-        best = heapq.nsmallest(keep, with_key, key=lambda d: (keys[d], d))
-    return (best + without)[:keep]
+        values = view.sort_ranks(field_name)[ids]
+        present = values >= 0
+    keys = values[present]
+    best = _first_by(ids[present], -keys if descending else keys, keep)
+    if len(best) < keep:
+        best = np.concatenate([best, ids[~present][: keep - len(best)]])
+    return [int(d) for d in best]
+
+
+def _first_by(ids: np.ndarray, keys: np.ndarray, keep: int) -> np.ndarray:
+    """The ``keep`` of ``ids`` with the smallest ``keys``, in order; ties by id."""
+    if len(keys) > keep:
+        cut = np.partition(keys, keep - 1)[keep - 1]
+        inside = keys <= cut
+        ids, keys = ids[inside], keys[inside]
+    return ids[np.lexsort((ids, keys))[:keep]]
 
 
 def count_facets(

@@ -204,6 +204,41 @@ def test_sort_by_date_and_field(engine):
     assert all(h.score is None for h in engine.search("fight", sort="date").hits)
 
 
+def test_sorting_many_ties_and_missing_values_matches_a_plain_sort():
+    rng = random.Random(5)
+    days = [f"2024-0{m}-1{d}" for m in range(1, 4) for d in range(3)]
+    docs = []
+    for n in range(400):
+        doc = {"id": f"d{n:03}", "title": f"report {n}"}
+        if rng.random() > 0.1:
+            doc["date"] = rng.choice(days)
+        if rng.random() > 0.1:
+            doc["source"] = rng.choice(["alpha", "beta", "gamma", "delta"])
+        docs.append(doc)
+    with SearchEngine.in_memory(variants=None) as eng:
+        eng.add(docs)
+        eng.commit()
+        # One segment: docnums follow the order of adding, and ties go by docnum.
+        order = {doc["id"]: n for n, doc in enumerate(docs)}
+
+        def expected(field: str, descending: bool) -> list[str]:
+            with_value = [d for d in docs if field in d]
+            with_value.sort(key=lambda d: order[d["id"]])
+            with_value.sort(key=lambda d: d[field], reverse=descending)
+            return [d["id"] for d in with_value] + [d["id"] for d in docs if field not in d]
+
+        for sort, field, descending in [
+            ("date", "date", True),
+            ("date:asc", "date", False),
+            ("source", "source", False),
+            ("-source", "source", True),
+        ]:
+            want = expected(field, descending)
+            for offset, limit in [(0, 10), (35, 20), (300, 100), (390, 100)]:
+                got = ids(eng.search("", sort=sort, limit=limit, offset=offset))
+                assert got == want[offset : offset + limit], (sort, offset)
+
+
 def test_pagination_is_stable_and_total_exact(engine):
     everything = ids(engine.search("", sort="date", limit=5))
     pages = [ids(engine.search("", sort="date", limit=2, offset=o)) for o in (0, 2, 4)]
