@@ -572,6 +572,7 @@ class SearchEngine:
         keep = request.offset + request.limit
         by_relevance = request.sort_field == "relevance" and q is not None
         total: int | None = None
+        final: BitMap | None = None
         if q is None:
             matched = view.live
             ranked: list[tuple[float | None, int]] = []
@@ -580,14 +581,18 @@ class SearchEngine:
             ranked = []
         else:
             scored = self._arrays.evaluator(searcher).run(q)
-            ranked = list(top_scored(scored, allowed, keep)) if by_relevance else []
             if allowed is None and by_relevance and not request.facets:
                 # Nothing to intersect or count: the matches need no bitmap.
                 matched = BitMap()
                 total = len(scored.ids)
+                ranked = list(top_scored(scored, None, keep))
             else:
                 matched = bitmap_from(scored.ids)
-        final = matched & allowed if allowed is not None else matched
+                final = matched & allowed if allowed is not None else matched
+                within = final if allowed is not None else None
+                ranked = list(top_scored(scored, within, keep)) if by_relevance else []
+        if final is None:
+            final = matched & allowed if allowed is not None else matched
         if total is None:
             total = len(final)
         if not by_relevance:

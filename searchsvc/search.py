@@ -594,10 +594,15 @@ def array_of(bitmap: BitMap) -> np.ndarray:
 
 
 def top_scored(scored: Scored, allowed: BitMap | None, keep: int) -> list[tuple[float, int]]:
-    """The best ``keep`` of ``scored`` within ``allowed``: highest score, then lowest docnum."""
+    """The best ``keep`` of ``scored`` within ``allowed``: highest score, then lowest docnum.
+
+    ``allowed``, when given, holds only docnums of ``scored`` (the matches a
+    filter lets through), so each is found in the sorted ids by binary search:
+    the filter's own size, which can be most of the index, costs nothing here.
+    """
     ids, scores = scored.ids, scored.scores
     if allowed is not None and len(ids):
-        inside = np.isin(ids, array_of(allowed), assume_unique=True)
+        inside = np.searchsorted(ids, array_of(allowed))
         ids, scores = ids[inside], scores[inside]
     if not len(ids):
         return []

@@ -8,6 +8,7 @@ import threading
 
 import numpy as np
 import pytest
+from pyroaring import BitMap
 from samples import ARTICLES
 from whoosh import query as wq
 from whoosh.collectors import TopCollector
@@ -491,6 +492,10 @@ def _check_scores(eng, queries):
             assert all(abs(ours[d] - truth[d]) < 1e-6 * max(1.0, truth[d]) for d in truth)
             best = sorted(truth, key=lambda d: (-truth[d], d))[:10]
             assert [d for _s, d in top_scored(scored, None, 10)] == best
+            # Within a filter: the matches it lets through, as search passes them.
+            through = sorted(truth)[::3]
+            best_through = sorted(through, key=lambda d: (-truth[d], d))[:10]
+            assert [d for _s, d in top_scored(scored, BitMap(through), 10)] == best_through
         collector = TopCollector(10, usequality=False)
         searcher.search_with_collector(queries[0], collector)
         assert collector.results().scored_length() == 10
