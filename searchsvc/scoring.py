@@ -21,7 +21,7 @@ import struct
 import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from math import log
@@ -223,6 +223,33 @@ _BLOCK_SIZE = struct.Struct(">i")
 _DOUBLE = struct.Struct(">d")
 
 
+def _w3_blocks(postings: bytes) -> Iterator[tuple[tuple[Any, ...], int, int]]:
+    """The blocks of one term's postings as Whoosh's W3 codec writes them.
+
+    For each: its header (count, last docnum, highest weight, compression,
+    shortest and longest length) and where its pickled data starts and ends.
+    """
+    if postings[:4] != WHOOSH3_HEADER_MAGIC:
+        raise ValueError("postings without the W3 block tag")
+    stream = io.BytesIO(postings)
+    pos = 4
+    while True:
+        (size,) = _BLOCK_SIZE.unpack_from(postings, pos)
+        end = pos + 4 + abs(size)
+        stream.seek(pos + 4)
+        header = pickle.load(stream)
+        yield header, stream.tell(), end
+        # A negative size marks the term's last block.
+        if size < 0 or end >= len(postings):
+            return
+        pos = end
+
+
+def _block_data(postings: bytes, header: tuple[Any, ...], start: int, end: int) -> bytes:
+    data = postings[start:end]
+    return zlib.decompress(data) if header[3] else data
+
+
 def read_blocks(postings: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Docnums and weights from a term's postings as Whoosh's W3 codec writes them.
 
@@ -231,26 +258,12 @@ def read_blocks(postings: bytes) -> tuple[np.ndarray, np.ndarray]:
     as far as the docnums and weights. The positions after them, most of
     the pickle, are never unpickled (see :func:`_block_ids_weights`).
     """
-    if postings[:4] != WHOOSH3_HEADER_MAGIC:
-        raise ValueError("postings without the W3 block tag")
-    stream = io.BytesIO(postings)
     id_parts: list[np.ndarray] = []
     weight_parts: list[np.ndarray] = []
-    pos = 4
-    while True:
-        (size,) = _BLOCK_SIZE.unpack_from(postings, pos)
-        end = pos + 4 + abs(size)
-        stream.seek(pos + 4)
-        count, _last_id, _max_weight, compression, _min_length, _max_length = pickle.load(stream)
-        data = postings[stream.tell() : end]
-        if compression:
-            data = zlib.decompress(data)
-        deltas, weights = _block_ids_weights(data, count)
+    for header, start, end in _w3_blocks(postings):
+        deltas, weights = _block_ids_weights(_block_data(postings, header, start, end), header[0])
         id_parts.append(np.cumsum(deltas, dtype=np.int64).astype(np.int32))
         weight_parts.append(weights)
-        if size < 0 or end >= len(postings):
-            break
-        pos = end
     if len(id_parts) == 1:
         return id_parts[0], weight_parts[0]
     return np.concatenate(id_parts), np.concatenate(weight_parts)
@@ -277,29 +290,18 @@ def read_positions(reader: Any, fieldname: str, tbytes: bytes, docs: np.ndarray)
     offset, length = info.extent()
     length = length[0] if isinstance(length, tuple) else length
     postings = terms._postfile.get(offset, length)
-    if postings[:4] != WHOOSH3_HEADER_MAGIC:
-        raise ValueError("postings without the W3 block tag")
-    stream = io.BytesIO(postings)
     parts: list[np.ndarray] = []
-    pos = 4
     first_possible = 0
-    while True:
-        (size,) = _BLOCK_SIZE.unpack_from(postings, pos)
-        end = pos + 4 + abs(size)
-        stream.seek(pos + 4)
-        _count, last_id, _max_weight, compression, _min_length, _max_length = pickle.load(stream)
+    for header, start, end in _w3_blocks(postings):
+        last_id = header[1]
         lo = int(np.searchsorted(docs, first_possible))
         if lo < len(docs) and docs[lo] <= last_id:
-            data = postings[stream.tell() : end]
-            if compression:
-                data = zlib.decompress(data)
-            deltas, _weights, values = pickle.loads(data)
+            deltas, _weights, values = pickle.loads(_block_data(postings, header, start, end))
             ids = np.cumsum(np.asarray(deltas, dtype=np.int64))
             parts.append(_occurrences(ids, values, docs, fmt))
         first_possible = last_id + 1
-        if size < 0 or end >= len(postings) or first_possible > docs[-1]:
+        if first_possible > docs[-1]:
             break
-        pos = end
     parts = [p for p in parts if len(p)]
     if not parts:
         return _EMPTY_IDS
