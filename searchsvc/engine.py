@@ -572,7 +572,6 @@ class SearchEngine:
         keep = request.offset + request.limit
         by_relevance = request.sort_field == "relevance" and q is not None
         total: int | None = None
-        final: BitMap | None = None
         if q is None:
             matched = view.live
             ranked: list[tuple[float | None, int]] = []
@@ -585,14 +584,12 @@ class SearchEngine:
                 # Nothing to intersect or count: the matches need no bitmap.
                 matched = BitMap()
                 total = len(scored.ids)
-                ranked = list(top_scored(scored, None, keep))
             else:
                 matched = bitmap_from(scored.ids)
-                final = matched & allowed if allowed is not None else matched
-                within = final if allowed is not None else None
-                ranked = list(top_scored(scored, within, keep)) if by_relevance else []
-        if final is None:
-            final = matched & allowed if allowed is not None else matched
+        final = matched & allowed if allowed is not None else matched
+        if by_relevance and q is not wq.NullQuery:
+            # Within a filter: the matches it lets through.
+            ranked = list(top_scored(scored, final if allowed is not None else None, keep))
         if total is None:
             total = len(final)
         if not by_relevance:
@@ -658,13 +655,11 @@ class SearchEngine:
         char_ranges: list[tuple[int, int]],
     ) -> wq.Query | None:
         """A phrase in which names match in any spelling, or None when no word has variants."""
-        query_terms = getattr(self.variants, "query_terms", None)
-        if query_terms is None or fieldname not in TEXT_FIELD_BOOSTS or len(written) != len(words):
+        if fieldname not in TEXT_FIELD_BOOSTS or len(written) != len(words):
             return None
-        alternatives = []
-        for word, as_written in zip(words, written, strict=True):
-            extra = [(t, b) for t, b in query_terms(as_written) if t != word] if as_written else []
-            alternatives.append([(word, 1.0), *extra])
+        alternatives = [
+            self._alternatives(word, as_written) for word, as_written in zip(words, written, strict=True)
+        ]
         if all(len(a) == 1 for a in alternatives):
             return None
         return VariantPhrase(fieldname, words, alternatives, slop=slop, boost=boost, char_ranges=char_ranges)
@@ -673,12 +668,15 @@ class SearchEngine:
         base = [t for t, _b in self.analyzer.word_terms(word, "query")]
         if not base:
             return None
-        exact = wq.Term(fieldname, base[0], boost=boost)
+        terms = [wq.Term(fieldname, t, boost=boost * b) for t, b in self._alternatives(base[0], word)]
+        return terms[0] if len(terms) == 1 else wq.Or(terms)
+
+    def _alternatives(self, term: str, written: str) -> list[tuple[str, float]]:
+        """The terms a query word may match, with their boosts: its own ``term``
+        at 1.0, then the variants of the word as ``written``."""
         query_terms = getattr(self.variants, "query_terms", None)
-        extra = list(query_terms(word)) if query_terms is not None else []
-        if not extra:
-            return exact
-        return wq.Or([exact] + [wq.Term(fieldname, t, boost=boost * b) for t, b in extra])
+        extra = list(query_terms(written)) if query_terms is not None and written else []
+        return [(term, 1.0), *((t, b) for t, b in extra if t != term)]
 
 
 def _expand_prefix(searcher: Searcher, fieldname: str, text: str, boost: float) -> wq.Query | None:
