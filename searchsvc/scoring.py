@@ -9,7 +9,7 @@ matching document (no block-quality shortcut, so the top documents are exact).
 
 Phrases are evaluated the same way: the documents holding every word are
 found with arrays first, and only their positions are decoded. Queries this
-module does not know (numeric ranges, very sloppy phrases...) fall back to
+module does not know (numeric ranges, phrases in fields without positions...) fall back to
 Whoosh's own matcher for the documents, scored one by one as Whoosh scores them.
 """
 
@@ -313,22 +313,23 @@ def _occurrences(ids: np.ndarray, values: Sequence[bytes], docs: np.ndarray, fmt
     wanted = np.flatnonzero(np.isin(ids, docs, assume_unique=True))
     if not len(wanted):
         return _EMPTY_IDS
-    if type(fmt).decode_positions is Positions.decode_positions:
-        # A count, then the pickled list of gaps between positions: unpickled
-        # here, and the gaps summed with one cumsum for all the lists.
+    # Whoosh's Positions values are a count, then the pickled list of gaps
+    # between positions: unpickled here, and the gaps summed with one cumsum
+    # for all the lists. Other formats decode their own.
+    as_gaps = type(fmt).decode_positions is Positions.decode_positions
+    if as_gaps:
         loads = pickle.loads
         lists = [loads(values[i][4:]) for i in wanted.tolist()]
-        counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-        gaps = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
-        running = np.cumsum(gaps)
-        starts = np.cumsum(counts) - counts
-        before = np.where(starts > 0, running[starts - 1], 0)
-        positions = running - np.repeat(before, counts)
     else:
         decode = fmt.decode_positions
         lists = [decode(values[i]) for i in wanted.tolist()]
-        counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-        positions = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
+    counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    positions = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
+    if as_gaps:
+        running = np.cumsum(positions)
+        starts = np.cumsum(counts) - counts
+        before = np.where(starts > 0, running[starts - 1], 0)
+        positions = running - np.repeat(before, counts)
     return (np.repeat(ids[wanted], counts) << _POSITION_BITS) | positions
 
 
