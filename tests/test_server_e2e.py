@@ -151,21 +151,27 @@ def test_serve_search_write_and_stop(tmp_path: Path) -> None:
         assert reopened.get("odesa-1")["source"] == "BBC"
 
 
-def test_workers_share_the_port_and_see_each_others_writes(tmp_path: Path) -> None:
+def start_two_workers(tmp_path: Path, *options: str) -> tuple[subprocess.Popen[bytes], int, Path]:
+    """``serve --workers 2`` over an index of DOCS: the process, its port and its log."""
     index_dir = tmp_path / "index"
     with SearchEngine(index_dir) as engine:
         engine.add(DOCS)
     port = free_port()
     command = [sys.executable, "-m", "searchsvc", "--index-dir", str(index_dir), "serve"]
-    command += ["--port", str(port), "--api-key", KEY, "--workers", "2", "--threads", "2"]
+    command += ["--port", str(port), "--workers", "2", "--threads", "2", *options]
     env = {**os.environ, "SEARCHSVC_COMMIT_INTERVAL": "3600"}
     env.pop("SEARCHSVC_API_KEY", None)
     log = tmp_path / "server.log"
-    base = f"http://127.0.0.1:{port}"
     with log.open("wb") as log_file:
         process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
+    wait_until_up(f"http://127.0.0.1:{port}", process, log)
+    return process, port, log
+
+
+def test_workers_share_the_port_and_see_each_others_writes(tmp_path: Path) -> None:
+    process, port, log = start_two_workers(tmp_path, "--api-key", KEY)
+    base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(base, process, log)
         auth = {"Authorization": f"Bearer {KEY}"}
         for n in range(6):
             doc = {"title": f"Odesa report {n}", "source": "BBC"}
@@ -186,7 +192,7 @@ def test_workers_share_the_port_and_see_each_others_writes(tmp_path: Path) -> No
     output = log.read_text()
     assert "2 worker processes share" in output
     assert "Traceback" not in output
-    with SearchEngine(index_dir, create=False) as reopened:
+    with SearchEngine(tmp_path / "index", create=False) as reopened:
         assert len(reopened) == len(DOCS) + 7
         assert reopened.get("late-1")["title"] == "Late edition"
 
@@ -218,18 +224,9 @@ def _worker_of_connections(parent: int, server_port: int, client_ports: list[int
 def test_workers_take_an_even_share_of_keep_alive_connections(tmp_path: Path) -> None:
     # Four keep-alive clients on two workers must use both: without balancing,
     # whichever worker wakes first tends to accept all of them.
-    index_dir = tmp_path / "index"
-    with SearchEngine(index_dir) as engine:
-        engine.add(DOCS)
-    port = free_port()
-    command = [sys.executable, "-m", "searchsvc", "--index-dir", str(index_dir), "serve"]
-    command += ["--port", str(port), "--workers", "2", "--threads", "2"]
-    log = tmp_path / "server.log"
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, cwd=tmp_path)
+    process, port, log = start_two_workers(tmp_path)
     connections: list[http.client.HTTPConnection] = []
     try:
-        wait_until_up(f"http://127.0.0.1:{port}", process, log)
         time.sleep(0.3)  # let the workers see the probe connections close
         for _ in range(4):
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
