@@ -497,7 +497,18 @@ def variants_command(obj: Context, spelling: str, as_json: bool) -> None:
     click.echo(f"{spelling}" + (f"  (place: {place})" if place else ""))
     for entry in explained:
         source = entry["source"]
-        if source == "gazetteer":
+        if source == "morphology":
+            form = "a case form of" if entry["inflected"] else "the nominative"
+            notes = [
+                note
+                for flag, note in (
+                    ("ordinary_word", "also an ordinary word"),
+                    ("country_or_region", "a country or region, never a settlement"),
+                )
+                if entry.get(flag)
+            ]
+            click.echo(f"  normal form: {entry['normal_form']} ({form})" + "".join(f"; {n}" for n in notes))
+        elif source == "gazetteer":
             country = f" [{entry['country']}]" if entry.get("country") else ""
             best = "" if entry.get("best") else " (another place with this name)"
             click.echo(f"  gazetteer: {entry['group']}{country}{best}")

@@ -444,7 +444,10 @@ class Highlightable:
             alternatives.append("[A-ZА-ЯЁЄІЇҐ]|[а-яёєіїґ]")
         pattern = NOTHING
         if alternatives:
-            pattern = re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + r")[^\W_]*(?:['’ʼ`][^\W_]+)*")
+            tail = r"(?:[^\W_]|[\u00ad\u0300\u0301])*"
+            pattern = re.compile(
+                r"(?<![^\W_])(?:" + "|".join(alternatives) + ")" + tail + "(?:['’ʼ`]" + tail + ")*"
+            )
         self._finders[fieldname] = pattern
         return pattern
 
@@ -728,13 +731,15 @@ def stored_document(searcher: Any, docnum: int) -> dict[str, Any]:
 
 
 #: Strongest first: a word that matches in several ways is reported by the first.
-MATCH_KINDS = ("exact", "prefix", "user", "curated", "gazetteer", "rule", "fuzzy")
+MATCH_KINDS = ("exact", "prefix", "inflected", "user", "curated", "gazetteer", "rule", "fuzzy")
 
 
 def match_kind(term: str) -> str:
     """How an index term came to match: the word itself, or which kind of variant."""
-    if not term.startswith(MARKER):
+    if not term.startswith(MARKER) or term.startswith("~f:"):
         return "exact"
+    if term.startswith("~n:"):
+        return "inflected"
     if term.startswith("~g:u."):
         return "user"
     if term.startswith("~g:c."):

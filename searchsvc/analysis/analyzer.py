@@ -16,8 +16,16 @@ from typing import Any
 
 from whoosh.analysis import Analyzer, CompositeAnalyzer, LowercaseFilter, StopFilter, Token
 
-from .filters import WORD_PATTERN, FoldAccentsFilter, StemFilter, VariantFilter, WordTokenizer, iter_words
+from .filters import (
+    WORD_PATTERN,
+    FoldAccentsFilter,
+    StemFilter,
+    VariantFilter,
+    WordTokenizer,
+    iter_words,
+)
 from .stopwords import all_stopwords
+from .translit import fix_mixed_script
 
 
 @cache
@@ -39,7 +47,7 @@ def russian_stem(word: str) -> str:
 
 def build_chain(
     variant_terms: Callable[[str], Iterable[str]] | None = None,
-    unstemmed: Callable[[str], str | None] | None = None,
+    unstemmed: Callable[[str, bool], str | None] | None = None,
 ) -> CompositeAnalyzer:
     """The analysis chain: words, lowercase, fold accents, stop words, variants, stems."""
     chain = WordTokenizer() | LowercaseFilter() | FoldAccentsFilter() | StopFilter(all_stopwords(), minsize=1)
@@ -51,7 +59,7 @@ def build_chain(
 WordTerms = tuple[tuple[str, float], ...]
 
 #: Characters that make a word take the general tokenizing path.
-_SPECIAL_CHARS = re.compile("[-’ʼ`]")
+_SPECIAL_CHARS = re.compile("[-’ʼ`\u00ad\u0300\u0301]")
 
 
 class NewsAnalyzer(Analyzer):
@@ -114,7 +122,7 @@ class NewsAnalyzer(Analyzer):
         terms = cache_.get(word)
         if terms is None:
             token = Token(positions=False, chars=False, removestops=True, mode=mode)
-            token.text = token.original = word
+            token.text = token.original = fix_mixed_script(word)
             token.boost = 1.0
             token.stopped = False
             stream: Iterable[Token] = iter((token,))

@@ -14,10 +14,15 @@ from typing import Any
 
 from whoosh.analysis import Filter, Token, Tokenizer
 
-# Letters and digits (not "_"), apostrophes inside a word, hyphens joining words.
-_PART = r"[^\W_]+(?:['’ʼ`][^\W_]+)*"
+# Letters and digits (not "_"), apostrophes inside a word, hyphens joining
+# words. Soft hyphens and combining stress marks (Славя́нск) sit inside words
+# in real text and must not split them.
+_INVISIBLE = "\u00ad\u0300\u0301"
+_LETTERS = rf"[^\W_]+(?:[{_INVISIBLE}]+[^\W_]*)*"
+_PART = rf"{_LETTERS}(?:['’ʼ`]{_LETTERS})*"
 WORD_PATTERN = re.compile(rf"{_PART}(?:-{_PART})*")
-APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'"})
+#: Maps every apostrophe to one, and drops soft hyphens and stress marks.
+APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'", **dict.fromkeys(_INVISIBLE)})
 PART_PATTERN = re.compile(_PART)
 
 #: Extra terms that are not words (variants) start with this; stemmers leave them alone.
@@ -206,7 +211,7 @@ class VariantFilter(Filter):
         self,
         variant_terms: Callable[[str], Iterable[str]],
         boost: float = 1.0,
-        unstemmed: Callable[[str], str | None] | None = None,
+        unstemmed: Callable[[str, bool], str | None] | None = None,
     ) -> None:
         self.variant_terms = variant_terms
         self.boost = boost
@@ -222,7 +227,9 @@ class VariantFilter(Filter):
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
         for token in tokens:
             original = getattr(token, "original", token.text)
-            form = self.unstemmed(original) if self.unstemmed is not None and not token.stopped else None
+            form = None
+            if self.unstemmed is not None and not token.stopped:
+                form = self.unstemmed(original, token.mode == "query")
             token.unstemmed = form is not None
             if form is not None:
                 token.text = form

@@ -212,3 +212,27 @@ def split_words(text: str) -> list[str]:
 def iter_words(text: str) -> Iterator[re.Match[str]]:
     """Word matches with positions, for scanners that look at the gaps."""
     return _WORD_RE.finditer(text)
+
+
+# Latin letters that look like Cyrillic ones, typed by mistake inside a
+# Cyrillic word (a Latin i in a Ukrainian word is common).
+_HOMOGLYPHS = str.maketrans(
+    "aceiopxykmtABCEHIKMOPTXY",
+    "асеіорхукмтАВСЕНІКМОРТХУ",
+)
+_LATIN_LETTER = re.compile("[A-Za-z]")
+_CYRILLIC_LETTER = re.compile("[\u0400-\u04ff]")
+
+
+def fix_mixed_script(word: str) -> str:
+    """A mostly Cyrillic word with Latin look-alike letters, written in Cyrillic only."""
+    if word.isascii():
+        return word
+    latin = len(_LATIN_LETTER.findall(word))
+    if not latin:
+        return word
+    cyrillic = len(_CYRILLIC_LETTER.findall(word))
+    if cyrillic < latin:
+        return word
+    fixed = word.translate(_HOMOGLYPHS)
+    return word if _LATIN_LETTER.search(fixed) else fixed

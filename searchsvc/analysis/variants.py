@@ -38,9 +38,18 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .morphology import (
+    Morphology,
+    Reading,
+    is_dictionary_word,
+    is_function_word,
+    strip_case_ending,
+    ukrainian_vowels,
+)
 from .translit import (
     KEY_VERSION,
     SKELETON_VERSION,
+    fix_mixed_script,
     has_cyrillic,
     is_capitalized,
     is_name_like,
@@ -57,12 +66,22 @@ GROUP_PREFIX = "~g:"
 WORD_PREFIX = "~w:"
 KEY_PREFIX = "~k:"
 SKELETON_PREFIX = "~s:"
+#: A Cyrillic name as written (lower case), and its nominative: a case form
+#: ("Славянске") matches the same spelling in any case through the latter.
+FORM_PREFIX = "~f:"
+NORMAL_PREFIX = "~n:"
 USER_ID_PREFIX = "u."
 CURATED_ID_PREFIX = "c."
 #: Groups shipped with searchsvc, read like a user file.
 CURATED_PATH = Path(__file__).resolve().parent / "data" / "curated.txt"
+#: People often named in war news, read like curated groups but never places.
+PEOPLE_PATH = Path(__file__).resolve().parent / "data" / "people.txt"
+#: Countries and regions in Russian and Ukrainian: never a settlement, even
+#: where a village shares the name (Китай, Чехія).
+NOT_SETTLEMENTS_PATH = Path(__file__).resolve().parent / "data" / "not-settlements.txt"
 
 # Query boosts: the exact (stemmed) word the lead adds itself counts 1.0.
+BOOST_INFLECTED = 0.9
 BOOST_GROUP = 0.8
 BOOST_KEY = 0.6
 BOOST_SKELETON = 0.3
@@ -391,9 +410,13 @@ class UserGroup:
     keys: tuple[str, ...]
     line: int
     source: str = "user"
+    #: Whether the group may name a place (people's groups never do).
+    place: bool = True
 
 
-def _parse_user_file(path: str | os.PathLike[str], source: str = "user") -> list[UserGroup]:
+def _parse_user_file(
+    path: str | os.PathLike[str], source: str = "user", place: bool = True
+) -> list[UserGroup]:
     """One group per line, spellings separated by ``|`` (or ``,``); ``#`` comments."""
     groups: list[UserGroup] = []
     with open(path, encoding="utf-8") as fh:
@@ -408,13 +431,52 @@ def _parse_user_file(path: str | os.PathLike[str], source: str = "user") -> list
                 continue
             prefix = USER_ID_PREFIX if source == "user" else CURATED_ID_PREFIX
             gid = prefix + keys[0].replace(" ", "_")
-            groups.append(UserGroup(gid, spellings, keys, lineno, source))
+            groups.append(UserGroup(gid, spellings, keys, lineno, source, place))
     return groups
 
 
 @functools.cache
 def _curated_groups() -> tuple[UserGroup, ...]:
-    return tuple(_parse_user_file(CURATED_PATH, source="curated")) if CURATED_PATH.is_file() else ()
+    groups: list[UserGroup] = []
+    if CURATED_PATH.is_file():
+        groups.extend(_parse_user_file(CURATED_PATH, source="curated"))
+    if PEOPLE_PATH.is_file():
+        groups.extend(_parse_user_file(PEOPLE_PATH, source="curated", place=False))
+    return tuple(groups)
+
+
+@functools.cache
+def _not_settlements() -> frozenset[str]:
+    """Lower-case Cyrillic names of countries and regions."""
+    if not NOT_SETTLEMENTS_PATH.is_file():
+        return frozenset()
+    words: set[str] = set()
+    for raw in NOT_SETTLEMENTS_PATH.read_text(encoding="utf-8").splitlines():
+        line = raw.split("#", 1)[0]
+        words.update(w.strip().lower().translate(_APOSTROPHE_TABLE) for w in line.split("|") if w.strip())
+    return frozenset(words)
+
+
+_APOSTROPHE_TABLE = str.maketrans({"’": "'", "ʼ": "'", "`": "'"})
+
+
+@dataclass(frozen=True)
+class CyrillicName:
+    """What a Cyrillic word as written names: its nominative and that spelling's key."""
+
+    #: The nominative, lower case (``славянск`` for "Славянске").
+    lemma: str
+    #: ``translit_key`` of the nominative.
+    key: str
+    #: The group indices of the gazetteer it names, best first (may be empty).
+    places: tuple[int, ...]
+    #: The dictionary also reads the word as an ordinary word (Победа, Суми).
+    ordinary: bool
+    #: A country or region named like a village (Китай): no place groups.
+    not_settlement: bool
+    #: The dictionary reads the word as a person's name (Александр) or as
+    #: an adjective (Московский), and not as a place.
+    not_a_place: bool = False
 
 
 def _curated() -> list[UserGroup]:
@@ -442,13 +504,27 @@ class Variants:
                 if ug.gid not in lst:
                     lst.append(ug.gid)
             self._align_user_words(ug, words)
-            for k in ug.keys:
+            for k in ug.keys if ug.place else ():
                 hit = shipped.by_key.get(k)
                 if hit:
                     self._user_place.setdefault(ug.gid, hit[0])
         self._user_by_key = {k: tuple(v) for k, v in by_key.items()}
         self._user_words = {k: tuple(v) for k, v in words.items()}
+        # Spellings of user and curated groups as written, lower case: a group
+        # matches its own spellings in any letter case (ptn, NATO, OTAN).
+        spelled: dict[str, list[str]] = {}
+        for ug in self._user_groups:
+            for spelling in ug.spellings:
+                if " " in spelling.strip():
+                    continue
+                lst = spelled.setdefault(spelling.lower().translate(_APOSTROPHE_TABLE), [])
+                if ug.gid not in lst:
+                    lst.append(ug.gid)
+        self._user_spelled = {k: tuple(v) for k, v in spelled.items()}
         self._index_cache: dict[str, tuple[str, ...]] = {}
+        self.morphology = Morphology()
+        self._names: dict[str, CyrillicName | None] = {}
+        self._spellings: frozenset[str] | None = None
 
     @staticmethod
     def _align_user_words(ug: UserGroup, words: dict[str, list[str]]) -> None:
@@ -477,14 +553,149 @@ class Variants:
 
     # ----------------------------------------------------------- term helpers
 
-    def _group_ids(self, key: str, word: str = "") -> list[str]:
-        if word and _is_acronym(word) and key not in self._g.main_keys:
-            # CJEU keys like a Belarusian alias of Kyiv; an all-capitals short
-            # word matches a place only by its main name (KYIV, not KIEV).
-            return []
-        out = [GROUP_PREFIX + self._g.groups[i].gid for i in self._g.by_key.get(key, ())]
+    def _group_ids(self, key: str, word: str = "", places: bool = True) -> list[str]:
+        out: list[str] = []
+        # CJEU keys like a Belarusian alias of Kyiv: an all-capitals short word
+        # matches a place by its main name or a spelling it has (KYIV, KIEV).
+        if places and not (
+            word and _is_acronym(word) and key not in self._g.main_keys and not self._is_spelling(word)
+        ):
+            out.extend(GROUP_PREFIX + self._g.groups[i].gid for i in self._g.by_key.get(key, ()))
         out.extend(GROUP_PREFIX + gid for gid in self._user_by_key.get(key, ()))
-        return out
+        out.extend(GROUP_PREFIX + gid for gid in self._user_spelled.get(word.lower(), ()))
+        return list(dict.fromkeys(out))
+
+    def _is_spelling(self, word: str) -> bool:
+        """Whether a word, in any letter case, is one of the gazetteer's spellings."""
+        if self._spellings is None:
+            self._spellings = frozenset(
+                spelling.lower() for g in self._g.groups for _k, spelling, _m in g.entries()
+            )
+        return word.lower() in self._spellings
+
+    # ------------------------------------------------------- Cyrillic names
+
+    def cyrillic_name(self, word: str) -> CyrillicName | None:
+        """The name a Cyrillic word in any case form stands for, or None.
+
+        Candidates for the nominative are every reading of the word in
+        pymorphy3's dictionaries, the word itself, and, for words the
+        dictionaries do not read as adjectives, nominatives guessed from its
+        ending. A candidate counts when the gazetteer, the curated lists or the
+        user's file know its spelling, or when the dictionary itself knows it
+        as a name; a guess never invents a match. The best is a known name
+        reached through a dictionary reading, then the likeliest reading, then
+        the most important place.
+        """
+        low = word.lower()
+        if low in self._names:
+            return self._names[low]
+        name = self._resolve(low)
+        if len(self._names) >= 500_000:
+            self._names.clear()
+        self._names[low] = name
+        return name
+
+    def _resolve(self, low: str) -> CyrillicName | None:
+        readings = self.morphology.readings(low)
+        if is_function_word(readings):
+            return None
+        options: list[tuple[tuple[float, ...], str, str, tuple[int, ...]]] = []
+
+        def consider(lemma: str, reading: Reading | None) -> None:
+            key = _key(lemma)
+            if not key:
+                return
+            places = self._g.by_key.get(key, ())
+            if places or key in self._user_by_key:
+                first = self._g.groups[places[0]] if places else None
+                importance = (first.tier, -first.importance) if first is not None else (3, 0)
+                rank = (
+                    0,
+                    0 if reading is not None else 1,
+                    0 if reading is not None and reading.proper else 1,
+                    -(reading.score if reading is not None else 0.0),
+                    *importance,
+                )
+                options.append((rank, lemma, key, places))
+            elif reading is not None and reading.known and reading.proper and reading.pos == "NOUN":
+                options.append(((1, 0, 0, -reading.score, 3, 0), lemma, key, ()))
+
+        adjective = False
+        for r in readings:
+            if r.pos not in ("NOUN", "ADJF", "UNKN", ""):
+                continue
+            if r.pos == "ADJF":
+                adjective = adjective or r.known
+            if r.feminine and r.lemma.endswith(("й", "ы", "и")):
+                # A feminine form with a masculine lemma: Зеленской (his
+                # wife) is not Зеленский.
+                continue
+            consider(r.lemma, r)
+        consider(low, None)
+        if not any(r.known for r in readings):
+            # Endings are guessed only for words the dictionaries do not know.
+            for guess in strip_case_ending(low):
+                consider(guess, None)
+        if not options and not any(r.known and r.lemma == low for r in readings):
+            # A Russian form of a Ukrainian village the gazetteer has only in
+            # Ukrainian: Пески for Піски (but Леди is a word of its own).
+            for lemma in dict.fromkeys([low, *(r.lemma for r in readings if r.pos == "NOUN")]):
+                for alternative in ukrainian_vowels(lemma):
+                    consider(alternative, None)
+        if not options:
+            return None
+        _rank, lemma, key, places = min(options, key=lambda o: o[0])
+        geographic = any(r.known and r.proper and not r.person and r.pos == "NOUN" for r in readings)
+        known_nouns = [r for r in readings if r.known and r.pos == "NOUN" and r.lemma == lemma]
+        # The Russian dictionary tags towns (Geox): a word it knows only as an
+        # ordinary noun (Игра) is that noun. The Ukrainian one tags no towns.
+        russian_word = any(r.known and r.lang == "ru" and r.pos == "NOUN" for r in readings)
+        not_a_place = not geographic and (
+            any(r.known and r.person for r in readings if r.lemma == lemma)
+            or (adjective and not known_nouns)
+            or (russian_word and all(r.lang == "ru" for r in readings if r.known))
+        )
+        countries = _not_settlements()
+        not_settlement = (
+            lemma in countries or low in countries or any(r.known and r.lemma in countries for r in readings)
+        )
+        return CyrillicName(lemma, key, places, is_dictionary_word(readings), not_settlement, not_a_place)
+
+    def _cyrillic_index_terms(self, surface: str) -> tuple[str, ...]:
+        low = surface.lower()
+        if not is_capitalized(surface):
+            # Lower-case Cyrillic is ordinary vocabulary: it names no group
+            # (but for spellings a user listed), while its key and skeleton
+            # still join Russian and Ukrainian forms of one word (обстрел,
+            # обстріл).
+            user = [GROUP_PREFIX + gid for gid in self._user_spelled.get(low, ())]
+            return tuple(user) + self._name_terms(self._surface_key(surface), surface, places=False)
+        name = self.cyrillic_name(surface)
+        if name is None:
+            if is_function_word(self.morphology.readings(low)):
+                return ()
+            return self._name_terms(self._surface_key(surface), surface)
+        return (NORMAL_PREFIX + name.lemma, *self._name_terms(name.key, surface, name))
+
+    def _name_terms(
+        self, key: str, surface: str, name: CyrillicName | None = None, places: bool = True
+    ) -> tuple[str, ...]:
+        if not key:
+            return ()
+        if places:
+            places = name is None or not name.not_settlement
+            word = name.lemma if name is not None and _is_acronym(surface) else surface
+            terms = self._group_ids(key, word, places)
+        else:
+            terms = []
+        if " " not in key:
+            terms.extend(self._word_ids(key))
+        terms.append(KEY_PREFIX + key.replace(" ", "_"))
+        sk = skeleton(key)
+        if sk is not None:
+            terms.append(SKELETON_PREFIX + sk)
+        return tuple(dict.fromkeys(terms))
 
     def _word_ids(self, key: str) -> list[str]:
         ids = list(self._g.words.get(key, ()))
@@ -511,14 +722,25 @@ class Variants:
             self._index_cache[surface] = terms
         return terms
 
-    def unstemmed(self, word: str) -> str | None:
-        """The lower-case form of a Latin place name, which stemming must leave as it is.
+    def unstemmed(self, word: str, query: bool = False) -> str | None:
+        """The form of a place name that stemming must leave as it is, or None.
 
         English stemming would make the village Pokrovske ``pokrovsk``, the
-        town Pokrovsk. Place names keep their form (without a possessive);
-        names that are also English words (Bar) are stemmed as words.
+        town Pokrovsk. Latin place names keep their form (without a
+        possessive); names that are also English words (Bar) are stemmed as
+        words. A Cyrillic name is indexed as written (``~f:славянске``) and
+        by its nominative, never by its stem, which it shares with adjectives
+        ("славянские языки"). A query word that is also an ordinary word
+        (Суми, Победа) keeps its stem, so it finds the word too.
         """
-        if not word[:1].isalpha() or has_cyrillic(word):
+        if has_cyrillic(word):
+            if not (query or is_capitalized(word)):
+                return None
+            name = self.cyrillic_name(word)
+            if name is None or (query and name.ordinary and not is_capitalized(word)):
+                return None
+            return FORM_PREFIX + word.lower()
+        if not word[:1].isalpha():
             return None
         low = _POSSESSIVE_RE.sub("", word).lower()
         if low in _FUNCTION_WORDS or low in self._g.dictionary:
@@ -538,8 +760,10 @@ class Variants:
             if not any(is_name_like(p) for p in parts):
                 return ()
             return self._compound_index_terms(surface, parts)
+        if has_cyrillic(surface):
+            return self._cyrillic_index_terms(surface)
         if not is_name_like(surface):
-            return ()
+            return tuple(GROUP_PREFIX + gid for gid in self._user_spelled.get(surface.lower(), ()))
         key = self._surface_key(surface)
         if not key:
             return ()
@@ -588,6 +812,10 @@ class Variants:
         parts = split_words(word)
         if len(parts) > 1:
             return self._compound_query_terms(word, parts)
+        if has_cyrillic(word):
+            name = self.cyrillic_name(word)
+            if name is not None:
+                return self._cyrillic_query_terms(word, name)
         key = self._surface_key(word)
         if not key:
             return []
@@ -613,6 +841,19 @@ class Variants:
             out.setdefault(SKELETON_PREFIX + sk, BOOST_SKELETON)
             for d in skeleton_deletions(key):
                 out.setdefault(SKELETON_PREFIX + d, BOOST_SKELETON_TYPO)
+        return list(out.items())
+
+    def _cyrillic_query_terms(self, word: str, name: CyrillicName) -> list[tuple[str, float]]:
+        out: dict[str, float] = {FORM_PREFIX + word.lower(): 1.0, NORMAL_PREFIX + name.lemma: BOOST_INFLECTED}
+        for t in self._name_terms(name.key, word, name):
+            if t.startswith(SKELETON_PREFIX):
+                out.setdefault(t, BOOST_SKELETON)
+            elif t.startswith(KEY_PREFIX):
+                out.setdefault(t, BOOST_KEY)
+            else:
+                out.setdefault(t, BOOST_GROUP)
+        for d in skeleton_deletions(name.key):
+            out.setdefault(SKELETON_PREFIX + d, BOOST_SKELETON_TYPO)
         return list(out.items())
 
     def _compound_query_terms(self, word: str, parts: list[str]) -> list[tuple[str, float]]:
@@ -642,6 +883,7 @@ class Variants:
         """Display names of the places a text mentions, first mention first."""
         if not text:
             return []
+        text = text.translate(_PLACES_TEXT)
         toks = list(iter_words(text))
         n = len(toks)
         # Keys are computed only for the words a candidate looks at: most
@@ -680,7 +922,9 @@ class Variants:
             if gi is not None:
                 return gi, length
         tok = toks[i].group(0)
-        if not has_cyrillic(tok) and tok.lower() in _FUNCTION_WORDS:
+        if has_cyrillic(tok):
+            return self._cyrillic_place(text, toks, keys, i), 1
+        if tok.lower() in _FUNCTION_WORDS:
             return None, 1
         gi = self._best_place(keys[i])
         if gi is None:
@@ -700,6 +944,41 @@ class Variants:
             return None, 1
         return gi, 1
 
+    def _cyrillic_place(self, text: str, toks: list[re.Match[str]], keys: _LazyKeys, i: int) -> int | None:
+        """The place a Cyrillic word names here, in any case form, or None.
+
+        A word the dictionary also knows as an ordinary word (Новини "news",
+        Победа "victory", Доброе "good") names a village only after a word such
+        as "село"; a country (Китай) or a unit named after a town ("полк
+        Азов") never does.
+        """
+        word = fix_mixed_script(toks[i].group(0))
+        name = self.cyrillic_name(word)
+        if name is None or name.not_settlement:
+            return None
+        gi = self._best_place(name.key)
+        if gi is None:
+            return None
+        if _is_acronym(word) and not any(
+            r.known and r.pos == "NOUN" for r in self.morphology.readings(word.lower())
+        ):
+            return None  # РУДН, Ан-2: not a word of the dictionary, so an acronym
+        before = toks[i - 1].group(0).lower() if i > 0 and _joined(text, toks[i - 1], toks[i]) else ""
+        after = (
+            toks[i + 1].group(0).lower() if i + 1 < len(toks) and _joined(text, toks[i], toks[i + 1]) else ""
+        )
+        if before in _CYRILLIC_UNIT_WORDS or after in _CYRILLIC_UNIT_WORDS:
+            return None
+        if _hyphenated(text, toks, i):
+            # Part of a longer name the gazetteer does not know: Улан-Батор.
+            return None
+        settlement = before in _CYRILLIC_SETTLEMENT_WORDS
+        if not settlement and (name.not_a_place or (name.ordinary and self._g.groups[gi].minor)):
+            return None
+        if not settlement and self._next_to_name(text, toks, keys, i, _sentence_start(text, toks[i].start())):
+            return None
+        return gi
+
     @staticmethod
     def _not_a_settlement(text: str, toks: list[re.Match[str]], i: int) -> bool:
         """The Azov Regiment, the Dnipro River, the Sea of Azov: named after a place, not it."""
@@ -718,7 +997,12 @@ class Variants:
         if not is_capitalized(word) or key in _ADMIN_KEYS or key in self._g.by_key or _is_acronym(word):
             return False
         if has_cyrillic(word):
-            return True
+            # A first name or surname in the dictionary, or a listed person.
+            low = fix_mixed_script(word).lower()
+            if any(r.known and r.person for r in self.morphology.readings(low)):
+                return True
+            name = self.cyrillic_name(low)
+            return name is not None and not name.places and name.key in self._user_by_key
         low = word.lower()
         return not (low in _FUNCTION_WORDS or low in self._g.dictionary or low.endswith(_ADJECTIVE_ENDINGS))
 
@@ -740,9 +1024,17 @@ class Variants:
 
     # ------------------------------------------------------- lookups, explain
 
+    def _lookup_key(self, spelling: str) -> str:
+        """The key a spelling is looked up by: a Cyrillic word's nominative's, else its own."""
+        if has_cyrillic(spelling) and len(split_words(spelling)) == 1:
+            name = self.cyrillic_name(fix_mixed_script(spelling.translate(_APOSTROPHE_TABLE)))
+            if name is not None:
+                return name.key
+        return self._surface_key(spelling)
+
     def canonical_place(self, spelling: str) -> str | None:
         """Display name of the place a spelling names (any case), or None."""
-        key = self._surface_key(spelling)
+        key = self._lookup_key(spelling)
         if not key:
             return None
         gi = self._best_place(key)
@@ -750,10 +1042,23 @@ class Variants:
 
     def explain(self, spelling: str) -> list[dict[str, Any]]:
         """Why a spelling matches what it matches: one dict per source."""
-        key = self._surface_key(spelling)
+        key = self._lookup_key(spelling)
         if not key:
             return []
         out: list[dict[str, Any]] = []
+        if has_cyrillic(spelling) and len(split_words(spelling)) == 1:
+            name = self.cyrillic_name(fix_mixed_script(spelling.translate(_APOSTROPHE_TABLE)))
+            if name is not None:
+                out.append(
+                    {
+                        "source": "morphology",
+                        "normal_form": name.lemma,
+                        "id": NORMAL_PREFIX + name.lemma,
+                        "inflected": name.lemma != spelling.lower(),
+                        "ordinary_word": name.ordinary,
+                        "country_or_region": name.not_settlement,
+                    }
+                )
         english = key in self._g.english
         for rank, gi in enumerate(self._g.by_key.get(key, ())):
             g = self._g.groups[gi]
@@ -828,6 +1133,89 @@ _NON_SETTLEMENT_NEXT = frozenset(
     ("regiment", "battalion", "brigade", "sea", "river", "fighters", "militants", "steel")
 )
 _NON_SETTLEMENT_OF = frozenset(("sea", "gulf", "battle"))
+# Words beside a town's name that make it the name of a military unit or a
+# club ("полк Азов", "ФК Дніпро"), in Russian and Ukrainian, in their case forms.
+_CYRILLIC_UNIT_WORDS = frozenset(
+    [
+        "полк",
+        "полка",
+        "полку",
+        "полком",
+        "полке",
+        "батальон",
+        "батальона",
+        "батальону",
+        "батальоном",
+        "батальйон",
+        "батальйону",
+        "батальйоном",
+        "батальйона",
+        "бригада",
+        "бригады",
+        "бригади",
+        "бригаде",
+        "бригаді",
+        "бригадой",
+        "бригадою",
+        "дивизия",
+        "дивизии",
+        "дивізія",
+        "дивізії",
+        "фк",
+        "клуб",
+        "клуба",
+        "клубу",
+        "команда",
+        "команды",
+        "команди",
+    ]
+)
+# Words that say the next name is a settlement ("село Доброе", "в селі Піски").
+_CYRILLIC_SETTLEMENT_WORDS = frozenset(
+    [
+        "село",
+        "села",
+        "селу",
+        "селом",
+        "селе",
+        "селі",
+        "селение",
+        "селища",
+        "селище",
+        "селищі",
+        "смт",
+        "пгт",
+        "поселок",
+        "посёлок",
+        "поселка",
+        "посёлка",
+        "поселке",
+        "посёлке",
+        "поселку",
+        "деревня",
+        "деревни",
+        "деревне",
+        "деревню",
+        "хутор",
+        "хутора",
+        "хуторе",
+        "станица",
+        "станицы",
+        "станице",
+        "станиця",
+        "станиці",
+        "місто",
+        "міста",
+        "місті",
+        "городе",
+        "город",
+        "города",
+        "г",
+        "м",
+    ]
+)
+# Places reads words without soft hyphens, stress marks or no-break spaces.
+_PLACES_TEXT = str.maketrans({"\u00ad": None, "\u0301": None, "\u0300": None, "\u00a0": " ", "\u202f": " "})
 
 
 def _is_acronym(word: str) -> bool:
@@ -865,6 +1253,12 @@ class _LazyKeys:
 def _sentence_start(text: str, start: int) -> bool:
     before = text[:start].rstrip(" \t'‘’")
     return not before or _SENTENCE_END_RE.match(before[-1]) is not None
+
+
+def _hyphenated(text: str, toks: list[re.Match[str]], i: int) -> bool:
+    """Whether the word is joined to a neighbour by a hyphen."""
+    start, end = toks[i].start(), toks[i].end()
+    return (start > 0 and text[start - 1] in "-‐–") or (end < len(text) and text[end : end + 1] in ("-", "‐"))
 
 
 def _joined(text: str, a: re.Match[str], b: re.Match[str], hyphen: bool = True) -> bool:
