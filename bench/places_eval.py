@@ -1,0 +1,462 @@
+"""Precision and recall of the ``places`` facet against hand labels, on Cyrillic (or English) news.
+
+    python bench/places_eval.py [--english] [--data DIR] [--labels FILE] [--draw] [--quiet]
+
+What is scored
+--------------
+For each labelled document the prediction is exactly what the engine stores in
+its ``places`` field: the raw JSON record goes through
+``searchsvc.documents.normalize_document`` and ``searchsvc.engine._text_of``
+(title, lead and body joined by newlines), and the result through
+``Variants.load().places``. The gold is a set of display names per document,
+read from ``bench/data/places_labels_cyrillic.tsv`` (or ``..._english.tsv``):
+one row per document, ``id<TAB>Place|Place``, an empty second column when the
+text names no settlement, ``#`` comment lines. The header of each labels file
+says how its labels were made.
+
+Micro precision = correct predictions / predictions, micro recall = correct
+predictions / gold places, both summed over (document, display name) pairs; a
+side with nothing in it scores 1.0 (nothing wrong, nothing missed). Figures are
+given overall and per set. Every false positive is listed with its document id,
+the predicted name and the word of the text that produced it. The words are
+printed only: the reports in ``bench/out/`` (git-ignored) hold ids and names,
+never text of the data, whose licenses forbid copying it.
+
+The sample
+----------
+``--draw`` draws the sample the labels were made on: per set, every record is
+ordered by SHA-256 of ``"places-eval-1:" + id`` (a seeded shuffle that does not
+depend on file order or Python version), and the first ``PER_SET`` eligible
+records are taken. A record is eligible when its text exercises the extractor:
+it has a capitalized Cyrillic (``--english``: Latin) word that does not open a
+sentence, or the current extractor tags at least one place in it. Since the
+second condition moves with the extractor, the labels file, not a fresh draw,
+fixes the sample: the evaluation scores the ids in the labels file, and only
+notes how far a fresh draw has drifted from them.
+
+Sets: ``tsn_tg``, ``nktkln_tg``, ``rus495``, ``segodnya2017`` (50 each) from
+``cyrillic_news/``; with ``--english``, RUWA (100), GDELT and the Guardian set
+(50 each).
+
+Target: precision at least 0.95 (printed, not enforced). Exits 0 with a
+message when the data folder is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):
+    # Run as a script: make ``searchsvc`` importable from the repo root without an install.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from searchsvc.analysis.translit import has_cyrillic, iter_words
+from searchsvc.analysis.variants import Variants
+from searchsvc.documents import normalize_document
+
+# The engine's own helper, so the scored text cannot drift from the indexed one.
+from searchsvc.engine import _text_of
+from searchsvc.errors import InvalidInput
+
+BENCH_DIR = Path(__file__).resolve().parent
+OUT_DIR = BENCH_DIR / "out"
+LABELS_DIR = BENCH_DIR / "data"
+DEFAULT_DATA = BENCH_DIR.parents[1] / "shared" / "data"
+
+SEED = "places-eval-1"
+TARGET_PRECISION = 0.95
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """One language's sample: which files, how many records of each, where its labels are."""
+
+    name: str
+    sets: tuple[tuple[str, str, int], ...]  # (set name, path under the data folder, sample size)
+    labels: Path
+    cyrillic: bool
+
+
+CYRILLIC = Corpus(
+    name="cyrillic",
+    sets=tuple(
+        (s, f"cyrillic_news/{s}/articles.jsonl", 50)
+        for s in ("tsn_tg", "nktkln_tg", "rus495", "segodnya2017")
+    ),
+    labels=LABELS_DIR / "places_labels_cyrillic.tsv",
+    cyrillic=True,
+)
+ENGLISH = Corpus(
+    name="english",
+    sets=(
+        ("ruwa", "ruwa_ukraine_war_news/ruwa.jsonl", 100),
+        ("gdelt", "ukraine_war_gdelt_articles/articles.jsonl", 50),
+        ("guardian", "guardian_ukraine_nato_2022/articles.jsonl", 50),
+    ),
+    labels=LABELS_DIR / "places_labels_english.tsv",
+    cyrillic=False,
+)
+
+# ------------------------------------------------------------------- labels
+
+
+def parse_labels(lines: Iterable[str]) -> dict[str, frozenset[str]]:
+    """``id -> gold display names`` from labels-file lines; a repeated id is an error."""
+    gold: dict[str, frozenset[str]] = {}
+    for number, raw in enumerate(lines, start=1):
+        line = raw.rstrip("\r\n")
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        doc_id, _, places = line.partition("\t")
+        doc_id = doc_id.strip()
+        if not doc_id:
+            raise ValueError(f"line {number}: no document id")
+        if doc_id in gold:
+            raise ValueError(f"line {number}: id {doc_id!r} is listed twice")
+        gold[doc_id] = frozenset(p.strip() for p in places.split("|") if p.strip())
+    return gold
+
+
+def read_labels(path: Path) -> dict[str, frozenset[str]]:
+    with path.open(encoding="utf-8") as fh:
+        return parse_labels(fh)
+
+
+# ------------------------------------------------------------------ scoring
+
+
+@dataclass
+class Scores:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    def add(self, other: Scores) -> None:
+        self.tp += other.tp
+        self.fp += other.fp
+        self.fn += other.fn
+
+
+def score(predicted: Mapping[str, Iterable[str]], gold: Mapping[str, Iterable[str]]) -> Scores:
+    """Micro counts over (document, place) pairs, for the documents in ``gold``.
+
+    A document missing from ``predicted`` predicted nothing; documents only in
+    ``predicted`` are not labelled and not counted.
+    """
+    total = Scores()
+    for doc_id, truth in gold.items():
+        want = set(truth)
+        got = set(predicted.get(doc_id, ()))
+        total.add(Scores(tp=len(got & want), fp=len(got - want), fn=len(want - got)))
+    return total
+
+
+# ------------------------------------------------------------------- sample
+
+_CYRILLIC_CAPITAL = re.compile(r"[А-ЯЁІЇЄҐ]")
+_LATIN_CAPITAL = re.compile(r"[A-Z]")
+# What may end a sentence or open a quote or a line before a word.
+_SENTENCE_BREAK = re.compile(r"[.!?…:;\"“”„«»()\[\]\n•—–-]")
+
+
+def _opens_sentence(text: str, start: int, hyphen_joins: bool = False) -> bool:
+    """Whether the word at ``start`` follows a sentence end, a line break, a quote or a dash.
+
+    ``hyphen_joins``: a hyphen inside a compound ("Улан-Батор") joins words. The
+    sampling rule keeps the default (every hyphen breaks): changing it would
+    change the drawn sample the labels were made on.
+    """
+    before = text[:start].rstrip(" \t\u00a0'‘’")
+    if hyphen_joins and len(before) > 1 and before[-1] in "-‐" and before[-2].isalpha():
+        return False
+    return not before or _SENTENCE_BREAK.match(before[-1]) is not None
+
+
+def has_inner_capital(text: str, cyrillic: bool) -> bool:
+    """Whether a capitalized word of the script appears other than at a sentence start."""
+    capital = _CYRILLIC_CAPITAL if cyrillic else _LATIN_CAPITAL
+    for m in iter_words(text):
+        word = m.group(0)
+        if capital.match(word) and has_cyrillic(word) == cyrillic and not _opens_sentence(text, m.start()):
+            return True
+    return False
+
+
+def order_key(doc_id: str) -> str:
+    return hashlib.sha256(f"{SEED}:{doc_id}".encode()).hexdigest()
+
+
+def read_texts(path: Path) -> dict[str, str]:
+    """``id -> text`` exactly as the engine gives it to ``places``; records it would reject are skipped."""
+    texts: dict[str, str] = {}
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            try:
+                doc = normalize_document(json.loads(line))
+            except (ValueError, InvalidInput):
+                continue
+            texts[doc["id"]] = _text_of(doc)
+    return texts
+
+
+def draw(texts: Mapping[str, str], size: int, cyrillic: bool, variants: Variants) -> list[str]:
+    """The first ``size`` eligible ids in seeded order; if too few are eligible, the rest in that order."""
+    ordered = sorted(texts, key=order_key)
+    chosen: list[str] = []
+    passed: list[str] = []
+    for doc_id in ordered:
+        text = texts[doc_id]
+        if not text.strip():
+            continue
+        if has_inner_capital(text, cyrillic) or variants.places(text):
+            chosen.append(doc_id)
+            if len(chosen) == size:
+                return chosen
+        else:
+            passed.append(doc_id)
+    return chosen + passed[: size - len(chosen)]
+
+
+# ------------------------------------------------------------ trigger words
+
+
+def trigger_word(text: str, place: str, variants: Variants) -> tuple[str, int]:
+    """The word (or run of words) of ``text`` that made ``places`` name ``place``, and where it starts.
+
+    ``places`` returns names only, so the word is found again: first as a word or
+    run of up to 4 words whose ``canonical_place`` is ``place`` (how a reader of
+    the facet would look it up); failing that (an inflected form the lookup does
+    not know), as the last word of the shortest prefix of the text in which
+    ``places`` already names ``place``. ``("?", -1)`` if neither finds it.
+    """
+    toks = list(iter_words(text))
+    for i, tok in enumerate(toks):
+        if not tok.group(0)[:1].isupper():
+            continue
+        for length in (4, 3, 2, 1):
+            if i + length > len(toks):
+                continue
+            span = text[tok.start() : toks[i + length - 1].end()]
+            if length > 1 and len(span) > sum(len(t.group(0)) + 3 for t in toks[i : i + length]):
+                continue
+            if variants.canonical_place(span) == place:
+                return span, tok.start()
+    if not toks or place not in variants.places(text):
+        return "?", -1
+    # Binary search: a prefix that names the place stays naming it as it grows, nearly always.
+    lo, hi = 0, len(toks) - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if place in variants.places(text[: toks[mid].end()]):
+            hi = mid
+        else:
+            lo = mid + 1
+    first = max(0, lo - len(re.split(r"[ -]", place)) + 1)
+    return text[toks[first].start() : toks[lo].end()], toks[first].start()
+
+
+# ------------------------------------------------------------------- report
+
+
+@dataclass
+class SetResult:
+    name: str
+    labelled: int
+    scores: Scores
+    false_positives: list[tuple[str, str]] = field(default_factory=list)  # (id, predicted name)
+    false_negatives: list[tuple[str, str]] = field(default_factory=list)  # (id, gold name)
+
+
+def evaluate(
+    corpus: Corpus,
+    texts: Mapping[str, Mapping[str, str]],
+    gold: Mapping[str, frozenset[str]],
+    variants: Variants,
+) -> tuple[list[SetResult], dict[str, list[str]]]:
+    results: list[SetResult] = []
+    predicted: dict[str, list[str]] = {}
+    for set_name, _, _ in corpus.sets:
+        set_texts = texts.get(set_name, {})
+        set_gold = {i: g for i, g in gold.items() if i in set_texts}
+        set_pred = {i: variants.places(set_texts[i]) for i in set_gold}
+        predicted.update(set_pred)
+        result = SetResult(set_name, len(set_gold), score(set_pred, set_gold))
+        for doc_id in sorted(set_gold, key=order_key):
+            got, want = set(set_pred[doc_id]), set_gold[doc_id]
+            result.false_positives += [(doc_id, p) for p in set_pred[doc_id] if p not in want]
+            result.false_negatives += [(doc_id, p) for p in sorted(want - got)]
+        results.append(result)
+    return results, predicted
+
+
+def _fmt(s: Scores) -> str:
+    return f"precision {s.precision:.3f} ({s.tp}/{s.tp + s.fp}), recall {s.recall:.3f} ({s.tp}/{s.tp + s.fn})"
+
+
+def markdown(corpus: Corpus, results: Sequence[SetResult], total: Scores, notes: Sequence[str]) -> str:
+    lines = [
+        f"# places facet, {corpus.name} sample",
+        "",
+        f"Labels: `{corpus.labels.relative_to(BENCH_DIR.parent)}`. Target precision >= {TARGET_PRECISION}: "
+        + ("met." if total.precision >= TARGET_PRECISION else "**not met**."),
+        "",
+        "| set | docs | predicted | correct | gold | precision | recall |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in [*results, SetResult("all", sum(r.labelled for r in results), total)]:
+        s = r.scores
+        lines.append(
+            f"| {r.name} | {r.labelled} | {s.tp + s.fp} | {s.tp} | {s.tp + s.fn} "
+            f"| {s.precision:.3f} | {s.recall:.3f} |"
+        )
+    lines += ["", *notes, "", "## False positives (id, predicted place)", ""]
+    lines += [f"- {doc_id}: {place}" for r in results for doc_id, place in r.false_positives] or ["none"]
+    lines += ["", "## Missed gold places (id, place)", ""]
+    lines += [f"- {doc_id}: {place}" for r in results for doc_id, place in r.false_negatives] or ["none"]
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------- main
+
+
+def _load_sets(corpus: Corpus, data: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    for set_name, rel, _ in corpus.sets:
+        path = data / rel
+        if path.is_file():
+            yield set_name, read_texts(path)
+        else:
+            print(f"places_eval: missing {rel}; its documents are not scored", file=sys.stderr)
+
+
+def texts_of(texts: Mapping[str, Mapping[str, str]], doc_id: str) -> str:
+    for set_texts in texts.values():
+        if doc_id in set_texts:
+            return set_texts[doc_id]
+    raise KeyError(doc_id)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--english", action="store_true", help="English sample (RUWA, GDELT, Guardian).")
+    parser.add_argument("--data", default=str(DEFAULT_DATA), help="The shared data folder.")
+    parser.add_argument(
+        "--labels", default=None, help="Labels file (default: bench/data/places_labels_*.tsv)."
+    )
+    parser.add_argument(
+        "--draw",
+        action="store_true",
+        help="Write the drawn sample with today's predictions to bench/out/ as a labelling template.",
+    )
+    parser.add_argument("--quiet", action="store_true", help="Do not list false positives on the terminal.")
+    args = parser.parse_args(argv)
+
+    corpus = ENGLISH if args.english else CYRILLIC
+    data = Path(args.data)
+    if not data.is_dir() or not any((data / rel).is_file() for _, rel, _ in corpus.sets):
+        print(f"places_eval: skipped, no {corpus.name} evaluation data under {data}")
+        return 0
+    variants = Variants.load()
+    texts = dict(_load_sets(corpus, data))
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+
+    sample = {s: draw(texts[s], n, corpus.cyrillic, variants) for s, _, n in corpus.sets if s in texts}
+    if args.draw:
+        template = OUT_DIR / f"places_sample_{corpus.name}.tsv"
+        with template.open("w", encoding="utf-8") as fh:
+            fh.write("# drawn sample; second column: today's predictions, to be corrected by reading\n")
+            for ids in sample.values():
+                for doc_id in ids:
+                    fh.write(f"{doc_id}\t{'|'.join(variants.places(texts_of(texts, doc_id)))}\n")
+        print(f"places_eval: wrote {sum(map(len, sample.values()))} drawn ids to {template}")
+        return 0
+
+    labels_path = Path(args.labels) if args.labels else corpus.labels
+    if not labels_path.is_file():
+        print(f"places_eval: no labels file {labels_path}; run with --draw to make a template")
+        return 0
+    gold = read_labels(labels_path)
+    known = {i for t in texts.values() for i in t}
+    unknown = sorted(set(gold) - known)
+    drawn = {i for ids in sample.values() for i in ids}
+    notes = [f"{len(gold)} labelled documents."]
+    if unknown:
+        notes.append(
+            f"{len(unknown)} labelled ids are not in the data and are skipped: {', '.join(unknown[:10])}"
+        )
+    unlabelled = drawn - set(gold)
+    undrawn = set(gold) - drawn
+    if unlabelled or undrawn:
+        # Either labelling is unfinished, or the extractor changed which records are eligible.
+        notes.append(
+            f"A fresh draw has {len(unlabelled)} ids without labels and leaves out {len(undrawn)} "
+            "labelled ids; only labelled ids are scored (see --draw)."
+        )
+    results, _ = evaluate(corpus, texts, gold, variants)
+    total = Scores()
+    for r in results:
+        total.add(r.scores)
+
+    print(f"places facet, {corpus.name} sample ({labels_path.name})")
+    for r in results:
+        print(f"  {r.name:<13} {r.labelled:>3} docs  " + (_fmt(r.scores) if r.labelled else "not labelled"))
+    print(f"  {'all':<13} {sum(r.labelled for r in results):>3} docs  {_fmt(total)}")
+    verdict = "met" if total.precision >= TARGET_PRECISION else "NOT met"
+    print(f"  target precision >= {TARGET_PRECISION}: {verdict}")
+    for note in notes[1:]:
+        print(f"  note: {note}")
+    if not args.quiet:
+        fps = [(r.name, doc_id, place) for r in results for doc_id, place in r.false_positives]
+        print(f"\nfalse positives ({len(fps)}): id, predicted place <- word in the text")
+        for _, doc_id, place in fps:
+            text = texts_of(texts, doc_id)
+            word, start = trigger_word(text, place, variants)
+            where = " (opens a sentence)" if start >= 0 and _opens_sentence(text, start, True) else ""
+            print(f"  {doc_id}\t{place}\t<- {word}{where}")
+
+    report = markdown(corpus, results, total, notes)
+    (OUT_DIR / f"places_eval_{corpus.name}.md").write_text(report, encoding="utf-8")
+    summary: dict[str, Any] = {
+        "labels": str(labels_path),
+        "target_precision": TARGET_PRECISION,
+        "sets": {
+            r.name: {
+                "docs": r.labelled,
+                "tp": r.scores.tp,
+                "fp": r.scores.fp,
+                "fn": r.scores.fn,
+                "precision": r.scores.precision,
+                "recall": r.scores.recall,
+                "false_positives": r.false_positives,
+                "false_negatives": r.false_negatives,
+            }
+            for r in results
+        },
+        "all": {"tp": total.tp, "fp": total.fp, "fn": total.fn},
+        "precision": total.precision,
+        "recall": total.recall,
+    }
+    (OUT_DIR / f"places_eval_{corpus.name}.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    print(f"\nreports: {OUT_DIR / f'places_eval_{corpus.name}.md'} and .json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
