@@ -7,6 +7,8 @@ user tried, both directions and both languages, and the traps around them.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import falcon.testing
@@ -239,13 +241,36 @@ def test_case_endings_propose_nominatives() -> None:
     assert "авдіївка" in strip_case_ending("авдіївці")
 
 
-def test_importing_searchsvc_does_not_load_the_dictionaries() -> None:
-    variants = Variants.load()
-    assert variants.morphology.loaded == ()
-    variants.index_terms("Kyiv")
-    assert variants.morphology.loaded == ()
-    variants.index_terms("Києві")
-    assert variants.morphology.loaded != ()
+def test_the_dictionaries_load_with_the_first_cyrillic_word() -> None:
+    # A fresh process: other tests here have loaded them already.
+    script = (
+        "from searchsvc import SearchEngine\n"
+        "from searchsvc.analysis.morphology import shared_morphology\n"
+        "engine = SearchEngine.in_memory()\n"
+        "engine.add([{'id': 'a', 'title': 'Shelling in Kyiv'}]); engine.commit()\n"
+        "print(shared_morphology().loaded)\n"
+        "engine.add([{'id': 'b', 'title': 'Вибухи в Києві'}]); engine.commit()\n"
+        "print(shared_morphology().loaded)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    before, after = out.stdout.splitlines()[:2]
+    assert before == "()"
+    assert after != "()"
+
+
+def test_ukrainian_words_match_their_inflected_forms() -> None:
+    engine = SearchEngine.in_memory()
+    engine.add(
+        [
+            {"id": "a", "title": "Пролунали вибухи"},
+            {"id": "b", "title": "Кількість вибухів зросла"},
+            {"id": "c", "title": "Обстріл з вибухами"},
+            {"id": "d", "title": "Вибухнули склади"},
+        ]
+    )
+    engine.commit()
+    assert ids(engine, "вибух") == {"a", "b", "c"}
+    engine.close()
 
 
 # -- the same through HTTP and the CLI --------------------------------------------------

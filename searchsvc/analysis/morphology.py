@@ -17,6 +17,7 @@ process; importing this module loads nothing.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from dataclasses import dataclass
@@ -116,6 +117,12 @@ class Morphology:
                     )
                 )
         return tuple(out)
+
+
+@functools.cache
+def shared_morphology() -> Morphology:
+    """One Morphology per process: the dictionaries take tens of MiB."""
+    return Morphology()
 
 
 def is_function_word(readings: tuple[Reading, ...]) -> bool:

@@ -39,10 +39,10 @@ from pathlib import Path
 from typing import Any
 
 from .morphology import (
-    Morphology,
     Reading,
     is_dictionary_word,
     is_function_word,
+    shared_morphology,
     strip_case_ending,
     ukrainian_vowels,
 )
@@ -522,7 +522,7 @@ class Variants:
                     lst.append(ug.gid)
         self._user_spelled = {k: tuple(v) for k, v in spelled.items()}
         self._index_cache: dict[str, tuple[str, ...]] = {}
-        self.morphology = Morphology()
+        self.morphology = shared_morphology()
         self._names: dict[str, CyrillicName | None] = {}
         self._spellings: frozenset[str] | None = None
 
