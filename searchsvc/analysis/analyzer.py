@@ -60,13 +60,11 @@ def cyrillic_stem(word: str) -> str:
     langs = languages(word)
     if langs == ("ru",):
         return russian_stem(word)
-    readings = shared_morphology().readings(word)
-    known = [r for r in readings if r.known]
-    if langs == ("uk",) or (known and all(r.lang == "uk" for r in known)):
-        for r in known:
-            if r.lang == "uk":
-                return r.lemma
-        return light_stem(word)
+    morph = shared_morphology()
+    # A dictionary lookup, not a parse, for every word: most are Russian.
+    uk_known = morph.knows(word, "uk")
+    if langs == ("uk",) or (uk_known and not morph.knows(word, "ru")):
+        return morph.lemma(word, "uk") if uk_known else light_stem(word)
     return russian_stem(word)
 
 

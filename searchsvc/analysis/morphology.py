@@ -84,6 +84,14 @@ class Morphology:
                     found = self._analyzers[lang] = pymorphy3.MorphAnalyzer(lang=lang)
         return found
 
+    def knows(self, word: str, lang: str) -> bool:
+        """Whether a language's dictionary has the lower-case word (a lookup, no parse)."""
+        return bool(self._analyzer(lang).word_is_known(word))
+
+    def lemma(self, word: str, lang: str) -> str:
+        """The normal form of the likeliest reading in one language."""
+        return str(self._analyzer(lang).parse(word)[0].normal_form)
+
     @property
     def loaded(self) -> tuple[str, ...]:
         return tuple(self._analyzers)
