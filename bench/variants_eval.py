@@ -1,7 +1,13 @@
 """Recall and precision of name-variant search on real war news: plain stemming against ours.
 
-    python bench/variants_eval.py [--data DIR] [--out bench/out/variants_eval.md]
-                                  [--json bench/out/variants_eval.json] [--index-runs 3] [--rounds 3]
+    python bench/variants_eval.py [--part english|cyrillic|all] [--data DIR]
+                                  [--out bench/out/variants_eval.md] [--json bench/out/variants_eval.json]
+                                  [--index-runs 3] [--rounds 3] [--limit-docs N] [--compare OLD.json ...]
+
+Two parts. The English part (the default, ``--part english``) is described
+first; the Cyrillic part (``--part cyrillic``, or both with ``--part all``)
+after it, under "Cyrillic part". ``--limit-docs N`` indexes at most N
+documents, split evenly over the files, for a quick run of either part.
 
 Indexes RUWA, GDELT and the Guardian set together (read with
 ``searchsvc.ingest.read_records``) into two engines with ``bulk_index``: the
@@ -74,18 +80,77 @@ The issue allows indexing 25% and queries 10% slower than plain stemming.
 
 Exits 0 with a message when the data folder is absent. Results are saved to
 ``bench/out/`` (git-ignored).
+
+Cyrillic part
+-------------
+Russian and Ukrainian news (``cyrillic_news/{tsn_tg,nktkln_tg,rus495,segodnya2017}``,
+read with ``read_records``, ``lang`` kept) indexed with ``bulk_index`` into one
+engine, ``SearchEngine(path)`` with the default variants. The groups are in
+``bench/cyrillic_groups.py``: for each, the Latin spellings and the Russian and
+Ukrainian nominatives are the queries, typed as written (a multi-word name's
+words are ANDed), and every matched id is read by paging as above.
+
+Truth, per group, from the raw JSON (title + newline + body), without searchsvc.
+The text is normalised first: the apostrophes ' ’ ʼ ` ‘ become ', a no-break
+space becomes a space, and soft hyphens (U+00AD) and combining stress marks
+(U+0301) are dropped. Words are then runs of letters and digits, with an
+apostrophe allowed between letters (Слов'янськ); hyphens, underscores and all
+other characters separate them; case is ignored. A document is
+
+* relevant when it holds one of the group's listed noun forms (the
+  nominatives and the written-out case forms, less the ``ambiguous`` ones) as
+  a whole word, a multi-word form as its words separated by spaces or a hyphen;
+* neutral, neither right nor wrong, when it holds none but holds a word of
+  the same stem that is not a listed form (a word starting with one of the
+  group's ``stems``: "Київський", "Харківщина", "славянские"), an
+  ``ambiguous`` form, or a Latin spelling of the group (in this data almost
+  only in links: t.me/moskva_...); and also when one of the group's
+  ``homonyms`` occurs (a phrase where a form names something else: "Юрия
+  Буданова", "Донецьку область"), whatever else it holds;
+* negative otherwise, including when its only such words are the group's
+  ``others`` (different words under the stem that name something else:
+  "Покровское", "Херсонес").
+
+Neutral documents are dropped from both the found and the truth set when a
+group's queries are scored: recall = |found ∩ truth| / |truth| and precision
+= |found ∩ truth| / |found - neutral| (1.0 when that is empty). Targets (from
+the issue): mean recall at least 0.97, mean precision at least 0.98, no query
+below 0.85 on either. The report adds recall on the Russian and the Ukrainian
+documents apart, how often each case form occurs among the relevant
+documents and how many of those the group's queries find, and for the worst
+queries the forms they miss and the words they over-match.
+
+Comparing with an earlier commit
+--------------------------------
+``--json`` saves a run; ``--compare OLD.json`` (repeatable: an English and a
+Cyrillic report for ``--part all``) prints an earlier run's figures beside the
+current ones, per query and in the headline, and adds them to the report. To
+run this checkout's script against an older engine, check the older commit
+out in a worktree and put it first on PYTHONPATH: run as a script,
+``bench`` is always imported from the script's own checkout, ``searchsvc`` from
+PYTHONPATH when set (the report's ``meta.searchsvc`` says which was used)::
+
+    git worktree add /tmp/base 886e173
+    PYTHONPATH=/tmp/base python bench/variants_eval.py --part cyrillic --json /tmp/base.json
+    python bench/variants_eval.py --part cyrillic --json bench/out/cyr_today.json --compare /tmp/base.json
+    git worktree remove /tmp/base
+
+(``python -m bench.variants_eval`` puts the current folder first on sys.path,
+so there PYTHONPATH cannot override ``searchsvc``: use the script form.)
 """
 
 from __future__ import annotations
 
 import argparse
 import html
+import itertools
 import json
 import os
 import re
 import resource
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -96,9 +161,19 @@ from pathlib import Path
 from typing import Any
 
 if __package__ in (None, ""):
-    # Run as a script: make ``bench.variant_groups`` importable from the repo root.
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    # Run as a script: import ``bench`` from this checkout, then move the checkout to the end of
+    # sys.path, so that ``searchsvc`` comes from PYTHONPATH when set (another commit's worktree,
+    # for --compare) and from the installed package otherwise.
+    _ROOT = str(Path(__file__).resolve().parents[1])
+    sys.path.insert(0, _ROOT)
+    import bench  # noqa: F401
 
+    sys.path.remove(_ROOT)
+    sys.path.append(_ROOT)
+
+import searchsvc
+from bench.cyrillic_groups import GROUPS as CYRILLIC_GROUPS
+from bench.cyrillic_groups import CyrillicGroup
 from bench.variant_groups import GROUPS, VariantGroup
 from searchsvc import SearchEngine, SearchsvcError
 from searchsvc.ingest import read_records
@@ -758,20 +833,775 @@ def render_markdown(report: dict[str, Any], rows: Sequence[QueryRow]) -> str:
     return "\n".join(out)
 
 
+# ------------------------------------------------------------ the Cyrillic part
+
+CYRILLIC_FILES = (
+    "cyrillic_news/tsn_tg/articles.jsonl",
+    "cyrillic_news/nktkln_tg/articles.jsonl",
+    "cyrillic_news/rus495/articles.jsonl",
+    "cyrillic_news/segodnya2017/articles.jsonl",
+)
+CYR_TARGET_RECALL = 0.97
+CYR_TARGET_PRECISION = 0.98
+CYR_TARGET_MIN = 0.85
+CYR_WORST = 10
+
+_NORMALISE = str.maketrans(
+    {"’": "'", "ʼ": "'", "`": "'", "‘": "'", "\u00a0": " ", "\u00ad": None, "\u0301": None}
+)
+# Letters and digits, with an apostrophe only between letters: "Слов'янськ" is one word, and a
+# digit glued on makes another word ("Киев2" is not "Киев").
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+
+
+def normalise(text: str) -> str:
+    """Text as the Cyrillic truth reads it: one apostrophe, plain spaces, no soft hyphens or stress."""
+    return text.translate(_NORMALISE)
+
+
+def words_of(text: str) -> set[str]:
+    """The distinct whole words of normalised text, in lower case."""
+    return {w.lower() for w in _WORD.findall(text)}
+
+
+def _phrase_pattern(phrase: str) -> re.Pattern[str]:
+    # The words of a multi-word form, separated by spaces or a hyphen, as whole words.
+    body = r"(?:\s+|-)".join(re.escape(w) for w in normalise(phrase).split())
+    return re.compile(_LEFT + body + _RIGHT, re.IGNORECASE)
+
+
+@dataclass
+class Verdict:
+    """What one document is for one group, and the words that decided it."""
+
+    kind: str  # "relevant", "neutral" or "negative"
+    words: list[str] = field(default_factory=list)
+
+
+class GroupMatcher:
+    """Decides relevant / neutral / negative for one group (the rule is in the module docstring).
+
+    ``vocabulary`` holds every lower-case word that will be judged: the words under the
+    group's stems are looked up in it once, so judging a document is a few set operations.
+    """
+
+    def __init__(self, group: CyrillicGroup, vocabulary: Iterable[str]) -> None:
+        self.group = group
+        self.forms: dict[str, str] = {}
+        self.phrases: list[tuple[str, str, re.Pattern[str]]] = []  # (form, first word, pattern)
+        for form in group.forms:
+            self._add(form, self.forms, self.phrases)
+        # Ambiguous forms and Latin spellings make a document neutral, never relevant.
+        self.neutral_words: dict[str, str] = {}
+        self.neutral_phrases: list[tuple[str, str, re.Pattern[str]]] = []
+        for form in group.ambiguous + group.latin:
+            self._add(form, self.neutral_words, self.neutral_phrases)
+        stems = tuple(normalise(s).lower() for s in group.stems)
+        others = tuple(normalise(o).lower() for o in group.others)
+        self.stem_words = {
+            w
+            for w in vocabulary
+            if w.startswith(stems)
+            and not w.startswith(others)
+            and w not in self.forms
+            and w not in self.neutral_words
+        }
+        self.homonyms = (
+            re.compile("|".join(f"(?:{h})" for h in group.homonyms), re.IGNORECASE)
+            if group.homonyms
+            else None
+        )
+        # A document with none of these words is negative, whatever else it holds.
+        self.gate = (
+            set(self.forms)
+            | set(self.neutral_words)
+            | self.stem_words
+            | {first for _f, first, _p in self.phrases + self.neutral_phrases}
+        )
+
+    @staticmethod
+    def _add(form: str, single: dict[str, str], multi: list[tuple[str, str, re.Pattern[str]]]) -> None:
+        words = normalise(form).split()
+        if len(words) == 1:
+            single[words[0].lower()] = form
+        else:
+            multi.append((form, words[0].lower(), _phrase_pattern(form)))
+
+    def judge(self, text: str, words: set[str]) -> Verdict:
+        """``text`` normalised, ``words`` its :func:`words_of`."""
+        if words.isdisjoint(self.gate):
+            return Verdict("negative")
+        if self.homonyms is not None:
+            found = self.homonyms.search(text)
+            if found:
+                return Verdict("neutral", [found.group(0)])
+        relevant = [self.forms[w] for w in words & self.forms.keys()]
+        relevant += [f for f, first, p in self.phrases if first in words and p.search(text)]
+        if relevant:
+            return Verdict("relevant", sorted(relevant))
+        neutral = [self.neutral_words[w] for w in words & self.neutral_words.keys()]
+        neutral += [f for f, first, p in self.neutral_phrases if first in words and p.search(text)]
+        neutral += sorted(words & self.stem_words)
+        if neutral:
+            return Verdict("neutral", neutral)
+        return Verdict("negative")
+
+
+def judge(group: CyrillicGroup, text: str) -> Verdict:
+    """One text against one group: the rule the evaluation applies, for tests and spot checks."""
+    norm = normalise(text)
+    words = words_of(norm)
+    return GroupMatcher(group, words).judge(norm, words)
+
+
+@dataclass
+class CyrillicTruth:
+    relevant: dict[str, list[str]]  # id -> the listed forms it holds
+    neutral: dict[str, list[str]]  # id -> the words that made it neutral
+
+
+def cyrillic_truths(groups: Sequence[CyrillicGroup], texts: Mapping[str, str]) -> dict[str, CyrillicTruth]:
+    """Relevant and neutral documents of every group."""
+    normalised = {doc_id: normalise(text) for doc_id, text in texts.items()}
+    words = {doc_id: words_of(text) for doc_id, text in normalised.items()}
+    vocabulary: set[str] = set().union(*words.values()) if words else set()
+    truths: dict[str, CyrillicTruth] = {}
+    for group in groups:
+        matcher = GroupMatcher(group, vocabulary)
+        truth = CyrillicTruth({}, {})
+        for doc_id, text in normalised.items():
+            verdict = matcher.judge(text, words[doc_id])
+            if verdict.kind == "relevant":
+                truth.relevant[doc_id] = verdict.words
+            elif verdict.kind == "neutral":
+                truth.neutral[doc_id] = verdict.words
+        truths[group.name] = truth
+    return truths
+
+
+def read_raw_cyrillic(paths: Sequence[Path]) -> tuple[dict[str, str], dict[str, str]]:
+    """id -> title + newline + body, and id -> lang, straight from the JSON lines."""
+    texts: dict[str, str] = {}
+    langs: dict[str, str] = {}
+    for path in paths:
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                if not line.strip():
+                    continue
+                raw = json.loads(line)
+                doc_id = str(raw["id"])
+                texts[doc_id] = f"{raw.get('title') or ''}\n{raw.get('body') or ''}"
+                langs[doc_id] = str(raw.get("lang") or "")
+    return texts, langs
+
+
+def query_script(group: CyrillicGroup, query: str) -> str:
+    if query in group.latin:
+        return "latin"
+    langs = [lang for lang, names in (("ru", group.ru), ("uk", group.uk)) if query in names]
+    return "+".join(langs)
+
+
+@dataclass
+class CyrRow:
+    """One query of the Cyrillic part, scored against its group."""
+
+    group: str
+    kind: str
+    query: str
+    script: str  # "latin", "ru", "uk" or "ru+uk"
+    truth: int
+    neutral: int
+    hits: int  # every document the search returned
+    scored_hits: int  # less the group's neutral ones
+    recall: float | None
+    precision: float
+    missed: int
+    extra: int
+    recall_by_lang: dict[str, float | None] = field(default_factory=dict)
+    error: str | None = None
+    capped: bool = False
+    missed_forms: list[tuple[str, int]] = field(default_factory=list)
+    extra_words: list[tuple[str, int]] = field(default_factory=list)
+    query_terms: list[str] = field(default_factory=list)
+    missed_examples: list[Example] = field(default_factory=list)
+    extra_examples: list[Example] = field(default_factory=list)
+
+
+def score_cyrillic(
+    group: CyrillicGroup,
+    query: str,
+    found: set[str],
+    total: int,
+    error: str | None,
+    truth: CyrillicTruth,
+    langs: Mapping[str, str],
+) -> CyrRow:
+    relevant = set(truth.relevant)
+    scored = found - truth.neutral.keys()
+    hit = scored & relevant
+    by_lang: dict[str, float | None] = {}
+    for lang in ("ru", "uk"):
+        in_lang = {d for d in relevant if langs.get(d) == lang}
+        by_lang[lang] = len(hit & in_lang) / len(in_lang) if in_lang else None
+    return CyrRow(
+        group=group.name,
+        kind=group.kind,
+        query=query,
+        script=query_script(group, query),
+        truth=len(relevant),
+        neutral=len(truth.neutral),
+        hits=len(found),
+        scored_hits=len(scored),
+        recall=len(hit) / len(relevant) if relevant else None,
+        precision=len(hit) / len(scored) if scored else 1.0,
+        missed=len(relevant - found),
+        extra=len(scored - relevant),
+        recall_by_lang=by_lang,
+        error=error,
+        capped=total > len(found),
+    )
+
+
+def explain_cyrillic(
+    row: CyrRow, engine: SearchEngine, found: set[str], truth: CyrillicTruth, texts: Mapping[str, str]
+) -> None:
+    """Which forms the query misses, and which words it over-matches (with examples)."""
+    relevant = set(truth.relevant)
+    missed = sorted(relevant - found)
+    extra = sorted(found - truth.neutral.keys() - relevant)
+    if not (missed or extra):
+        return
+    looked_up = query_terms(engine, row.query)
+    row.query_terms = sorted(looked_up)
+    tally: Counter[str] = Counter()
+    for doc_id in missed:
+        tally.update(truth.relevant[doc_id])
+    row.missed_forms = tally.most_common(12)
+    for doc_id in missed[:EXAMPLES]:
+        forms = truth.relevant[doc_id]
+        row.missed_examples.append(Example(doc_id, forms, index_terms(engine, forms[0])))
+    words: Counter[str] = Counter()
+    for n, doc_id in enumerate(extra[:EXTRA_WORDS_SAMPLE]):
+        marked = highlighted_words(engine, row.query, doc_id) or [_snippet(texts.get(doc_id, ""))]
+        words.update(marked)
+        if n < EXAMPLES:
+            terms = index_terms(engine, marked[0])
+            row.extra_examples.append(Example(doc_id, marked, terms, [t for t in terms if t in looked_up]))
+    row.extra_words = words.most_common(8)
+
+
+def form_coverage(
+    groups: Sequence[CyrillicGroup],
+    truths: Mapping[str, CyrillicTruth],
+    found_by_query: Mapping[tuple[str, str], set[str]],
+    langs: Mapping[str, str],
+) -> dict[str, list[dict[str, Any]]]:
+    """Per group and listed form: relevant documents holding it, and the share its queries find.
+
+    The share is averaged over the group's queries: it shows which case forms a query misses.
+    """
+    out: dict[str, list[dict[str, Any]]] = {}
+    for group in groups:
+        truth = truths[group.name]
+        queries = [q for q in group.queries if (group.name, q) in found_by_query]
+        ambiguous = {a.lower() for a in group.ambiguous}
+        rows: list[dict[str, Any]] = []
+        for form in group.listed:
+            docs = {d for d, forms in truth.relevant.items() if form in forms}
+            lang = "+".join(
+                name
+                for name, listed in (
+                    ("ru", group.ru + group.ru_cases),
+                    ("uk", group.uk + group.uk_cases),
+                )
+                if form in listed
+            )
+            shares = [len(docs & found_by_query[(group.name, q)]) / len(docs) for q in queries if docs]
+            rows.append(
+                {
+                    "form": form,
+                    "lang": lang,
+                    "ambiguous": form.lower() in ambiguous,
+                    "docs": len(docs),
+                    "docs_ru": sum(1 for d in docs if langs.get(d) == "ru"),
+                    "docs_uk": sum(1 for d in docs if langs.get(d) == "uk"),
+                    "found_mean": statistics.fmean(shares) if shares else None,
+                    "found_min": min(shares) if shares else None,
+                }
+            )
+        out[group.name] = rows
+    return out
+
+
+@dataclass
+class CyrSummary:
+    queries: int
+    mean_recall: float
+    mean_precision: float
+    min_recall: float
+    min_precision: float
+    below: list[str]
+
+    @property
+    def passed(self) -> bool:
+        return (
+            self.queries > 0
+            and self.mean_recall >= CYR_TARGET_RECALL
+            and self.mean_precision >= CYR_TARGET_PRECISION
+            and not self.below
+        )
+
+
+def summarize_cyrillic(rows: Sequence[CyrRow], scripts: Iterable[str] | None = None) -> CyrSummary:
+    wanted = set(scripts) if scripts is not None else None
+    chosen = [r for r in rows if r.truth and (wanted is None or r.script in wanted)]
+    recalls = [r.recall for r in chosen if r.recall is not None]
+    precisions = [r.precision for r in chosen]
+    below = [
+        f"{r.query} (R {_num(r.recall)}, P {_num(r.precision)})"
+        for r in chosen
+        if (r.recall is not None and r.recall < CYR_TARGET_MIN) or r.precision < CYR_TARGET_MIN
+    ]
+    return CyrSummary(
+        len(chosen),
+        statistics.fmean(recalls) if recalls else 0.0,
+        statistics.fmean(precisions) if precisions else 0.0,
+        min(recalls) if recalls else 0.0,
+        min(precisions) if precisions else 0.0,
+        below,
+    )
+
+
+CYR_SUMMARY_SETS = {
+    "all": ("all queries", None),
+    "latin": ("Latin spellings", ("latin",)),
+    "cyrillic": ("Cyrillic nominatives", ("ru", "uk", "ru+uk")),
+}
+
+
+def _worst_key(row: CyrRow) -> tuple[float, str, str]:
+    return (min(row.recall if row.recall is not None else 1.0, row.precision), row.group, row.query)
+
+
+# -- comparing with an earlier run
+
+
+def report_part(report: Mapping[str, Any]) -> str:
+    """ "english" or "cyrillic": reports saved before the Cyrillic part existed are English."""
+    return str(report.get("part") or "english")
+
+
+def row_figures(report: Mapping[str, Any]) -> dict[tuple[str, ...], tuple[float | None, float]]:
+    """(group, query[, form]) -> (recall, precision) of a saved report; English: the ``ours`` side."""
+    figures: dict[tuple[str, ...], tuple[float | None, float]] = {}
+    for row in report.get("rows", []):
+        if report_part(report) == "cyrillic":
+            figures[(row["group"], row["query"])] = (row["recall"], row["precision"])
+        else:
+            ours = row["ours"]
+            figures[(row["group"], row["query"], row["form"])] = (ours["recall"], ours["precision"])
+    return figures
+
+
+def _source_label(report: Mapping[str, Any]) -> str:
+    source = report.get("meta", {}).get("searchsvc") or {}
+    if not source:
+        return "searchsvc (not recorded)"
+    commit = source.get("commit") or "no git"
+    dirty = "+changes" if source.get("dirty") else ""
+    return f"{source.get('path')} @ {commit}{dirty}"
+
+
+def _delta(new: float | None, old: float | None) -> str:
+    if new is None or old is None:
+        return ""
+    return f"{new - old:+.3f}"
+
+
+def compare_lines(current: Mapping[str, Any], old: Mapping[str, Any], old_path: str) -> list[str]:
+    """A markdown section: the headline and every query's figures, now and in the earlier run."""
+    out = [f"## Compared with {old_path}\n"]
+    out.append(f"Now: {_source_label(current)}. Then: {_source_label(old)}.\n")
+    new_rows = row_figures(current)
+    old_rows = row_figures(old)
+    if report_part(current) == "cyrillic":
+        out.append(
+            "| queries | mean R now / then | mean P now / then | min R now / then | min P now / then |"
+        )
+        out.append("|---|---|---|---|---|")
+        for key, (label, _scripts) in CYR_SUMMARY_SETS.items():
+            n = current["summary"].get(key)
+            o = old.get("summary", {}).get(key)
+            if not n or not o:
+                continue
+            out.append(
+                f"| {label} | {n['mean_recall']:.3f} / {o['mean_recall']:.3f} | "
+                f"{n['mean_precision']:.3f} / {o['mean_precision']:.3f} | "
+                f"{n['min_recall']:.3f} / {o['min_recall']:.3f} | "
+                f"{n['min_precision']:.3f} / {o['min_precision']:.3f} |"
+            )
+    else:
+        out.append("| queries | ours mean R now / then | ours mean P now / then |")
+        out.append("|---|---|---|")
+        for key in ("as_written", "lower_case", "all"):
+            n = current["summary"].get(key, {}).get("ours")
+            o = old.get("summary", {}).get(key, {}).get("ours")
+            if n and o:
+                out.append(
+                    f"| {key.replace('_', ' ')} | {n['mean_recall']:.3f} / {o['mean_recall']:.3f} | "
+                    f"{n['mean_precision']:.3f} / {o['mean_precision']:.3f} |"
+                )
+    out.append("")
+    changed = [k for k in new_rows if k in old_rows and new_rows[k] != old_rows[k]]
+    out.append(
+        f"{len(changed)} of {len(new_rows)} queries changed; "
+        f"{sum(1 for k in new_rows if k not in old_rows)} not in the earlier run, "
+        f"{sum(1 for k in old_rows if k not in new_rows)} only there.\n"
+    )
+    out.append("| group | query | R now | R then | ΔR | P now | P then | ΔP |")
+    out.append("|---|---|---|---|---|---|---|---|")
+    for row_key, (recall, precision) in new_rows.items():
+        if row_key not in old_rows:
+            continue
+        old_recall, old_precision = old_rows[row_key]
+        query = " / ".join(_md_escape(k) for k in row_key[1:])
+        out.append(
+            f"| {row_key[0]} | {query} | {_num(recall)} | {_num(old_recall)} | {_delta(recall, old_recall)} | "
+            f"{_num(precision)} | {_num(old_precision)} | {_delta(precision, old_precision)} |"
+        )
+    out.append("")
+    return out
+
+
+# -- the report
+
+
+def render_cyrillic(report: dict[str, Any], rows: Sequence[CyrRow]) -> str:
+    out: list[str] = []
+    add = out.append
+    meta = report["meta"]
+    add("# Name-variant search on Russian and Ukrainian news (Cyrillic part)\n")
+    add(
+        f"Data: {', '.join(meta['files'])}: {meta['documents']:,} documents "
+        f"({', '.join(f'{k} {v:,}' for k, v in meta['languages'].items())}). Engine: "
+        f"`SearchEngine(path)`, default variants, from {_source_label(report)}. "
+        f"{meta['groups_scored']} groups scored ({meta['places']} places, {meta['people']} people), "
+        f"{meta['queries_scored']} queries. Indexing took {meta['index_seconds']:.0f} s, "
+        f"the run {meta['seconds']:.0f} s.\n"
+    )
+    if meta["groups_absent"]:
+        add(f"Groups with no relevant document (not scored): {', '.join(meta['groups_absent'])}.\n")
+    add(
+        "Truth: a document is relevant to a group when it holds one of the group's listed noun forms "
+        "(nominatives and case forms) as a whole word; neutral when it holds only another word of the "
+        "same stem (an adjective, a region), an ambiguous form, a Latin spelling, or a homonym phrase. "
+        "**Neutral documents are excluded from both the found and the truth set** of that group's "
+        "queries. See the script's docstring and `bench/cyrillic_groups.py`.\n"
+    )
+    add("## Headline\n")
+    add(
+        f"Targets: mean recall ≥ {CYR_TARGET_RECALL}, mean precision ≥ {CYR_TARGET_PRECISION}, "
+        f"no query below {CYR_TARGET_MIN} on either.\n"
+    )
+    add("| queries | n | mean R | mean P | min R | min P | below 0.85 | target met |")
+    add("|---|---|---|---|---|---|---|---|")
+    for key, (label, _scripts) in CYR_SUMMARY_SETS.items():
+        s = report["summary"][key]
+        add(
+            f"| {label} | {s['queries']} | {s['mean_recall']:.3f} | {s['mean_precision']:.3f} | "
+            f"{s['min_recall']:.3f} | {s['min_precision']:.3f} | {len(s['below'])} | "
+            f"{'yes' if s['passed'] else 'no'} |"
+        )
+    add("")
+    below = report["summary"]["all"]["below"]
+    add(f"Queries below {CYR_TARGET_MIN}: {', '.join(below) if below else 'none'}.\n")
+
+    add("## Per query\n")
+    add(
+        "`truth` = relevant documents, `neutral` = the group's neutral ones, `hits` = documents returned "
+        f"(of which scored: not neutral). R ru / R uk = recall on the Russian / Ukrainian documents. "
+        f"**Bold** = below {CYR_TARGET_MIN}.\n"
+    )
+    add("| group | query | script | truth | neutral | hits (scored) | R | P | R ru | R uk |")
+    add("|---|---|---|---|---|---|---|---|---|---|")
+    last = ""
+    for r in rows:
+        name = r.group if r.group != last else ""
+        last = r.group
+        add(
+            f"| {name} | {_md_escape(r.query)} | {r.script} | {r.truth} | {r.neutral} | "
+            f"{r.hits} ({r.scored_hits}){' capped' if r.capped else ''} | {_bold_low(r.recall)} | "
+            f"{_bold_low(r.precision)} | {_num(r.recall_by_lang.get('ru'))} | "
+            f"{_num(r.recall_by_lang.get('uk'))} |" + (f" error: {r.error}" if r.error else "")
+        )
+    add("")
+
+    add(f"## The {CYR_WORST} worst queries\n")
+    add(
+        "Missed forms: the listed forms in the relevant documents the query did not return (a document "
+        "counts once per form). Over-matched: the words searchsvc highlighted in returned documents "
+        f"that are not relevant (up to {EXTRA_WORDS_SAMPLE} looked at).\n"
+    )
+    worst = sorted((r for r in rows if r.truth), key=_worst_key)[:CYR_WORST]
+    for r in worst:
+        add(
+            f"- `{r.query}` ({r.group}, {r.script}): R {_num(r.recall)} (missed {r.missed} of {r.truth}), "
+            f"P {_num(r.precision)} (extra {r.extra} of {r.scored_hits})"
+        )
+        if r.query_terms:
+            more = " ..." if len(r.query_terms) > 15 else ""
+            add(f"  - query looks up: {', '.join(r.query_terms[:15])}{more}")
+        if r.missed_forms:
+            add("  - missed forms: " + ", ".join(f"{w} ×{n}" for w, n in r.missed_forms))
+        for ex in r.missed_examples:
+            add(
+                f"  - missed {ex.doc_id}: {', '.join(ex.words)} → indexed as {', '.join(ex.terms) or '(none)'}"
+            )
+        if r.extra_words:
+            add("  - over-matched words: " + ", ".join(f"{_md_escape(w)} ×{n}" for w, n in r.extra_words))
+        for ex in r.extra_examples:
+            via = f" → matched via {', '.join(ex.via)}" if ex.via else ""
+            add(f"  - extra {ex.doc_id}: {_md_escape(', '.join(ex.words))}{via}")
+    add("")
+
+    add("## Case forms\n")
+    add(
+        "For each listed form: relevant documents holding it (Russian / Ukrainian documents), and the share "
+        "of those the group's queries return (mean and lowest over its queries). Ambiguous forms (*) "
+        "decide no document. Forms that never occur are left out.\n"
+    )
+    add("| group | form | lang | docs (ru / uk) | found, mean | found, lowest |")
+    add("|---|---|---|---|---|---|")
+    for group_name, forms in report["forms"].items():
+        first = True
+        for f in forms:
+            if not f["docs"] and not f["ambiguous"]:
+                continue
+            add(
+                f"| {group_name if first else ''} | {_md_escape(f['form'])}{' *' if f['ambiguous'] else ''} | "
+                f"{f['lang']} | {f['docs']} ({f['docs_ru']} / {f['docs_uk']}) | "
+                f"{_num(f['found_mean'])} | {_num(f['found_min'])} |"
+            )
+            first = False
+    add("")
+    for old_path, old in report.get("_compare", []):
+        out.extend(compare_lines(report, old, old_path))
+    return "\n".join(out)
+
+
+def _bold_low(value: float | None) -> str:
+    text = _num(value)
+    return f"**{text}**" if value is not None and value < CYR_TARGET_MIN else text
+
+
+def engine_source() -> dict[str, Any]:
+    """Which searchsvc ran: its checkout and commit, so that compared runs say what they compare."""
+    root = Path(searchsvc.__file__).resolve().parents[1]
+    commit = _git(root, "rev-parse", "--short", "HEAD")
+    dirty = _git(root, "status", "--porcelain", "--", "searchsvc") if commit else None
+    return {"path": str(root), "commit": commit, "dirty": bool(dirty) if commit else None}
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=20, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def read_documents(paths: Sequence[Path], limit: int | None) -> tuple[list[dict[str, Any]], list[str]]:
+    """Normalised documents of ``paths`` (at most ``limit``, split evenly), and the rejections."""
+    per_file = None if limit is None else max(1, limit // max(1, len(paths)))
+    docs: list[dict[str, Any]] = []
+    rejected: list[str] = []
+    for path in paths:
+        for record in itertools.islice(read_records(path), per_file):
+            if record.document is not None:
+                docs.append(record.document)
+            else:
+                rejected.append(f"{record.source}:{record.line}: {record.error}")
+    return docs, rejected
+
+
+def run_cyrillic(
+    data: Path, out_path: Path, json_path: Path, workdir_arg: str | None, limit: int | None, olds: list[Any]
+) -> int:
+    paths = [data / name for name in CYRILLIC_FILES if (data / name).is_file()]
+    if not data.is_dir() or not paths:
+        print(f"variants_eval: Cyrillic part skipped, no cyrillic_news data under {data}")
+        return 0
+    missing = [name for name in CYRILLIC_FILES if not (data / name).is_file()]
+    if missing:
+        print(f"variants_eval: missing {', '.join(missing)}; evaluating the rest", file=sys.stderr)
+    started = time.perf_counter()
+    docs, rejected = read_documents(paths, limit)
+    indexed = {str(d["id"]) for d in docs}
+    raw_texts, raw_langs = read_raw_cyrillic(paths)
+    # The truth covers exactly the documents the engine got.
+    texts = {k: v for k, v in raw_texts.items() if k in indexed}
+    langs = {k: raw_langs[k] for k in texts}
+    print(f"Cyrillic part: {len(docs):,} documents ({len(rejected)} rejected) from {len(paths)} files")
+    truths = cyrillic_truths(CYRILLIC_GROUPS, texts)
+    scored = [g for g in CYRILLIC_GROUPS if truths[g.name].relevant]
+
+    own_workdir = workdir_arg is None
+    workdir = Path(workdir_arg) if workdir_arg else Path(tempfile.mkdtemp(prefix="variants-eval-cyr-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    path = workdir / "cyrillic"
+    shutil.rmtree(path, ignore_errors=True)
+    rows: list[CyrRow] = []
+    found_by_query: dict[tuple[str, str], set[str]] = {}
+    try:
+        with SearchEngine(path) as engine:
+            print("  building the index (bulk_index)")
+            index_started = time.perf_counter()
+            summary = engine.bulk_index(docs)
+            index_seconds = time.perf_counter() - index_started
+            if summary.rejected:
+                print(f"  {summary.rejected} documents rejected by the engine", file=sys.stderr)
+            print(
+                f"  indexed in {index_seconds:.1f} s; searching {sum(len(g.queries) for g in scored)} queries"
+            )
+            for group in scored:
+                truth = truths[group.name]
+                for query in group.queries:
+                    found, total, error = matched_ids(engine, query)
+                    row = score_cyrillic(group, query, found, total, error, truth, langs)
+                    explain_cyrillic(row, engine, found, truth, texts)
+                    found_by_query[(group.name, query)] = found
+                    rows.append(row)
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+        if own_workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    report: dict[str, Any] = {
+        "part": "cyrillic",
+        "meta": {
+            "files": [str(p.relative_to(data)) for p in paths],
+            "documents": len(docs),
+            "limit_docs": limit,
+            "languages": dict(Counter(langs.values()).most_common()),
+            "rejected": rejected[:20],
+            "searchsvc": engine_source(),
+            "groups": len(CYRILLIC_GROUPS),
+            "groups_scored": len(scored),
+            "groups_absent": [g.name for g in CYRILLIC_GROUPS if not truths[g.name].relevant],
+            "places": sum(1 for g in scored if g.kind == "place"),
+            "people": sum(1 for g in scored if g.kind == "person"),
+            "queries_scored": sum(1 for r in rows if r.truth),
+            "index_seconds": index_seconds,
+            "seconds": time.perf_counter() - started,
+            "targets": {"mean_recall": CYR_TARGET_RECALL, "mean_precision": CYR_TARGET_PRECISION},
+        },
+        "summary": {
+            key: {**asdict(s), "passed": s.passed}
+            for key, (_label, scripts) in CYR_SUMMARY_SETS.items()
+            for s in [summarize_cyrillic(rows, scripts)]
+        },
+        "truth": {
+            g.name: {"relevant": len(truths[g.name].relevant), "neutral": len(truths[g.name].neutral)}
+            for g in CYRILLIC_GROUPS
+        },
+        "forms": form_coverage(scored, truths, found_by_query, langs),
+        "groups": [asdict(g) for g in CYRILLIC_GROUPS],
+        "rows": [asdict(r) for r in rows],
+    }
+    report["_compare"] = [(p, o) for p, o in olds if report_part(o) == "cyrillic"]
+    markdown = render_cyrillic(report, rows)
+    del report["_compare"]
+    _save(out_path, markdown)
+    _save(json_path, json.dumps(report, ensure_ascii=False, indent=1))
+    print(markdown)
+    print(f"saved {out_path} and {json_path}")
+    return 0
+
+
+def _save(path: Path, content: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content + "\n", encoding="utf-8")
+
+
 # --------------------------------------------------------------------- main
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"))
-    parser.add_argument("--out", default=str(OUT_DIR / "variants_eval.md"), help="Markdown report path.")
-    parser.add_argument("--json", default=str(OUT_DIR / "variants_eval.json"), help="JSON report path.")
-    parser.add_argument("--workdir", default=None, help="Folder for the two indexes (default: a temp dir).")
-    parser.add_argument("--index-runs", type=int, default=3, help="Interleaved builds per engine.")
-    parser.add_argument("--rounds", type=int, default=3, help="Timed rounds over the variant queries.")
+    parser.add_argument(
+        "--part",
+        choices=("english", "cyrillic", "all"),
+        default="english",
+        help="Which evaluation to run (default: english, as before the Cyrillic part existed).",
+    )
+    parser.add_argument(
+        "--out",
+        default=None,
+        help="Markdown report path (default: bench/out/variants_eval.md; for the Cyrillic part "
+        "variants_eval_cyrillic.md, or the --json path with .md; with --part all the Cyrillic report "
+        "gets _cyrillic added to the name).",
+    )
+    parser.add_argument("--json", default=None, help="JSON report path, named like --out.")
+    parser.add_argument("--workdir", default=None, help="Folder for the indexes (default: a temp dir).")
+    parser.add_argument("--index-runs", type=int, default=3, help="English: interleaved builds per engine.")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="English: timed rounds over the variant queries."
+    )
+    parser.add_argument(
+        "--limit-docs", type=int, default=None, metavar="N", help="Index at most N documents (a quick run)."
+    )
+    parser.add_argument(
+        "--compare",
+        action="append",
+        default=[],
+        metavar="OLD.json",
+        help="A report saved earlier with --json: its figures are shown beside the current ones (repeatable).",
+    )
     args = parser.parse_args(argv)
+    if args.limit_docs is not None and args.limit_docs < 1:
+        parser.error("--limit-docs must be at least 1")
+    olds: list[tuple[str, dict[str, Any]]] = []
+    for old_path in args.compare:
+        try:
+            olds.append((old_path, json.loads(Path(old_path).read_text(encoding="utf-8"))))
+        except (OSError, ValueError) as exc:
+            parser.error(f"--compare {old_path}: {exc}")
+    parts = ("english", "cyrillic") if args.part == "all" else (args.part,)
+    for old_path, old in olds:
+        if report_part(old) not in parts:
+            print(f"variants_eval: {old_path} is a {report_part(old)} report; not compared", file=sys.stderr)
 
     data = Path(args.data)
+    status = 0
+    if "english" in parts:
+        out = Path(args.out) if args.out else OUT_DIR / "variants_eval.md"
+        json_out = Path(args.json) if args.json else OUT_DIR / "variants_eval.json"
+        status |= run_english(args, data, out, json_out, [o for o in olds if report_part(o[1]) == "english"])
+    if "cyrillic" in parts:
+        json_out = _cyrillic_path(args.json, args.part, OUT_DIR / "variants_eval_cyrillic.json")
+        # A run saved with --json alone keeps its markdown beside it, so that a baseline run
+        # does not overwrite the current one's report.
+        md_default = json_out.with_suffix(".md") if args.json else OUT_DIR / "variants_eval_cyrillic.md"
+        out = _cyrillic_path(args.out, args.part, md_default) if args.out else md_default
+        status |= run_cyrillic(data, out, json_out, args.workdir, args.limit_docs, olds)
+    return status
+
+
+def _cyrillic_path(given: str | None, part: str, default: Path) -> Path:
+    if not given:
+        return default
+    path = Path(given)
+    # With both parts the given name is the English report's; the Cyrillic one sits beside it.
+    return path.with_name(f"{path.stem}_cyrillic{path.suffix}") if part == "all" else path
+
+
+def run_english(
+    args: argparse.Namespace, data: Path, out_path: Path, json_path: Path, olds: list[tuple[str, Any]]
+) -> int:
     paths = [data / name for name in DATA_FILES if (data / name).is_file()]
     if not data.is_dir() or not paths:
         print(f"variants_eval: skipped, no evaluation data under {data}")
@@ -782,13 +1612,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     load_at_start = os.getloadavg()[0]
 
-    rejected: list[str] = []
-    docs = []
-    for record in read_records(paths):
-        if record.document is not None:
-            docs.append(record.document)
-        else:
-            rejected.append(f"{record.source}:{record.line}: {record.error}")
+    docs, rejected = read_documents(paths, args.limit_docs)
     indexed = {str(d["id"]) for d in docs}
     # The truth covers exactly the documents the engines got.
     texts = {k: v for k, v in read_raw_texts(paths).items() if k in indexed}
@@ -831,7 +1655,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "meta": {
             "files": [str(p.relative_to(data)) for p in paths],
             "documents": len(docs),
+            "limit_docs": args.limit_docs,
             "rejected": rejected[:20],
+            "searchsvc": engine_source(),
             "groups": len(GROUPS),
             "groups_scored": len(scored),
             "groups_absent": absent,
@@ -864,15 +1690,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "rows": [asdict(r) for r in rows],
     }
     markdown = render_markdown(report, rows)
-    for target, content in (
-        (args.out, markdown),
-        (args.json, json.dumps(report, ensure_ascii=False, indent=1)),
-    ):
-        path = Path(target)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content + "\n", encoding="utf-8")
+    for old_path, old in olds:
+        markdown += "\n" + "\n".join(compare_lines(report, old, old_path))
+    _save(out_path, markdown)
+    _save(json_path, json.dumps(report, ensure_ascii=False, indent=1))
     print(markdown)
-    print(f"saved {args.out} and {args.json}")
+    print(f"saved {out_path} and {json_path}")
     return 0
 
 
