@@ -601,25 +601,36 @@ class Variants:
         if is_function_word(readings):
             return None
         options: list[tuple[tuple[float, ...], str, str, tuple[int, ...]]] = []
+        geographic = any(r.known and r.proper and not r.person and r.pos == "NOUN" for r in readings)
+        # The Russian dictionary tags towns (Geox): a word it knows only as an
+        # ordinary noun (Игра, суммы) is that noun. The Ukrainian one tags no towns.
+        russian_word = any(r.known and r.lang == "ru" and r.pos == "NOUN" for r in readings) and all(
+            r.lang == "ru" for r in readings if r.known
+        )
 
-        def consider(lemma: str, reading: Reading | None) -> None:
+        def consider(lemma: str, reading: Reading | None, ukrainian: bool = False) -> None:
             key = _key(lemma)
             if not key:
                 return
-            places = self._g.by_key.get(key, ())
-            if places or key in self._user_by_key:
+            # A surname (Лаврова) names a person, not the village it shares a
+            # key with; a Russian word that is only an ordinary noun names nothing.
+            ordinary = russian_word and not geographic and not ukrainian
+            person = reading is not None and reading.person
+            places = () if person or ordinary else self._g.by_key.get(key, ())
+            if places or (key in self._user_by_key and not ordinary):
                 first = self._g.groups[places[0]] if places else None
                 importance = (first.tier, -first.importance) if first is not None else (3, 0)
                 rank = (
                     0,
                     0 if reading is not None else 1,
+                    0 if reading is not None and reading.pos == "NOUN" else 1,
                     0 if reading is not None and reading.proper else 1,
                     -(reading.score if reading is not None else 0.0),
                     *importance,
                 )
                 options.append((rank, lemma, key, places))
             elif reading is not None and reading.known and reading.proper and reading.pos == "NOUN":
-                options.append(((1, 0, 0, -reading.score, 3, 0), lemma, key, ()))
+                options.append(((1, 0, 0, 0, -reading.score, 3, 0), lemma, key, ()))
 
         adjective = False
         for r in readings:
@@ -642,19 +653,15 @@ class Variants:
             # Ukrainian: Пески for Піски (but Леди is a word of its own).
             for lemma in dict.fromkeys([low, *(r.lemma for r in readings if r.pos == "NOUN")]):
                 for alternative in ukrainian_vowels(lemma):
-                    consider(alternative, None)
+                    consider(alternative, None, ukrainian=True)
         if not options:
             return None
         _rank, lemma, key, places = min(options, key=lambda o: o[0])
-        geographic = any(r.known and r.proper and not r.person and r.pos == "NOUN" for r in readings)
         known_nouns = [r for r in readings if r.known and r.pos == "NOUN" and r.lemma == lemma]
-        # The Russian dictionary tags towns (Geox): a word it knows only as an
-        # ordinary noun (Игра) is that noun. The Ukrainian one tags no towns.
-        russian_word = any(r.known and r.lang == "ru" and r.pos == "NOUN" for r in readings)
         not_a_place = not geographic and (
             any(r.known and r.person for r in readings if r.lemma == lemma)
             or (adjective and not known_nouns)
-            or (russian_word and all(r.lang == "ru" for r in readings if r.known))
+            or russian_word
         )
         countries = _not_settlements()
         not_settlement = (
@@ -670,25 +677,39 @@ class Variants:
             # still join Russian and Ukrainian forms of one word (обстрел,
             # обстріл).
             user = [GROUP_PREFIX + gid for gid in self._user_spelled.get(low, ())]
-            return tuple(user) + self._name_terms(self._surface_key(surface), surface, places=False)
+            sk = skeleton(self._surface_key(surface))
+            return tuple(user) + ((SKELETON_PREFIX + sk,) if sk is not None else ())
         name = self.cyrillic_name(surface)
+        readings = self.morphology.readings(low)
+        # Words of multi-word names in any case form: Яре, Часовом (Часів Яр).
+        words = self._word_ids(_key(low)) + [
+            w
+            for r in readings
+            if r.known and r.pos in ("NOUN", "ADJF")
+            for w in self._word_ids(_key(_short_adjective(r.lemma) if r.pos == "ADJF" else r.lemma))
+        ]
         if name is None:
-            if is_function_word(self.morphology.readings(low)):
+            if is_function_word(readings):
                 return ()
-            return self._name_terms(self._surface_key(surface), surface)
-        return (NORMAL_PREFIX + name.lemma, *self._name_terms(name.key, surface, name))
+            # A word the dictionary knows is keyed by its nominative (Донбасі
+            # as Донбас), so that a rule key joins its case forms.
+            nominative = next((r.lemma for r in readings if r.known and r.pos == "NOUN"), low)
+            # It names no group: any group its key reaches was refused above.
+            return tuple(dict.fromkeys([*words, *self._name_terms(_key(nominative), surface, places=False)]))
+        return tuple(
+            dict.fromkeys([NORMAL_PREFIX + name.lemma, *words, *self._name_terms(name.key, surface, name)])
+        )
 
     def _name_terms(
         self, key: str, surface: str, name: CyrillicName | None = None, places: bool = True
     ) -> tuple[str, ...]:
         if not key:
             return ()
+        terms = []
         if places:
             places = name is None or not name.not_settlement
             word = name.lemma if name is not None and _is_acronym(surface) else surface
             terms = self._group_ids(key, word, places)
-        else:
-            terms = []
         if " " not in key:
             terms.extend(self._word_ids(key))
         terms.append(KEY_PREFIX + key.replace(" ", "_"))
@@ -972,10 +993,19 @@ class Variants:
         if _hyphenated(text, toks, i):
             # Part of a longer name the gazetteer does not know: Улан-Батор.
             return None
+        if _quoted_title(text, toks, i):
+            # The title of something named after a place: ЖК «Новое Внуково».
+            return None
         settlement = before in _CYRILLIC_SETTLEMENT_WORDS
         if not settlement and (name.not_a_place or (name.ordinary and self._g.groups[gi].minor)):
             return None
-        if not settlement and self._next_to_name(text, toks, keys, i, _sentence_start(text, toks[i].start())):
+        if (
+            not settlement
+            and (self._g.groups[gi].minor or not _only_a_place(self.morphology.readings(word.lower())))
+            and self._next_to_name(text, toks, keys, i, _sentence_start(text, toks[i].start()))
+        ):
+            # A town the dictionary knows (Харькова) stays a town beside a
+            # name: "житель Харькова Семен ...".
             return None
         return gi
 
@@ -999,7 +1029,12 @@ class Variants:
         if has_cyrillic(word):
             # A first name or surname in the dictionary, or a listed person.
             low = fix_mixed_script(word).lower()
-            if any(r.known and r.person for r in self.morphology.readings(low)):
+            readings = self.morphology.readings(low)
+            if any(r.known and r.person for r in readings):
+                return True
+            if not any(r.known for r in readings) and self.cyrillic_name(low) is None:
+                # A capitalized word no dictionary knows, next to a place
+                # named like a word: a foreign name (Канье Уэста).
                 return True
             name = self.cyrillic_name(low)
             return name is not None and not name.places and name.key in self._user_by_key
@@ -1255,10 +1290,47 @@ def _sentence_start(text: str, start: int) -> bool:
     return not before or _SENTENCE_END_RE.match(before[-1]) is not None
 
 
+_OPENING_QUOTES = '«„“"'
+_CLOSING_QUOTES = '»“”"'
+
+
+def _quoted_title(text: str, toks: list[re.Match[str]], i: int) -> bool:
+    """Whether the word follows a capitalized word that opens a quotation (ЖК «Новое Внуково»).
+
+    A place opening a quotation is left alone: that is mostly quoted speech.
+    """
+    if i < 1 or not is_capitalized(toks[i - 1].group(0)):
+        return False
+    start = toks[i - 2].end() if i >= 2 else 0
+    gap = text[start : toks[i - 1].start()].strip()
+    return bool(gap) and gap[-1] in _OPENING_QUOTES
+
+
+def _short_adjective(lemma: str) -> str:
+    """часовой -> часов: the short form a multi-word name uses (Часов Яр)."""
+    return lemma[:-2] if lemma.endswith(("ой", "ий", "ый", "ій")) and len(lemma) > 4 else lemma
+
+
+def _only_a_place(readings: tuple[Reading, ...]) -> bool:
+    """The dictionary knows the word as a place (Geox) and never as a person's name."""
+    known = [r for r in readings if r.known and r.proper]
+    return bool(known) and not any(r.person for r in known) and any(r.pos == "NOUN" for r in known)
+
+
+# First parts of hyphenated place names: Санкт-Петербург, Усть-Луга.
+_NAME_PREFIXES = frozenset(("санкт", "усть", "нью", "сан", "лос", "ла"))
+
+
 def _hyphenated(text: str, toks: list[re.Match[str]], i: int) -> bool:
-    """Whether the word is joined to a neighbour by a hyphen."""
+    """Whether a hyphen joins the word to a neighbour, other than a prefix such as Санкт-."""
     start, end = toks[i].start(), toks[i].end()
-    return (start > 0 and text[start - 1] in "-‐–") or (end < len(text) and text[end : end + 1] in ("-", "‐"))
+    if text[end : end + 1] in ("-", "‐"):
+        return True
+    if start > 0 and text[start - 1] in "-‐":
+        return not (
+            i > 0 and toks[i - 1].end() == start - 1 and toks[i - 1].group(0).lower() in _NAME_PREFIXES
+        )
+    return False
 
 
 def _joined(text: str, a: re.Match[str], b: re.Match[str], hyphen: bool = True) -> bool:
