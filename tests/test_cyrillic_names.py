@@ -298,3 +298,41 @@ def test_cli_search_and_variants(tmp_path) -> None:
     shown = runner.invoke(cli, [*base, "variants", "Києві"])
     assert shown.exit_code == 0
     assert "київ" in shown.output and "Kyiv" in shown.output
+
+
+# -- found on the real Russian and Ukrainian news --------------------------------------
+
+
+def test_surnames_ordinary_words_and_regions(variants: Variants) -> None:
+    engine = SearchEngine.in_memory()
+    engine.add(
+        [
+            {"id": "lavrov", "title": "Заява Лаврова"},
+            {"id": "sums", "title": "Суммы выплат выросли"},
+            {"id": "sumy", "title": "Обстріл Сум"},
+            {"id": "donbas", "title": "Бої на Донбасі"},
+            {"id": "yar-ru", "title": "Бои в Часовом Яре"},
+            {"id": "yar-uk", "title": "Бої за Часів Яр"},
+        ]
+    )
+    engine.commit()
+    assert ids(engine, "Lavrov") == {"lavrov"}
+    assert "sums" not in ids(engine, "Sumy")
+    assert ids(engine, "Donbas") == {"donbas"}
+    assert ids(engine, "Chasiv Yar") == {"yar-ru", "yar-uk"}
+    assert ids(engine, '"Chasiv Yar"') == {"yar-ru", "yar-uk"}
+    assert ids(engine, '"Часов Яр"') == {"yar-ru", "yar-uk"}
+    engine.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        ("Житель Харькова Семен рассказал", ["Kharkiv"]),
+        ("Совет пройдет в Санкт-Петербурге", ["Saint Petersburg"]),
+        ("Рейс в Улан-Баторе задержан", []),
+        ("Свет вернули в ЖК «Новое Внуково»", []),
+    ],
+)
+def test_places_in_context(variants: Variants, text: str, places: list[str]) -> None:
+    assert place_of(variants, text) == places
