@@ -607,6 +607,7 @@ class Variants:
         russian_word = any(r.known and r.lang == "ru" and r.pos == "NOUN" for r in readings) and all(
             r.lang == "ru" for r in readings if r.known
         )
+        personal = any(r.known and r.person and r.score >= 0.1 for r in readings)
 
         def consider(lemma: str, reading: Reading | None, ukrainian: bool = False) -> None:
             key = _key(lemma)
@@ -617,6 +618,10 @@ class Variants:
             ordinary = russian_word and not geographic and not ukrainian
             person = reading is not None and reading.person
             places = () if person or ordinary else self._g.by_key.get(key, ())
+            if places and personal and all(self._g.groups[g].minor for g in places):
+                # A surname that is also a village's case form (Денисова,
+                # Денисів): the dictionary's person wins over a village.
+                places = ()
             if places or (key in self._user_by_key and not ordinary):
                 first = self._g.groups[places[0]] if places else None
                 importance = (first.tier, -first.importance) if first is not None else (3, 0)
@@ -638,9 +643,13 @@ class Variants:
                 continue
             if r.pos == "ADJF":
                 adjective = adjective or r.known
-            if r.feminine and r.lemma.endswith(("й", "ы", "и")):
-                # A feminine form with a masculine lemma: Зеленской (his
-                # wife) is not Зеленский.
+            if r.feminine and not r.lemma.endswith(("а", "я", "ь")):
+                # A feminine form of a surname whose lemma the dictionary
+                # gives as the man's: Денисовой is Денисова, and Зеленской
+                # (his wife) is not Зеленский.
+                feminine = _feminine_surname(r.lemma) if r.person or r.pos == "ADJF" else None
+                if feminine is not None:
+                    consider(feminine, r)
                 continue
             consider(r.lemma, r)
         consider(low, None)
@@ -696,9 +705,19 @@ class Variants:
             nominative = next((r.lemma for r in readings if r.known and r.pos == "NOUN"), low)
             # It names no group: any group its key reaches was refused above.
             return tuple(dict.fromkeys([*words, *self._name_terms(_key(nominative), surface, places=False)]))
-        return tuple(
-            dict.fromkeys([NORMAL_PREFIX + name.lemma, *words, *self._name_terms(name.key, surface, name)])
-        )
+        terms = [NORMAL_PREFIX + name.lemma, *words, *self._name_terms(name.key, surface, name)]
+        return tuple(dict.fromkeys(terms + self._as_written(low)))
+
+    def _as_written(self, low: str) -> list[str]:
+        """The rule key of a surname as written, for Latin spellings of that form.
+
+        Денисова is both "of Денисов" and the woman Денисова (Denisova), so a
+        surname keeps the key of its written form beside its nominative's.
+        """
+        if not any(r.known and r.person for r in self.morphology.readings(low)):
+            return []
+        key = self._surface_key(low)
+        return [KEY_PREFIX + key.replace(" ", "_")] if key else []
 
     def _name_terms(
         self, key: str, surface: str, name: CyrillicName | None = None, places: bool = True
@@ -875,6 +894,8 @@ class Variants:
                 out.setdefault(t, BOOST_GROUP)
         for d in skeleton_deletions(name.key):
             out.setdefault(SKELETON_PREFIX + d, BOOST_SKELETON_TYPO)
+        for t in self._as_written(word.lower()):
+            out.setdefault(t, BOOST_KEY)
         return list(out.items())
 
     def _compound_query_terms(self, word: str, parts: list[str]) -> list[tuple[str, float]]:
@@ -1304,6 +1325,17 @@ def _quoted_title(text: str, toks: list[re.Match[str]], i: int) -> bool:
     start = toks[i - 2].end() if i >= 2 else 0
     gap = text[start : toks[i - 1].start()].strip()
     return bool(gap) and gap[-1] in _OPENING_QUOTES
+
+
+def _feminine_surname(lemma: str) -> str | None:
+    """The woman's form of a man's surname: Денисов -> Денисова, Зеленский -> Зеленская."""
+    if lemma.endswith(("ов", "ев", "ёв", "ин", "ын", "ів")):
+        return lemma + "а"
+    if lemma.endswith(("ский", "цкий", "ской")):
+        return lemma[:-2] + "ая"
+    if lemma.endswith(("ський", "цький")):
+        return lemma[:-2] + "а"
+    return None
 
 
 def _short_adjective(lemma: str) -> str:
