@@ -580,11 +580,13 @@ class Variants:
 
         Candidates for the nominative are every reading of the word in
         pymorphy3's dictionaries, the word itself, and, for words the
-        dictionaries do not read as adjectives, nominatives guessed from its
-        ending. A candidate counts when the gazetteer, the curated lists or the
-        user's file know its spelling, or when the dictionary itself knows it
-        as a name; a guess never invents a match. The best is a known name
-        reached through a dictionary reading, then the likeliest reading, then
+        dictionaries do not know, nominatives guessed from its ending. A
+        candidate counts when the gazetteer, the curated lists or the user's
+        file know its spelling, or when the dictionary itself knows it as a
+        name; a guess never invents a match. A surname never names a village,
+        and a word the Russian dictionary knows only as an ordinary noun names
+        nothing. The best is a known name reached through a dictionary
+        reading, a noun before an adjective, then the likeliest reading, then
         the most important place.
         """
         low = word.lower()
