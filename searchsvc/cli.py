@@ -498,7 +498,7 @@ def variants_command(obj: Context, spelling: str, as_json: bool) -> None:
     for entry in explained:
         source = entry["source"]
         if source == "morphology":
-            form = "a case form of" if entry["inflected"] else "the nominative"
+            form = f"{spelling} is a case form of it" if entry["inflected"] else "the nominative itself"
             notes = [
                 note
                 for flag, note in (
