@@ -524,7 +524,6 @@ class Variants:
         self._index_cache: dict[str, tuple[str, ...]] = {}
         self.morphology = shared_morphology()
         self._names: dict[str, CyrillicName | None] = {}
-        self._spellings: frozenset[str] | None = None
 
     @staticmethod
     def _align_user_words(ug: UserGroup, words: dict[str, list[str]]) -> None:
@@ -555,23 +554,17 @@ class Variants:
 
     def _group_ids(self, key: str, word: str = "", places: bool = True) -> list[str]:
         out: list[str] = []
-        # CJEU keys like a Belarusian alias of Kyiv: an all-capitals short word
-        # matches a place by its main name or a spelling it has (KYIV, KIEV).
-        if places and not (
-            word and _is_acronym(word) and key not in self._g.main_keys and not self._is_spelling(word)
-        ):
-            out.extend(GROUP_PREFIX + self._g.groups[i].gid for i in self._g.by_key.get(key, ()))
+        if places:
+            groups = self._g.by_key.get(key, ())
+            if word and _is_acronym(word) and key not in self._g.main_keys:
+                # An all-capitals short word may be an acronym that keys like
+                # some village's alias: it names a village only by its main
+                # name, a town by any (KIEV, LVOV).
+                groups = tuple(i for i in groups if not self._g.groups[i].minor)
+            out.extend(GROUP_PREFIX + self._g.groups[i].gid for i in groups)
         out.extend(GROUP_PREFIX + gid for gid in self._user_by_key.get(key, ()))
         out.extend(GROUP_PREFIX + gid for gid in self._user_spelled.get(word.lower(), ()))
         return list(dict.fromkeys(out))
-
-    def _is_spelling(self, word: str) -> bool:
-        """Whether a word, in any letter case, is one of the gazetteer's spellings."""
-        if self._spellings is None:
-            self._spellings = frozenset(
-                spelling.lower() for g in self._g.groups for _k, spelling, _m in g.entries()
-            )
-        return word.lower() in self._spellings
 
     # ------------------------------------------------------- Cyrillic names
 
