@@ -444,7 +444,7 @@ class Highlightable:
             alternatives.append("[A-ZА-ЯЁЄІЇҐ]|[а-яёєіїґ]")
         pattern = NOTHING
         if alternatives:
-            tail = r"(?:[^\W_]|[\u00ad\u0300\u0301])*"
+            tail = r"[^\W_]*(?:[\u00ad\u0300\u0301]+[^\W_]*)*"
             pattern = re.compile(
                 r"(?<![^\W_])(?:" + "|".join(alternatives) + ")" + tail + "(?:['’ʼ`]" + tail + ")*"
             )

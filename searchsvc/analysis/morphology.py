@@ -114,7 +114,8 @@ class Morphology:
                 grammemes = tag.grammemes
                 out.append(
                     Reading(
-                        lemma=parse.normal_form,
+                        # News writes е for ё; so do the gazetteer's spellings.
+                        lemma=parse.normal_form.replace("ё", "е"),
                         pos=str(tag.POS or ""),
                         score=float(parse.score),
                         known=bool(parse.is_known),

@@ -613,9 +613,16 @@ class Variants:
             ordinary = russian_word and not geographic and not ukrainian
             person = reading is not None and reading.person
             places = () if person or ordinary else self._g.by_key.get(key, ())
-            if places and personal and all(self._g.groups[g].minor for g in places):
+            if (
+                places
+                and personal
+                and not geographic
+                and (key not in self._g.main_keys or all(self._g.groups[g].minor for g in places))
+            ):
                 # A surname that is also a village's case form (Денисова,
-                # Денисів): the dictionary's person wins over a village.
+                # Денисів) or a town's former name (Жданов, Mariupol until
+                # 1989) is the person, unless the dictionary also knows the
+                # place (Николаев).
                 places = ()
             if places or (key in self._user_by_key and not ordinary):
                 first = self._g.groups[places[0]] if places else None
@@ -721,7 +728,8 @@ class Variants:
             return ()
         terms = []
         if places:
-            places = name is None or not name.not_settlement
+            # A resolved name claims the places it was resolved to, or none.
+            places = name is None or (bool(name.places) and not name.not_settlement)
             word = name.lemma if name is not None and _is_acronym(surface) else surface
             terms = self._group_ids(key, word, places)
         if " " not in key:
