@@ -335,6 +335,24 @@ def test_surnames_ordinary_words_and_regions(variants: Variants) -> None:
     engine.close()
 
 
+def test_former_names_in_russian_text_and_surnames_that_were_names_of_towns() -> None:
+    engine = SearchEngine.in_memory()
+    engine.add(
+        [
+            {"id": "old-name", "title": "Бои за Красноармейск"},
+            {"id": "old-name-loc", "title": "В Артемовске"},
+            {"id": "person", "title": "Интервью Жданова"},
+            {"id": "town", "title": "Обстрел Николаева"},
+        ]
+    )
+    engine.commit()
+    assert ids(engine, "Pokrovsk") == {"old-name"}
+    assert ids(engine, "Bakhmut") == {"old-name-loc"}
+    assert ids(engine, "Mariupol") == set()
+    assert ids(engine, "Mykolaiv") == {"town"}
+    engine.close()
+
+
 @pytest.mark.parametrize(
     ("text", "places"),
     [

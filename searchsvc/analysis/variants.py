@@ -727,11 +727,13 @@ class Variants:
         if not key:
             return ()
         terms = []
-        if places:
+        if places and name is not None:
             # A resolved name claims the places it was resolved to, or none.
-            places = name is None or (bool(name.places) and not name.not_settlement)
-            word = name.lemma if name is not None and _is_acronym(surface) else surface
-            terms = self._group_ids(key, word, places)
+            terms = self._group_ids(key, name.lemma if _is_acronym(surface) else surface, places=False)
+            if not name.not_settlement:
+                terms[:0] = [GROUP_PREFIX + self._g.groups[gi].gid for gi in name.places]
+        elif places:
+            terms = self._group_ids(key, surface)
         if " " not in key:
             terms.extend(self._word_ids(key))
         terms.append(KEY_PREFIX + key.replace(" ", "_"))
