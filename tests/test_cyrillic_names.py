@@ -360,6 +360,9 @@ def test_former_names_in_russian_text_and_surnames_that_were_names_of_towns() ->
         ("Совет пройдет в Санкт-Петербурге", ["Saint Petersburg"]),
         ("Рейс в Улан-Баторе задержан", []),
         ("Свет вернули в ЖК «Новое Внуково»", []),
+        ("Новости рынка. [Подписаться на Москву](https://t.me/example)", []),
+        ("Статья [о погоде в Москве](https://example.org/a)", ["Moscow"]),
+        ("Турниры в Дубаи и Риме", []),  # Дубаи is no dictionary's word: only a guessed village
     ],
 )
 def test_places_in_context(variants: Variants, text: str, places: list[str]) -> None:

@@ -477,6 +477,8 @@ class CyrillicName:
     #: The dictionary reads the word as a person's name (Александр) or as
     #: an adjective (Московский), and not as a place.
     not_a_place: bool = False
+    #: No dictionary knows the word: the nominative was guessed from its ending.
+    guessed: bool = False
 
 
 def _curated() -> list[UserGroup]:
@@ -678,7 +680,10 @@ class Variants:
         not_settlement = (
             lemma in countries or low in countries or any(r.known and r.lemma in countries for r in readings)
         )
-        return CyrillicName(lemma, key, places, is_dictionary_word(readings), not_settlement, not_a_place)
+        guessed = not any(r.known for r in readings) and lemma != low
+        return CyrillicName(
+            lemma, key, places, is_dictionary_word(readings), not_settlement, not_a_place, guessed
+        )
 
     def _cyrillic_index_terms(self, surface: str) -> tuple[str, ...]:
         low = surface.lower()
@@ -1023,7 +1028,13 @@ class Variants:
             # The title of something named after a place: ЖК «Новое Внуково».
             return None
         settlement = before in _CYRILLIC_SETTLEMENT_WORDS
-        if not settlement and (name.not_a_place or (name.ordinary and self._g.groups[gi].minor)):
+        weak = name.ordinary or name.guessed
+        if not settlement and (name.not_a_place or (weak and self._g.groups[gi].minor)):
+            # A village named like a word (Доброе), or reached only by a
+            # guessed ending (Дубаи, Дарницкого), needs "село" before it.
+            return None
+        if _subscribe_link(text, toks[i].start()):
+            # "[Подписаться на Москву](https://t.me/...)": a channel's name.
             return None
         if (
             not settlement
@@ -1341,6 +1352,18 @@ def _feminine_surname(lemma: str) -> str | None:
     if lemma.endswith(("ський", "цький")):
         return lemma[:-2] + "а"
     return None
+
+
+# How a Telegram post's closing link to its channel begins.
+_SUBSCRIBE = ("подписаться", "подпишись", "подписывайтесь", "підписатися", "підпишись", "підписуйтесь")
+
+
+def _subscribe_link(text: str, start: int) -> bool:
+    """Whether the position lies in a Markdown link that asks to subscribe to a channel."""
+    opened = text.rfind("[", max(0, start - 120), start)
+    if opened < 0 or "]" in text[opened:start]:
+        return False
+    return text[opened + 1 : start].lstrip().lower().startswith(_SUBSCRIBE)
 
 
 def _short_adjective(lemma: str) -> str:
