@@ -670,6 +670,7 @@ class Variants:
         if not options:
             return None
         _rank, lemma, key, places = min(options, key=lambda o: o[0])
+        places = self._main_place(key, places)
         known_nouns = [r for r in readings if r.known and r.pos == "NOUN" and r.lemma == lemma]
         not_a_place = not geographic and (
             any(r.known and r.person for r in readings if r.lemma == lemma)
@@ -684,6 +685,23 @@ class Variants:
         return CyrillicName(
             lemma, key, places, is_dictionary_word(readings), not_settlement, not_a_place, guessed
         )
+
+    def _main_place(self, key: str, places: tuple[int, ...]) -> tuple[int, ...]:
+        """Only the place a spelling is the current name of, when that place is the biggest.
+
+        Дзержинск is a Russian city of a quarter of a million and was
+        Toretsk's name until 2016: in Russian text it is the city. But
+        Красноармейск, a small Russian town's name, is still what Russian
+        news calls Pokrovsk.
+        """
+        if len(places) < 2:
+            return places
+        groups = self._g.groups
+        main = [gi for gi in places if any(k == key and m for k, _s, m in groups[gi].entries())]
+        others = [gi for gi in places if gi not in main]
+        if main and others and groups[main[0]].importance > max(groups[gi].importance for gi in others):
+            return tuple(main)
+        return places
 
     def _cyrillic_index_terms(self, surface: str) -> tuple[str, ...]:
         low = surface.lower()
