@@ -278,6 +278,7 @@ def _terminal(fragment: str) -> str:
     "--date-interval", type=click.Choice(["year", "month", "day"]), default="month", show_default=True
 )
 @click.option("--sort", help="relevance (default), date (newest first), date:asc, or a facet field.")
+@click.option("--facet-size", type=int, default=20, show_default=True, help="Most values shown per facet.")
 @click.option("--limit", "-n", type=int, default=10, show_default=True)
 @click.option("--offset", type=int, default=0, show_default=True)
 @click.option("--explain", is_flag=True, help="Show which spellings matched each hit.")
@@ -293,6 +294,7 @@ def search_command(
     date_to: str | None,
     date_interval: str,
     sort: str | None,
+    facet_size: int,
     limit: int,
     offset: int,
     explain: bool,
@@ -318,6 +320,7 @@ def search_command(
             date_to=date_to,
             date_interval=date_interval,
             sort=sort,
+            facet_size=facet_size,
             limit=limit,
             offset=offset,
             explain=explain,

@@ -8,6 +8,7 @@ keeps everything in memory. Writes are buffered and become visible at
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 import os
 import threading
 import time
@@ -37,6 +38,7 @@ from .scoring import ArrayCache, VariantPhrase
 from .search import (
     Highlightable,
     Hit,
+    PrefixStem,
     QueryParser,
     SearchRequest,
     SearchResult,
@@ -545,6 +547,8 @@ class SearchEngine:
         def expand(fieldname: str, text: str, termclass: type, boost: float) -> wq.Query | None:
             if termclass is wq.Term:
                 return self._expand_term(view, fieldname, text, boost)
+            if termclass in (wq.Prefix, wq.Wildcard) and fieldname in FACET_FIELDS:
+                return _expand_value_pattern(view, fieldname, text, termclass is wq.Prefix, boost)
             if termclass is wq.Prefix and fieldname in TEXT_FIELD_BOOSTS:
                 return _expand_prefix(searcher, fieldname, text, boost)
             return None
@@ -679,6 +683,19 @@ class SearchEngine:
         return [(term, 1.0), *((t, b) for t, b in extra if t != term)]
 
 
+def _expand_value_pattern(view: View, fieldname: str, text: str, prefix: bool, boost: float) -> wq.Query:
+    """``source:bbc*``: the field's values that start with (or match) the pattern, ignoring case."""
+    folded = text.casefold()
+    if prefix:
+        values = [v for v in view.values.get(fieldname, {}) if v.casefold().startswith(folded)]
+    else:
+        values = [v for v in view.values.get(fieldname, {}) if fnmatch.fnmatchcase(v.casefold(), folded)]
+    if not values:
+        return wq.NullQuery
+    terms = [wq.Term(fieldname, v, boost=boost) for v in sorted(values)]
+    return terms[0] if len(terms) == 1 else wq.Or(terms)
+
+
 def _expand_prefix(searcher: Searcher, fieldname: str, text: str, boost: float) -> wq.Query | None:
     """``electri*`` must find "electricity", whose indexed stem is ``electr``.
 
@@ -694,7 +711,7 @@ def _expand_prefix(searcher: Searcher, fieldname: str, text: str, boost: float) 
     clauses: list[wq.Query] = [wq.Prefix(fieldname, prefix, boost=boost)]
     stem = prefix[:-1]
     if prefix[-1] in "eiy" and len(stem) >= 3 and (fieldname, stem) in reader:
-        clauses.append(wq.Term(fieldname, stem, boost=boost))
+        clauses.append(PrefixStem(fieldname, stem, boost=boost))
     return clauses[0] if len(clauses) == 1 else wq.Or(clauses)
 
 

@@ -161,7 +161,8 @@ class View:
             with self._lock:
                 ranks = np.full(len(self.seconds), -1, dtype=np.int64)
                 values = self.values.get(name, {})
-                ordered = sorted(values)
+                # Letter case does not order text: "aljazeera.com" before "The Guardian".
+                ordered = sorted(values, key=lambda v: (v.casefold(), v))
                 # From the largest down, so a document's smallest value is written last.
                 for rank in range(len(ordered) - 1, -1, -1):
                     bm = values[ordered[rank]]

@@ -217,6 +217,8 @@ def parse_sort(sort: str | None) -> tuple[str, bool]:
         descending = direction == "desc"
     if text not in SORT_FIELDS:
         raise UnknownField(f"cannot sort by {text!r}; sort by {', '.join(SORT_FIELDS)}")
+    if text == "relevance" and descending is not None and text != sort.strip().removesuffix(":desc"):
+        raise InvalidParameter("relevance sorts the best matches first only; use sort=relevance")
     if descending is None:
         descending = text in ("relevance", "date")
     return text, descending
@@ -246,6 +248,9 @@ class QueryParser(WhooshQueryParser):  # type: ignore[misc]
         self.expand_phrase: Callable[..., wq.Query | None] | None = None
         self.phraseclass = self._phrase
         self._text: str | None = None
+        #: Date clauses of the query being parsed, taken out before Whoosh sees
+        #: them: placeholder word -> (first, last) second, inclusive.
+        self.date_ranges: dict[str, tuple[dt.datetime | None, dt.datetime | None]] = {}
 
     def parse(self, text, normalize=True, debug=False):  # type: ignore[no-untyped-def]
         # Phrases are built from the words as written: keep the text they come from.
@@ -258,6 +263,13 @@ class QueryParser(WhooshQueryParser):  # type: ignore[misc]
     def _phrase(  # type: ignore[no-untyped-def]
         self, fieldname, words, slop=1, boost=1.0, char_ranges=None
     ) -> wq.Query:
+        if fieldname in FACET_FIELDS and self.expand is not None and words:
+            # source:"bbc news" is a value of the field, matched ignoring case like a filter.
+            expanded = self.expand(fieldname, " ".join(words), wq.Term, boost)
+            if expanded is not None:
+                return expanded
+        # ~0 and ~1 both mean the words side by side: a word cannot be 0 positions after another.
+        slop = max(int(slop), 1)
         text = self._text
         if self.expand_phrase is not None and text is not None and char_ranges:
             written = [text[a:b] if a is not None and b is not None else "" for a, b in char_ranges]
@@ -267,6 +279,9 @@ class QueryParser(WhooshQueryParser):  # type: ignore[misc]
         return wq.Phrase(fieldname, words, slop=slop, boost=boost, char_ranges=char_ranges)
 
     def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True, removestops=True):  # type: ignore[no-untyped-def]
+        if fieldname == "date" and text in self.date_ranges:
+            first, last = self.date_ranges[text]
+            return wq.DateRange("date", first, last, boost=boost)
         if self.expand is not None:
             expanded = self.expand(fieldname, text, termclass, boost)
             if expanded is not None:
@@ -319,7 +334,12 @@ def compile_query(parser: QueryParser, text: str) -> wq.Query | None:
     """A Whoosh query for ``text``, or None for "every document"."""
     if not text or text == "*":
         return None
+    # Quotes pasted from news text (“…”, «…», „…“) are phrase quotes.
+    text = text.translate(_QUOTES)
+    # Whoosh reads no slop of 0 (it searches the word "0"); the words side by side are slop 1.
+    text = _SLOP_ZERO.sub('"~1', text)
     check_query_syntax(text)
+    text, parser.date_ranges = take_date_clauses(text)
     try:
         parsed = parser.parse(text)
     except SearchsvcError:
@@ -338,11 +358,76 @@ def compile_query(parser: QueryParser, text: str) -> wq.Query | None:
     if parsed is wq.NullQuery or isinstance(parsed, wq.qcore._NullQuery):
         if re.search(r"date:", text):
             raise InvalidDate("a date in the query is not ISO 8601 (YYYY-MM-DD)")
-        # Only stop words, or only negations: Whoosh would match nothing silently.
-        if re.search(r"(^|\s)(NOT\s|-)", text):
-            raise QueryError("the query only excludes words; add a word to search for")
+        if _MINUS.search(text):
+            # Only exclusions: "-grain" means what "NOT grain" means, everything without it.
+            return compile_query(parser, _MINUS.sub(r"\1NOT ", text))
         return wq.NullQuery
     return parsed
+
+
+_QUOTES = str.maketrans(dict.fromkeys("“”„‟«»″", '"'))
+_SLOP_ZERO = re.compile(r'"~0+(?!\d)')
+_MINUS = re.compile(r"(^|[\s(])-(?=[^\s-])")
+
+_DATE_VALUE = r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+_DATE_CLAUSE = re.compile(
+    rf"(?<![\w.-])date:(?:(?P<op>>=|<=|>|<)(?P<value>{_DATE_VALUE})"
+    rf"|(?P<open>[\[{{])\s*(?P<first>{_DATE_VALUE}|\*)?\s*TO\s*(?P<last>{_DATE_VALUE}|\*)?\s*(?P<close>[\]}}])"
+    rf"|(?P<exact>{_DATE_VALUE}))(?![\w:])"
+)
+_SECOND = dt.timedelta(seconds=1)
+
+
+def take_date_clauses(text: str) -> tuple[str, dict[str, tuple[dt.datetime | None, dt.datetime | None]]]:
+    """Date clauses replaced by placeholder words, with the seconds each one covers.
+
+    ``>D`` is after the day D, ``<D`` before it, ``>=``/``<=`` include it;
+    ``[a TO b]`` includes its ends and ``{a TO b}`` excludes them; a bare date
+    is the whole day, and a date-time counts to the second. Whoosh reads the
+    ``:`` of a time as a field separator and treats every date range as
+    inclusive of whole days, so these never reach it.
+    """
+    ranges: dict[str, tuple[dt.datetime | None, dt.datetime | None]] = {}
+
+    def replace(m: re.Match[str]) -> str:
+        bounds: tuple[dt.datetime | None, dt.datetime | None]
+        if m.group("op"):
+            op, value = m.group("op"), m.group("value")
+            bounds = (_after(value, "=" in op), None) if op[0] == ">" else (None, _before(value, "=" in op))
+        elif m.group("open"):
+            first, last = m.group("first"), m.group("last")
+            bounds = (
+                _after(first, m.group("open") == "[") if first and first != "*" else None,
+                _before(last, m.group("close") == "]") if last and last != "*" else None,
+            )
+        else:
+            value = m.group("exact")
+            bounds = (_after(value, True), _before(value, True))
+        word = f"datequery{len(ranges)}"
+        ranges[word] = bounds
+        return f"date:{word}"
+
+    return _DATE_CLAUSE.sub(replace, text), ranges
+
+
+def _point(value: str) -> tuple[dt.datetime, bool]:
+    """A query date as naive UTC to the second (as the index stores it), and whether it is a day."""
+    parsed = parse_date(value, field="date").astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
+    return parsed, len(value) == 10
+
+
+def _after(value: str, inclusive: bool) -> dt.datetime:
+    point, day = _point(value)
+    if inclusive:
+        return point
+    return point + (dt.timedelta(days=1) if day else _SECOND)
+
+
+def _before(value: str, inclusive: bool) -> dt.datetime:
+    point, day = _point(value)
+    if not inclusive:
+        return point - _SECOND
+    return point + dt.timedelta(days=1) - _SECOND if day else point
 
 
 def _walk(q: wq.Query) -> Iterator[wq.Query]:
@@ -357,11 +442,17 @@ def _walk(q: wq.Query) -> Iterator[wq.Query]:
 NOTHING = re.compile(r"(?!)")
 
 
+class PrefixStem(wq.Term):  # type: ignore[misc]
+    """The stem a prefix reaches one letter short (``electri*`` finds ``electr``): a prefix match."""
+
+
 @dataclass
 class Highlightable:
     """The positive terms and prefixes of a query, per field, for marking text."""
 
     terms: dict[str, set[str]] = field(default_factory=dict)
+    #: Stems that prefixes reach (PrefixStem): they match, but as a prefix.
+    stems: dict[str, set[str]] = field(default_factory=dict)
     prefixes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _matchers: dict[str, Callable[[str], bool]] = field(default_factory=dict)
     _finders: dict[str, re.Pattern[str] | None] = field(default_factory=dict)
@@ -379,7 +470,9 @@ class Highlightable:
         if isinstance(q, wq.AndNot):
             self._collect(q.a)
             return
-        if isinstance(q, wq.Term):
+        if isinstance(q, PrefixStem):
+            self.stems.setdefault(q.fieldname, set()).add(q.text)
+        elif isinstance(q, wq.Term):
             self.terms.setdefault(q.fieldname, set()).add(q.text)
         elif isinstance(q, VariantPhrase):
             self.terms.setdefault(q.fieldname, set()).update(t for alts in q.alternatives for t, _b in alts)
@@ -400,7 +493,7 @@ class Highlightable:
         known = self._matchers.get(fieldname)
         if known is not None:
             return known
-        terms = self.terms.get(fieldname, set())
+        terms = self.terms.get(fieldname, set()) | self.stems.get(fieldname, set())
         prefixes = self.prefixes.get(fieldname, ())
         seen: dict[str, bool] = {}
         word_terms = analyzer.word_terms
@@ -431,7 +524,7 @@ class Highlightable:
             return self._finders[fieldname]
         heads = set(self.prefixes.get(fieldname, ()))
         names = False
-        for term in self.terms.get(fieldname, ()):
+        for term in self.terms.get(fieldname, set()) | self.stems.get(fieldname, set()):
             if term.startswith(MARKER):
                 names = True
             elif term:
@@ -705,6 +798,10 @@ def _date_buckets(view: View, request: SearchRequest, base: BitMap) -> list[Face
     counts = {labels[i]: int(c) for i, c in enumerate(tally) if c}
     start = request.date_from
     end = request.date_to
+    if len(counts) > request.facet_size:
+        # The busiest periods, as other facets show their commonest values; in date order.
+        busiest = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[: request.facet_size]
+        counts = dict(busiest)
     buckets = []
     for label, count in sorted(counts.items()):
         selected = False
@@ -761,12 +858,19 @@ def explain_matches(
         if not text:
             continue
         terms = marks.terms.get(name, set())
+        stems = marks.stems.get(name, set())
         prefixes = marks.prefixes.get(name, ())
+        refine = getattr(analyzer.variants, "match_kind", None)
         for start, end, word_terms in highlight_spans(analyzer, text):
             word = text[start:end]
             kinds = [match_kind(t) for t, _b in word_terms if t in terms]
-            if not kinds and prefixes and any(word.lower().startswith(p) for p in prefixes):
-                kinds = ["prefix"]
+            if refine is not None:
+                # Whether the word is a listed spelling or a misspelling of one (Kramatorskk).
+                kinds = [refine(word, t, match_kind(t)) for t, _b in word_terms if t in terms]
+            if any(t in stems for t, _b in word_terms) or (
+                prefixes and any(word.lower().startswith(p) for p in prefixes)
+            ):
+                kinds.append("prefix")
             if kinds:
                 best = min(kinds, key=MATCH_KINDS.index)
                 key = (word, best)

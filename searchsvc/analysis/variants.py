@@ -1122,6 +1122,18 @@ class Variants:
                 return name.key
         return self._surface_key(spelling)
 
+    def match_kind(self, word: str, term: str, kind: str) -> str:
+        """How ``word`` in a text matched through ``term``, for explain.
+
+        Keys collapse doubled letters, which romanizations do (Odessa, Odesa),
+        so they also join a typo such as Kramatorskk to Kramatorsk. No
+        romanization doubles a consonant right after another consonant: such
+        a word matched by a group or a key is a ``fuzzy`` match.
+        """
+        if kind in ("gazetteer", "curated", "user", "rule") and _TYPO_DOUBLE.search(word.lower()):
+            return "fuzzy"
+        return kind
+
     def canonical_place(self, spelling: str) -> str | None:
         """Display name of the place a spelling names (any case), or None."""
         key = self._lookup_key(spelling)
@@ -1216,6 +1228,7 @@ class Variants:
 
 
 _POSSESSIVE_RE = re.compile(r"['’ʼ]s$")
+_TYPO_DOUBLE = re.compile(r"[bcdfghjklmnpqrstvwxz]([bcdfghjklmnpqrstvwxz])\1")
 # Capitalized words before a place that are adjectives, not first names
 # ("Ukrainian Kharkiv", "Russian-held Melitopol" is split at the hyphen anyway).
 _ADJECTIVE_ENDINGS = ("ian", "ean", "ish", "ese", "ic", "ern")
