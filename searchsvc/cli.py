@@ -38,6 +38,12 @@ def user_errors(func: F) -> F:
             return func(*args, **kwargs)
         except SearchsvcError as exc:
             raise click.ClickException(str(exc)) from None
+        except BrokenPipeError:
+            # The reader went away (`| head`): that ends the output, not in error.
+            # Python flushes stdout at exit; point it at nothing so that cannot fail again.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(0)
         except (OSError, UnicodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise click.ClickException(reason) from None
@@ -47,13 +53,22 @@ def user_errors(func: F) -> F:
 
 class Context:
     def __init__(self, index_dir: str, variants_file: str | None) -> None:
-        self.settings = Settings(index_dir=index_dir, variants_file=variants_file)
+        # Every command reads the same settings: SEARCHSVC_* variables, then flags.
+        try:
+            self.settings = Settings.from_env(index_dir=index_dir, variants_file=variants_file)
+        except SearchsvcError as exc:
+            raise click.ClickException(str(exc)) from None
 
     def engine(self, *, create: bool = True) -> SearchEngine:
         return SearchEngine(self.settings.index_dir, settings=self.settings, create=create)
 
 
 pass_context = click.make_pass_decorator(Context)
+
+
+def _env_help(name: str) -> str:
+    declared = setting(name)
+    return f"{declared.help} [default: {declared.default}; env: {declared.env}]"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -165,19 +180,37 @@ def _format_option(func: F) -> F:
     )(func)
 
 
+def _max_field_length_option(func: F) -> F:
+    return click.option(
+        "--max-field-length",
+        type=click.IntRange(min=1),
+        default=None,
+        help=_env_help("max_field_length"),
+    )(func)
+
+
 @cli.command("index")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @_format_option
 @click.option("--strict", is_flag=True, help="Stop at the first bad record instead of skipping it.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@_max_field_length_option
 @pass_context
 @user_errors
-def index_command(obj: Context, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet: bool) -> None:
+def index_command(
+    obj: Context,
+    paths: tuple[str, ...],
+    fmt: str | None,
+    strict: bool,
+    quiet: bool,
+    max_field_length: int | None,
+) -> None:
     """Add or update documents from files and folders.
 
     Reads seed-style .txt articles, JSON Lines, JSON arrays and CSV; folders
     are read recursively. A document whose id exists is replaced.
     """
+    obj.settings = obj.settings.replace(max_field_length=max_field_length)
     summary = WriteSummary()
     with obj.engine() as engine:
         _index_into(
@@ -191,14 +224,23 @@ def index_command(obj: Context, paths: tuple[str, ...], fmt: str | None, strict:
 @_format_option
 @click.option("--strict", is_flag=True, help="Stop at the first bad record instead of skipping it.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@_max_field_length_option
 @pass_context
 @user_errors
-def reindex_command(obj: Context, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet: bool) -> None:
+def reindex_command(
+    obj: Context,
+    paths: tuple[str, ...],
+    fmt: str | None,
+    strict: bool,
+    quiet: bool,
+    max_field_length: int | None,
+) -> None:
     """Rebuild the whole index from PATHS and swap it in atomically.
 
     Searches keep answering from the old index until the new one is complete.
     Without PATHS, rebuilds from the embedded seed articles.
     """
+    obj.settings = obj.settings.replace(max_field_length=max_field_length)
     if not paths:
         seeds = seeds_dir()
         if seeds is None:
@@ -379,9 +421,9 @@ def delete_command(obj: Context, doc_ids: tuple[str, ...]) -> None:
     with obj.engine(create=False) as engine:
         found = engine.delete(doc_ids)
     missing = len(set(doc_ids)) - found
-    click.echo(f"deleted {found} documents" + (f"; {missing} ids were not in the index" if missing else ""))
     if found == 0:
-        raise click.ClickException("none of the ids are in the index")
+        raise click.ClickException("none of the ids are in the index; nothing was deleted")
+    click.echo(f"deleted {found} documents" + (f"; {missing} ids were not in the index" if missing else ""))
 
 
 @cli.command("stats")
@@ -394,11 +436,6 @@ def stats_command(obj: Context) -> None:
 
 
 # -- serving ------------------------------------------------------------------
-
-
-def _env_help(name: str) -> str:
-    declared = setting(name)
-    return f"{declared.help} [default: {declared.default}; env: {declared.env}]"
 
 
 @cli.command("serve")
@@ -577,7 +614,21 @@ def gazetteer_build_command(out: str | None, katotth: str | None, words: str | N
 
 
 def main() -> None:
-    cli(prog_name="searchsvc")
+    """Run the CLI: every mistake is one line on stderr.
+
+    Exit status 1 is an error in what was asked (a bad query, a missing
+    index), 2 a mistake in the command line itself (an unknown option, a bad
+    value), as click has it. Output piped into a program that stops reading
+    (``searchsvc search ... | head``) is not an error.
+    """
+    try:
+        cli.main(prog_name="searchsvc", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        click.echo(f"Error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,97 @@
+"""The command line's contract, through the real entry point: one line per mistake, exit 1 or 2."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def searchsvc(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("SEARCHSVC_")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "searchsvc", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("cli-contract")
+    docs = [{"id": f"d{i}", "title": f"grain report {i}", "body": "word " * 400} for i in range(300)]
+    (folder / "docs.jsonl").write_text("\n".join(json.dumps(d) for d in docs) + "\n")
+    done = searchsvc("index", "docs.jsonl", "--quiet", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    return folder
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("search", "grain", "-n", "abc"),
+        ("search", "--bogus"),
+        ("index", "does-not-exist.jsonl"),
+        ("nonsense-command",),
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(indexed: Path, args: tuple[str, ...]) -> None:
+    result = searchsvc(*args, cwd=indexed)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: ")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("search", "grain AND"),
+        ("delete", "no-such-id"),
+        ("get", "no-such-id"),
+        ("search", "grain", "--sort", "relevance:asc"),
+    ],
+)
+def test_errors_in_what_was_asked_are_one_line_and_exit_1(indexed: Path, args: tuple[str, ...]) -> None:
+    result = searchsvc(*args, cwd=indexed)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: ")
+    assert result.stdout == ""
+
+
+def test_closing_the_pipe_is_not_an_error(indexed: Path) -> None:
+    # head stops reading after one line; the rest of the output meets a closed pipe.
+    pipeline = subprocess.run(
+        f"{sys.executable} -m searchsvc search '' -n 100 | head -n 1; exit ${{PIPESTATUS[0]}}",
+        executable="/bin/bash",
+        shell=True,
+        cwd=indexed,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={k: v for k, v in os.environ.items() if not k.startswith("SEARCHSVC_")},
+    )
+    assert pipeline.stdout.startswith("300 hits for")
+    assert pipeline.stderr == ""
+    assert pipeline.returncode == 0
+
+
+def test_every_command_reads_settings_from_the_environment_and_flags(tmp_path: Path) -> None:
+    big = {"id": "big", "title": "long", "body": "word " * 300_000}
+    (tmp_path / "big.jsonl").write_text(json.dumps(big) + "\n")
+    refused = searchsvc("index", "big.jsonl", "--quiet", cwd=tmp_path)
+    assert "rejected" in refused.stdout + refused.stderr
+    from_env = searchsvc(
+        "index", "big.jsonl", "--quiet", cwd=tmp_path, env={"SEARCHSVC_MAX_FIELD_LENGTH": "2000000"}
+    )
+    assert from_env.returncode == 0 and "1 added" in from_env.stdout + from_env.stderr
+    from_flag = searchsvc("index", "big.jsonl", "--quiet", "--max-field-length", "2000000", cwd=tmp_path)
+    assert from_flag.returncode == 0 and "1 updated" in from_flag.stdout + from_flag.stderr
+    bad = searchsvc("stats", cwd=tmp_path, env={"SEARCHSVC_MAX_FIELD_LENGTH": "lots"})
+    assert bad.returncode == 1 and bad.stderr.count("\n") == 1
