@@ -576,18 +576,39 @@ def render(text: str, spans: Sequence[tuple[int, int]], start: int = 0, end: int
     return "".join(out)
 
 
+#: How far a fragment's edge moves to reach the edge of a word.
+_SNAP = 40
+
+
+def _in_word(char: str) -> bool:
+    return char.isalnum() or char in "'’ʼ`\u00ad\u0300\u0301"
+
+
 def _snap_start(text: str, pos: int) -> int:
+    """``pos`` moved to the start of a word: back to the start of the word it is in,
+    or past that word when it is too long to reach."""
     if pos <= 0:
         return 0
-    space = text.rfind(" ", max(0, pos - 20), pos)
-    return space + 1 if space >= 0 else pos
+    start = pos
+    while start > 0 and _in_word(text[start - 1]) and pos - start < _SNAP:
+        start -= 1
+    if start > 0 and _in_word(text[start - 1]):
+        while start < len(text) and _in_word(text[start]):
+            start += 1
+    return start
 
 
 def _snap_end(text: str, pos: int) -> int:
+    """``pos`` moved to the end of a word, forward or, for a very long word, back."""
     if pos >= len(text):
         return len(text)
-    space = text.find(" ", pos, pos + 20)
-    return space if space >= 0 else pos
+    end = pos
+    while end < len(text) and _in_word(text[end]) and end - pos < _SNAP:
+        end += 1
+    if end < len(text) and _in_word(text[end]):
+        while end > 0 and _in_word(text[end - 1]):
+            end -= 1
+    return end
 
 
 def fragments(text: str, spans: list[tuple[int, int]], count: int, size: int) -> list[str]:

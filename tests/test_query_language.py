@@ -10,7 +10,13 @@ from searchsvc import SearchEngine
 from searchsvc.errors import InvalidDate, InvalidParameter
 
 DOCS = [
-    {"id": "d1", "title": "grain deal", "date": "2024-01-01", "source": "BBC News", "body": "power grid failed"},
+    {
+        "id": "d1",
+        "title": "grain deal",
+        "date": "2024-01-01",
+        "source": "BBC News",
+        "body": "power grid failed",
+    },
     {
         "id": "d2",
         "title": "grain exports",
@@ -18,7 +24,13 @@ DOCS = [
         "source": "bbc.co.uk",
         "body": "grid power for all",
     },
-    {"id": "d3", "title": "oil prices", "date": "2024-01-03", "source": "The Guardian", "body": "electricity"},
+    {
+        "id": "d3",
+        "title": "oil prices",
+        "date": "2024-01-03",
+        "source": "The Guardian",
+        "body": "electricity",
+    },
     {"id": "d4", "title": "oil deal", "date": "2023-12-31", "source": "aljazeera.com", "body": "power grid"},
     {"id": "d5", "title": "Kramatorskk shelled", "date": "2023-12-30", "source": "reuters"},
 ]
@@ -117,3 +129,18 @@ def test_explain_says_prefix_and_fuzzy(engine: SearchEngine) -> None:
     assert hit.matched == [{"word": "electricity", "why": "prefix", "field": "body"}]
     hit = engine.search("Kramatorsk", explain=True).hits[0]
     assert hit.matched == [{"word": "Kramatorskk", "why": "fuzzy", "field": "title"}]
+
+
+def test_fragments_start_and_end_on_word_boundaries() -> None:
+    from searchsvc.search import fragments
+
+    # Long words (compounds, transliterated names) put a fragment's edge far from any space.
+    text = ("Verteidigungsministeriumssprecher\tGegenoffensivenvorbereitung artillery " * 8).strip()
+    at = text.index("artillery", 200)
+    for size in (40, 60, 90, 160):
+        for piece in fragments(text, [(at, at + len("artillery"))], 1, size):
+            inner = piece.strip("…").replace("<mark>", "").replace("</mark>", "")
+            start = text.index(inner)
+            end = start + len(inner)
+            assert start == 0 or not text[start - 1].isalnum(), piece
+            assert end == len(text) or not text[end].isalnum(), piece
