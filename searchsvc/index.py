@@ -247,7 +247,7 @@ def open_segment_files() -> list[str]:
 
 
 #: Bumped whenever the schema or analysis changes what is in the index.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 FORMAT_NAME = "searchsvc-index"
 META_FILE = "searchsvc.json"
 INDEX_NAME = "MAIN"

@@ -446,15 +446,23 @@ class VariantPhrase(wq.Phrase):  # type: ignore[misc]
         slop: int = 1,
         boost: float = 1.0,
         char_ranges: list[tuple[int, int]] | None = None,
+        gaps: Sequence[int] | None = None,
     ) -> None:
         super().__init__(fieldname, words, slop=slop, boost=boost, char_ranges=char_ranges)
         self.alternatives = tuple(tuple(a) for a in alternatives)
+        #: Positions from each word to the next as the query has them: more
+        #: than 1 where stop words stand between ("power of the grid").
+        self.gaps = tuple(gaps) if gaps is not None else (1,) * max(len(words) - 1, 0)
 
     def __eq__(self, other: object) -> bool:
-        return bool(super().__eq__(other)) and self.alternatives == getattr(other, "alternatives", None)
+        return (
+            bool(super().__eq__(other))
+            and self.alternatives == getattr(other, "alternatives", None)
+            and self.gaps == getattr(other, "gaps", None)
+        )
 
     def __hash__(self) -> int:
-        return int(super().__hash__()) ^ hash(self.alternatives)
+        return int(super().__hash__()) ^ hash(self.alternatives) ^ hash(self.gaps)
 
     def __repr__(self) -> str:
         return (
@@ -463,6 +471,16 @@ class VariantPhrase(wq.Phrase):  # type: ignore[misc]
 
     def normalize(self) -> wq.Query:
         kept = [(w, a) for w, a in zip(self.words, self.alternatives, strict=True) if w is not None]
+        # A word dropped from the phrase leaves its place to the gap after the previous one.
+        gaps: list[int] = []
+        since: int | None = None
+        for i, word in enumerate(self.words):
+            if since is not None:
+                since += self.gaps[i - 1]
+            if word is not None:
+                if since is not None:
+                    gaps.append(since)
+                since = 0
         if not kept:
             return wq.NullQuery
         if len(kept) == 1:
@@ -476,6 +494,7 @@ class VariantPhrase(wq.Phrase):  # type: ignore[misc]
             slop=self.slop,
             boost=self.boost,
             char_ranges=self.char_ranges,
+            gaps=gaps,
         )
 
 
@@ -655,6 +674,7 @@ class Evaluator:
         assert both is not None
         candidates = both.ids
         ends = _EMPTY_IDS
+        gaps = q.gaps if isinstance(q, VariantPhrase) else (1,) * (len(tbytes) - 1)
         for i, terms in enumerate(tbytes):
             if not len(candidates):
                 return Scored.empty()
@@ -663,10 +683,12 @@ class Evaluator:
             if i == 0:
                 ends = found
             else:
-                # The nearest end before each occurrence decides: within slop, or none is.
-                before = np.searchsorted(ends, found) - 1
+                # The nearest end at least the query's gap before each occurrence
+                # decides: within slop of that gap, or none is.
+                least = gaps[i - 1]
+                before = np.searchsorted(ends, found - least, side="right") - 1
                 gap = found - ends[np.maximum(before, 0)]
-                ends = found[(before >= 0) & (gap >= 1) & (gap <= slop)]
+                ends = found[(before >= 0) & (gap >= least) & (gap <= least + slop - 1)]
             # Later words need only be looked up in documents still in the running.
             candidates = np.unique(ends >> _POSITION_BITS)
         keep = np.isin(both.ids, candidates, assume_unique=True)

@@ -24,7 +24,7 @@ from whoosh import query as wq
 from whoosh.qparser import GtLtPlugin, MultifieldPlugin, PlusMinusPlugin
 from whoosh.qparser import QueryParser as WhooshQueryParser
 
-from .analysis import MARKER, NewsAnalyzer, highlight_spans
+from .analysis import MARKER, NewsAnalyzer, highlight_spans, iter_words
 from .analysis.filters import APOSTROPHES, PART_PATTERN
 from .documents import parse_date
 from .errors import InvalidDate, InvalidParameter, QueryError, SearchsvcError, UnknownField
@@ -271,11 +271,18 @@ class QueryParser(WhooshQueryParser):  # type: ignore[misc]
         # ~0 and ~1 both mean the words side by side: a word cannot be 0 positions after another.
         slop = max(int(slop), 1)
         text = self._text
+        gaps = _phrase_gaps(text, char_ranges, len(words))
         if self.expand_phrase is not None and text is not None and char_ranges:
             written = [text[a:b] if a is not None and b is not None else "" for a, b in char_ranges]
             expanded = self.expand_phrase(fieldname, words, written, slop, boost, char_ranges)
+            if isinstance(expanded, VariantPhrase):
+                expanded.gaps = gaps or expanded.gaps
+                return expanded
             if expanded is not None:
                 return expanded
+        if gaps is not None and any(g > 1 for g in gaps):
+            alternatives = [[(word, 1.0)] for word in words]
+            return VariantPhrase(fieldname, words, alternatives, slop, boost, char_ranges, gaps)
         return wq.Phrase(fieldname, words, slop=slop, boost=boost, char_ranges=char_ranges)
 
     def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True, removestops=True):  # type: ignore[no-untyped-def]
@@ -304,6 +311,25 @@ def _term_with_boost(self: wq.Term, boost: float) -> wq.Query:
 
 
 wq.Term.with_boost = _term_with_boost
+
+
+def _phrase_gaps(
+    text: str | None, char_ranges: Sequence[tuple[int | None, int | None]] | None, count: int
+) -> tuple[int, ...] | None:
+    """Positions from each phrase word to the next, counting the stop words between them.
+
+    Stop words are not indexed but keep their place (see the analyzer), so
+    "power of the grid" is "power", two places, then "grid".
+    """
+    if text is None or not char_ranges or len(char_ranges) != count or count < 2:
+        return None
+    gaps = []
+    for (_a, end), (start, _b) in zip(char_ranges, char_ranges[1:], strict=False):
+        if end is None or start is None:
+            return None
+        between = sum(1 for *_span, _word, joined in iter_words(text[end:start], joined=False) if not joined)
+        gaps.append(1 + between)
+    return tuple(gaps)
 
 
 def check_query_syntax(text: str) -> None:

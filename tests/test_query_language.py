@@ -144,3 +144,20 @@ def test_fragments_start_and_end_on_word_boundaries() -> None:
             end = start + len(inner)
             assert start == 0 or not text[start - 1].isalnum(), piece
             assert end == len(text) or not text[end].isalnum(), piece
+
+
+def test_stop_words_keep_their_place_in_phrases() -> None:
+    engine = SearchEngine.in_memory()
+    engine.add(
+        [
+            {"id": "adjacent", "body": "the power grid failed"},
+            {"id": "apart", "body": "power of the grid"},
+            {"id": "further", "body": "power in the national grid"},
+        ]
+    )
+    engine.commit()
+    assert ids(engine, '"power grid"') == {"adjacent"}
+    assert ids(engine, '"power of the grid"') == {"apart"}
+    assert ids(engine, '"power grid"~3') == {"adjacent", "apart"}
+    assert ids(engine, '"power of the grid"~2') == {"apart", "further"}
+    engine.close()

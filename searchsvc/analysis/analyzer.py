@@ -171,8 +171,9 @@ class NewsAnalyzer(Analyzer):
             surfaces = [(word, False) for word in WORD_PATTERN.findall(value)]
         for word in {word for word, _joined in surfaces}.difference(cache):
             self.word_terms(word)
-        # Positions of each distinct word: stop words take none, and a
-        # hyphenated word's joined form shares its first part's position.
+        # Positions of each distinct word. Stop words are not indexed but keep
+        # their place, so that "power of the grid" is not the phrase "power
+        # grid"; a hyphenated word's joined form shares its first part's position.
         where: dict[str, list[int]] = {}
         pos = 0
         for word, joined in surfaces:
@@ -182,8 +183,8 @@ class NewsAnalyzer(Analyzer):
                     where[word] = [pos]
                 else:
                     at.append(pos)
-                if not joined:
-                    pos += 1
+            if not joined:
+                pos += 1
         found: dict[str, tuple[list[int], float]] = {}
         uneven: set[str] = set()
         for word, at in where.items():
@@ -239,6 +240,8 @@ class NewsAnalyzer(Analyzer):
         for start, end, word, joined in words:
             terms = self.word_terms(word, "query" if query else "index")
             if not terms:
+                if not joined:
+                    pos += 1  # a stop word keeps its place
                 continue
             if positions:
                 token.pos = pos
