@@ -3,7 +3,8 @@
 Each responder parses its input, calls the engine and writes JSON; nothing
 else happens here. Errors of the core hierarchy carry their HTTP status and
 code and are turned into answers by one handler; falcon's own errors (unknown
-route, wrong method) and anything unexpected get the same shape::
+route, wrong method), anything unexpected and the requests waitress refuses
+before the app sees them (:func:`refusal`) get the same shape::
 
     {"error": {"status": 404, "code": "not_found", "message": "..."}}
 
@@ -82,6 +83,10 @@ class Service:
     def body(self, req: falcon.Request, media_types: tuple[str, ...]) -> tuple[bytes, str]:
         """The request body and its media type, within the size limit."""
         media = _media_type(req, media_types)
+        return self.read(req), media
+
+    def read(self, req: falcon.Request) -> bytes:
+        """The request body, whatever its type, within the size limit."""
         limit = self.settings.max_body_bytes
         length = req.content_length
         if length is not None and length > limit:
@@ -95,7 +100,7 @@ class Service:
         # The header may lie or be absent: the bytes read are what count.
         if len(data) > limit:
             raise LimitExceeded(f"the body is larger than the limit of {limit} bytes")
-        return data, media
+        return data
 
     def write_answer(self, req: falcon.Request, resp: falcon.Response, summary: WriteSummary) -> None:
         """Commit now if asked, else hand the write to the committer; answer with the summary."""
@@ -277,12 +282,15 @@ class SearchResource(_Resource):
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         _only_params(req, frozenset())
-        # An empty body (of any type, or none) is the default search; anything else must be JSON.
-        if (req.content_length or 0) == 0 and not req.env.get("wsgi.input_terminated"):
+        # No body (of any type) is the default search; anything else must be JSON, which
+        # blanks alone are not. The body is read first: waitress marks every body, even an
+        # absent one, as ending by itself, so only the bytes tell whether there is one.
+        data = self.service.read(req)
+        if not data:
             self._search(resp, {})
             return
-        data, _ = self.service.body(req, (JSON,))
-        self._search(resp, search_args_from_body(_parse_json(data)) if data.strip() else {})
+        _media_type(req, (JSON,))
+        self._search(resp, search_args_from_body(_parse_json(data)))
 
     def _search(self, resp: falcon.Response, args: dict[str, Any]) -> None:
         settings = self.service.settings
@@ -311,6 +319,8 @@ class DocumentsResource(_Resource):
         if media == JSON:
             # Valid JSON as a whole, or nothing: past a syntax error no element can be trusted.
             parsed = _parse_json(data)
+            if not isinstance(parsed, (list, dict)):
+                raise InvalidDocument("the body must be a JSON array of documents or one document, an object")
             items = parsed if isinstance(parsed, list) else [parsed]
             if len(items) > limit:
                 raise LimitExceeded(too_many)
@@ -351,7 +361,10 @@ class DocumentResource(_Resource):
         raw = _parse_json(data)
         if not isinstance(raw, dict):
             raise InvalidDocument("the body must be one document, a JSON object")
-        if raw.get("id") is not None and _id_text(raw["id"]) != id.strip():
+        if id != id.strip():
+            # Ids are stored stripped: this path would not find the document it wrote.
+            raise InvalidDocument("the id in the path starts or ends with a blank")
+        if raw.get("id") is not None and _id_text(raw["id"]) != id:
             raise InvalidDocument("the id in the body is not the id in the path")
         doc = normalize_document({**raw, "id": id}, max_field_length=service.settings.max_field_length)
         service.write_answer(req, resp, service.engine.add(doc, strict=True))
@@ -369,6 +382,9 @@ class HealthResource(_Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         # Counting documents opens a searcher: a broken index answers 503, not "ok".
         send(resp, {"status": "ok", "documents": len(self.service.engine)})
+
+    # falcon sends a HEAD answer's headers, Content-Length included, without the body.
+    on_head = on_get
 
 
 class StatsResource(_Resource):
@@ -407,8 +423,12 @@ def openapi_path(template: str) -> str:
 # -- errors ---------------------------------------------------------------------------------
 
 
+def _error_document(status: int, code: str, message: str) -> dict[str, Any]:
+    return {"error": {"status": status, "code": code, "message": one_line(message)}}
+
+
 def _send_error(resp: falcon.Response, status: int, code: str, message: str) -> None:
-    send(resp, {"error": {"status": status, "code": code, "message": one_line(message)}}, status)
+    send(resp, _error_document(status, code, message), status)
 
 
 def _request_id(req: falcon.Request) -> str:
@@ -436,16 +456,25 @@ _HTTP_CODES = {
     405: "method_not_allowed",
     413: "limit_exceeded",
     415: "unsupported_media_type",
+    500: "internal_error",
 }
+
+
+def _phrase(status: int) -> str:
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def _http_code(status: int) -> str:
+    return _HTTP_CODES.get(status) or re.sub(r"\W+", "_", _phrase(status).lower()).strip("_")
 
 
 def _http_error(req: falcon.Request, resp: falcon.Response, ex: falcon.HTTPError, params: Any) -> None:
     status = falcon.http_status_to_code(ex.status)
-    try:
-        phrase = http.HTTPStatus(status).phrase
-    except ValueError:
-        phrase = "Error"
-    code = _HTTP_CODES.get(status) or re.sub(r"\W+", "_", phrase.lower()).strip("_")
+    phrase = _phrase(status)
+    code = _http_code(status)
     headers = dict(ex.headers or {})
     if isinstance(ex, falcon.HTTPRouteNotFound):
         message = "there is no such endpoint; GET /openapi.json lists them"
@@ -459,20 +488,61 @@ def _http_error(req: falcon.Request, resp: falcon.Response, ex: falcon.HTTPError
     _send_error(resp, status, code, message)
 
 
+_INTERNAL_ERROR = "an internal error occurred; the server log has the details"
+
+
 def _unexpected_error(req: falcon.Request, resp: falcon.Response, ex: Exception, params: Any) -> None:
     # The traceback goes to the log only: it may show paths and internals.
     LOG.error("unexpected error in %s %s (request %s)", req.method, req.path, _request_id(req), exc_info=ex)
-    _send_error(resp, 500, "internal_error", "an internal error occurred; the server log has the details")
+    _send_error(resp, 500, "internal_error", _INTERNAL_ERROR)
+
+
+def refusal(
+    status: int, message: str, *, client: str = "-", method: str = "-", target: str = "-"
+) -> tuple[list[tuple[str, str]], bytes]:
+    """Headers and body of an error the HTTP server answers before the app sees the request.
+
+    Waitress refuses a body or header over its limits, or bytes that are not HTTP,
+    itself; :mod:`searchsvc.server` answers those with this, so that they have the
+    error shape, a request id and an access log line like every other answer.
+    """
+    request_id = uuid.uuid4().hex
+    if status == 500:
+        message = _INTERNAL_ERROR
+    body = orjson.dumps(_error_document(status, _http_code(status), message))
+    _log_access(client, method, target, status, 0.0, request_id)
+    return [("Content-Type", JSON), ("X-Request-Id", request_id), *_ANSWER_HEADERS], body
 
 
 # -- access log -------------------------------------------------------------------------------
 
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 
+#: Answers are JSON only: no browser may sniff one as HTML or frame it.
+_ANSWER_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
+)
+
 
 def _loggable(text: str) -> str:
     # A client chooses the path: no newline or space may fake or split a log line.
     return _CONTROL.sub(lambda m: f"%{ord(m.group()):02X}", text)
+
+
+def _log_access(
+    client: str, method: str, target: str, status: int, latency_ms: float, request_id: str
+) -> None:
+    ACCESS_LOG.info(
+        "%s %s %s %d %.1fms %s",
+        client,
+        _loggable(method),
+        _loggable(target),
+        status,
+        latency_ms,
+        request_id,
+        extra={"request_id": request_id, "status": status, "latency_ms": latency_ms},
+    )
 
 
 class RequestLog:
@@ -496,21 +566,10 @@ class RequestLog:
         started = getattr(req.context, "started", None)
         latency_ms = (self.clock() - started) * 1000 if started is not None else 0.0
         resp.set_header("X-Request-Id", request_id)
-        # Answers are JSON only: no browser may sniff one as HTML or frame it.
-        resp.set_header("X-Content-Type-Options", "nosniff")
-        resp.set_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+        for name, value in _ANSWER_HEADERS:
+            resp.set_header(name, value)
         target = req.path + ("?" + req.query_string if req.query_string else "")
-        status = resp.status_code
-        ACCESS_LOG.info(
-            "%s %s %s %d %.1fms %s",
-            req.remote_addr or "-",
-            req.method,
-            _loggable(target),
-            status,
-            latency_ms,
-            request_id,
-            extra={"request_id": request_id, "status": status, "latency_ms": latency_ms},
-        )
+        _log_access(req.remote_addr or "-", req.method, target, resp.status_code, latency_ms, request_id)
 
 
 # -- the app ------------------------------------------------------------------------------------
@@ -543,4 +602,4 @@ def create_app(
     return app
 
 
-__all__ = ["ROUTES", "Service", "create_app", "openapi_path", "send"]
+__all__ = ["ROUTES", "Service", "create_app", "openapi_path", "refusal", "send"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .documents import MAX_ID_LENGTH
 from .search import (
     DATE_INTERVALS,
     FACETABLE,
@@ -29,6 +30,19 @@ OPENAPI_VERSION = "3.1.0"
 #: How the write endpoints' bodies may be sent; the API accepts exactly these.
 DOCUMENT_MEDIA_TYPES = ("application/json",)
 BULK_MEDIA_TYPES = ("application/json", "application/x-ndjson")
+#: The request line and headers together; the server answers a larger one with 431.
+MAX_HEADER_BYTES = 256 * 1024
+
+#: The characters Python's ``str.strip()`` removes, as a regular-expression class body
+#: (ECMA 262, Python and Rust read it alike). The server strips ids, filter values, facet
+#: names and queries with ``strip()``, so the patterns below say "blank" the same way;
+#: ``\s`` would not (engines disagree on U+001C to U+001F, U+0085 and U+FEFF).
+BLANK_CHARS = (
+    "\\t\\n\\u000b\\u000c\\r\\u001c-\\u001f \\u0085\\u00a0\\u1680\\u2000-\\u200a"
+    "\\u2028\\u2029\\u202f\\u205f\\u3000"
+)
+_BLANK = f"[{BLANK_CHARS}]"
+_NONBLANK = f"[^{BLANK_CHARS}]"
 
 
 @dataclass(frozen=True)
@@ -138,17 +152,43 @@ SEARCH_PARAMETERS: dict[str, SearchParameter] = {
 }
 
 
-def _parameter_schema(param: SearchParameter, *, in_body: bool) -> dict[str, Any]:
+def _stripped_text(max_length: int, *, padded: bool) -> str:
+    """A pattern for text of 1 to ``max_length`` characters once stripped.
+
+    ``padded``: blanks around the text are allowed (the server strips them) and so is
+    blank text; otherwise the text must neither be blank nor start or end with a blank.
+    """
+    core = f"{_NONBLANK}(?:[\\s\\S]{{0,{max_length - 2}}}{_NONBLANK})?"
+    if padded:
+        return f"^{_BLANK}*(?:{core})?{_BLANK}*$"
+    return f"^{core}$"
+
+
+#: A ``field:value`` filter: a filter field, then a value that is not blank.
+_FILTER_PATTERN = f"^{_BLANK}*(?:{'|'.join(FILTER_FIELDS)}){_BLANK}*:[\\s\\S]*{_NONBLANK}"
+#: One facet name; blank names are skipped.
+_FACET_NAME = f"{_BLANK}*(?:{'|'.join(FACETABLE)})?{_BLANK}*"
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    # In a JSON body, null means "not given" (the default).
+    if isinstance(schema.get("type"), str):
+        return {**schema, "type": [schema["type"], "null"]}
+    return {"oneOf": [*schema["oneOf"], {"type": "null"}]} if "oneOf" in schema else schema
+
+
+def _parameter_schema(param: SearchParameter, settings: Settings, *, in_body: bool) -> dict[str, Any]:
     schema: dict[str, Any]
     if param.kind == "integer":
         schema = {"type": "integer"}
     elif param.kind == "boolean":
         schema = {"type": "boolean"}
     elif param.kind == "filter":
-        item = {"type": "string", "pattern": "^[a-z_]+:.+$"}
+        item = {"type": "string", "pattern": _FILTER_PATTERN}
         if not in_body:
             schema = {"type": "array", "items": item}
         else:
+            value = {"type": "string", "pattern": _NONBLANK}
             schema = {
                 "oneOf": [
                     {"type": "array", "items": item},
@@ -156,19 +196,16 @@ def _parameter_schema(param: SearchParameter, *, in_body: bool) -> dict[str, Any
                     {
                         "type": "object",
                         "propertyNames": {"enum": list(FILTER_FIELDS)},
-                        "additionalProperties": {
-                            "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
-                        },
+                        "additionalProperties": {"oneOf": [value, {"type": "array", "items": value}]},
                     },
                 ]
             }
     elif param.kind == "facets":
-        names = {"type": "string", "enum": list(FACETABLE)}
-        schema = (
-            {"oneOf": [{"type": "array", "items": names}, {"type": "string"}]}
-            if in_body
-            else {"type": "string"}
-        )
+        text: dict[str, Any] = {"type": "string", "pattern": f"^{_FACET_NAME}(?:,{_FACET_NAME})*$"}
+        names = {"type": "array", "items": {"type": "string", "pattern": f"^{_FACET_NAME}$"}}
+        schema = {"oneOf": [names, text]} if in_body else text
+    elif param.name == "q":
+        schema = {"type": "string", "pattern": _stripped_text(settings.max_query_length, padded=True)}
     else:
         schema = {"type": "string"}
     if param.default is not None:
@@ -179,16 +216,20 @@ def _parameter_schema(param: SearchParameter, *, in_body: bool) -> dict[str, Any
         schema["minimum"] = param.minimum
     if param.maximum is not None:
         schema["maximum"] = param.maximum
+    if in_body:
+        schema = _nullable(schema)
+        if "enum" in schema:
+            schema["enum"] = [*schema["enum"], None]
     return schema
 
 
-def _query_parameter(param: SearchParameter) -> dict[str, Any]:
+def _query_parameter(param: SearchParameter, settings: Settings) -> dict[str, Any]:
     data: dict[str, Any] = {
         "name": param.name,
         "in": "query",
         "required": False,
         "description": param.description,
-        "schema": _parameter_schema(param, in_body=False),
+        "schema": _parameter_schema(param, settings, in_body=False),
     }
     if param.kind == "filter":
         data["style"] = "form"
@@ -196,45 +237,85 @@ def _query_parameter(param: SearchParameter) -> dict[str, Any]:
     return data
 
 
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
+def _ref(name: str, kind: str = "schemas") -> dict[str, str]:
+    return {"$ref": f"#/components/{kind}/{name}"}
 
 
 def _json_content(schema: dict[str, Any]) -> dict[str, Any]:
     return {"application/json": {"schema": schema}}
 
 
-def _error_response(description: str) -> dict[str, Any]:
-    return {"description": description, "content": _json_content(_ref("Error"))}
-
-
-def _responses(ok: str, ok_schema: str, *errors: str) -> dict[str, Any]:
-    data: dict[str, Any] = {"200": {"description": ok, "content": _json_content(_ref(ok_schema))}}
-    for status in errors:
-        data[status] = {"$ref": f"#/components/responses/{_ERROR_RESPONSES[status][0]}"}
-    # 405, 500 and 503 can answer any request; they share the error shape.
-    data["default"] = {"$ref": "#/components/responses/Error"}
-    return data
-
-
-_ERROR_RESPONSES: dict[str, tuple[str, str]] = {
+#: Every error status, its response's name and when it is answered. Each operation
+#: lists the ones it can answer (a test checks them against errors.py).
+ERROR_RESPONSES: dict[str, tuple[str, str]] = {
     "400": (
         "BadRequest",
-        "Malformed input: invalid JSON, a bad query, an unknown field, an out-of-range value.",
+        "Malformed input: invalid JSON, a bad query, an unknown field or parameter, an out-of-range "
+        "value; or a request that is not valid HTTP.",
     ),
     "401": (
         "Unauthorized",
         "The server has an API key and the request did not send it as `Authorization: Bearer KEY`. "
         "The answer carries `WWW-Authenticate: Bearer`.",
     ),
-    "404": ("NotFound", "No document with this id (or no such endpoint)."),
-    "413": ("PayloadTooLarge", "The body is larger than the server's limit, or holds too many documents."),
+    "404": ("NotFound", "No document with this id."),
+    "405": (
+        "MethodNotAllowed",
+        "An empty id: `/documents/` is the path `/documents`, which takes only POST. The answer carries "
+        "`Allow`.",
+    ),
+    "409": ("IndexLocked", "Another process holds the index's write lock."),
+    "413": (
+        "PayloadTooLarge",
+        "The body (on any path) is larger than the server's limit, or holds too many documents.",
+    ),
     "415": ("UnsupportedMediaType", "The body's Content-Type is not one this endpoint reads (or not UTF-8)."),
     "422": (
         "UnprocessableEntity",
-        "The document breaks the document model (missing id, wrong field type...).",
+        "The document breaks the document model (wrong field type, a date that is not ISO 8601, an id "
+        "unlike the path's...).",
+    ),
+    "431": (
+        "RequestHeaderFieldsTooLarge",
+        f"The request line and headers together are larger than {MAX_HEADER_BYTES} bytes (a URL that long).",
+    ),
+    "500": ("InternalError", "An internal error; the message has no details, the server log has them."),
+    "501": ("NotImplemented", "A `Transfer-Encoding` other than `chunked`."),
+    "503": (
+        "Unavailable",
+        "The index cannot be used (missing, unreadable, written by another format version), or the "
+        "service is stopping.",
     ),
 }
+
+#: What any request can be answered: the HTTP server's refusals (400 not HTTP, 413, 431,
+#: 501) and an internal error.
+_ANY_REQUEST = ("400", "413", "431", "500", "501")
+
+_RESPONSE_HEADERS: dict[str, dict[str, str]] = {
+    "401": {"WWW-Authenticate": "WWWAuthenticate"},
+    "405": {"Allow": "Allow"},
+}
+
+
+def _headers(status: str) -> dict[str, Any]:
+    names = {"X-Request-Id": "RequestId", **_RESPONSE_HEADERS.get(status, {})}
+    return {name: _ref(ref, "headers") for name, ref in names.items()}
+
+
+def _responses(ok: str, ok_schema: str | None, *errors: str) -> dict[str, Any]:
+    """The answers of one operation: 200 with ``ok_schema`` (no body when None) and ``errors``."""
+    ok_answer: dict[str, Any] = {"description": ok, "headers": _headers("200")}
+    if ok_schema is not None:
+        ok_answer["content"] = _json_content(_ref(ok_schema))
+    data: dict[str, Any] = {"200": ok_answer}
+    for status in sorted({*errors, *_ANY_REQUEST}):
+        if ok_schema is None:
+            # HEAD: the same statuses and headers as GET, without a body.
+            data[status] = {"description": ERROR_RESPONSES[status][1], "headers": _headers(status)}
+        else:
+            data[status] = _ref(ERROR_RESPONSES[status][0], "responses")
+    return data
 
 
 def _commit_parameter() -> dict[str, Any]:
@@ -253,12 +334,46 @@ def _id_parameter() -> dict[str, Any]:
         "name": "id",
         "in": "path",
         "required": True,
-        "description": "The document id (it may contain `/`).",
-        "schema": {"type": "string"},
+        "description": f"The document id (it may contain `/`): 1 to {MAX_ID_LENGTH} characters, not "
+        "starting or ending with a blank. `PUT` refuses an id with blanks around it (422): documents are "
+        "stored under their stripped id, which this path would not find.",
+        "schema": {"type": "string", "pattern": _stripped_text(MAX_ID_LENGTH, padded=False)},
     }
 
 
-def _schemas() -> dict[str, Any]:
+def _document_input(settings: Settings) -> dict[str, Any]:
+    text = {"type": ["string", "number", "null"]}
+    properties: dict[str, Any] = {
+        "id": {
+            "type": ["string", "integer", "null"],
+            "description": f"Required in a bulk write, where it is stripped and must be 1 to {MAX_ID_LENGTH} "
+            "characters. In `PUT` it may be left out or null; else it must be the path's id (or 422).",
+        },
+        **{name: text for name in ("title", "lead", "body", "source", "url", "category", "lang")},
+        "date": {
+            "type": ["string", "null"],
+            "description": "ISO 8601 date or date-time (a time without zone is UTC); anything else is "
+            "refused (422). Empty or null: no date.",
+        },
+        "tags": {
+            "type": ["array", "string", "null"],
+            "items": {"type": "string"},
+            "description": "A list of strings, or one comma-separated string.",
+        },
+    }
+    return {
+        "type": "object",
+        "description": "A document to write. Text fields are stripped; a number is stored as its text, and "
+        "null or blank text as no value. Each text field holds at most "
+        f"{settings.max_field_length} characters (else 422). Fields not listed are stored and returned "
+        "as sent, not searched; their names must not be empty or start with `_`.",
+        "additionalProperties": True,
+        "propertyNames": {"pattern": "^[^_]"},
+        "properties": properties,
+    }
+
+
+def _schemas(settings: Settings) -> dict[str, Any]:
     nullable_string = {"type": ["string", "null"]}
     return {
         "Error": {
@@ -283,15 +398,16 @@ def _schemas() -> dict[str, Any]:
         },
         "Document": {
             "type": "object",
-            "description": "A news document. Fields not listed are stored and returned, not searched.",
+            "description": "A stored news document. Fields not listed are stored and returned as sent, not "
+            "searched.",
             "required": ["id"],
             "additionalProperties": True,
             "properties": {
-                "id": {"type": "string", "maxLength": 512},
+                "id": {"type": "string", "maxLength": MAX_ID_LENGTH},
                 "title": {"type": "string"},
                 "lead": {"type": "string"},
                 "body": {"type": "string"},
-                "date": {"type": "string", "description": "ISO 8601; stored as `YYYY-MM-DDTHH:MM:SSZ`."},
+                "date": {"type": "string", "description": "Stored as `YYYY-MM-DDTHH:MM:SSZ`."},
                 "source": {"type": "string"},
                 "url": {"type": "string"},
                 "category": {"type": "string"},
@@ -299,6 +415,7 @@ def _schemas() -> dict[str, Any]:
                 "tags": {"type": "array", "items": {"type": "string"}},
             },
         },
+        "DocumentInput": _document_input(settings),
         "Highlights": {
             "type": ["object", "null"],
             "description": "HTML: every character of the document is escaped; matches are in `<mark>`.",
@@ -359,7 +476,9 @@ def _schemas() -> dict[str, Any]:
             "type": "object",
             "description": "The parameters of `GET /search` as a JSON object; all optional.",
             "additionalProperties": False,
-            "properties": {name: _parameter_schema(p, in_body=True) for name, p in SEARCH_PARAMETERS.items()},
+            "properties": {
+                name: _parameter_schema(p, settings, in_body=True) for name, p in SEARCH_PARAMETERS.items()
+            },
         },
         "Rejection": {
             "type": "object",
@@ -414,7 +533,7 @@ def build_spec(settings: Settings) -> dict[str, Any]:
     """The OpenAPI document of an app built with ``settings`` (limits and security as configured)."""
     # With a key, writes need it; without one the empty requirement says they are open.
     write_security: list[dict[str, list[str]]] = [{"bearerAuth": []}] if settings.api_key else [{}]
-    query_params = [_query_parameter(p) for p in SEARCH_PARAMETERS.values()]
+    query_params = [_query_parameter(p, settings) for p in SEARCH_PARAMETERS.values()]
     limits = (
         f"Bodies are limited to {settings.max_body_bytes} bytes and bulk writes to "
         f"{settings.max_batch_documents} documents."
@@ -424,23 +543,30 @@ def build_spec(settings: Settings) -> dict[str, Any]:
         f"{settings.commit_interval:g} s or as soon as {settings.commit_batch} writes are pending; "
         "add `commit=true` to make a write visible before the answer. "
     )
+    found = "The hits of the page and the facet counts."
+    bulk_item = {
+        "description": "A document (`DocumentInput`, with `id`). An element that is not a valid document is "
+        "rejected alone, with its reason in `rejections`; the others are written."
+    }
+    health = "The service is up."
     paths: dict[str, Any] = {
         "/search": {
             "get": {
                 "operationId": "search",
                 "summary": "Search the documents",
+                "description": "A query the query language cannot parse, a date that is not ISO 8601, a "
+                "`date_from` after `date_to` or an unknown `sort` is refused (400).",
                 "parameters": query_params,
-                "responses": _responses("The hits of the page and the facet counts.", "SearchResult", "400"),
+                "responses": _responses(found, "SearchResult", "503"),
             },
             "post": {
                 "operationId": "searchPost",
                 "summary": "Search with the parameters in a JSON body",
                 "description": "The same search as `GET /search`; a read, open without an API key. "
-                "An empty body searches every document.",
+                "An empty body, of any Content-Type or none, searches every document; any other body "
+                "must be JSON. " + f"Bodies are limited to {settings.max_body_bytes} bytes.",
                 "requestBody": {"required": False, "content": _json_content(_ref("SearchBody"))},
-                "responses": _responses(
-                    "The hits of the page and the facet counts.", "SearchResult", "400", "413", "415"
-                ),
+                "responses": _responses(found, "SearchResult", "415", "503"),
             },
         },
         "/documents": {
@@ -450,8 +576,9 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                 "description": write_note
                 + "The body is a JSON array of documents (or one document), or NDJSON, one document a line. "
                 "A document that fails validation is rejected with its reason; the others are written. "
-                "An `application/json` body that is not valid JSON as a whole is refused (400); in NDJSON "
-                "each line is judged on its own. " + limits,
+                "An `application/json` body that is not valid JSON as a whole is refused (400), and so is "
+                "one that is neither an array nor an object (422); in NDJSON each line is judged on its "
+                "own. " + limits,
                 "security": write_security,
                 "parameters": [_commit_parameter()],
                 "requestBody": {
@@ -459,21 +586,35 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                     "content": {
                         "application/json": {
                             "schema": {
-                                "oneOf": [{"type": "array", "items": _ref("Document")}, _ref("Document")]
+                                "oneOf": [
+                                    {
+                                        "type": "array",
+                                        "maxItems": settings.max_batch_documents,
+                                        "items": bulk_item,
+                                    },
+                                    {"type": "object", **bulk_item},
+                                ]
                             }
                         },
                         "application/x-ndjson": {
-                            "schema": {"type": "string", "description": "One JSON document per line."}
+                            "schema": {
+                                "type": "string",
+                                "description": "One JSON document per line; each line is judged alone. "
+                                "A body of only spaces and line breaks is refused (400).",
+                                # What bytes.strip() leaves: the server reads the body as bytes.
+                                "pattern": "[^ \\t\\n\\r\\u000b\\u000c]",
+                            }
                         },
                     },
                 },
                 "responses": _responses(
                     "How many documents were accepted and rejected, and why.",
                     "WriteResult",
-                    "400",
                     "401",
-                    "413",
+                    "409",
                     "415",
+                    "422",
+                    "503",
                 ),
             },
         },
@@ -483,7 +624,7 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                 "operationId": "getDocument",
                 "summary": "One stored document",
                 "description": "Committed documents only: a write is seen here once it is committed.",
-                "responses": _responses("The document.", "Document", "404"),
+                "responses": _responses("The document.", "Document", "404", "405", "503"),
             },
             "put": {
                 "operationId": "putDocument",
@@ -493,9 +634,9 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                 + limits,
                 "security": write_security,
                 "parameters": [_commit_parameter()],
-                "requestBody": {"required": True, "content": _json_content(_ref("Document"))},
+                "requestBody": {"required": True, "content": _json_content(_ref("DocumentInput"))},
                 "responses": _responses(
-                    "The write was accepted.", "WriteResult", "400", "401", "413", "415", "422"
+                    "The write was accepted.", "WriteResult", "401", "405", "409", "415", "422", "503"
                 ),
             },
             "delete": {
@@ -504,42 +645,59 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                 "description": write_note,
                 "security": write_security,
                 "parameters": [_commit_parameter()],
-                "responses": _responses("The deletion was accepted.", "WriteResult", "401", "404"),
+                "responses": _responses(
+                    "The deletion was accepted.", "WriteResult", "401", "404", "405", "409", "503"
+                ),
             },
         },
         "/health": {
             "get": {
                 "operationId": "health",
                 "summary": "Whether the service answers and can read its index",
-                "responses": _responses("The service is up.", "Health"),
-            }
+                "responses": _responses(health, "Health", "503"),
+            },
+            "head": {
+                "operationId": "healthHead",
+                "summary": "The status and headers of `GET /health`, without the body",
+                "responses": _responses(health, None, "503"),
+            },
         },
         "/stats": {
             "get": {
                 "operationId": "stats",
                 "summary": "Document count, pending writes, size on disk, last commit, format version",
-                "responses": _responses("Index statistics.", "Stats"),
+                "responses": _responses("Index statistics.", "Stats", "503"),
             }
         },
         "/openapi.json": {
             "get": {
                 "operationId": "openapi",
                 "summary": "This document",
-                "responses": {
-                    "200": {
-                        "description": "The OpenAPI 3.1 description of the API.",
-                        "content": {"application/json": {"schema": {"type": "object"}}},
-                    },
-                    "default": {"$ref": "#/components/responses/Error"},
-                },
+                "responses": _responses("The OpenAPI 3.1 description of the API.", "OpenAPI"),
             }
         },
     }
-    responses = {name: _error_response(text) for name, text in _ERROR_RESPONSES.values()}
-    responses["Error"] = _error_response(
-        "Any other error: 405 (method not allowed, with `Allow`), 409 (index locked), 500 (an internal "
-        "error, without details), 503 (the index cannot be used)."
-    )
+    responses = {
+        name: {
+            "description": text,
+            "headers": _headers(status),
+            "content": _json_content(_ref("Error")),
+        }
+        for status, (name, text) in ERROR_RESPONSES.items()
+    }
+    headers = {
+        "RequestId": {
+            "description": "The request's id, also in the server's access log line.",
+            "required": True,
+            "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+        },
+        "WWWAuthenticate": {"required": True, "schema": {"type": "string", "pattern": "^Bearer "}},
+        "Allow": {
+            "description": "The methods the path takes.",
+            "required": True,
+            "schema": {"type": "string"},
+        },
+    }
     return {
         "openapi": OPENAPI_VERSION,
         "info": {
@@ -552,8 +710,9 @@ def build_spec(settings: Settings) -> dict[str, Any]:
         },
         "paths": paths,
         "components": {
-            "schemas": _schemas(),
+            "schemas": {**_schemas(settings), "OpenAPI": {"type": "object"}},
             "responses": responses,
+            "headers": headers,
             "securitySchemes": {
                 "bearerAuth": {
                     "type": "http",

@@ -18,13 +18,14 @@ from typing import Any
 
 from .engine import SearchEngine
 from .errors import InvalidParameter
+from .openapi import MAX_HEADER_BYTES
 from .settings import Settings
 
 LOG = logging.getLogger("searchsvc.server")
 
-#: A body this much over ``max_body_bytes`` is refused by waitress itself (in
-#: plain text) before it is buffered; smaller excesses reach the app, which
-#: answers 413 in the JSON error shape.
+#: A body this much over ``max_body_bytes`` is refused by waitress itself before it
+#: is buffered (see :func:`_json_refusals`); smaller excesses reach the app, which
+#: refuses them with the exact size. Both answer 413 in the JSON error shape.
 WAITRESS_BODY_SLACK = 1024 * 1024
 
 
@@ -316,6 +317,64 @@ def serve(
         engine.close()
 
 
+def _json_refusals(max_body_bytes: int) -> type:
+    """A waitress channel whose own refusals are JSON errors, like the app's answers.
+
+    Waitress answers a body or request header over its limits, a request that is
+    not HTTP and an unknown Transfer-Encoding itself, in plain text and without a
+    request id. Its channel class names the task that writes those answers.
+    """
+    from waitress.channel import HTTPChannel
+    from waitress.task import ErrorTask
+
+    from .api import refusal
+
+    class JSONErrorTask(ErrorTask):  # type: ignore[misc]
+        def execute(self) -> None:
+            try:
+                self._answer()
+            except Exception:
+                # Waitress's own fallback fails on these half-parsed requests and leaves the
+                # client waiting: answer in plain text rather than not at all.
+                LOG.exception("cannot answer a refused request in JSON")
+                self.response_headers.clear()
+                super().execute()
+
+        def _answer(self) -> None:
+            request = self.request
+            error = request.error
+            status = int(error.code)
+            # A request refused while its first line was read has no method or path yet.
+            method = getattr(request, "command", "") or "-"
+            target = getattr(request, "path", "") or "-"
+            if status == 413:
+                message = f"the body is larger than the limit of {max_body_bytes} bytes"
+            elif status == 431:
+                message = (
+                    f"the request line and headers are larger than the limit of {MAX_HEADER_BYTES} bytes"
+                )
+                # Waitress stands in a dummy "GET /" for what it did not parse.
+                method, target = "-", "-"
+            elif status == 400:
+                message = f"the request is not valid HTTP: {error.body}"
+            else:
+                message = str(error.body)
+            if getattr(request, "query", "") and target != "-":
+                target += "?" + request.query
+            client = str(self.channel.addr[0]) if self.channel.addr else "-"
+            headers, body = refusal(status, message, client=client, method=method, target=target)
+            self.status = f"{status} {error.reason}"
+            self.response_headers.extend(headers)
+            self.set_close_on_finish()
+            self.content_length = len(body)
+            self.write(body)
+
+    class JSONErrorChannel(HTTPChannel):  # type: ignore[misc]
+        error_task_class = JSONErrorTask
+
+    return JSONErrorChannel
+
+
 def _serve(
     engine: SearchEngine,
     settings: Settings,
@@ -324,6 +383,7 @@ def _serve(
     configure: Callable[[Any], None] | None = None,
 ) -> None:
     import waitress
+    from waitress.server import BaseWSGIServer
 
     from .api import create_app
 
@@ -334,13 +394,21 @@ def _serve(
     where: dict[str, Any] = (
         {"sockets": sockets} if sockets else {"host": settings.host, "port": settings.port}
     )
+    servers: dict[Any, Any] = {}
     server: Any = waitress.create_server(
         app,
+        map=servers,
         **where,
         threads=settings.threads,
         ident="searchsvc",
         max_request_body_size=settings.max_body_bytes + WAITRESS_BODY_SLACK,
+        max_request_header_size=MAX_HEADER_BYTES,
     )
+    # One listening server per address; each makes the channels of its connections.
+    channel = _json_refusals(settings.max_body_bytes)
+    for dispatcher in servers.values():
+        if isinstance(dispatcher, BaseWSGIServer):
+            dispatcher.channel_class = channel
     if configure is not None:
         configure(server)
     handled = (signal.SIGTERM, signal.SIGINT)

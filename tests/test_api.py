@@ -16,10 +16,10 @@ import falcon
 import falcon.testing
 import pytest
 
-from searchsvc import SearchEngine, Settings
+from searchsvc import SearchEngine, Settings, errors
 from searchsvc.api import ROUTES, create_app, openapi_path
 from searchsvc.errors import IndexCorrupt
-from searchsvc.openapi import SEARCH_PARAMETERS
+from searchsvc.openapi import BLANK_CHARS, ERROR_RESPONSES, SEARCH_PARAMETERS
 from searchsvc.server import Committer
 
 KEY = "s3cret-key"
@@ -637,7 +637,7 @@ def test_wrong_method_is_405(client: falcon.testing.TestClient) -> None:
     result = client.simulate_post("/health")
     assert result.status_code == 405
     assert error_of(result)["code"] == "method_not_allowed"
-    assert result.headers["allow"] == "GET, OPTIONS"
+    assert result.headers["allow"] == "GET, HEAD, OPTIONS"
     assert client.simulate_request("PATCH", "/documents/x", headers=AUTH).status_code == 405
 
 
@@ -774,7 +774,9 @@ def test_openapi_operations_are_complete(client: falcon.testing.TestClient) -> N
             if method == "parameters":
                 continue
             assert operation["operationId"] and operation["summary"]
-            assert "200" in operation["responses"] and "default" in operation["responses"]
+            # Every status is declared: none hides behind "default".
+            assert "200" in operation["responses"] and "default" not in operation["responses"]
+            assert set(operation["responses"]) >= {"400", "413", "431", "500", "501"}
             if (method, path) in writes:
                 assert operation["security"] == [{"bearerAuth": []}]
                 assert "401" in operation["responses"]
@@ -794,6 +796,189 @@ def test_openapi_operations_are_complete(client: falcon.testing.TestClient) -> N
 def test_openapi_without_key_marks_writes_open(engine: SearchEngine) -> None:
     spec = falcon.testing.TestClient(create_app(engine, Settings())).simulate_get("/openapi.json").json
     assert spec["paths"]["/documents"]["post"]["security"] == [{}]
+
+
+# -- the OpenAPI document says what the server does ------------------------------------------
+
+#: What each operation can answer besides 200. Every operation can also get the HTTP
+#: server's refusals (400 not HTTP, 413 a body over the limit, 431, 501) and a 500.
+DECLARED_ERRORS = {
+    ("get", "/search"): {"503"},
+    ("post", "/search"): {"415", "503"},
+    ("post", "/documents"): {"401", "409", "415", "422", "503"},
+    ("get", "/documents/{id}"): {"404", "405", "503"},
+    ("put", "/documents/{id}"): {"401", "405", "409", "415", "422", "503"},
+    ("delete", "/documents/{id}"): {"401", "404", "405", "409", "503"},
+    ("get", "/health"): {"503"},
+    ("head", "/health"): {"503"},
+    ("get", "/stats"): {"503"},
+    ("get", "/openapi.json"): set(),
+}
+
+
+def spec_of(client: falcon.testing.TestClient) -> dict[str, Any]:
+    spec: dict[str, Any] = client.simulate_get("/openapi.json").json
+    return spec
+
+
+def test_openapi_declares_every_status_each_operation_can_answer(client: falcon.testing.TestClient) -> None:
+    spec = spec_of(client)
+    declared = {
+        (method, path): set(operation["responses"]) - {"200"}
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if method != "parameters"
+    }
+    assert declared == {
+        operation: statuses | {"400", "413", "431", "500", "501"}
+        for operation, statuses in DECLARED_ERRORS.items()
+    }
+    # Every status of errors.py is declared, and nothing else.
+    raised = {str(getattr(errors, name).status) for name in errors.__all__}
+    assert raised <= set(ERROR_RESPONSES) == set().union(*declared.values())
+    # Every answer carries its request id; errors have the one error shape.
+    for operation in (op for item in spec["paths"].values() for op in item.values() if "responses" in op):
+        for status, response in operation["responses"].items():
+            response = (
+                spec["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+                if "$ref" in response
+                else response
+            )
+            assert "X-Request-Id" in response["headers"], status
+            if status != "200" and "content" in response:
+                assert response["content"] == {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                }
+    unauthorized = spec["components"]["responses"]["Unauthorized"]["headers"]
+    assert "WWW-Authenticate" in unauthorized
+
+
+def test_blank_chars_are_what_strip_removes() -> None:
+    blank = re.compile(f"[{BLANK_CHARS}]")
+    assert [chr(c) for c in range(0x110000) if blank.fullmatch(chr(c))] == [
+        chr(c) for c in range(0x110000) if chr(c).isspace()
+    ]
+
+
+def accepts(pattern: str, value: str) -> bool:
+    # JSON Schema patterns are searched for, not matched whole.
+    return re.search(pattern, value) is not None
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["source:BBC", " tags : x ", "places:Kyiv:UA", "lang:\u3000en", "source:", "source: \u3000\x1c", "title:x",
+     "_:0", "Source:BBC", "sources:x", "date:2024", "source\x85:x", ":x", "source"],
+)  # fmt: skip
+def test_filter_pattern_agrees_with_the_server(client: falcon.testing.TestClient, value: str) -> None:
+    spec = spec_of(client)
+    [param] = [p for p in spec["paths"]["/search"]["get"]["parameters"] if p["name"] == "filter"]
+    status = client.simulate_get("/search", params={"filter": value}).status_code
+    assert (status == 200) == accepts(param["schema"]["items"]["pattern"], value)
+    as_list = spec["components"]["schemas"]["SearchBody"]["properties"]["filter"]["oneOf"][0]
+    status = client.simulate_post("/search", json={"filter": [value]}).status_code
+    assert (status == 200) == accepts(as_list["items"]["pattern"], value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["source", "source,date", " source , ,date ", "", ",", "\u3000tags", "title", "source,nope", "Source"],
+)
+def test_facets_pattern_agrees_with_the_server(client: falcon.testing.TestClient, value: str) -> None:
+    spec = spec_of(client)
+    [param] = [p for p in spec["paths"]["/search"]["get"]["parameters"] if p["name"] == "facets"]
+    status = client.simulate_get("/search", params={"facets": value}).status_code
+    assert (status == 200) == accepts(param["schema"]["pattern"], value)
+    as_list = spec["components"]["schemas"]["SearchBody"]["properties"]["facets"]["oneOf"][0]
+    names = value.split(",")
+    status = client.simulate_post("/search", json={"facets": names}).status_code
+    assert (status == 200) == all(accepts(as_list["items"]["pattern"], name) for name in names)
+
+
+@pytest.mark.parametrize("value", ["x" * 1000, " " + "x" * 1000 + "\u3000", "x" * 1001, " " * 1500, ""])
+def test_query_length_pattern_agrees_with_the_server(client: falcon.testing.TestClient, value: str) -> None:
+    [param] = [p for p in spec_of(client)["paths"]["/search"]["get"]["parameters"] if p["name"] == "q"]
+    status = client.simulate_get("/search", params={"q": value}).status_code
+    assert (status == 200) == accepts(param["schema"]["pattern"], value)
+
+
+@pytest.mark.parametrize("doc_id", ["a", "a b", "x" * 512, "x" * 513, " a", "a ", "\u3000a", "a\x1c"])
+def test_id_pattern_agrees_with_the_server(client: falcon.testing.TestClient, doc_id: str) -> None:
+    [param] = spec_of(client)["paths"]["/documents/{id}"]["parameters"]
+    status = put(client, doc_id, {"title": "x"}).status_code
+    assert status in (200, 422)
+    assert (status == 200) == accepts(param["schema"]["pattern"], doc_id)
+
+
+def test_put_refuses_an_id_with_blanks_around_it(client: falcon.testing.TestClient) -> None:
+    # Stored under "a", the document could not be read back at "/documents/ a".
+    result = put(client, " a", {"title": "x"})
+    assert (result.status_code, error_of(result)["message"]) == (
+        422,
+        "the id in the path starts or ends with a blank",
+    )
+
+
+def test_empty_id_is_the_collection_path_as_declared(client: falcon.testing.TestClient) -> None:
+    spec = spec_of(client)
+    for method in ("GET", "PUT", "DELETE"):
+        result = client.simulate_request(method, "/documents/", headers=AUTH, json={"title": "x"})
+        assert (result.status_code, result.headers["allow"]) == (405, "POST, OPTIONS")
+        assert error_of(result)["code"] == "method_not_allowed"
+        assert "405" in spec["paths"]["/documents/{id}"][method.lower()]["responses"]
+    [param] = spec["paths"]["/documents/{id}"]["parameters"]
+    assert not accepts(param["schema"]["pattern"], "")
+
+
+def test_head_health(client: falcon.testing.TestClient) -> None:
+    got = client.simulate_get("/health")
+    head = client.simulate_head("/health")
+    assert (head.status_code, head.content) == (200, b"")
+    assert head.headers["content-length"] == str(len(got.content))
+    assert re.fullmatch(r"[0-9a-f]{32}", head.headers["x-request-id"])
+    assert "content" not in spec_of(client)["paths"]["/health"]["head"]["responses"]["200"]
+
+
+def test_search_body_nulls_are_declared(client: falcon.testing.TestClient) -> None:
+    # null means "not given", for every parameter: the spec allows it, the server takes it.
+    body = {name: None for name in SEARCH_PARAMETERS}
+    assert client.simulate_post("/search", json=body).json["total"] == len(DOCS)
+    properties = spec_of(client)["components"]["schemas"]["SearchBody"]["properties"]
+    for name, schema in properties.items():
+        types = schema.get("type") or [option.get("type") for option in schema["oneOf"]]
+        assert "null" in types, name
+
+
+def test_post_search_body_of_blanks_is_not_json(client: falcon.testing.TestClient) -> None:
+    result = client.simulate_post("/search", body=b"  ", headers={"Content-Type": "application/json"})
+    assert error_of(result) == {"status": 400, "code": "invalid_json", "message": "the body is empty"}
+    result = client.simulate_post("/search", body=b"", headers={"Content-Type": "text/plain"})
+    assert result.json["total"] == len(DOCS)
+
+
+def test_document_input_is_what_put_takes(client: falcon.testing.TestClient) -> None:
+    schema = spec_of(client)["components"]["schemas"]["DocumentInput"]
+    # Other fields are stored and returned: allowed, as long as the name is not private.
+    assert schema["additionalProperties"] is True
+    extra = {"title": 5, "tags": "a, b", "lead": None, "id": None, "meta": {"votes": [1, 2]}}
+    assert put(client, "extra", extra, params={"commit": "true"}).status_code == 200
+    stored = client.simulate_get("/documents/extra").json
+    assert stored == {"id": "extra", "title": "5", "tags": ["a", "b"], "meta": {"votes": [1, 2]}}
+    assert not accepts(schema["propertyNames"]["pattern"], "_private")
+    # Tags are strings: a list of objects is refused.
+    assert schema["properties"]["tags"]["items"] == {"type": "string"}
+    assert put(client, "bad-tags", {"tags": [{}]}).status_code == 422
+
+
+def test_bulk_body_must_be_an_array_or_an_object(client: falcon.testing.TestClient) -> None:
+    for body in (b"5", b'"x"', b"null", b"true"):
+        result = client.simulate_post(
+            "/documents", body=body, headers={**AUTH, "Content-Type": "application/json"}
+        )
+        assert (result.status_code, error_of(result)["code"]) == (422, "invalid_document")
+    # Elements are judged one by one: a bad element is a rejection, not a refusal.
+    result = client.simulate_post("/documents", json=[{"id": "t", "tags": [{}]}, 5], headers=AUTH)
+    assert (result.status_code, result.json["rejected"]) == (200, 2)
 
 
 # -- the committer and the import boundary --------------------------------------------------------
