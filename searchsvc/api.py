@@ -343,7 +343,7 @@ class DocumentsResource(_Resource):
             raw_id = _id_text(ids[number]) if aligned and ids is not None else None
             summary.rejected += 1
             summary.rejections.append(
-                Rejection(record.error or "invalid document", raw_id, None, record.line)
+                Rejection(record.error or "invalid document", raw_id, None, record.line, record.index)
             )
         summary.merge(service.engine.add(docs))
         service.write_answer(req, resp, summary)

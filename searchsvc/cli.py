@@ -117,18 +117,28 @@ def seeds_dir() -> Path | None:
 
 
 def _records(
-    paths: Iterable[str], fmt: str | None, strict: bool, summary: WriteSummary
+    paths: Iterable[str],
+    fmt: str | None,
+    strict: bool,
+    summary: WriteSummary,
+    settings: Settings,
+    root: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     from .engine import Rejection
     from .ingest import read_records
 
-    for record in read_records(paths, format=fmt, strict=strict):
+    records = read_records(
+        paths, format=fmt, strict=strict, max_field_length=settings.max_field_length, root=root
+    )
+    for record in records:
+        if record.note:
+            click.echo(f"note: {record.source}: {record.note}", err=True)
         if record.document is not None:
             yield record.document
         else:
             summary.rejected += 1
             summary.rejections.append(
-                Rejection(record.error or "bad record", None, record.source, record.line)
+                Rejection(record.error or "bad record", None, record.source, record.line, record.index)
             )
 
 
@@ -161,10 +171,10 @@ def _index_into(
 
 
 def _report(summary: WriteSummary, verb: str) -> None:
+    from .ingest import position
+
     for rejection in summary.rejections[:20]:
-        where = rejection.source or ""
-        if rejection.line is not None:
-            where += f":{rejection.line}"
+        where = position(rejection.source, rejection.line, rejection.index)
         click.echo(f"rejected {where + ': ' if where else ''}{rejection.reason}", err=True)
     if len(summary.rejections) > 20:
         click.echo(f"... and {len(summary.rejections) - 20} more rejected records", err=True)
@@ -177,6 +187,16 @@ def _format_option(func: F) -> F:
         "fmt",
         type=click.Choice(["text", "jsonl", "json", "csv"]),
         help="Read every file in this format instead of choosing by extension.",
+    )(func)
+
+
+def _root_option(func: F) -> F:
+    return click.option(
+        "--root",
+        type=click.Path(exists=True, file_okay=False),
+        default=None,
+        help="Make text files' ids their paths from this folder, so that indexing a folder or one "
+        "of its subfolders gives a file the same id (default: from each folder given).",
     )(func)
 
 
@@ -195,6 +215,7 @@ def _max_field_length_option(func: F) -> F:
 @click.option("--strict", is_flag=True, help="Stop at the first bad record instead of skipping it.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @_max_field_length_option
+@_root_option
 @pass_context
 @user_errors
 def index_command(
@@ -204,6 +225,7 @@ def index_command(
     strict: bool,
     quiet: bool,
     max_field_length: int | None,
+    root: str | None,
 ) -> None:
     """Add or update documents from files and folders.
 
@@ -214,7 +236,10 @@ def index_command(
     summary = WriteSummary()
     with obj.engine() as engine:
         _index_into(
-            engine, _progress(_records(paths, fmt, strict, summary), "indexing", quiet), summary, strict
+            engine,
+            _progress(_records(paths, fmt, strict, summary, obj.settings, root), "indexing", quiet),
+            summary,
+            strict,
         )
     _report(summary, "indexed")
 
@@ -225,6 +250,7 @@ def index_command(
 @click.option("--strict", is_flag=True, help="Stop at the first bad record instead of skipping it.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @_max_field_length_option
+@_root_option
 @pass_context
 @user_errors
 def reindex_command(
@@ -234,6 +260,7 @@ def reindex_command(
     strict: bool,
     quiet: bool,
     max_field_length: int | None,
+    root: str | None,
 ) -> None:
     """Rebuild the whole index from PATHS and swap it in atomically.
 
@@ -250,7 +277,7 @@ def reindex_command(
     engine = _open_for_rebuild(obj)
     with engine:
         result = engine.rebuild(
-            _progress(_records(paths, fmt, strict, summary), "reindexing", quiet),
+            _progress(_records(paths, fmt, strict, summary, obj.settings, root), "reindexing", quiet),
             procs=os.cpu_count() or 1,
             strict=strict,
         )
@@ -282,7 +309,7 @@ def ensure_default_index(obj: Context) -> SearchEngine:
         if seeds is not None:
             click.echo(f"The index is empty: indexing the seed articles from {seeds}", err=True)
             summary = WriteSummary()
-            _index_into(engine, _records([str(seeds)], None, False, summary), summary, False)
+            _index_into(engine, _records([str(seeds)], None, False, summary, obj.settings), summary, False)
     return engine
 
 

@@ -52,21 +52,27 @@ def parse_date(value: Any, *, field: str = "date") -> dt.datetime:
         raise InvalidDate(f"{field}: expected an ISO 8601 string, got {type(value).__name__}")
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=dt.UTC)
-    return parsed.astimezone(dt.UTC)
+    try:
+        return parsed.astimezone(dt.UTC)
+    except OverflowError:
+        # 0001-01-01T00:00+01:00 is in the year 0 in UTC, which datetime cannot hold.
+        raise InvalidDate(f"{field}: {value!r} is out of range once converted to UTC") from None
 
 
 def format_date(value: dt.datetime) -> str:
     """The canonical stored form of a date: ``YYYY-MM-DDTHH:MM:SSZ``."""
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # Not strftime: its %Y writes the year 5 as "5", which parse_date then refuses.
+    utc = value.astimezone(dt.UTC)
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S}Z"
 
 
 def _as_text(name: str, value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise InvalidDocument(f"field {name!r} must be a string, got {type(value).__name__}")
+        raise InvalidDocument(f"field {name!r} must be a string, got {type(value).__name__}", field=name)
     if isinstance(value, float) and not math.isfinite(value):
-        raise InvalidDocument(f"field {name!r} must be a string, got {value!r}")
+        raise InvalidDocument(f"field {name!r} must be a string, got {value!r}", field=name)
     return str(value).strip()
 
 
@@ -79,12 +85,15 @@ def _as_tags(value: Any) -> list[str]:
     elif isinstance(value, (list, tuple)):
         items = list(value)
     else:
-        raise InvalidDocument(f"field 'tags' must be a list of strings, got {type(value).__name__}")
+        raise InvalidDocument(
+            f"field 'tags' must be a list of strings, got {type(value).__name__}", field="tags"
+        )
     tags: list[str] = []
     for item in items:
         if not isinstance(item, str):
             raise InvalidDocument(
-                f"field 'tags' must be a list of strings, got an item of type {type(item).__name__}"
+                f"field 'tags' must be a list of strings, got an item of type {type(item).__name__}",
+                field="tags",
             )
         tag = item.strip()
         if tag and tag not in tags:
@@ -95,21 +104,21 @@ def _as_tags(value: Any) -> list[str]:
 def normalize_document(raw: Mapping[str, Any], *, max_field_length: int | None = None) -> dict[str, Any]:
     """Check ``raw`` against the document model and return its canonical form.
 
-    Raises :class:`InvalidDocument` (or :class:`InvalidDate`, a sibling under
-    :class:`~searchsvc.errors.InvalidInput`) with a message naming the field.
+    Raises :class:`InvalidDocument` with a message naming the field, and the field's
+    name as ``details["field"]`` so that a reader can say on which line it was.
     """
     if not isinstance(raw, Mapping):
         raise InvalidDocument(f"a document must be a JSON object, got {type(raw).__name__}")
     if "id" not in raw or raw["id"] is None:
-        raise InvalidDocument("missing required field 'id'")
+        raise InvalidDocument("missing required field 'id'", field="id")
     raw_id = raw["id"]
     if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)):
-        raise InvalidDocument(f"field 'id' must be a string, got {type(raw_id).__name__}")
+        raise InvalidDocument(f"field 'id' must be a string, got {type(raw_id).__name__}", field="id")
     doc_id = str(raw_id).strip()
     if not doc_id:
-        raise InvalidDocument("field 'id' must not be empty")
+        raise InvalidDocument("field 'id' must not be empty", field="id")
     if len(doc_id) > MAX_ID_LENGTH:
-        raise InvalidDocument(f"field 'id' is longer than {MAX_ID_LENGTH} characters")
+        raise InvalidDocument(f"field 'id' is longer than {MAX_ID_LENGTH} characters", field="id")
 
     doc: dict[str, Any] = {"id": doc_id}
     for name in ("title", "lead", "body", "source", "url", "category", "lang"):
@@ -123,19 +132,19 @@ def normalize_document(raw: Mapping[str, Any], *, max_field_length: int | None =
         try:
             doc["date"] = format_date(parse_date(raw["date"]))
         except InvalidDate as exc:
-            raise InvalidDocument(exc.message) from None
+            raise InvalidDocument(exc.message, field="date") from None
     tags = _as_tags(raw.get("tags"))
     if tags:
         doc["tags"] = tags
     for name, value in raw.items():
         if name not in KNOWN_FIELDS:
             if not isinstance(name, str) or not name or name.startswith("_"):
-                raise InvalidDocument(f"invalid field name {name!r}")
+                raise InvalidDocument(f"invalid field name {name!r}", field=name)
             doc[name] = value
     if max_field_length is not None:
         for name, value in doc.items():
             if isinstance(value, str) and len(value) > max_field_length:
                 raise InvalidDocument(
-                    f"field {name!r} is longer than the limit of {max_field_length} characters"
+                    f"field {name!r} is longer than the limit of {max_field_length} characters", field=name
                 )
     return doc

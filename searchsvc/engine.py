@@ -68,9 +68,17 @@ class Rejection:
     id: str | None = None
     source: str | None = None
     line: int | None = None
+    #: Position in a JSON array, counted from 0.
+    index: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "reason": self.reason, "source": self.source, "line": self.line}
+        return {
+            "id": self.id,
+            "reason": self.reason,
+            "source": self.source,
+            "line": self.line,
+            "index": self.index,
+        }
 
 
 @dataclass

@@ -482,7 +482,7 @@ def _schemas(settings: Settings) -> dict[str, Any]:
         },
         "Rejection": {
             "type": "object",
-            "required": ["id", "reason", "source", "line"],
+            "required": ["id", "reason", "source", "line", "index"],
             "properties": {
                 "id": nullable_string,
                 "reason": {"type": "string"},
@@ -490,6 +490,10 @@ def _schemas(settings: Settings) -> dict[str, Any]:
                 "line": {
                     "type": ["integer", "null"],
                     "description": "Line of the body where the document starts.",
+                },
+                "index": {
+                    "type": ["integer", "null"],
+                    "description": "Position of the document in a JSON array body, counted from 0.",
                 },
             },
         },

@@ -503,6 +503,7 @@ def test_bulk_json_array_with_a_bad_document(client: falcon.testing.TestClient) 
                 "reason": "field 'tags' must be a list of strings, got int",
                 "source": None,
                 "line": 1,
+                "index": 1,
             }
         ],
         "committed": True,

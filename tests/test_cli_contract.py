@@ -95,3 +95,20 @@ def test_every_command_reads_settings_from_the_environment_and_flags(tmp_path: P
     assert from_flag.returncode == 0 and "1 updated" in from_flag.stdout + from_flag.stderr
     bad = searchsvc("stats", cwd=tmp_path, env={"SEARCHSVC_MAX_FIELD_LENGTH": "lots"})
     assert bad.returncode == 1 and bad.stderr.count("\n") == 1
+
+
+def test_text_ids_from_a_root_encodings_and_array_positions(tmp_path: Path) -> None:
+    sub = tmp_path / "news" / "sub"
+    sub.mkdir(parents=True)
+    (sub / "plain.txt").write_text("Grain deal\nShips left Odesa.\n", encoding="utf-8")
+    (sub / "legacy.txt").write_bytes("Prices\nA ticket cost £5 in Kyiv.\n".encode("cp1252"))
+    (tmp_path / "docs.json").write_text('[{"id": "a"}, {"id": "b", "tags": 7}]')
+    first = searchsvc("index", "news", "--root", "news", "--quiet", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "note: " in first.stderr and "cp1252" in first.stderr
+    again = searchsvc("index", "news/sub", "--root", "news", "--quiet", cwd=tmp_path)
+    assert "2 updated" in again.stdout
+    stats = searchsvc("stats", cwd=tmp_path)
+    assert json.loads(stats.stdout)["documents"] == 2
+    array = searchsvc("index", "docs.json", "--quiet", cwd=tmp_path)
+    assert "docs.json:1 (index 1)" in array.stderr

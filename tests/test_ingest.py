@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +41,8 @@ def test_seed_article_fields() -> None:
     [record] = list(read_records([SEED]))
     assert record.ok and record.error is None
     assert record.source == str(SEED)
-    assert record.line is None
+    assert record.line == 1
+    assert record.note is None
     doc = record.document
     assert doc is not None
     assert doc["id"] == "pokrovsk-fakti-2025-11-07.txt"
@@ -74,9 +77,9 @@ def test_article_without_lead_with_crlf_and_captions_between_paragraphs() -> Non
     }
 
 
-def test_article_with_impossible_date_is_rejected(tmp_path: Path) -> None:
+def test_article_with_impossible_date_is_rejected_at_the_date_line(tmp_path: Path) -> None:
     path = write(tmp_path / "a.txt", "Last news in Fakti\n\nT\n\nL\n\nFeb 30, 2025 10:00 5\n\nBody\n")
-    assert summary(list(read_records([path]))) == [(None, "!invalid date line 'Feb 30, 2025 10:00 5'")]
+    assert summary(list(read_records([path]))) == [(7, "!invalid date line 'Feb 30, 2025 10:00 5'")]
 
 
 def test_other_text_falls_back_to_title_and_body(tmp_path: Path) -> None:
@@ -94,12 +97,76 @@ def test_empty_text_file_is_rejected(tmp_path: Path) -> None:
     assert summary(list(read_records([path]))) == [(None, "!empty text file")]
 
 
-def test_text_file_that_is_not_utf8_is_rejected(tmp_path: Path) -> None:
-    path = write(tmp_path / "latin1.txt", "Title\nCaf\u00e9\n".encode("latin-1"))
+def test_latin1_text_file_is_decoded_and_the_guess_reported(tmp_path: Path) -> None:
+    # Like the BBC's one Latin-1 article: ASCII but for a pound sign, which a detector
+    # free to choose any encoding reads as Shift JIS.
+    text = (
+        "Chelsea sack Mutu\n\nChelsea have sacked Adrian Mutu after he failed a drugs test.\n\n"
+        "Chelsea have decided to write off a possible transfer fee for Mutu, a \u00a315.8m signing"
+        " from Parma last season.\n"
+    )
+    path = write(tmp_path / "latin1.txt", text.encode("latin-1"))
     good = write(tmp_path / "ok.txt", "Title\nbody\n")
-    assert summary(list(read_records([path, good]))) == [
-        (None, "!not valid UTF-8: byte 0xe9 at line 2"),
-        (None, "ok.txt"),
+    latin, utf8 = read_records([path, good])
+    assert (latin.line, latin.error, latin.note) == (1, None, "not UTF-8: decoded as cp1252")
+    assert latin.document is not None
+    assert latin.document["title"] == "Chelsea sack Mutu"
+    assert "a \u00a315.8m signing" in latin.document["body"]
+    assert (utf8.document, utf8.note) == ({"id": "ok.txt", "title": "Title", "body": "body"}, None)
+
+
+RUSSIAN = "Новости\nВ Славянске прошёл митинг, жители требовали мира.\n"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "text"),
+    [
+        ("cp1252", "Café crème\nZürich, €5 – a naïve “quote”.\n"),
+        ("cp1251", RUSSIAN),
+        ("koi8_r", RUSSIAN),
+        ("utf_16", "Café\nУ Слов'янську.\n"),
+    ],
+)
+def test_legacy_encodings_are_detected(tmp_path: Path, encoding: str, text: str) -> None:
+    path = write(tmp_path / "legacy.txt", text.encode(encoding))
+    [record] = read_records([path])
+    title, _, body = text.partition("\n")
+    assert record.document == {"id": "legacy.txt", "title": title, "body": body.strip()}
+    assert record.note == f"not UTF-8: decoded as {encoding}"
+
+
+def test_text_in_an_encoding_we_do_not_read_is_rejected_not_garbled(tmp_path: Path) -> None:
+    greek = "Η κυβέρνηση ανακοίνωσε νέα μέτρα\nγια την οικονομία και την ανάπτυξη της χώρας.\n" * 2
+    path = write(tmp_path / "greek.txt", greek.encode("cp1253"))
+    assert summary(list(read_records([path]))) == [
+        (
+            1,
+            "!not valid UTF-8: byte 0xc7 at line 1, nor in a known legacy encoding"
+            " (cp1252, cp1251, koi8_r, koi8_u, cp866, cp1250)",
+        )
+    ]
+
+
+@pytest.mark.parametrize("bom", [b"", codecs.BOM_UTF8])
+def test_utf8_text_needs_no_guess(tmp_path: Path, bom: bytes) -> None:
+    path = write(tmp_path / "u.txt", bom + "Café £15\nbody\n".encode())
+    [record] = read_records([path])
+    assert (record.document, record.note) == ({"id": "u.txt", "title": "Café £15", "body": "body"}, None)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00" + bytes(range(256)) * 4,
+        # No NUL byte, so the detector itself has to see that this is no text.
+        b"\x89" + bytes(byte or 1 for byte in random.Random(13).randbytes(3000)),
+    ],
+    ids=["png", "random-without-nul"],
+)
+def test_binary_file_is_rejected_as_binary_not_decoded(tmp_path: Path, data: bytes) -> None:
+    path = write(tmp_path / "image.txt", data)
+    assert summary(list(read_records([path]))) == [
+        (None, "!binary data, not text (byte 0x89 at line 1 is not UTF-8)")
     ]
 
 
@@ -305,6 +372,41 @@ def test_folder_is_read_recursively_in_sorted_order_with_relative_ids(tmp_path: 
     # The same tree read through a relative spelling gives the same ids.
     again = list(read_records([str(tmp_path / "corpus" / ".." / "corpus")]))
     assert [r.document for r in again] == [r.document for r in records]
+
+
+def test_ids_from_a_root_do_not_depend_on_the_folder_given(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    write(corpus / "plain.txt", "Top\n")
+    write(corpus / "sub" / "plain.txt", "Nested\n")
+    write(corpus / "sub" / "d.jsonl", '{"id": "j"}\n')
+
+    def ids(path: Path, root: Path | str | None) -> list[str]:
+        return [r.document["id"] for r in read_records([path], root=root) if r.document]
+
+    # Without a root, the ids are relative to the folder given, as they always were:
+    # sub/plain.txt becomes "plain.txt" when sub is given, and collides with the top file.
+    assert ids(corpus, None) == ["plain.txt", "j", "sub/plain.txt"]
+    assert ids(corpus / "sub", None) == ["j", "plain.txt"]
+    for root in (corpus, str(tmp_path / "corpus" / "sub" / "..")):
+        assert ids(corpus, root) == ["plain.txt", "j", "sub/plain.txt"]
+        assert ids(corpus / "sub", root) == ["j", "sub/plain.txt"]
+        assert ids(corpus / "sub" / "plain.txt", root) == ["sub/plain.txt"]
+    assert ids(corpus / "sub", tmp_path) == ["j", "corpus/sub/plain.txt"]
+
+
+def test_root_must_be_a_folder_holding_every_path(tmp_path: Path) -> None:
+    inside = write(tmp_path / "corpus" / "a.txt", "A\n")
+    outside = write(tmp_path / "other" / "b.txt", "B\n")
+    with pytest.raises(InputFormatError, match=r"b\.txt: not inside the root folder .*corpus$"):
+        read_records([inside, outside], root=tmp_path / "corpus")
+    records = read_records((p for p in [inside, outside]), root=tmp_path / "corpus")
+    assert next(records).document == {"id": "a.txt", "title": "A"}
+    with pytest.raises(InputFormatError, match="not inside the root folder"):
+        next(records)
+    with pytest.raises(InputFormatError, match=r"a\.txt: the root is not a folder"):
+        read_records([inside], root=inside)
+    with pytest.raises(InputFormatError, match="the root is not a folder"):
+        read_records([inside], root=tmp_path / "missing")
 
 
 def test_explicit_format_applies_to_every_file(tmp_path: Path) -> None:

@@ -16,10 +16,10 @@ from ..errors import InputFormatError, InvalidDocument
 from .csvfile import read_csv
 from .folder import FORMATS, detect_format, walk_folder
 from .jsonfiles import read_json, read_jsonl
-from .records import Record, rejected
+from .records import Record, position, rejected
 from .text import read_text
 
-__all__ = ["FORMATS", "Record", "detect_format", "read_body", "read_records"]
+__all__ = ["FORMATS", "Record", "detect_format", "position", "read_body", "read_records"]
 
 PathArg = str | os.PathLike[str]
 
@@ -45,6 +45,7 @@ def read_records(
     strict: bool = False,
     max_field_length: int | None = None,
     on_skip: Callable[[str], None] | None = None,
+    root: PathArg | None = None,
 ) -> Iterator[Record]:
     """The records of files and folders (recursively), in order.
 
@@ -54,14 +55,22 @@ def read_records(
     exist, or a named file of unknown extension, raises :class:`InputFormatError`:
     at once when ``paths`` is a list or tuple, else when the walk reaches it.
     With ``strict`` the first bad record raises :class:`InvalidDocument`.
+
+    A text file's id is its path from ``root``, with ``/`` between folders, so
+    that reading a folder and later one of its subfolders gives a file the same
+    id; every path must then lie inside ``root``. Without ``root`` the id is the
+    path from the folder given (a named file's id is its name), as ids have always
+    been: an index built so keeps its ids.
     """
     fmt = _check_format(format)
+    base = _check_root(root)
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     if isinstance(paths, (list, tuple)):
         for path in paths:
             _check_path(path, fmt)
-    records = _read_paths(paths, fmt, max_field_length, on_skip)
+            _id_prefix(os.fspath(path), base)
+    records = _read_paths(paths, fmt, max_field_length, on_skip, base)
     return _raise_on_bad(records) if strict else records
 
 
@@ -119,19 +128,43 @@ def _check_path(path: PathArg, fmt: str | None) -> bool:
     return is_dir
 
 
+def _check_root(root: PathArg | None) -> str | None:
+    """``root`` as an absolute path, after checking that it is a folder."""
+    if root is None:
+        return None
+    if not os.path.isdir(root):
+        raise InputFormatError(f"{os.fspath(root)}: the root is not a folder")
+    return os.path.abspath(root)
+
+
+def _id_prefix(given: str, base: str | None) -> str:
+    """What goes before a path found under ``given`` to make its id: its path from ``base``."""
+    if base is None:
+        return ""
+    # Lexically, like the ids themselves: a file is named by the path it was reached by.
+    relative = os.path.relpath(os.path.abspath(given), base)
+    if relative == os.pardir or relative.startswith(os.pardir + os.sep):
+        raise InputFormatError(f"{given}: not inside the root folder {base}")
+    return "" if relative == os.curdir else relative.replace(os.sep, "/")
+
+
 def _read_paths(
     paths: Iterable[PathArg],
     fmt: str | None,
     max_field_length: int | None,
     on_skip: Callable[[str], None] | None,
+    base: str | None,
 ) -> Iterator[Record]:
     for path in paths:
         given = os.fspath(path)
         if not _check_path(given, fmt):
             detected = fmt or detect_format(given)
             assert detected is not None  # _check_path raised otherwise
-            yield from _read_file(given, detected, os.path.basename(given), max_field_length)
+            doc_id = os.path.basename(given) if base is None else _id_prefix(given, base)
+            yield from _read_file(given, detected, doc_id, max_field_length)
             continue
+        prefix = _id_prefix(given, base)
+        prefix += "/" if prefix else ""
         for entry in walk_folder(given):
             if entry.error is not None:
                 yield rejected(entry.path, None, entry.error)
@@ -141,7 +174,7 @@ def _read_paths(
                 if on_skip is not None:
                     on_skip(entry.path)
                 continue
-            yield from _read_file(entry.path, file_format, entry.relative, max_field_length)
+            yield from _read_file(entry.path, file_format, prefix + entry.relative, max_field_length)
 
 
 def _read_file(path: str, fmt: str, doc_id: str, max_field_length: int | None) -> Iterator[Record]:
@@ -172,5 +205,7 @@ def _read_stream(
 def _raise_on_bad(records: Iterator[Record]) -> Iterator[Record]:
     for record in records:
         if record.error is not None:
-            raise InvalidDocument(record.error, source=record.source, line=record.line)
+            # InvalidDocument prints source and line only: an array index goes in the message.
+            message = record.error if record.index is None else f"index {record.index}: {record.error}"
+            raise InvalidDocument(message, source=record.source, line=record.line, index=record.index)
         yield record

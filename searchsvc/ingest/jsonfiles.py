@@ -79,6 +79,8 @@ def read_json(
 ) -> Iterator[Record]:
     """The elements of a JSON array, or the top-level values, one record each.
 
+    A record's ``line`` is where its value starts and, in an array, ``index`` is its
+    position (from 0), which alone tells apart the elements of a one-line array.
     A syntax error ends the file (with a rejection): past it no element boundary
     can be trusted. A bad element that is valid JSON does not.
     """
@@ -88,6 +90,7 @@ def read_json(
         yield rejected(source, cursor.line, "empty input: expected a JSON array or object")
         return
     in_array = first == "["
+    index: int | None = 0 if in_array else None
     if in_array:
         cursor.advance(cursor.pos + 1)
         if cursor.peek() == "]":
@@ -101,13 +104,15 @@ def read_json(
         try:
             value, end = cursor.decode()
         except json.JSONDecodeError as exc:
-            yield rejected(source, line, _syntax_error(cursor, exc))
+            yield rejected(source, line, _syntax_error(cursor, exc), index=index)
             return
         except _NonFiniteNumber as exc:
-            yield rejected(source, line, f"{exc}; rest of input skipped")
+            yield rejected(source, line, f"{exc}; rest of input skipped", index=index)
             return
         except RecursionError:
-            yield rejected(source, line, "invalid JSON: nested too deeply; rest of input skipped")
+            yield rejected(
+                source, line, "invalid JSON: nested too deeply; rest of input skipped", index=index
+            )
             return
         start = cursor.pos
         bad_byte = ESCAPED_BYTE.search(cursor.buf, start, end) if cursor.tainted else None
@@ -117,11 +122,15 @@ def read_json(
             # surrogateescape maps byte 0xNN to U+DCNN.
             byte_line = line + cursor.buf.count("\n", start, bad_byte.start())
             byte = ord(bad_byte.group()) - 0xDC00
-            yield rejected(source, line, f"not valid UTF-8: byte 0x{byte:02x} at line {byte_line}")
+            yield rejected(
+                source, line, f"not valid UTF-8: byte 0x{byte:02x} at line {byte_line}", index=index
+            )
         elif escaped and has_lone_surrogate(value):
-            yield rejected(source, line, _SURROGATE_ERROR)
+            yield rejected(source, line, _SURROGATE_ERROR, index=index)
         else:
-            yield make_record(source, line, value, max_field_length)
+            yield make_record(source, line, value, max_field_length, index=index)
+        if index is not None:
+            index += 1
 
         after = cursor.peek()
         if not in_array:

@@ -20,16 +20,39 @@ ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
 
 @dataclass(frozen=True, slots=True)
 class Record:
-    """One item of a stream: a normalized ``document``, or an ``error`` saying why not."""
+    """One item of a stream: a normalized ``document``, or an ``error`` saying why not.
+
+    ``line`` is where the record starts (for a rejection, where the fault is when it is
+    known more closely); ``index`` is its 0-based position in a JSON array, which tells
+    apart the elements of an array written on one line. ``note`` says something the
+    reader guessed, such as a text file's legacy encoding.
+    """
 
     source: str
     line: int | None
     document: dict[str, Any] | None
     error: str | None
+    index: int | None = None
+    note: str | None = None
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def where(self) -> str:
+        """The record's place for a person: ``file:line``, with ``(index N)`` in a JSON array."""
+        return position(self.source, self.line, self.index)
+
+
+def position(source: str | None, line: int | None, index: int | None = None) -> str:
+    """``source:line (index N)``, leaving out the parts that are not known."""
+    where = source or ""
+    if line is not None:
+        where += f":{line}"
+    if index is not None:
+        where += f" (index {index})" if where else f"index {index}"
+    return where
 
 
 def one_line(message: str) -> str:
@@ -40,19 +63,37 @@ def one_line(message: str) -> str:
     return text
 
 
-def rejected(source: str, line: int | None, message: str) -> Record:
-    return Record(source, line, None, one_line(message))
+def rejected(
+    source: str, line: int | None, message: str, *, index: int | None = None, note: str | None = None
+) -> Record:
+    return Record(source, line, None, one_line(message), index, note)
 
 
-def make_record(source: str, line: int | None, raw: Any, max_field_length: int | None) -> Record:
-    """Normalize ``raw`` into a good record, or a rejection naming the broken field."""
+def make_record(
+    source: str,
+    line: int | None,
+    raw: Any,
+    max_field_length: int | None,
+    *,
+    index: int | None = None,
+    field_lines: Mapping[str, int] | None = None,
+    note: str | None = None,
+) -> Record:
+    """Normalize ``raw`` into a good record, or a rejection naming the broken field.
+
+    ``field_lines`` maps fields to the lines they were read from, so that a rejection
+    points at the broken field's line rather than the record's first.
+    """
     if not isinstance(raw, Mapping):
-        return rejected(source, line, f"a document must be a JSON object, got {_json_type(raw)}")
+        message = f"a document must be a JSON object, got {_json_type(raw)}"
+        return rejected(source, line, message, index=index, note=note)
     try:
         doc = normalize_document(raw, max_field_length=max_field_length)
     except InvalidInput as exc:
-        return rejected(source, line, exc.message)
-    return Record(source, line, doc, None)
+        if field_lines is not None:
+            line = field_lines.get(exc.details.get("field", ""), line)
+        return rejected(source, line, exc.message, index=index, note=note)
+    return Record(source, line, doc, None, index, note)
 
 
 def utf8_error(data: bytes, exc: UnicodeDecodeError, *, multiline: bool) -> str:
