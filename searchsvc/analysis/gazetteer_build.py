@@ -233,7 +233,7 @@ def load_english_words(path: str | os.PathLike[str] | None = None) -> set[str]:
         pass
     raise RuntimeError(
         "no English word list: install the Debian package 'wamerican' (/usr/share/dict/words) "
-        "or pass english_words_path"
+        "or give one with 'searchsvc gazetteer build --words FILE'"
     )
 
 
