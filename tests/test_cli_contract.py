@@ -112,3 +112,35 @@ def test_text_ids_from_a_root_encodings_and_array_positions(tmp_path: Path) -> N
     assert json.loads(stats.stdout)["documents"] == 2
     array = searchsvc("index", "docs.json", "--quiet", cwd=tmp_path)
     assert "docs.json:1 (index 1)" in array.stderr
+
+
+def test_writers_wait_for_a_held_lock_and_fail_alike(indexed: Path) -> None:
+    # Another process holds the index's write lock for longer than writers wait.
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from searchsvc import SearchEngine\n"
+            "from searchsvc.index import writing\n"
+            "engine = SearchEngine('index')\n"
+            "with writing(engine._ix, 'hold the lock', timeout=5.0):\n"
+            "    print('locked', flush=True)\n"
+            "    time.sleep(60)\n",
+        ],
+        cwd=indexed,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        (indexed / "one.jsonl").write_text('{"id": "extra", "title": "one more"}\n')
+        deleting = searchsvc("delete", "d1", cwd=indexed)
+        indexing = searchsvc("index", "one.jsonl", "--quiet", cwd=indexed)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert deleting.returncode == indexing.returncode == 1
+    assert deleting.stderr == indexing.stderr
+    assert "another process is writing to the index" in deleting.stderr
+    assert searchsvc("delete", "d1", cwd=indexed).returncode == 0
