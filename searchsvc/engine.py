@@ -34,7 +34,7 @@ from .index import (
     whoosh_errors,
     writing,
 )
-from .scoring import ArrayCache, VariantPhrase
+from .scoring import ArrayCache, QueryTerm, VariantPhrase
 from .search import (
     Highlightable,
     Hit,
@@ -644,8 +644,8 @@ class SearchEngine:
                 text = self.variants.canonical_place(text) or text
             values = view.resolve(fieldname, text)
             if not values:
-                return wq.Term(fieldname, text, boost=boost)
-            terms = [wq.Term(fieldname, v, boost=boost) for v in values]
+                return QueryTerm(fieldname, text, boost=boost)
+            terms = [QueryTerm(fieldname, v, boost=boost) for v in values]
             return terms[0] if len(terms) == 1 else wq.Or(terms)
         if fieldname not in TEXT_FIELD_BOOSTS:
             return None
@@ -680,7 +680,7 @@ class SearchEngine:
         base = [t for t, _b in self.analyzer.word_terms(word, "query")]
         if not base:
             return None
-        terms = [wq.Term(fieldname, t, boost=boost * b) for t, b in self._alternatives(base[0], word)]
+        terms = [QueryTerm(fieldname, t, boost=boost * b) for t, b in self._alternatives(base[0], word)]
         return terms[0] if len(terms) == 1 else wq.Or(terms)
 
     def _alternatives(self, term: str, written: str) -> list[tuple[str, float]]:
@@ -700,7 +700,7 @@ def _expand_value_pattern(view: View, fieldname: str, text: str, prefix: bool, b
         values = [v for v in view.values.get(fieldname, {}) if fnmatch.fnmatchcase(v.casefold(), folded)]
     if not values:
         return wq.NullQuery
-    terms = [wq.Term(fieldname, v, boost=boost) for v in sorted(values)]
+    terms = [QueryTerm(fieldname, v, boost=boost) for v in sorted(values)]
     return terms[0] if len(terms) == 1 else wq.Or(terms)
 
 

@@ -15,6 +15,7 @@ Whoosh's own matcher for the documents, scored one by one as Whoosh scores them.
 
 from __future__ import annotations
 
+import copy
 import io
 import pickle
 import struct
@@ -428,6 +429,21 @@ def _block_ids_weights(data: bytes, count: int) -> tuple[np.ndarray, np.ndarray]
     return np.asarray(deltas_any, dtype=np.int64), np.asarray(weights_any, dtype=np.float32)
 
 
+class QueryTerm(wq.Term):  # type: ignore[misc]
+    """A Whoosh ``Term`` whose boost changes on a shallow copy.
+
+    Whoosh deep-copies a query to change its boost, and its parser does it to
+    every term of every nested OR and AND it flattens. A term holds only
+    strings and numbers, so a shallow copy is the same query. A subclass of
+    our own, so that Whoosh's ``Term`` stays as it is for everyone else.
+    """
+
+    def with_boost(self, boost: float) -> wq.Query:
+        q = copy.copy(self)
+        q.boost = boost
+        return q
+
+
 class VariantPhrase(wq.Phrase):  # type: ignore[misc]
     """A phrase whose words also match their variant spellings.
 
@@ -485,7 +501,7 @@ class VariantPhrase(wq.Phrase):  # type: ignore[misc]
             return wq.NullQuery
         if len(kept) == 1:
             # One word left: its word query, variants and all.
-            terms = [wq.Term(self.fieldname, t, boost=self.boost * b) for t, b in kept[0][1]]
+            terms = [QueryTerm(self.fieldname, t, boost=self.boost * b) for t, b in kept[0][1]]
             return terms[0] if len(terms) == 1 else wq.Or(terms)
         return VariantPhrase(
             self.fieldname,

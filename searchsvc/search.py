@@ -9,7 +9,6 @@ The result shape is shared by the library, the HTTP API and ``--json`` output::
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import html
 import json
@@ -30,7 +29,7 @@ from .documents import parse_date
 from .errors import InvalidDate, InvalidParameter, QueryError, SearchsvcError, UnknownField
 from .facets import NO_DATE, SECONDS_PER_DAY, View
 from .index import FACET_FIELDS, TEXT_FIELD_BOOSTS
-from .scoring import Scored, VariantPhrase
+from .scoring import QueryTerm, Scored, VariantPhrase
 
 TEXT_FIELDS = tuple(TEXT_FIELD_BOOSTS)
 #: Fields a query may name with ``field:value``.
@@ -296,23 +295,6 @@ class QueryParser(WhooshQueryParser):  # type: ignore[misc]
         return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
 
 
-_whoosh_with_boost = wq.Term.with_boost
-
-
-def _term_with_boost(self: wq.Term, boost: float) -> wq.Query:
-    # Whoosh deep-copies a query to change its boost, and its parser does it
-    # to every term of every nested OR and AND it flattens. A plain Term holds
-    # only strings and numbers, so a shallow copy is the same query.
-    if type(self) is not wq.Term:
-        return _whoosh_with_boost(self, boost)
-    q = copy.copy(self)
-    q.boost = boost
-    return q
-
-
-wq.Term.with_boost = _term_with_boost
-
-
 def _phrase_gaps(
     text: str | None, char_ranges: Sequence[tuple[int | None, int | None]] | None, count: int
 ) -> tuple[int, ...] | None:
@@ -468,7 +450,7 @@ def _walk(q: wq.Query) -> Iterator[wq.Query]:
 NOTHING = re.compile(r"(?!)")
 
 
-class PrefixStem(wq.Term):  # type: ignore[misc]
+class PrefixStem(QueryTerm):
     """The stem a prefix reaches one letter short (``electri*`` finds ``electr``): a prefix match."""
 
 

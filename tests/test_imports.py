@@ -20,3 +20,22 @@ def test_package_ships_py_typed():
     from importlib import resources
 
     assert resources.files("searchsvc").joinpath("py.typed").is_file()
+
+
+def test_searching_leaves_whoosh_query_classes_as_whoosh_made_them():
+    # An application that embeds searchsvc and uses Whoosh itself must get plain Whoosh.
+    # (Issue 14: the segment-reading patches in index.py are still to move into subclasses.)
+    code = (
+        "import whoosh.query as wq\n"
+        "before = {name: dict(vars(getattr(wq, name))) for name in ('Term', 'Phrase', 'Or', 'And')}\n"
+        "import searchsvc\n"
+        "engine = searchsvc.SearchEngine.in_memory()\n"
+        "engine.add([{'id': '1', 'title': 'power grid', 'body': 'Kyiv'}]); engine.commit()\n"
+        "engine.search('power OR grid \"power grid\" Kyiv electri*', facets=['source'])\n"
+        "after = {name: dict(vars(getattr(wq, name))) for name in before}\n"
+        "print(before == after)\n"
+        "t = wq.Term('f', 'x', boost=2.0)\n"
+        "print(type(t.with_boost(3.0)) is wq.Term and t.boost == 2.0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["True", "True"]
