@@ -150,11 +150,11 @@ def test_block_decoding_reads_both_protocols_without_unpickling_positions(protoc
             assert got_weights.tolist() == expected.tolist()
 
 
-@pytest.mark.parametrize("size", [1, 10, 639, 640, 641, 5000, 60_000])
-@pytest.mark.parametrize("k", [1, 10, 100])
+@pytest.mark.parametrize(
+    ("size", "k"),
+    [(size, k) for size in (1, 10, 639, 640, 641, 5000, 60_000) for k in (1, 10, 100) if k <= size],
+)
 def test_kth_largest_is_the_kth_of_the_sorted_scores(size, k):
-    if k > size:
-        return
     rng = np.random.default_rng(size + k)
     # Few distinct values make many ties; sorted input puts every maximum in the last chunks.
     for scores in (rng.random(size), rng.integers(0, 5, size).astype(np.float64), np.sort(rng.random(size))):

@@ -31,16 +31,6 @@ DOCS = [
     {"id": "kyiv-1", "title": "Kyiv metro extends its hours", "source": "Reuters", "date": "2024-04-10"},
 ]
 
-# Used until the CLI has a `serve` command; it builds the same Settings the CLI does.
-SERVE_SCRIPT = """
-import sys
-from searchsvc import SearchEngine, Settings
-from searchsvc.server import serve
-index_dir, port, key = sys.argv[1:4]
-settings = Settings.from_env(index_dir=index_dir, port=int(port), api_key=key)
-serve(SearchEngine(index_dir, settings=settings), settings)
-"""
-
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="uses SIGTERM")
 
 
@@ -49,13 +39,6 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
-
-
-def cli_has_serve() -> bool:
-    result = subprocess.run(
-        [sys.executable, "-m", "searchsvc", "serve", "--help"], capture_output=True, text=True, timeout=60
-    )
-    return result.returncode == 0
 
 
 def request(
@@ -92,11 +75,8 @@ def test_serve_search_write_and_stop(tmp_path: Path) -> None:
     with SearchEngine(index_dir) as engine:
         engine.add(DOCS)
     port = free_port()
-    if cli_has_serve():
-        command = [sys.executable, "-m", "searchsvc", "--index-dir", str(index_dir), "serve"]
-        command += ["--port", str(port), "--api-key", KEY]
-    else:
-        command = [sys.executable, "-c", SERVE_SCRIPT, str(index_dir), str(port), KEY]
+    command = [sys.executable, "-m", "searchsvc", "--index-dir", str(index_dir), "serve"]
+    command += ["--port", str(port), "--api-key", KEY]
     # A long commit interval: the uncommitted write below must be saved by the shutdown.
     env = {**os.environ, "SEARCHSVC_COMMIT_INTERVAL": "3600"}
     env.pop("SEARCHSVC_API_KEY", None)
