@@ -71,21 +71,26 @@ class Committer:
         if self._thread.is_alive():
             self._thread.join()
 
+    def plan(self, pending: int, now: float, due: float | None) -> tuple[float | None, float | None]:
+        """When the pending writes are due, and how long to wait first (None: commit now)."""
+        if not pending:
+            due = None
+        elif due is None:
+            due = now + self.interval
+        if not pending or (pending < self.batch and due is not None and now < due):
+            # Idle waits are bounded too, in case a write was staged without notify().
+            return due, max(self.interval, 0.1) if due is None else due - now
+        return due, None
+
     def _run(self) -> None:
         due: float | None = None
         while True:
             with self._cond:
                 if self._stopping:
                     return
-                pending = self.engine.pending
                 now = self.clock()
-                if not pending:
-                    due = None
-                elif due is None:
-                    due = now + self.interval
-                if not pending or (pending < self.batch and due is not None and now < due):
-                    # Idle waits are bounded too, in case a write was staged without notify().
-                    timeout = max(self.interval, 0.1) if due is None else due - now
+                due, timeout = self.plan(self.engine.pending, now, due)
+                if timeout is not None:
                     if not self._woken:
                         self._cond.wait(timeout)
                     self._woken = False

@@ -1012,13 +1012,23 @@ def test_committer_commits_a_full_batch_at_once(engine: SearchEngine) -> None:
     try:
         client = falcon.testing.TestClient(create_app(engine, SETTINGS, on_write=committer.notify))
         put(client, "b1", {"title": "One"})
-        time.sleep(0.1)
-        assert engine.pending == 1  # below the batch size: waits for the interval
         put(client, "b2", {"title": "Two"})
         assert wait_for(lambda: engine.pending == 0)
         assert client.simulate_get("/documents/b2").status_code == 200
     finally:
         committer.stop()
+
+
+def test_committer_plans_a_commit_at_the_interval_or_the_batch(engine: SearchEngine) -> None:
+    committer = Committer(engine, interval=10.0, batch=3)
+    # Nothing pending: wait idle, nothing due.
+    assert committer.plan(0, 100.0, None) == (None, 10.0)
+    # The first write makes a commit due one interval later; below the batch, wait for it.
+    assert committer.plan(1, 100.0, None) == (110.0, 10.0)
+    assert committer.plan(2, 104.0, 110.0) == (110.0, 6.0)
+    # Due, or a full batch: commit now.
+    assert committer.plan(2, 110.0, 110.0) == (110.0, None)
+    assert committer.plan(3, 101.0, 110.0) == (110.0, None)
 
 
 def test_importing_searchsvc_does_not_import_the_web_stack() -> None:
