@@ -39,3 +39,28 @@ def test_searching_leaves_whoosh_query_classes_as_whoosh_made_them():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["True", "True"]
+
+
+def test_the_library_never_imports_its_adapters():
+    # Data flows one way: the HTTP and CLI layers adapt the library, never the reverse.
+    import ast
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[1] / "searchsvc"
+    adapters = {"api", "server", "cli", "openapi", "__main__"}
+    offenders = []
+    for path in package.rglob("*.py"):
+        module = path.relative_to(package).with_suffix("").as_posix().replace("/", ".")
+        if module in adapters:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [alias.name for alias in node.names]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            for name in names:
+                if name.split(".")[-1] in adapters or name.startswith(("searchsvc.api", "searchsvc.cli")):
+                    offenders.append(f"{module} imports {name}")
+    assert offenders == []
