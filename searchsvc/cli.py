@@ -209,13 +209,20 @@ def _max_field_length_option(func: F) -> F:
     )(func)
 
 
+def _reading_options(func: F) -> F:
+    """The options of the commands that read files: index and reindex."""
+    func = _root_option(func)
+    func = _max_field_length_option(func)
+    func = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")(func)
+    func = click.option(
+        "--strict", is_flag=True, help="Stop at the first bad record instead of skipping it."
+    )(func)
+    return _format_option(func)
+
+
 @cli.command("index")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-@_format_option
-@click.option("--strict", is_flag=True, help="Stop at the first bad record instead of skipping it.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-@_max_field_length_option
-@_root_option
+@_reading_options
 @pass_context
 @user_errors
 def index_command(
@@ -246,11 +253,7 @@ def index_command(
 
 @cli.command("reindex")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
-@_format_option
-@click.option("--strict", is_flag=True, help="Stop at the first bad record instead of skipping it.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-@_max_field_length_option
-@_root_option
+@_reading_options
 @pass_context
 @user_errors
 def reindex_command(

@@ -895,7 +895,8 @@ def explain_matches(
             kinds = [match_kind(t) for t, _b in word_terms if t in terms]
             if refine is not None:
                 # Whether the word is a listed spelling or a misspelling of one (Kramatorskk).
-                kinds = [refine(word, t, match_kind(t)) for t, _b in word_terms if t in terms]
+                matched = [t for t, _b in word_terms if t in terms]
+                kinds = [refine(word, t, kind) for t, kind in zip(matched, kinds, strict=True)]
             if any(t in stems for t, _b in word_terms) or (
                 prefixes and any(word.lower().startswith(p) for p in prefixes)
             ):
