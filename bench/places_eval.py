@@ -6,7 +6,7 @@ What is scored
 --------------
 For each labelled document the prediction is exactly what the engine stores in
 its ``places`` field: the raw JSON record goes through
-``searchsvc.documents.normalize_document`` and ``searchsvc.engine._text_of``
+``searchsvc.documents.normalize_document`` and ``searchsvc.staging.text_of``
 (title, lead and body joined by newlines), and the result through
 ``Variants.load().places``. The gold is a set of display names per document,
 read from ``bench/data/places_labels_cyrillic.tsv`` (or ``..._english.tsv``):
@@ -61,10 +61,10 @@ if __package__ in (None, ""):
 from searchsvc.analysis.translit import has_cyrillic, iter_words
 from searchsvc.analysis.variants import Variants
 from searchsvc.documents import normalize_document
+from searchsvc.errors import InvalidInput
 
 # The engine's own helper, so the scored text cannot drift from the indexed one.
-from searchsvc.engine import _text_of
-from searchsvc.errors import InvalidInput
+from searchsvc.staging import text_of
 
 BENCH_DIR = Path(__file__).resolve().parent
 OUT_DIR = BENCH_DIR / "out"
@@ -213,7 +213,7 @@ def read_texts(path: Path) -> dict[str, str]:
                 doc = normalize_document(json.loads(line))
             except (ValueError, InvalidInput):
                 continue
-            texts[doc["id"]] = _text_of(doc)
+            texts[doc["id"]] = text_of(doc)
     return texts
 
 

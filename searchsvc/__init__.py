@@ -9,10 +9,11 @@ The library comes first::
         result = engine.search("Slavyansk", facets=["source"])
 """
 
-from .engine import Rejection, SearchEngine, WriteSummary
+from .engine import SearchEngine
 from .errors import *  # noqa: F403
 from .errors import __all__ as _errors_all
-from .search import FacetBucket, Hit, SearchRequest, SearchResult
+from .request import SearchRequest
+from .results import FacetBucket, Hit, Rejection, SearchResult, WriteSummary
 from .settings import Settings
 
 __version__ = "0.1.0"

@@ -28,7 +28,7 @@ import falcon
 import orjson
 
 from .documents import normalize_document
-from .engine import Rejection, SearchEngine, WriteSummary
+from .engine import SearchEngine
 from .errors import (
     InvalidDocument,
     InvalidJSON,
@@ -42,7 +42,8 @@ from .errors import (
 from .ingest import read_body
 from .ingest.records import one_line
 from .openapi import BULK_MEDIA_TYPES, DOCUMENT_MEDIA_TYPES, SEARCH_PARAMETERS, SearchParameter, build_spec
-from .search import SearchRequest
+from .request import SearchRequest
+from .results import Rejection, WriteSummary
 from .settings import Settings
 
 ACCESS_LOG = logging.getLogger("searchsvc.access")
@@ -294,12 +295,7 @@ class SearchResource(_Resource):
 
     def _search(self, resp: falcon.Response, args: dict[str, Any]) -> None:
         settings = self.service.settings
-        request = SearchRequest.create(
-            **args,
-            fragments=settings.fragments,
-            fragment_chars=settings.fragment_chars,
-            max_query_length=settings.max_query_length,
-        )
+        request = SearchRequest.create(**args, settings=settings)
         send(resp, self.service.engine.run(request).to_dict())
 
 

@@ -19,8 +19,9 @@ from typing import Any, TypeVar
 
 import click
 
-from .engine import SearchEngine, WriteSummary
+from .engine import SearchEngine
 from .errors import SearchsvcError
+from .results import WriteSummary
 from .settings import Settings, setting
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -124,8 +125,8 @@ def _records(
     settings: Settings,
     root: str | None = None,
 ) -> Iterator[dict[str, Any]]:
-    from .engine import Rejection
     from .ingest import read_records
+    from .results import Rejection
 
     records = read_records(
         paths, format=fmt, strict=strict, max_field_length=settings.max_field_length, root=root
@@ -281,7 +282,6 @@ def reindex_command(
     with engine:
         result = engine.rebuild(
             _progress(_records(paths, fmt, strict, summary, obj.settings, root), "reindexing", quiet),
-            procs=os.cpu_count() or 1,
             strict=strict,
         )
     summary.merge(result)
@@ -521,9 +521,9 @@ def serve_command(
 def analyze_command(obj: Context, text: str) -> None:
     """Print the terms each text field makes of TEXT, and the query terms."""
     from .analysis import NewsAnalyzer
-    from .engine import _load_variants
+    from .analysis.variants import load_variants
 
-    analyzer = NewsAnalyzer(_load_variants(obj.settings.variants_file))
+    analyzer = NewsAnalyzer(load_variants(obj.settings.variants_file))
     rows = [
         (t.text, t.pos, t.startchar, t.endchar, t.original)
         for t in analyzer(text, positions=True, chars=True, mode="index")
@@ -552,9 +552,9 @@ def variants_command(obj: Context, spelling: str, as_json: bool) -> None:
     transliteration rule (a key that makes romanizations converge, and a
     consonant skeleton for small misspellings).
     """
-    from .engine import _load_variants
+    from .analysis.variants import load_variants
 
-    variants = _load_variants(obj.settings.variants_file)
+    variants = load_variants(obj.settings.variants_file)
     if variants is None:
         raise click.ClickException("transliteration variants are not available in this installation")
     explained = variants.explain(spelling)

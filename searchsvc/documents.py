@@ -11,16 +11,62 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .errors import InvalidDate, InvalidDocument
 
-#: Searchable text fields, in the order they are shown.
-TEXT_FIELDS = ("title", "lead", "body")
-#: Single-value keyword fields: filters, facets and sort keys.
-KEYWORD_FIELDS = ("source", "category", "lang")
-#: Every field with a meaning to searchsvc.
-KNOWN_FIELDS = ("id", "title", "lead", "body", "date", "source", "url", "category", "tags", "lang")
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a document, declared once: the index schema, the query language,
+    filters, facets and sorting all read this table (:data:`FIELDS`).
+
+    ``kind`` is ``id``, ``text`` (analysed, searched, scored with ``boost``),
+    ``keyword`` (one value: filter, facet and sort key), ``keywords`` (several
+    values), ``date`` or ``url``. A ``derived`` field is computed from the
+    document (the places its text names), never given by a client.
+    """
+
+    name: str
+    kind: str
+    boost: float = 0.0
+    derived: bool = False
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("id", "id"),
+    Field("title", "text", boost=3.0),
+    Field("lead", "text", boost=1.5),
+    Field("body", "text", boost=1.0),
+    Field("date", "date"),
+    Field("source", "keyword"),
+    Field("category", "keyword"),
+    Field("lang", "keyword"),
+    Field("tags", "keywords"),
+    Field("places", "keywords", derived=True),
+    Field("url", "url"),
+)
+
+#: Searchable text fields, in the order they are shown, and their weight in scoring.
+TEXT_FIELD_BOOSTS = {f.name: f.boost for f in FIELDS if f.kind == "text"}
+TEXT_FIELDS = tuple(TEXT_FIELD_BOOSTS)
+#: Fields with one value per document: filters, facets and sort keys.
+KEYWORD_FIELDS = tuple(f.name for f in FIELDS if f.kind == "keyword")
+#: Fields with several values per document.
+MULTI_VALUE_FIELDS = tuple(f.name for f in FIELDS if f.kind == "keywords")
+#: Fields whose values filter, count as facets and sort.
+FACET_FIELDS = KEYWORD_FIELDS + MULTI_VALUE_FIELDS
+#: Plain text fields stored as given (stripped), besides the text fields.
+PLAIN_FIELDS = tuple(f.name for f in FIELDS if f.kind in ("text", "keyword", "url"))
+#: Every field a client may give with a meaning to searchsvc; others are kept as they are.
+KNOWN_FIELDS = tuple(f.name for f in FIELDS if not f.derived)
+#: Fields a query may name with ``field:value``.
+QUERY_FIELDS = (
+    *TEXT_FIELDS,
+    *FACET_FIELDS,
+    *(f.name for kind in ("date", "id", "url") for f in FIELDS if f.kind == kind),
+)
 
 MAX_ID_LENGTH = 512
 
@@ -121,7 +167,7 @@ def normalize_document(raw: Mapping[str, Any], *, max_field_length: int | None =
         raise InvalidDocument(f"field 'id' is longer than {MAX_ID_LENGTH} characters", field="id")
 
     doc: dict[str, Any] = {"id": doc_id}
-    for name in ("title", "lead", "body", "source", "url", "category", "lang"):
+    for name in PLAIN_FIELDS:
         if name in raw:
             text = _as_text(name, raw[name])
             if text:

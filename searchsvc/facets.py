@@ -21,15 +21,9 @@ from typing import Any
 import numpy as np
 from pyroaring import BitMap
 
-from .index import FACET_FIELDS
-from .scoring import column_array, read_postings
+from .documents import FACET_FIELDS
+from .store.snapshot import NO_DATE, SegmentPart, Snapshot
 
-#: Whoosh stores datetimes as microseconds since 0001-01-01.
-_EPOCH_TICKS = (dt.datetime(1970, 1, 1) - dt.datetime(1, 1, 1)) // dt.timedelta(microseconds=1)
-#: The value Whoosh writes in the date column of a document without a date.
-_NO_DATE_TICKS = 2**64 - 1
-#: Stand-in for "no date" in our seconds array, which sorts after every date.
-NO_DATE = 2**62
 SECONDS_PER_DAY = 86400
 _EPOCH_DATE = dt.date(1970, 1, 1)
 
@@ -42,25 +36,15 @@ class SegmentData:
     days: dict[int, BitMap]
 
 
-def read_segment(reader: Any) -> SegmentData:
-    """Read one Whoosh segment reader's facet fields and dates."""
+def read_segment(part: SegmentPart) -> SegmentData:
+    """Read one segment's facet fields and dates."""
     values: dict[str, dict[str, BitMap]] = {}
     for name in FACET_FIELDS:
-        per_value: dict[str, BitMap] = {}
-        if name in reader.schema:
-            for term in reader.lexicon(name):
-                value = term.decode("utf-8") if isinstance(term, bytes) else term
-                # Raw postings include deleted documents; they are removed later
-                # by intersecting with the live or matching documents.
-                ids, _weights = read_postings(reader, name, term)
-                per_value[value] = bitmap_from(ids)
-        values[name] = per_value
-    count = reader.doc_count_all()
-    seconds = np.full(count, NO_DATE, dtype=np.int64)
-    if reader.has_column("date"):
-        ticks = column_array(reader.column_reader("date", translate=False), count)
-        dated = ticks != np.uint64(_NO_DATE_TICKS)
-        seconds[dated] = ((ticks[dated].astype(np.int64) - _EPOCH_TICKS) // 1_000_000).astype(np.int64)
+        # Raw postings include deleted documents; they are removed later
+        # by intersecting with the live or matching documents.
+        values[name] = {value: bitmap_from(ids) for value, ids in part.values(name)}
+    count = part.doc_count_all
+    seconds = part.seconds("date")
     days: dict[int, BitMap] = {}
     dated_docs = np.flatnonzero(seconds != NO_DATE)
     if len(dated_docs):
@@ -179,15 +163,9 @@ class FacetCache:
         self._views: dict[tuple[Any, ...], View] = {}
         self._lock = threading.Lock()
 
-    def view(self, searcher: Any) -> View:
-        leaves = searcher.leaf_searchers()
-        parts = []
-        for sub, offset in leaves:
-            reader = sub.reader()
-            segment = reader.segment() if hasattr(reader, "segment") else None
-            seg_id = segment.segment_id() if segment is not None else f"anon-{id(reader)}"
-            parts.append((seg_id, offset, reader, segment))
-        key = tuple((p[0], p[1], p[3].deleted_count() if p[3] is not None else 0) for p in parts)
+    def view(self, snapshot: Snapshot) -> View:
+        parts = snapshot.segments()
+        key = tuple((p.id, p.offset, p.deleted_count) for p in parts)
         view = self._views.get(key)
         if view is not None:
             return view
@@ -198,23 +176,24 @@ class FacetCache:
                 if len(self._views) >= 4:
                     self._views.clear()
                 self._views[key] = view
-                live_ids = {p[0] for p in parts}
+                live_ids = {p.id for p in parts}
                 for stale in set(self._segments) - live_ids:
                     del self._segments[stale]
         return view
 
-    def _build(self, parts: list[tuple[str, int, Any, Any]]) -> View:
+    def _build(self, parts: list[SegmentPart]) -> View:
         live = BitMap()
         values: dict[str, dict[str, list[BitMap]]] = {name: {} for name in FACET_FIELDS}
         days: dict[int, list[BitMap]] = {}
         seconds = array("q")
-        for seg_id, offset, reader, segment in parts:
-            data = self._segments.get(seg_id)
+        for part in parts:
+            offset = part.offset
+            data = self._segments.get(part.id)
             if data is None:
-                data = self._segments[seg_id] = read_segment(reader)
+                data = self._segments[part.id] = read_segment(part)
             seg_live = BitMap(range(data.doc_count_all))
-            if segment is not None and segment.has_deletions():
-                seg_live -= BitMap(segment.deleted_docs())
+            if part.deleted_count:
+                seg_live -= bitmap_from(part.deleted_docs())
             live |= seg_live.shift(offset) if offset else seg_live
             for name, per_value in data.values.items():
                 bucket = values[name]

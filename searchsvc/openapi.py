@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from .documents import MAX_ID_LENGTH
-from .search import (
+from .highlight import MATCH_KINDS
+from .request import (
     DATE_INTERVALS,
     FACETABLE,
     FILTER_FIELDS,
-    MATCH_KINDS,
     MAX_FACET_SIZE,
     MAX_LIMIT,
     MAX_OFFSET,

@@ -153,15 +153,16 @@ def test_unknown_format_is_an_error(run, tmp_path):
 
 def test_first_index_writes_in_parallel_and_keeps_the_last_version(run, tmp_path, monkeypatch):
     import searchsvc.engine as engine_module
+    import searchsvc.rebuild as rebuild_module
 
     calls: list[int] = []
-    real = engine_module.write_parallel
+    real = rebuild_module.write_parallel
 
     def spy(*args, **kwargs):
         calls.append(kwargs.get("procs", 0))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(engine_module, "write_parallel", spy)
+    monkeypatch.setattr(rebuild_module, "write_parallel", spy)
     monkeypatch.setattr(engine_module.os, "cpu_count", lambda: 2)
     changed = dict(ARTICLES[0], title="A corrected headline about Sloviansk")
     path = tmp_path / "twice.jsonl"

@@ -121,10 +121,12 @@ def test_writers_wait_for_a_held_lock_and_fail_alike(indexed: Path) -> None:
             sys.executable,
             "-c",
             "import sys, time\n"
-            "from searchsvc import SearchEngine\n"
-            "from searchsvc.index import writing\n"
-            "engine = SearchEngine('index')\n"
-            "with writing(engine._ix, 'hold the lock', timeout=5.0):\n"
+            "from searchsvc.analysis import NewsAnalyzer\n"
+            "from searchsvc.store.generations import IndexStore\n"
+            "from searchsvc.store.schema import build_schema\n"
+            "from searchsvc.store.writer import writing\n"
+            "store = IndexStore('index', build_schema(NewsAnalyzer()))\n"
+            "with writing(store.open(create=False), 'hold the lock', timeout=5.0):\n"
             "    print('locked', flush=True)\n"
             "    time.sleep(60)\n",
         ],

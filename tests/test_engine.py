@@ -24,9 +24,10 @@ from searchsvc import (
     SearchEngine,
     UnknownField,
 )
-from searchsvc.index import FORMAT_VERSION
-from searchsvc.scoring import VariantPhrase, _positions_by_matcher, read_positions
-from searchsvc.search import top_scored
+from searchsvc.execution import top_scored
+from searchsvc.store.generations import FORMAT_VERSION
+from searchsvc.store.postings import _positions_by_matcher, read_positions
+from searchsvc.store.query import VariantPhrase
 
 
 def ids(result):
@@ -358,9 +359,11 @@ def test_strict_add_raises(engine):
 
 def test_searchers_are_reused_and_refreshed_after_commit(engine):
     engine.search("grain")
-    pooled = engine._idle[-1].searcher
+    with engine.pool.snapshot() as first:
+        pass
     engine.search("grain")
-    assert engine._idle[-1].searcher is pooled
+    with engine.pool.snapshot() as again:
+        assert again is first
     engine.add([{"id": "late", "title": "Late grain"}])
     engine.commit()
     assert engine.search("grain").total == 2
@@ -368,7 +371,8 @@ def test_searchers_are_reused_and_refreshed_after_commit(engine):
 
 def test_parsed_queries_are_kept_until_the_index_changes(engine):
     first = engine.search("fighting electricity")
-    assert any("fighting electricity" in view.queries for view in engine._facets._views.values())
+    with engine.pool.snapshot() as snapshot:
+        assert "fighting electricity" in engine.executor.facets.view(snapshot).queries
     again = engine.search("fighting electricity")
     assert ids(again) == ids(first) == ["kharkiv-power"]
     # Facet values resolve against the index: a new source is found after the commit.
@@ -448,20 +452,20 @@ def test_phrases_match_what_whooshs_span_matcher_matches():
     with SearchEngine.in_memory(variants=None) as eng:
         eng.add(docs)
         eng.commit()
-        pooled = eng._checkout()
+        pooled = eng.pool.acquire()
         try:
-            searcher = pooled.searcher
+            searcher = pooled.snapshot.searcher
             for q in PHRASES:
                 truth = sorted(d for d, _score in _all_scores(searcher, q))
                 assert truth or "absent" in q.words, q
-                assert eng._arrays.evaluator(searcher).run(q).ids.tolist() == truth, q
+                assert eng.executor.arrays.evaluator(pooled.snapshot).run(q).ids.tolist() == truth, q
             # A word with alternatives: the phrase of any of them, scored as the
             # AND of the words' queries.
             variant = VariantPhrase("body", ["w1", "w2"], [[("w1", 1.0), ("w3", 0.5)], [("w2", 1.0)]])
             either = {
                 d for w in ("w1", "w3") for d, _s in _all_scores(searcher, wq.Phrase("body", [w, "w2"]))
             }
-            got = eng._arrays.evaluator(searcher).run(variant)
+            got = eng.executor.arrays.evaluator(pooled.snapshot).run(variant)
             assert either and got.ids.tolist() == sorted(either)
             words = wq.And(
                 [wq.Or([wq.Term("body", "w1"), wq.Term("body", "w3", boost=0.5)]), wq.Term("body", "w2")]
@@ -477,16 +481,16 @@ def test_phrases_match_what_whooshs_span_matcher_matches():
                     _positions_by_matcher(reader, "body", tbytes, docnums).tolist()
                 )
         finally:
-            eng._checkin(pooled)
+            eng.pool.release(pooled)
 
 
 def _check_scores(eng, queries):
-    pooled = eng._checkout()
+    pooled = eng.pool.acquire()
     try:
-        searcher = pooled.searcher
+        searcher = pooled.snapshot.searcher
         for q in queries:
             truth = dict(_all_scores(searcher, q))
-            scored = eng._arrays.evaluator(searcher).run(q)
+            scored = eng.executor.arrays.evaluator(pooled.snapshot).run(q)
             assert sorted(truth) == scored.ids.tolist()
             ours = dict(zip(scored.ids.tolist(), scored.scores.tolist(), strict=True))
             assert all(abs(ours[d] - truth[d]) < 1e-6 * max(1.0, truth[d]) for d in truth)
@@ -500,7 +504,7 @@ def _check_scores(eng, queries):
         searcher.search_with_collector(queries[0], collector)
         assert collector.results().scored_length() == 10
     finally:
-        eng._checkin(pooled)
+        eng.pool.release(pooled)
 
 
 def _all_scores(searcher, q):
@@ -627,7 +631,7 @@ def test_bulk_index_in_parallel_matches_one_process(tmp_path):
 
 
 def test_highlight_candidates_find_the_same_words_as_a_full_scan():
-    from searchsvc.search import Highlightable, mark_spans
+    from searchsvc.highlight import Highlightable, mark_spans
 
     texts = [
         "Happy families; the happiest city. Russia’s forces were fighting, fought and fights.",
@@ -639,13 +643,9 @@ def test_highlight_candidates_find_the_same_words_as_a_full_scan():
         eng.commit()
         for query in ["happy", "fighting russia", "Sloviansk", "Kyiv", "electri*", "family OR market"]:
             result = eng.search(query, limit=10)
-            from searchsvc.engine import QueryParser, compile_query
-
-            view = eng._facets.view(eng._checkout().searcher)
-            parser = QueryParser(
-                eng.schema, lambda f, t, c, b, v=view: eng._expand_term(v, f, t, b) if c is wq.Term else None
-            )
-            marks = Highlightable.of(compile_query(parser, query))
+            with eng.pool.snapshot() as snapshot:
+                view = eng.executor.facets.view(snapshot)
+                marks = Highlightable.of(eng.executor.queries.build(query, view, snapshot))
             for text in texts:
                 match = marks.matches("body", eng.analyzer)
                 assert mark_spans(text, match, marks.finder("body")) == mark_spans(text, match), (query, text)

@@ -85,6 +85,12 @@ def test_a_minus_alone_means_what_not_means(engine: SearchEngine) -> None:
     assert ids(engine, "-grain -oil") == {"d5"}
 
 
+def test_a_phrase_between_operators_is_a_word(engine: SearchEngine) -> None:
+    either = ids(engine, 'grain OR "power grid" OR oil')
+    assert either == ids(engine, "grain") | ids(engine, '"power grid"') | ids(engine, "oil")
+    assert {"d1", "d4"} <= either
+
+
 def test_slop_zero_is_the_exact_phrase(engine: SearchEngine) -> None:
     assert ids(engine, '"power grid"~0') == ids(engine, '"power grid"') == {"d1", "d4"}
 
@@ -132,7 +138,7 @@ def test_explain_says_prefix_and_fuzzy(engine: SearchEngine) -> None:
 
 
 def test_fragments_start_and_end_on_word_boundaries() -> None:
-    from searchsvc.search import fragments
+    from searchsvc.highlight import fragments
 
     # Long words (compounds, transliterated names) put a fragment's edge far from any space.
     text = ("Verteidigungsministeriumssprecher\tGegenoffensivenvorbereitung artillery " * 8).strip()

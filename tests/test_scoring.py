@@ -8,18 +8,10 @@ import random
 import numpy as np
 import pytest
 
-from searchsvc import SearchEngine
-from searchsvc.scoring import (
-    Scored,
-    _block_ids_weights,
-    _fast_block,
-    _intersect,
-    _maybe,
-    _minus,
-    _union,
-    read_postings,
-)
-from searchsvc.search import kth_largest
+from searchsvc import SearchEngine, scoring
+from searchsvc.execution import kth_largest
+from searchsvc.scoring import Scored
+from searchsvc.store.postings import _block_ids_weights, _fast_block, read_postings
 
 
 def scored(rng: np.random.Generator, n: int, size: int) -> Scored:
@@ -40,18 +32,18 @@ def test_set_operations_agree_with_python_sets(n, sizes):
     a, b, c = (scored(rng, n, size) for size in sizes)
     da, db, dc = as_dict(a), as_dict(b), as_dict(c)
 
-    union = as_dict(_union([a, b, c], n))
+    union = as_dict(scoring.union([a, b, c], n))
     assert set(union) == set(da) | set(db) | set(dc)
     for doc, score in union.items():
         assert score == pytest.approx(da.get(doc, 0) + db.get(doc, 0) + dc.get(doc, 0))
 
-    both = as_dict(_intersect(a, b, n))
+    both = as_dict(scoring.intersect(a, b, n))
     assert both == pytest.approx({d: da[d] + db[d] for d in set(da) & set(db)})
 
-    rest = as_dict(_minus(a, b.ids, n))
+    rest = as_dict(scoring.minus(a, b.ids, n))
     assert rest == pytest.approx({d: da[d] for d in set(da) - set(db)})
 
-    maybe = as_dict(_maybe(a, c, n))
+    maybe = as_dict(scoring.maybe(a, c, n))
     assert maybe == pytest.approx({d: da[d] + dc.get(d, 0) for d in da})
 
 
@@ -59,7 +51,7 @@ def test_union_keeps_documents_that_score_zero():
     n = 100
     zero = Scored(np.arange(0, 90, dtype=np.int64), np.zeros(90))
     other = Scored(np.array([95], dtype=np.int64), np.array([1.0]))
-    assert len(_union([zero, other], n).ids) == 91
+    assert len(scoring.union([zero, other], n).ids) == 91
 
 
 def whoosh_postings(reader, fieldname, tbytes):
@@ -90,10 +82,10 @@ def test_postings_read_from_blocks_are_whooshs(tmp_path):
     with SearchEngine(tmp_path / "ix", variants=None) as eng:
         eng.add(docs)
         eng.commit()
-        pooled = eng._checkout()
+        pooled = eng.pool.acquire()
         try:
             checked = 0
-            for reader, _offset in pooled.searcher.reader().leaf_readers():
+            for reader, _offset in pooled.snapshot.searcher.reader().leaf_readers():
                 for fieldname in ("body", "title", "source", "id"):
                     for tbytes in reader.lexicon(fieldname):
                         ids, weights = read_postings(reader, fieldname, tbytes)
@@ -105,7 +97,7 @@ def test_postings_read_from_blocks_are_whooshs(tmp_path):
                         checked += 1
             assert checked > 6000
         finally:
-            eng._checkin(pooled)
+            eng.pool.release(pooled)
 
 
 def test_block_decoding_falls_back_to_unpickling_other_shapes():

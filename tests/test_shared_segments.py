@@ -12,7 +12,7 @@ from samples import ARTICLES
 from whoosh.codec.whoosh3 import STORED_COLUMN
 
 from searchsvc import SearchEngine
-from searchsvc.index import open_segment_files
+from searchsvc.store.files import open_segment_files
 
 
 def ids(result):
@@ -20,8 +20,8 @@ def ids(result):
 
 
 def compound_storages(searcher):
-    """The compound-file storage of each segment reader of ``searcher``."""
-    return [reader.storage().a for reader, _offset in searcher.reader().leaf_readers()]
+    """The open segment file under each segment reader of ``searcher``."""
+    return [reader.storage().a._file.segment for reader, _offset in searcher.reader().leaf_readers()]
 
 
 def mine(engine) -> set[str]:
@@ -57,36 +57,36 @@ def disk_engine(tmp_path):
 
 
 def test_pooled_searchers_share_one_open_file_per_segment(disk_engine):
-    first = disk_engine._checkout()
-    second = disk_engine._checkout()
+    first = disk_engine.pool.acquire()
+    second = disk_engine.pool.acquire()
     try:
-        assert first.searcher is not second.searcher
-        assert first.searcher.reader() is not second.searcher.reader()
-        shared = compound_storages(first.searcher)
-        assert shared and shared == compound_storages(second.searcher)
-        assert all(a is b for a, b in zip(shared, compound_storages(second.searcher), strict=True))
+        assert first.snapshot.searcher is not second.snapshot.searcher
+        assert first.snapshot.searcher.reader() is not second.snapshot.searcher.reader()
+        shared = compound_storages(first.snapshot.searcher)
+        assert shared and shared == compound_storages(second.snapshot.searcher)
+        assert all(a is b for a, b in zip(shared, compound_storages(second.snapshot.searcher), strict=True))
         assert len(mine(disk_engine)) == len(shared)
     finally:
-        disk_engine._checkin(first)
-        disk_engine._checkin(second)
+        disk_engine.pool.release(first)
+        disk_engine.pool.release(second)
     assert disk_engine.search("grain").total == 1
 
 
 def test_commits_map_new_segments_and_results_stay_right(disk_engine):
-    held = disk_engine._checkout()
+    held = disk_engine.pool.acquire()
     before = mine(disk_engine)
     disk_engine.add([{"id": "late", "title": "Late grain"}])
     disk_engine.delete("grain-deal")
     disk_engine.commit()
     try:
         # The searcher held over the commit still answers from its snapshot...
-        assert held.searcher.doc_count() == len(ARTICLES)
+        assert held.snapshot.searcher.doc_count() == len(ARTICLES)
         # ...while a fresh search sees the new segment and the deletion.
         assert ids(disk_engine.search("grain")) == ["late"]
         assert len(disk_engine) == len(ARTICLES)
         assert mine(disk_engine) > before
     finally:
-        disk_engine._checkin(held)
+        disk_engine.pool.release(held)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self")
@@ -97,9 +97,9 @@ def test_a_replaced_generation_is_closed_once_its_searchers_are_gone(tmp_path):
     reader = SearchEngine(path, variants=None)
     try:
         # Several searchers at once, as server threads hold them.
-        held = [reader._checkout() for _ in range(3)]
+        held = [reader.pool.acquire() for _ in range(3)]
         for pooled in held:
-            reader._checkin(pooled)
+            reader.pool.release(pooled)
         del held, pooled
         # A search too: nothing it leaves behind (the reused query parser) may hold its searcher.
         assert reader.search("grain").total == 1
@@ -121,20 +121,20 @@ def test_a_replaced_generation_is_closed_once_its_searchers_are_gone(tmp_path):
 
 
 def test_searchers_share_the_stored_documents_column_and_survive_each_other(disk_engine):
-    first = disk_engine._checkout()
-    second = disk_engine._checkout()
+    first = disk_engine.pool.acquire()
+    second = disk_engine.pool.acquire()
     try:
         readers = [
-            [reader for reader, _offset in pooled.searcher.reader().leaf_readers()]
+            [reader for reader, _offset in pooled.snapshot.searcher.reader().leaf_readers()]
             for pooled in (first, second)
         ]
         for a, b in zip(*readers, strict=True):
             column = a._perdoc._cached_reader("_stored", STORED_COLUMN)
             assert column is not None and column is b._perdoc._cached_reader("_stored", STORED_COLUMN)
         # One searcher closing must leave the shared column readable by the other.
-        first.searcher.close()
-        docnum = second.searcher.document_number(id="grain-deal")
-        assert json.loads(second.searcher.stored_fields(docnum)["doc"])["id"] == "grain-deal"
+        first.snapshot.searcher.close()
+        docnum = second.snapshot.searcher.document_number(id="grain-deal")
+        assert json.loads(second.snapshot.searcher.stored_fields(docnum)["doc"])["id"] == "grain-deal"
     finally:
-        disk_engine._checkin(second)
+        disk_engine.pool.release(second)
     assert disk_engine.get("grain-deal")["id"] == "grain-deal"

@@ -13,12 +13,12 @@ from whoosh.writing import SegmentWriter
 
 from bench.synth import generate
 from searchsvc import SearchEngine
-from searchsvc import writer as writer_module
 from searchsvc.documents import normalize_document
-from searchsvc.engine import _text_of
 from searchsvc.errors import IndexWriteFailed
-from searchsvc.index import to_index_fields
-from searchsvc.writer import INLINE_LIMIT, FastSegmentWriter, encode_positions, write_parallel
+from searchsvc.staging import text_of
+from searchsvc.store import writer as writer_module
+from searchsvc.store.schema import to_index_fields
+from searchsvc.store.writer import INLINE_LIMIT, FastSegmentWriter, encode_positions, write_parallel
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,7 @@ def variants_engine():
 @pytest.fixture(scope="module")
 def fields(variants_engine):
     docs = [normalize_document(d) for d in generate(400, seed=7)]
-    out = [to_index_fields(d, variants_engine.variants.places(_text_of(d))) for d in docs]
+    out = [to_index_fields(d, variants_engine.variants.places(text_of(d))) for d in docs]
     # Boost keywords take Whoosh's own path inside the fast writer.
     out[3] = {**out[3], "_boost": 2.0}
     return out
@@ -65,7 +65,7 @@ def postings(reader: Any, fieldname: str, btext: bytes) -> list[tuple[int, float
 def test_writes_what_whoosh_writes(tmp_path, variants_engine, fields, monkeypatch, block_limit):
     # The test corpus is small: smaller blocks than the default make terms of many blocks.
     monkeypatch.setattr(writer_module, "BLOCK_LIMIT", block_limit)
-    schema = variants_engine._ix.schema
+    schema = variants_engine.schema
     ours = build(tmp_path / "ours", schema, FastSegmentWriter, fields).reader()
     theirs = build(tmp_path / "whoosh", schema, SegmentWriter, fields).reader()
     assert ours.doc_count() == theirs.doc_count() == len(fields) - 1
@@ -125,7 +125,7 @@ def test_parallel_build_finds_what_one_process_finds(tmp_path):
 
 
 def test_parallel_build_writes_several_segments_per_process(tmp_path, variants_engine):
-    ix = FileStorage(str(tmp_path)).create().create_index(variants_engine._ix.schema)
+    ix = FileStorage(str(tmp_path)).create().create_index(variants_engine.schema)
     docs = [normalize_document(d) for d in generate(300, seed=5)]
 
     def make_fields(doc):
@@ -137,17 +137,38 @@ def test_parallel_build_writes_several_segments_per_process(tmp_path, variants_e
     assert not list(Path(tmp_path).glob("*.tmp"))
 
 
+class FailingPlaces:
+    """A variant source with no variants, whose places fail on one text."""
+
+    def __init__(self, trigger: str) -> None:
+        self.trigger = trigger
+
+    def index_terms(self, surface: str) -> tuple[str, ...]:
+        return ()
+
+    def unstemmed(self, word: str, query: bool = False) -> str | None:
+        return None
+
+    def query_terms(self, word: str) -> list[tuple[str, float]]:
+        return []
+
+    def places(self, text: str) -> list[str]:
+        if self.trigger in text:
+            raise RuntimeError("disk on fire")
+        return []
+
+    def canonical_place(self, spelling: str) -> str | None:
+        return None
+
+    def match_kind(self, word: str, term: str, kind: str) -> str:
+        return kind
+
+
 def test_a_failing_process_fails_the_build_and_leaves_the_index(tmp_path):
     docs = list(generate(200, seed=9))
-    with SearchEngine(tmp_path / "ix") as eng:
+    docs[120] = {**docs[120], "title": "the document that fails"}
+    with SearchEngine(tmp_path / "ix", variants=FailingPlaces("document that fails")) as eng:
         eng.rebuild(docs[:50], procs=1)
-
-        def broken(doc):
-            if doc["id"] == normalize_document(docs[120])["id"]:
-                raise RuntimeError("disk on fire")
-            return to_index_fields(doc, [])
-
-        eng._index_fields = broken  # type: ignore[method-assign]
         with pytest.raises(IndexWriteFailed, match="disk on fire"):
             eng.rebuild(docs, procs=2)
         # The live index is the one from before, whole.
@@ -157,7 +178,7 @@ def test_a_failing_process_fails_the_build_and_leaves_the_index(tmp_path):
 
 
 def test_postings_are_pickled_without_a_codecs_call_per_value(tmp_path, variants_engine, fields):
-    ix = build(tmp_path / "ours", variants_engine._ix.schema, FastSegmentWriter, fields)
+    ix = build(tmp_path / "ours", variants_engine.schema, FastSegmentWriter, fields)
     with ix.reader() as reader:
         # The terms table: per term, packed statistics (a flag first), then inlined postings.
         inline = [v for _k, v in reader._terms._tindex.items() if v[0] == 1]

@@ -15,6 +15,7 @@ from .filters import (
     fold_accents,
     iter_words,
 )
+from .source import VariantSource
 from .stopwords import all_stopwords, stopwords
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "NewsAnalyzer",
     "StemFilter",
     "VariantFilter",
+    "VariantSource",
     "WordTokenizer",
     "all_stopwords",
     "build_chain",

@@ -25,6 +25,7 @@ from .filters import (
     iter_words,
 )
 from .morphology import languages, shared_morphology
+from .source import VariantSource
 from .stopwords import all_stopwords
 from .translit import fix_mixed_script
 from .ukrainian import light_stem
@@ -94,20 +95,23 @@ class NewsAnalyzer(Analyzer):
     """
 
     def __init__(
-        self, variants: Any = None, cachesize: int = 500_000, variants_file: str | None = None
+        self,
+        variants: VariantSource | None = None,
+        cachesize: int = 500_000,
+        variants_file: str | None = None,
     ) -> None:
         self.variants = variants
         self.cachesize = cachesize
         # How to load the variants again after pickling: None (no variants),
         # or the user file (or "") to load with the shipped gazetteer.
-        self._reload = (
-            variants_file or "" if variants is not None and type(variants).__name__ == "Variants" else None
-        )
+        from .variants import Variants
+
+        self._reload = variants_file or "" if isinstance(variants, Variants) else None
         self._setup()
 
     def _setup(self) -> None:
         variant_terms = self.variants.index_terms if self.variants is not None else None
-        unstemmed = getattr(self.variants, "unstemmed", None)
+        unstemmed = self.variants.unstemmed if self.variants is not None else None
         self.chain = build_chain(variant_terms, unstemmed)
         self.tokenizer = self.chain.items[0]
         self.filters = self.chain.items[1:]

@@ -38,6 +38,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ..errors import InvalidInput
 from .morphology import (
     Reading,
     is_dictionary_word,
@@ -1431,3 +1432,14 @@ def _joined(text: str, a: re.Match[str], b: re.Match[str], hyphen: bool = True) 
         return False
     allowed = " \t-‐–" if hyphen else " \t"
     return all(c in allowed for c in gap)
+
+
+def load_variants(user_file: str | os.PathLike[str] | None = None) -> Variants | None:
+    """The shipped gazetteer with ``user_file``'s groups, or None when this
+    installation has no gazetteer."""
+    try:
+        return Variants.load(user_file)
+    except FileNotFoundError:
+        if user_file:
+            raise InvalidInput(f"variants file not found: {user_file}") from None
+        return None

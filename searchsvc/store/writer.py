@@ -23,7 +23,7 @@ import pickle
 import queue
 import zlib
 from array import array
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -33,8 +33,9 @@ from whoosh.system import pack_int, pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import NO_MERGE, SegmentWriter
 
-from .errors import IndexWriteFailed, SearchsvcError
-from .scoring import column_array
+from ..errors import IndexWriteFailed, SearchsvcError
+from .errors import store_errors
+from .postings import column_array
 
 #: Field length for each stored length byte; 0 means "no length", as in Whoosh.
 _LENGTH_OF_BYTE = np.array([0] + [byte_to_length(b) for b in range(1, 256)], dtype=np.int64)
@@ -459,7 +460,8 @@ def write_parallel(
     are kept as they are. Returns the number of documents written.
     """
     context = multiprocessing.get_context("fork")
-    parent = FastSegmentWriter(ix, timeout=timeout, **options)
+    with store_errors("write the new index"):
+        parent = FastSegmentWriter(ix, timeout=timeout, **options)
     jobs = context.Queue(procs * 4)
     results = context.Queue()
     workers = [
@@ -485,7 +487,8 @@ def write_parallel(
             _put(jobs, pending, workers)
         for _ in workers:
             _put(jobs, None, workers)
-        segments = list(parent._merge_segments(NO_MERGE, False, False))
+        with store_errors("write the new index"):
+            segments = list(parent._merge_segments(NO_MERGE, False, False))
         for _ in workers:
             status, payload = _get(results, workers)
             if status != "ok":
@@ -493,9 +496,10 @@ def write_parallel(
             segments.extend(payload)
         for worker in workers:
             worker.join()
-        parent._close_segment()
-        parent._commit_toc(segments)
-        parent._finish()
+        with store_errors("write the new index"):
+            parent._close_segment()
+            parent._commit_toc(segments)
+            parent._finish()
     except BaseException:
         for worker in workers:
             if worker.is_alive():
@@ -533,3 +537,58 @@ def _get(results: Any, workers: list[Any]) -> Any:
 def parallel_available() -> bool:
     """Whether :func:`write_parallel` can run here (it forks the process)."""
     return "fork" in multiprocessing.get_all_start_methods() and os.name == "posix"
+
+
+@contextlib.contextmanager
+def writing(ix: Any, action: str, **options: Any) -> Iterator[SegmentWrites]:
+    """Writes to ``ix`` that commit when the block ends, and are cancelled if it fails.
+
+    Only the store's own failures become index errors: an exception of the
+    block itself (the documents' source failing, say) goes through as it is.
+    """
+    with store_errors(action):
+        writer = FastSegmentWriter(ix, **options)
+    try:
+        yield SegmentWrites(writer, action)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            # The writes are abandoned: cleaning up is best effort.
+            writer.cancel()
+        raise
+    try:
+        with store_errors(action):
+            writer.commit()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            writer.cancel()
+        raise
+
+
+class SegmentWrites:
+    """Adds and replaces documents through one writer, its failures as index errors."""
+
+    def __init__(self, writer: FastSegmentWriter, action: str) -> None:
+        self._writer = writer
+        self._action = action
+
+    def add(self, fields: Mapping[str, Any]) -> None:
+        """Add one document's index fields (see :func:`~searchsvc.store.schema.to_index_fields`)."""
+        with store_errors(self._action):
+            self._writer.add_document(**fields)
+
+    def apply(self, pending: Mapping[str, Any], make_fields: Callable[[Any], Mapping[str, Any]]) -> None:
+        """Replace or delete by id: ``pending`` maps an id to its document, or None to delete it."""
+        writer = self._writer
+        with store_errors(self._action):
+            # Whoosh's update_document opens a searcher per call; deleting the
+            # replaced ids through one searcher and adding is many times faster.
+            searcher = writer.searcher()
+            try:
+                reader = searcher.reader()
+                for doc_id, doc in pending.items():
+                    if reader.doc_frequency("id", doc_id):
+                        writer.delete_by_term("id", doc_id, searcher=searcher)
+                    if doc is not None:
+                        writer.add_document(**make_fields(doc))
+            finally:
+                searcher.close()

@@ -1,0 +1,248 @@
+"""Executing a search over one snapshot of the index: filters, scoring, top-k, sorting, facets.
+
+:class:`Executor` runs a :class:`~searchsvc.request.SearchRequest`: it has the
+query built, evaluates it over the snapshot's postings, intersects the
+filters' bitmaps, keeps the best hits or sorts by a field, counts the facets,
+and reads and highlights the page of hits it returns.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import time
+
+import numpy as np
+from pyroaring import BitMap
+
+from .analysis import NewsAnalyzer, VariantSource
+from .facets import NO_DATE, SECONDS_PER_DAY, FacetCache, View, bitmap_from
+from .highlight import Highlightable, explain_matches, highlight_document
+from .querying import QueryBuilder
+from .request import DATE_INTERVALS, SearchRequest
+from .results import FacetBucket, Hit, SearchResult
+from .scoring import Scored
+from .store.evaluate import ArrayCache
+from .store.query import Query, is_nothing
+from .store.snapshot import Snapshot
+
+
+class Executor:
+    """Runs search requests over snapshots of one index.
+
+    It keeps what outlives one search: the facet bitmaps and the posting
+    arrays of each segment, and the parsed queries of each view.
+    """
+
+    def __init__(self, analyzer: NewsAnalyzer, variants: VariantSource | None, queries: QueryBuilder) -> None:
+        self.analyzer = analyzer
+        self.variants = variants
+        self.queries = queries
+        self.facets = FacetCache()
+        self.arrays = ArrayCache()
+
+    def run(self, snapshot: Snapshot, request: SearchRequest) -> SearchResult:
+        started = time.perf_counter()
+        places = request.filters.get("places")
+        if places and self.variants is not None:
+            # Any spelling of a place filters by its canonical name.
+            canonical = tuple(dict.fromkeys(self.variants.canonical_place(v) or v for v in places))
+            request = dataclasses.replace(request, filters={**request.filters, "places": canonical})
+        view = self.facets.view(snapshot)
+        q = self.queries.build(request.q, view, snapshot)
+        filter_maps: dict[str, BitMap] = {
+            name: view.value_bitmap(name, values) for name, values in request.filters.items()
+        }
+        if request.date_from is not None or request.date_to is not None:
+            filter_maps["date"] = view.date_bitmap(request.date_from, request.date_to)
+        allowed: BitMap | None = None
+        for bm in filter_maps.values():
+            allowed = bm if allowed is None else allowed & bm
+        keep = request.offset + request.limit
+        nothing = is_nothing(q)
+        by_relevance = request.sort_field == "relevance" and q is not None
+        total: int | None = None
+        ranked: list[tuple[float | None, int]] = []
+        scored = Scored.empty()
+        if q is None:
+            matched = view.live
+        elif nothing:
+            matched = BitMap()
+        else:
+            scored = self.arrays.evaluator(snapshot).run(q)
+            if allowed is None and by_relevance and not request.facets:
+                # Nothing to intersect or count: the matches need no bitmap.
+                matched = BitMap()
+                total = len(scored.ids)
+            else:
+                matched = bitmap_from(scored.ids)
+        final = matched & allowed if allowed is not None else matched
+        if by_relevance and not nothing:
+            # Within a filter: the matches it lets through.
+            ranked = list(top_scored(scored, final if allowed is not None else None, keep))
+        if total is None:
+            total = len(final)
+        if not by_relevance:
+            field_name = "date" if request.sort_field == "relevance" else request.sort_field
+            order = sort_by_field(view, final, field_name, request.descending, keep)
+            ranked = [(None, d) for d in order]
+        hits = self._hits(snapshot, request, q, ranked[request.offset : keep])
+        facets = count_facets(view, request, matched, filter_maps)
+        took = round((time.perf_counter() - started) * 1000, 3)
+        return SearchResult(request.q, total, request.limit, request.offset, took, hits, facets)
+
+    def _hits(
+        self,
+        snapshot: Snapshot,
+        request: SearchRequest,
+        q: Query | None,
+        page: list[tuple[float | None, int]],
+    ) -> list[Hit]:
+        marks = Highlightable.of(q) if request.highlight or request.explain else None
+        hits = []
+        for score, docnum in page:
+            doc = snapshot.stored(docnum)
+            highlights = None
+            why = None
+            if marks is not None and request.highlight:
+                highlights = highlight_document(self.analyzer, doc, marks, request)
+            if marks is not None and request.explain:
+                why = explain_matches(self.analyzer, doc, marks)
+            hits.append(Hit(doc["id"], round(score, 4) if score is not None else None, doc, highlights, why))
+        return hits
+
+
+def array_of(bitmap: BitMap) -> np.ndarray:
+    return np.frombuffer(bitmap.to_array(), dtype=np.uint32).astype(np.int64)
+
+
+def top_scored(scored: Scored, allowed: BitMap | None, keep: int) -> list[tuple[float, int]]:
+    """The best ``keep`` of ``scored`` within ``allowed``: highest score, then lowest docnum.
+
+    ``allowed``, when given, holds only docnums of ``scored`` (the matches a
+    filter lets through), so each is found in the sorted ids by binary search:
+    the filter's own size, which can be most of the index, costs nothing here.
+    """
+    ids, scores = scored.ids, scored.scores
+    if allowed is not None and len(ids):
+        inside = np.searchsorted(ids, array_of(allowed))
+        ids, scores = ids[inside], scores[inside]
+    if not len(ids):
+        return []
+    if len(ids) > keep:
+        # Every document scoring at least the keep-th best, so ties are cut by docnum.
+        threshold = kth_largest(scores, keep)
+        candidates = scores >= threshold
+        ids, scores = ids[candidates], scores[candidates]
+    order = np.lexsort((ids, -scores))[:keep]
+    return [(float(scores[i]), int(ids[i])) for i in order]
+
+
+#: Scores per chunk whose maximum bounds the k-th best from below.
+_CHUNK = 64
+
+
+def kth_largest(scores: np.ndarray, k: int) -> float:
+    """The ``k``-th largest of ``scores`` (1 <= k <= len(scores)).
+
+    Partitioning tens of thousands of scores costs more than the rest of a
+    search. The k largest maxima of chunks are k distinct scores, so the k-th
+    of them is at most the k-th best overall: only the scores from there up,
+    usually a few dozen, are partitioned.
+    """
+    chunks = len(scores) // _CHUNK
+    if chunks >= 4 * k:
+        maxima = scores[: chunks * _CHUNK].reshape(chunks, _CHUNK).max(axis=1)
+        floor = np.partition(maxima, chunks - k)[chunks - k]
+        scores = scores[scores >= floor]
+    return float(np.partition(scores, len(scores) - k)[len(scores) - k])
+
+
+def sort_by_field(view: View, docnums: BitMap, field_name: str, descending: bool, keep: int) -> list[int]:
+    """The first ``keep`` of ``docnums`` in the order of a date or keyword field.
+
+    Ties go by docnum; documents without a value come last, by docnum.
+    """
+    if keep <= 0:
+        return []
+    ids = array_of(docnums)
+    if field_name == "date":
+        values = np.frombuffer(view.seconds, dtype=np.int64)[ids]
+        present = values != NO_DATE
+    else:
+        values = view.sort_ranks(field_name)[ids]
+        present = values >= 0
+    keys = values[present]
+    best = _first_by(ids[present], -keys if descending else keys, keep)
+    if len(best) < keep:
+        best = np.concatenate([best, ids[~present][: keep - len(best)]])
+    return [int(d) for d in best]
+
+
+def _first_by(ids: np.ndarray, keys: np.ndarray, keep: int) -> np.ndarray:
+    """The ``keep`` of ``ids`` with the smallest ``keys``, in order; ties by id."""
+    if len(keys) > keep:
+        cut = np.partition(keys, keep - 1)[keep - 1]
+        inside = keys <= cut
+        ids, keys = ids[inside], keys[inside]
+    return ids[np.lexsort((ids, keys))[:keep]]
+
+
+def count_facets(
+    view: View,
+    request: SearchRequest,
+    matched: BitMap,
+    filter_maps: dict[str, BitMap],
+) -> dict[str, list[FacetBucket]]:
+    """Disjunctive facet counts: each facet ignores its own filter, not the others."""
+    facets: dict[str, list[FacetBucket]] = {}
+    for name in request.facets:
+        base = matched
+        for other, bm in filter_maps.items():
+            if other != name:
+                base = base & bm
+        if name == "date":
+            facets[name] = _date_buckets(view, request, base)
+            continue
+        selected = {v.casefold() for v in request.filters.get(name, ())}
+        buckets = []
+        for value, bm in view.values.get(name, {}).items():
+            count = base.intersection_cardinality(bm)
+            if count or value.casefold() in selected:
+                buckets.append(FacetBucket(value, count, value.casefold() in selected))
+        buckets.sort(key=lambda b: (-b.count, b.value))
+        shown = buckets[: request.facet_size]
+        # A selected value stays visible even when its count is small.
+        shown += [b for b in buckets[request.facet_size :] if b.selected]
+        facets[name] = shown
+    return facets
+
+
+def _date_buckets(view: View, request: SearchRequest, base: BitMap) -> list[FacetBucket]:
+    codes, labels = view.date_codes(DATE_INTERVALS[request.date_interval])
+    of_matches = codes[array_of(base)]
+    tally = np.bincount(of_matches[of_matches >= 0], minlength=len(labels))
+    counts = {labels[i]: int(c) for i, c in enumerate(tally) if c}
+    start = request.date_from
+    end = request.date_to
+    if len(counts) > request.facet_size:
+        # The busiest periods, as other facets show their commonest values; in date order.
+        busiest = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[: request.facet_size]
+        counts = dict(busiest)
+    buckets = []
+    for label, count in sorted(counts.items()):
+        selected = False
+        if start is not None or end is not None:
+            first = int(dt.datetime.fromisoformat(_pad(label)).replace(tzinfo=dt.UTC).timestamp())
+            selected = (start is None or first >= start - _span(label)) and (end is None or first <= end)
+        buckets.append(FacetBucket(label, count, selected))
+    return buckets
+
+
+def _pad(label: str) -> str:
+    return label + {4: "-01-01", 7: "-01", 10: ""}[len(label)]
+
+
+def _span(label: str) -> int:
+    # How far a bucket reaches past its first day, so a range inside it selects it.
+    return {4: 365, 7: 30, 10: 0}[len(label)] * SECONDS_PER_DAY

@@ -1,0 +1,287 @@
+"""Highlighting and explaining hits: which words of a document matched, and how.
+
+The query's positive terms come from :func:`searchsvc.store.query.marked_terms`;
+the document's words are analysed again to find them, so a name matches in
+whatever spelling the article wrote it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .analysis import MARKER, NewsAnalyzer, highlight_spans
+from .analysis.filters import APOSTROPHES, PART_PATTERN
+from .documents import TEXT_FIELDS
+from .request import SearchRequest
+from .store.query import PREFIXES, STEMS, Query, marked_terms
+
+#: The finder of a field in which the query has nothing to match.
+NOTHING = re.compile(r"(?!)")
+
+
+@dataclass
+class Highlightable:
+    """The positive terms and prefixes of a query, per field, for marking text."""
+
+    terms: dict[str, set[str]] = field(default_factory=dict)
+    #: Stems that prefixes reach (PrefixStem): they match, but as a prefix.
+    stems: dict[str, set[str]] = field(default_factory=dict)
+    prefixes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _matchers: dict[str, Callable[[str], bool]] = field(default_factory=dict)
+    _finders: dict[str, re.Pattern[str] | None] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, q: Query | None) -> Highlightable:
+        found = cls()
+        for what, fieldname, texts in marked_terms(q):
+            if what == PREFIXES:
+                found.prefixes[fieldname] = (*found.prefixes.get(fieldname, ()), *texts)
+            else:
+                bucket = found.stems if what == STEMS else found.terms
+                bucket.setdefault(fieldname, set()).update(texts)
+        return found
+
+    def matches(self, fieldname: str, analyzer: NewsAnalyzer) -> Callable[[str], bool]:
+        """Whether a word as written matches in ``fieldname``; remembered per word."""
+        known = self._matchers.get(fieldname)
+        if known is not None:
+            return known
+        terms = self.terms.get(fieldname, set()) | self.stems.get(fieldname, set())
+        prefixes = self.prefixes.get(fieldname, ())
+        seen: dict[str, bool] = {}
+        word_terms = analyzer.word_terms
+
+        def match(word: str) -> bool:
+            hit = seen.get(word)
+            if hit is None:
+                hit = any(text in terms for text, _boost in word_terms(word.translate(APOSTROPHES)))
+                if not hit and prefixes:
+                    lowered = word.lower()
+                    hit = any(lowered.startswith(p) for p in prefixes)
+                seen[word] = hit
+            return hit
+
+        self._matchers[fieldname] = match
+        return match
+
+    def finder(self, fieldname: str) -> re.Pattern[str] | None:
+        """A pattern for the words that may match in ``fieldname``, so that
+        highlighting checks a few candidates instead of every word.
+
+        A stem is the start of the words it comes from, but for the last
+        letter, which Snowball may rewrite (happy, happi); variants of names
+        only come from capitalized or Cyrillic words. :data:`NOTHING` when no
+        word can match.
+        """
+        if fieldname in self._finders:
+            return self._finders[fieldname]
+        heads = set(self.prefixes.get(fieldname, ()))
+        names = False
+        for term in self.terms.get(fieldname, set()) | self.stems.get(fieldname, set()):
+            if term.startswith(MARKER):
+                names = True
+            elif term:
+                heads.add(term[:-1] if len(term) > 3 else term)
+        alternatives = []
+        if heads:
+            escaped = (re.escape(h).replace("'", "['’ʼ`]") for h in sorted(heads, key=len, reverse=True))
+            alternatives.append("(?i:" + "|".join(escaped) + ")")
+        if names:
+            alternatives.append("[A-ZА-ЯЁЄІЇҐ]|[а-яёєіїґ]")
+        pattern = NOTHING
+        if alternatives:
+            tail = r"[^\W_]*(?:[\u00ad\u0300\u0301]+[^\W_]*)*"
+            pattern = re.compile(
+                r"(?<![^\W_])(?:" + "|".join(alternatives) + ")" + tail + "(?:['’ʼ`]" + tail + ")*"
+            )
+        self._finders[fieldname] = pattern
+        return pattern
+
+
+# -- highlighting -------------------------------------------------------------
+
+#: Latin letters with accents: their words fold to stems a finder cannot see.
+_ACCENTED_LATIN = re.compile("[À-ÖØ-öø-ɏ]")
+
+
+def mark_spans(
+    text: str, match: Callable[[str], bool], finder: re.Pattern[str] | None = None
+) -> list[tuple[int, int]]:
+    """Character spans of the words of ``text`` that ``match``."""
+    if finder is NOTHING:
+        return []
+    words = PART_PATTERN if finder is None or _ACCENTED_LATIN.search(text) else finder
+    return [m.span() for m in words.finditer(text) if match(m.group(0))]
+
+
+def render(text: str, spans: Sequence[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
+    """``text[start:end]`` HTML-escaped, with ``spans`` wrapped in ``<mark>``."""
+    end = len(text) if end is None else end
+    out: list[str] = []
+    cursor = start
+    for s, e in spans:
+        if s < start or e > end:
+            continue
+        out.append(html.escape(text[cursor:s]))
+        out.append("<mark>" + html.escape(text[s:e]) + "</mark>")
+        cursor = e
+    out.append(html.escape(text[cursor:end]))
+    return "".join(out)
+
+
+#: How far a fragment's edge moves to reach the edge of a word.
+_SNAP = 40
+
+
+def _in_word(char: str) -> bool:
+    return char.isalnum() or char in "'’ʼ`\u00ad\u0300\u0301"
+
+
+def _snap_start(text: str, pos: int) -> int:
+    """``pos`` moved to the start of a word: back to the start of the word it is in,
+    or past that word when it is too long to reach."""
+    if pos <= 0:
+        return 0
+    start = pos
+    while start > 0 and _in_word(text[start - 1]) and pos - start < _SNAP:
+        start -= 1
+    if start > 0 and _in_word(text[start - 1]):
+        while start < len(text) and _in_word(text[start]):
+            start += 1
+    return start
+
+
+def _snap_end(text: str, pos: int) -> int:
+    """``pos`` moved to the end of a word, forward or, for a very long word, back."""
+    if pos >= len(text):
+        return len(text)
+    end = pos
+    while end < len(text) and _in_word(text[end]) and end - pos < _SNAP:
+        end += 1
+    if end < len(text) and _in_word(text[end]):
+        while end > 0 and _in_word(text[end - 1]):
+            end -= 1
+    return end
+
+
+def fragments(text: str, spans: list[tuple[int, int]], count: int, size: int) -> list[str]:
+    """Up to ``count`` fragments of about ``size`` characters around ``spans``."""
+    if count <= 0 or not text:
+        return []
+    if not spans:
+        end = _snap_end(text, size)
+        return [html.escape(text[:end]) + ("…" if end < len(text) else "")]
+    groups: list[list[tuple[int, int]]] = []
+    for span in spans:
+        if groups and span[1] - groups[-1][0][0] <= size:
+            groups[-1].append(span)
+        else:
+            groups.append([span])
+
+    def weight(group: list[tuple[int, int]]) -> tuple[int, int]:
+        distinct = {text[s:e].lower() for s, e in group}
+        return (len(distinct), len(group))
+
+    best = sorted(sorted(groups, key=weight, reverse=True)[:count], key=lambda g: g[0][0])
+    result = []
+    for group in best:
+        first, last = group[0][0], group[-1][1]
+        slack = max(0, size - (last - first))
+        start = _snap_start(text, first - slack // 2)
+        end = _snap_end(text, last + slack - (first - start))
+        # Fragments stop at paragraph breaks, which read as the end of a thought.
+        para = text.rfind("\n", start, first)
+        if para >= 0:
+            start = para + 1
+        para = text.find("\n", last, end)
+        if para >= 0:
+            end = para
+        piece = render(text, group, start, end).strip()
+        result.append(("…" if start > 0 else "") + piece + ("…" if end < len(text) else ""))
+    return result
+
+
+#: Strongest first: a word that matches in several ways is reported by the first.
+MATCH_KINDS = ("exact", "prefix", "inflected", "user", "curated", "gazetteer", "rule", "fuzzy")
+
+
+def match_kind(term: str) -> str:
+    """How an index term came to match: the word itself, or which kind of variant."""
+    if not term.startswith(MARKER) or term.startswith("~f:"):
+        return "exact"
+    if term.startswith("~n:"):
+        return "inflected"
+    if term.startswith("~g:u."):
+        return "user"
+    if term.startswith("~g:c."):
+        return "curated"
+    if term.startswith(("~g:", "~w:")):
+        return "gazetteer"
+    if term.startswith("~k:"):
+        return "rule"
+    return "fuzzy"
+
+
+def explain_matches(
+    analyzer: NewsAnalyzer, doc: Mapping[str, Any], marks: Highlightable
+) -> list[dict[str, str]]:
+    """The words of ``doc`` that matched the query, as written, and how each matched."""
+    found: dict[tuple[str, str], str] = {}
+    for name in TEXT_FIELDS:
+        text = doc.get(name) or ""
+        if not text:
+            continue
+        terms = marks.terms.get(name, set())
+        stems = marks.stems.get(name, set())
+        prefixes = marks.prefixes.get(name, ())
+        refine = analyzer.variants.match_kind if analyzer.variants is not None else None
+        for start, end, word_terms in highlight_spans(analyzer, text):
+            word = text[start:end]
+            kinds = [match_kind(t) for t, _b in word_terms if t in terms]
+            if refine is not None:
+                # Whether the word is a listed spelling or a misspelling of one (Kramatorskk).
+                matched = [t for t, _b in word_terms if t in terms]
+                kinds = [refine(word, t, kind) for t, kind in zip(matched, kinds, strict=True)]
+            if any(t in stems for t, _b in word_terms) or (
+                prefixes and any(word.lower().startswith(p) for p in prefixes)
+            ):
+                kinds.append("prefix")
+            if kinds:
+                best = min(kinds, key=MATCH_KINDS.index)
+                key = (word, best)
+                found.setdefault(key, name)
+    return [{"word": word, "why": why, "field": name} for (word, why), name in found.items()]
+
+
+def highlight_document(
+    analyzer: NewsAnalyzer, doc: Mapping[str, Any], marks: Highlightable, request: SearchRequest
+) -> dict[str, Any]:
+    title = doc.get("title") or ""
+    title_html = None
+    if title:
+        title_html = render(title, mark_spans(title, marks.matches("title", analyzer), marks.finder("title")))
+    parts: list[str] = []
+    body_spans: list[tuple[int, int]] = []
+    cursor = 0
+    # The lead and the body read as one text; fragments may come from either.
+    for name in ("lead", "body"):
+        text = doc.get(name) or ""
+        if not text:
+            continue
+        if parts:
+            parts.append("\n")
+            cursor += 1
+        match = marks.matches(name, analyzer)
+        spans = mark_spans(text, match, marks.finder(name))
+        body_spans.extend((s + cursor, e + cursor) for s, e in spans)
+        parts.append(text)
+        cursor += len(text)
+    text = "".join(parts)
+    return {
+        "title": title_html,
+        "body": fragments(text, body_spans, request.fragments, request.fragment_chars),
+    }

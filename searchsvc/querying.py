@@ -1,0 +1,280 @@
+"""Query building: from the text a user typed to a query, with every spelling of each name.
+
+:class:`QueryBuilder` applies the query language's own rules (quotes, date
+clauses, checks Whoosh would let pass), has the parser of
+:mod:`searchsvc.store.query` parse the rest, and expands each word on the way:
+facet values match ignoring case, and names match their variant spellings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import re
+import threading
+from typing import Any
+
+from .analysis import NewsAnalyzer, VariantSource, fold_accents, iter_words
+from .documents import FACET_FIELDS, QUERY_FIELDS, TEXT_FIELD_BOOSTS, parse_date
+from .errors import InvalidDate, QueryError, UnknownField
+from .facets import View
+from .store.query import (
+    NOTHING,
+    PREFIX,
+    WILDCARD,
+    WORD,
+    Query,
+    QueryParser,
+    VariantPhrase,
+    all_of,
+    any_of,
+    is_nothing,
+    parse,
+    prefix,
+    prefix_stem,
+    term,
+)
+from .store.snapshot import Snapshot
+
+#: Parsed queries kept per view of the index (a few MiB at most).
+PARSED_QUERIES = 4096
+
+_FIELD_REF = re.compile(r"(?<![\w\\])([^\W\d][\w.-]*):(?=\S)")
+_OPERATOR = re.compile(r"^(AND|OR|ANDNOT|ANDMAYBE)$")
+
+
+def check_query_syntax(text: str) -> None:
+    """Reject what Whoosh would silently turn into something else."""
+    # A phrase counts as a word: 'a OR "b c" OR d' has no two operators in a row.
+    outside = re.sub(r'"[^"]*"', " phrase ", text)
+    if text.count('"') % 2:
+        raise QueryError('the query has an unclosed quote (")')
+    depth = 0
+    for char in outside:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            raise QueryError("the query has a ')' without a matching '('")
+    if depth:
+        raise QueryError("the query has a '(' without a matching ')'")
+    for match in _FIELD_REF.finditer(outside):
+        name = match.group(1)
+        if name not in QUERY_FIELDS:
+            raise UnknownField(f"unknown field {name!r} in the query; fields are {', '.join(QUERY_FIELDS)}")
+    words = outside.replace("(", " ").replace(")", " ").split()
+    if words and (_OPERATOR.match(words[0]) or _OPERATOR.match(words[-1]) or words[-1] == "NOT"):
+        raise QueryError("the query starts or ends with an operator (AND, OR, NOT)")
+    for left, right in zip(words, words[1:], strict=False):
+        if _OPERATOR.match(left) and (_OPERATOR.match(right)):
+            raise QueryError(f"the query has two operators in a row: {left} {right}")
+
+
+def compile_query(parser: QueryParser, text: str) -> Query | None:
+    """The query for ``text``, or None for "every document"."""
+    if not text or text == "*":
+        return None
+    # Quotes pasted from news text (“…”, «…», „…“) are phrase quotes.
+    text = text.translate(_QUOTES)
+    # Whoosh reads no slop of 0 (it searches the word "0"); the words side by side are slop 1.
+    text = _SLOP_ZERO.sub('"~1', text)
+    check_query_syntax(text)
+    text, parser.date_ranges = take_date_clauses(text)
+    parsed = parse(parser, text)
+    if is_nothing(parsed):
+        if re.search(r"date:", text):
+            raise InvalidDate("a date in the query is not ISO 8601 (YYYY-MM-DD)")
+        if _MINUS.search(text):
+            # Only exclusions: "-grain" means what "NOT grain" means, everything without it.
+            return compile_query(parser, _MINUS.sub(r"\1NOT ", text))
+    return parsed
+
+
+_QUOTES = str.maketrans(dict.fromkeys("“”„‟«»″", '"'))
+_SLOP_ZERO = re.compile(r'"~0+(?!\d)')
+_MINUS = re.compile(r"(^|[\s(])-(?=[^\s-])")
+
+_DATE_VALUE = r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+_DATE_CLAUSE = re.compile(
+    rf"(?<![\w.-])date:(?:(?P<op>>=|<=|>|<)(?P<value>{_DATE_VALUE})"
+    rf"|(?P<open>[\[{{])\s*(?P<first>{_DATE_VALUE}|\*)?\s*TO\s*(?P<last>{_DATE_VALUE}|\*)?\s*(?P<close>[\]}}])"
+    rf"|(?P<exact>{_DATE_VALUE}))(?![\w:])"
+)
+_SECOND = dt.timedelta(seconds=1)
+
+
+def take_date_clauses(text: str) -> tuple[str, dict[str, tuple[dt.datetime | None, dt.datetime | None]]]:
+    """Date clauses replaced by placeholder words, with the seconds each one covers.
+
+    ``>D`` is after the day D, ``<D`` before it, ``>=``/``<=`` include it;
+    ``[a TO b]`` includes its ends and ``{a TO b}`` excludes them; a bare date
+    is the whole day, and a date-time counts to the second. Whoosh reads the
+    ``:`` of a time as a field separator and treats every date range as
+    inclusive of whole days, so these never reach it.
+    """
+    ranges: dict[str, tuple[dt.datetime | None, dt.datetime | None]] = {}
+
+    def replace(m: re.Match[str]) -> str:
+        bounds: tuple[dt.datetime | None, dt.datetime | None]
+        if m.group("op"):
+            op, value = m.group("op"), m.group("value")
+            bounds = (_after(value, "=" in op), None) if op[0] == ">" else (None, _before(value, "=" in op))
+        elif m.group("open"):
+            first, last = m.group("first"), m.group("last")
+            bounds = (
+                _after(first, m.group("open") == "[") if first and first != "*" else None,
+                _before(last, m.group("close") == "]") if last and last != "*" else None,
+            )
+        else:
+            value = m.group("exact")
+            bounds = (_after(value, True), _before(value, True))
+        word = f"datequery{len(ranges)}"
+        ranges[word] = bounds
+        return f"date:{word}"
+
+    return _DATE_CLAUSE.sub(replace, text), ranges
+
+
+def _point(value: str) -> tuple[dt.datetime, bool]:
+    """A query date as naive UTC to the second (as the index stores it), and whether it is a day."""
+    parsed = parse_date(value, field="date").astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
+    return parsed, len(value) == 10
+
+
+def _after(value: str, inclusive: bool) -> dt.datetime:
+    point, day = _point(value)
+    if inclusive:
+        return point
+    return point + (dt.timedelta(days=1) if day else _SECOND)
+
+
+def _before(value: str, inclusive: bool) -> dt.datetime:
+    point, day = _point(value)
+    if not inclusive:
+        return point - _SECOND
+    return point + dt.timedelta(days=1) - _SECOND if day else point
+
+
+class QueryBuilder:
+    """Turns query text into a query over one view of the index, and remembers it there."""
+
+    def __init__(self, analyzer: NewsAnalyzer, variants: VariantSource | None, schema: Any) -> None:
+        self.analyzer = analyzer
+        self.variants = variants
+        self.schema = schema
+        self._parsers = threading.local()
+
+    def build(self, text: str, view: View, snapshot: Snapshot) -> Query | None:
+        """The query for ``text``: None for every document, :data:`NOTHING` for none."""
+        try:
+            return view.queries[text]
+        except KeyError:
+            pass
+
+        def expand(fieldname: str, word: str, kind: str, boost: float) -> Query | None:
+            if kind == WORD:
+                return self.word(view, fieldname, word, boost)
+            if kind in (PREFIX, WILDCARD) and fieldname in FACET_FIELDS:
+                return value_pattern(view, fieldname, word, kind == PREFIX, boost)
+            if kind == PREFIX and fieldname in TEXT_FIELD_BOOSTS:
+                return text_prefix(snapshot, fieldname, word, boost)
+            return None
+
+        parser = self._parser(expand)
+        try:
+            q = compile_query(parser, text)
+        finally:
+            # The expansion holds this search's snapshot: the idle parser must not.
+            parser.expand = None
+        if len(view.queries) >= PARSED_QUERIES:
+            view.queries.clear()
+        view.queries[text] = q
+        return q
+
+    def _parser(self, expand: Any) -> QueryParser:
+        # Building Whoosh's parser and its plugins costs a good part of a parse;
+        # one per thread is reused, with this search's expansion.
+        parser: QueryParser | None = getattr(self._parsers, "parser", None)
+        if parser is None:
+            parser = self._parsers.parser = QueryParser(self.schema, None)
+            parser.expand_phrase = self.phrase
+        parser.expand = expand
+        return parser
+
+    def word(self, view: View, fieldname: str, text: str, boost: float) -> Query | None:
+        """The query for one word: facet values ignore case, names get their variants."""
+        if fieldname in FACET_FIELDS:
+            if fieldname == "places" and self.variants is not None:
+                text = self.variants.canonical_place(text) or text
+            values = view.resolve(fieldname, text)
+            if not values:
+                return term(fieldname, text, boost)
+            return any_of([term(fieldname, v, boost) for v in values])
+        if fieldname not in TEXT_FIELD_BOOSTS:
+            return None
+        words = [w for _s, _e, w, _j in iter_words(text, joined=False)]
+        per_word = [self._word_query(fieldname, w, boost) for w in words]
+        clauses = [q for q in per_word if q is not None]
+        if not clauses:
+            return None
+        # A hyphenated or otherwise split word must match as its parts in order.
+        return all_of(clauses)
+
+    def phrase(
+        self,
+        fieldname: str,
+        words: list[str],
+        written: list[str],
+        slop: int,
+        boost: float,
+        char_ranges: list[tuple[int, int]],
+    ) -> Query | None:
+        """A phrase in which names match in any spelling, or None when no word has variants."""
+        if fieldname not in TEXT_FIELD_BOOSTS or len(written) != len(words):
+            return None
+        alternatives = [
+            self.alternatives(word, as_written) for word, as_written in zip(words, written, strict=True)
+        ]
+        if all(len(a) == 1 for a in alternatives):
+            return None
+        return VariantPhrase(fieldname, words, alternatives, slop=slop, boost=boost, char_ranges=char_ranges)
+
+    def _word_query(self, fieldname: str, word: str, boost: float) -> Query | None:
+        base = [t for t, _b in self.analyzer.word_terms(word, "query")]
+        if not base:
+            return None
+        return any_of([term(fieldname, t, boost * b) for t, b in self.alternatives(base[0], word)])
+
+    def alternatives(self, indexed: str, written: str) -> list[tuple[str, float]]:
+        """The terms a query word may match, with their boosts: its own ``indexed``
+        term at 1.0, then the variants of the word as ``written``."""
+        extra = list(self.variants.query_terms(written)) if self.variants is not None and written else []
+        return [(indexed, 1.0), *((t, b) for t, b in extra if t != indexed)]
+
+
+def value_pattern(view: View, fieldname: str, text: str, is_prefix: bool, boost: float) -> Query:
+    """``source:bbc*``: the field's values that start with (or match) the pattern, ignoring case."""
+    folded = text.casefold()
+    if is_prefix:
+        values = [v for v in view.values.get(fieldname, {}) if v.casefold().startswith(folded)]
+    else:
+        values = [v for v in view.values.get(fieldname, {}) if fnmatch.fnmatchcase(v.casefold(), folded)]
+    if not values:
+        return NOTHING
+    return any_of([term(fieldname, v, boost) for v in sorted(values)])
+
+
+def text_prefix(snapshot: Snapshot, fieldname: str, text: str, boost: float) -> Query:
+    """``electri*`` must find "electricity", whose indexed stem is ``electr``.
+
+    The index holds stems, and a stem can be shorter than the prefix typed. So
+    besides the terms that start with the prefix, the stems that the prefix
+    itself starts with, one letter short of it, match too, when that letter is
+    one Snowball drops or rewrites at the end of a stem (e, i, y).
+    """
+    start = fold_accents(text.lower())
+    if len(start) < 2:
+        raise QueryError(f"a prefix needs at least two letters: {text}*")
+    clauses = [prefix(fieldname, start, boost)]
+    stem = start[:-1]
+    if start[-1] in "eiy" and len(stem) >= 3 and snapshot.has_term(fieldname, stem):
+        clauses.append(prefix_stem(fieldname, stem, boost))
+    return any_of(clauses)

@@ -1,0 +1,83 @@
+"""Rebuilds: a whole new generation of the index, built beside the live one and swapped in.
+
+Searches keep answering from the old generation until the swap, which is
+atomic. With more than one process, each analyses and writes its own
+segments, and the parent commits them together.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from .pool import SearcherPool
+from .results import WriteSummary
+from .staging import Staging
+from .store.generations import IndexStore
+from .store.writer import parallel_available, write_parallel, writing
+
+#: Memory each writer may use before it writes a segment, in MiB.
+WRITER_MEMORY_MB = 256
+
+
+class Rebuilder:
+    """Builds new generations of one store with ``procs`` processes."""
+
+    def __init__(self, store: IndexStore, pool: SearcherPool, staging: Staging, *, procs: int = 1) -> None:
+        self._store = store
+        self._pool = pool
+        self._staging = staging
+        self.procs = max(1, procs)
+
+    def rebuild(
+        self, docs: Iterable[Mapping[str, Any]], *, procs: int | None = None, strict: bool = False
+    ) -> WriteSummary:
+        """Index ``docs`` into a new generation and make it the live one.
+
+        When an id comes again, its last version wins. If anything fails, the
+        new generation is removed and the live one stays as it was.
+        """
+        procs = self.procs if procs is None else max(1, procs)
+        summary = WriteSummary()
+        name, ix = self._store.create_generation()
+        again: dict[str, dict[str, Any] | None] = {}
+        staging = self._staging
+
+        def accepted() -> Iterator[dict[str, Any]]:
+            seen: set[str] = set()
+            for raw in docs:
+                doc = staging.accept(raw, summary, strict)
+                if doc is None:
+                    continue
+                doc_id = doc["id"]
+                if doc_id in seen:
+                    summary.updated += 1
+                    again[doc_id] = doc
+                    continue
+                seen.add(doc_id)
+                summary.added += 1
+                yield doc
+
+        try:
+            # Worker processes write segment files their parent then commits:
+            # an index in memory cannot be shared so.
+            if procs > 1 and parallel_available() and self._store.path is not None:
+                write_parallel(ix, accepted(), staging.index_fields, procs=procs, limitmb=WRITER_MEMORY_MB)
+            else:
+                with writing(ix, "write the new index", limitmb=WRITER_MEMORY_MB) as writes:
+                    for doc in accepted():
+                        writes.add(staging.index_fields(doc))
+            if again:
+                # Whoosh cannot replace what one writer has not committed:
+                # replace the first versions of repeated ids now.
+                with writing(ix, "write the new index") as writes:
+                    writes.apply(again, staging.index_fields)
+        except BaseException:
+            # Whatever failed (the index, or the documents' own source), the
+            # live generation stays, and the new one goes.
+            self._store.discard(name)
+            raise
+        self._pool.replace(name, ix)
+        staging.last_commit = time.time()
+        return summary

@@ -1,0 +1,120 @@
+"""What searches and writes answer, as the library, the HTTP API and ``--json`` share it.
+
+A search::
+
+    {"query", "total", "limit", "offset", "took_ms",
+     "hits": [{"id", "score", "document", "highlights": {"title", "body"}}],
+     "facets": {"source": [{"value", "count", "selected"}, ...], ...}}
+
+A write: :class:`WriteSummary`, with a :class:`Rejection` for each document refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class FacetBucket:
+    value: str
+    count: int
+    selected: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "count": self.count, "selected": self.selected}
+
+
+@dataclass
+class Hit:
+    id: str
+    score: float | None
+    document: dict[str, Any]
+    highlights: dict[str, Any] | None = None
+    matched: list[dict[str, str]] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.id,
+            "score": self.score,
+            "document": self.document,
+            "highlights": self.highlights,
+        }
+        if self.matched is not None:
+            data["matched"] = self.matched
+        return data
+
+
+@dataclass
+class SearchResult:
+    query: str
+    total: int
+    limit: int
+    offset: int
+    took_ms: float
+    hits: list[Hit]
+    facets: dict[str, list[FacetBucket]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "total": self.total,
+            "limit": self.limit,
+            "offset": self.offset,
+            "took_ms": self.took_ms,
+            "hits": [hit.to_dict() for hit in self.hits],
+            "facets": {name: [b.to_dict() for b in buckets] for name, buckets in self.facets.items()},
+        }
+
+
+@dataclass
+class Rejection:
+    """A document that was not accepted, and why."""
+
+    reason: str
+    id: str | None = None
+    source: str | None = None
+    line: int | None = None
+    #: Position in a JSON array, counted from 0.
+    index: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "reason": self.reason,
+            "source": self.source,
+            "line": self.line,
+            "index": self.index,
+        }
+
+
+@dataclass
+class WriteSummary:
+    """What a write did: counts, and the reason for each rejection."""
+
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    rejected: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> int:
+        return self.added + self.updated
+
+    def merge(self, other: WriteSummary) -> None:
+        self.added += other.added
+        self.updated += other.updated
+        self.deleted += other.deleted
+        self.rejected += other.rejected
+        self.rejections.extend(other.rejections)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "accepted": self.accepted,
+            "added": self.added,
+            "updated": self.updated,
+            "deleted": self.deleted,
+            "rejected": self.rejected,
+            "rejections": [r.to_dict() for r in self.rejections],
+        }

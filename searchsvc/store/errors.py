@@ -1,0 +1,73 @@
+"""Failures of the store, as searchsvc's index errors.
+
+Only what the store itself can fail at is translated: files and locks, and
+Whoosh's own exceptions while it opens, reads or writes an index. A bug
+elsewhere in searchsvc stays what it is, so the HTTP layer answers it as an
+internal error and logs it, instead of blaming a healthy index.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import pickle
+import struct
+import zlib
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import whoosh.index
+from whoosh.filedb.filestore import StorageError
+
+from ..errors import IndexCorrupt, IndexLocked, IndexNotFound, IndexVersionMismatch, SearchIndexError
+
+#: Exceptions that mean the index's files cannot be read or written as they are.
+STORE_FAILURES: tuple[type[BaseException], ...] = (
+    whoosh.index.IndexError,
+    StorageError,
+    OSError,
+    EOFError,
+    pickle.UnpicklingError,
+    zlib.error,
+    struct.error,
+)
+#: Opening an index only runs Whoosh's code on the index's files: anything it
+#: raises while decoding them means they are damaged.
+OPEN_FAILURES = (*STORE_FAILURES, ValueError, KeyError, IndexError, TypeError)
+
+
+@contextlib.contextmanager
+def store_errors(action: str, failures: tuple[type[BaseException], ...] = STORE_FAILURES) -> Iterator[None]:
+    """Translate the store's failures while doing ``action`` into searchsvc's index errors."""
+    try:
+        yield
+    except SearchIndexError:
+        raise
+    except whoosh.index.LockError:
+        raise IndexLocked(
+            f"cannot {action}: another process is writing to the index; try again when it is done"
+        ) from None
+    except whoosh.index.EmptyIndexError:
+        raise IndexNotFound(f"cannot {action}: there is no index here; run 'searchsvc index PATH'") from None
+    except whoosh.index.IndexVersionError:
+        raise IndexVersionMismatch(
+            f"cannot {action}: the index was written by another Whoosh version; run 'searchsvc reindex'"
+        ) from None
+    except failures as exc:
+        raise IndexCorrupt(
+            f"cannot {action}: the index files cannot be read ({type(exc).__name__})"
+        ) from None
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reads_index(func: F) -> F:
+    """Mark a function that reads the index's files: its store failures become :class:`IndexCorrupt`."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with store_errors("read the index"):
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]

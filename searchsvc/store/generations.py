@@ -1,0 +1,206 @@
+"""Where an index lives: a folder of generations, one of them active, or memory.
+
+Layout of an index folder::
+
+    index/
+      searchsvc.json    format version and the active generation (replaced atomically)
+      gen-000001/       a Whoosh index
+      gen-000002/       the next full rebuild, built beside the live one
+
+A rebuild writes a new generation, then replaces ``searchsvc.json`` with
+``os.replace``: readers that have the old generation open keep answering from
+it, and notice the new one on their next search.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from whoosh.fields import Schema
+
+from ..errors import IndexCorrupt, IndexNotFound, IndexVersionMismatch, SearchIndexError
+from .errors import OPEN_FAILURES, store_errors
+from .files import IndexFiles, MemoryFiles
+
+#: Bumped whenever the schema or analysis changes what is in the index.
+FORMAT_VERSION = 3
+FORMAT_NAME = "searchsvc-index"
+META_FILE = "searchsvc.json"
+INDEX_NAME = "MAIN"
+
+
+class IndexStore:
+    """Where an index lives: a folder of generations, or memory.
+
+    It knows which generation is active and hands out Whoosh ``Index``
+    objects opened with the schema of the running code.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None, schema: Schema) -> None:
+        self.path = Path(path) if path is not None else None
+        self.schema = schema
+        self._ram: dict[str, MemoryFiles] = {}
+        self._ram_current: str | None = None
+        self._meta_stamp: tuple[int, int] | None = None
+
+    # -- the meta file -------------------------------------------------
+
+    @property
+    def meta_path(self) -> Path:
+        assert self.path is not None
+        return self.path / META_FILE
+
+    def _read_meta(self) -> dict[str, Any] | None:
+        assert self.path is not None
+        try:
+            raw = self.meta_path.read_text("utf-8")
+        except FileNotFoundError:
+            if self.path.is_dir() and any(not p.name.startswith(".") for p in self.path.iterdir()):
+                raise IndexVersionMismatch(
+                    f"the folder {self.path.name!r} is not a searchsvc index; "
+                    "give an empty or new folder, or run 'searchsvc reindex' there"
+                ) from None
+            return None
+        except OSError:
+            raise IndexCorrupt("the index folder cannot be read") from None
+        try:
+            meta = json.loads(raw)
+        except ValueError:
+            raise IndexCorrupt("the index metadata file is damaged; run 'searchsvc reindex'") from None
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
+            raise IndexVersionMismatch("the folder is not a searchsvc index; run 'searchsvc reindex'")
+        if meta.get("version") != FORMAT_VERSION:
+            raise IndexVersionMismatch(
+                f"the index has format version {meta.get('version')}, this searchsvc needs "
+                f"{FORMAT_VERSION}; run 'searchsvc reindex' to rebuild it"
+            )
+        return meta
+
+    def _write_meta(self, generation: str) -> None:
+        meta = {
+            "format": FORMAT_NAME,
+            "version": FORMAT_VERSION,
+            "generation": generation,
+            "activated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        tmp = self.meta_path.with_suffix(".json.tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(meta, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.meta_path)
+
+    def _stamp(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.meta_path)
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_mtime_ns)
+
+    # -- generations -----------------------------------------------------
+
+    def current_generation(self) -> str | None:
+        if self.path is None:
+            return self._ram_current
+        meta = self._read_meta()
+        return None if meta is None else str(meta["generation"])
+
+    def exists(self) -> bool:
+        return self.current_generation() is not None
+
+    def swapped(self) -> bool:
+        """Whether another process activated a new generation since we last looked."""
+        if self.path is None:
+            return False
+        return self._stamp() != self._meta_stamp
+
+    def _storage(self, generation: str) -> IndexFiles | MemoryFiles:
+        if self.path is None:
+            return self._ram.setdefault(generation, MemoryFiles())
+        return IndexFiles(str(self.path / generation))
+
+    def open(self, create: bool = True) -> Any:
+        """The active generation's index, created empty if there is none and ``create``."""
+        with store_errors("open the index", OPEN_FAILURES):
+            generation = self.current_generation()
+            if generation is None:
+                if not create:
+                    where = self.path.name if self.path is not None else "memory"
+                    raise IndexNotFound(f"no index in {where!r}; run 'searchsvc index PATH' first")
+                generation, ix = self.create_generation()
+                self.activate(generation)
+                return ix
+            if self.path is not None:
+                self._meta_stamp = self._stamp()
+            storage = self._storage(generation)
+            if not storage.index_exists(INDEX_NAME):
+                raise IndexCorrupt(
+                    f"the active index generation {generation!r} is missing; run 'searchsvc reindex'"
+                )
+            return storage.open_index(INDEX_NAME, schema=self.schema)
+
+    def create_generation(self) -> tuple[str, Any]:
+        """A new, empty generation beside the active one (not yet active)."""
+        with store_errors("create an index"):
+            if self.path is None:
+                name = f"gen-{len(self._ram) + 1:06d}"
+            else:
+                self.path.mkdir(parents=True, exist_ok=True)
+                numbers = [int(p.name[4:]) for p in self.path.glob("gen-*") if p.name[4:].isdigit()]
+                name = f"gen-{max(numbers, default=0) + 1:06d}"
+                (self.path / name).mkdir()
+            storage = self._storage(name)
+            return name, storage.create_index(self.schema, indexname=INDEX_NAME)
+
+    def activate(self, generation: str) -> None:
+        """Make ``generation`` the live index, atomically, and prune old ones."""
+        if self.path is None:
+            previous = self._ram_current
+            self._ram_current = generation
+            if previous is not None and previous != generation:
+                self._ram.pop(previous, None)
+            return
+        previous = None
+        with contextlib.suppress(SearchIndexError):
+            previous = self.current_generation()
+        self._write_meta(generation)
+        self._meta_stamp = self._stamp()
+        # Keep the generation just replaced: readers may still have it open.
+        keep = {generation, previous}
+        for old in self.path.glob("gen-*"):
+            if old.name not in keep:
+                shutil.rmtree(old, ignore_errors=True)
+
+    def discard(self, generation: str) -> None:
+        """Remove a generation that was never activated (a failed rebuild)."""
+        if self.path is None:
+            self._ram.pop(generation, None)
+        else:
+            shutil.rmtree(self.path / generation, ignore_errors=True)
+
+    def last_commit_time(self) -> float | None:
+        """When the active generation was last committed, as ``time.time()``; None in memory."""
+        if self.path is None:
+            return None
+        generation = self.current_generation()
+        if generation is None:
+            return None
+        tocs = list((self.path / generation).glob(f"_{INDEX_NAME}_*.toc"))
+        return max(t.stat().st_mtime for t in tocs) if tocs else None
+
+    def size_bytes(self) -> int:
+        if self.path is None:
+            generation = self._ram_current
+            storage = self._ram.get(generation or "")
+            return sum(storage.file_length(n) for n in storage.list()) if storage else 0
+        generation = self.current_generation()
+        if generation is None:
+            return 0
+        folder = self.path / generation
+        return sum(f.stat().st_size for f in folder.iterdir() if f.is_file())

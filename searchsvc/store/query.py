@@ -1,0 +1,288 @@
+"""Whoosh's query objects and parser, as searchsvc builds and reads them.
+
+Everything else builds queries with the constructors here and reads them with
+:func:`marked_terms`, so no module outside :mod:`searchsvc.store` names a Whoosh
+query class.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeAlias
+
+from whoosh import query as wq
+from whoosh.qparser import GtLtPlugin, MultifieldPlugin, PlusMinusPlugin
+from whoosh.qparser import QueryParser as WhooshQueryParser
+
+from ..analysis import iter_words
+from ..documents import FACET_FIELDS, TEXT_FIELDS
+from ..errors import InvalidDate, QueryError, SearchsvcError
+
+#: A parsed query.
+Query: TypeAlias = wq.Query
+#: The query that matches nothing.
+NOTHING: Query = wq.NullQuery
+#: How the parser hands a word to its expansion: a word, ``prefix*`` or a ``wild?card``.
+WORD, PREFIX, WILDCARD = "word", "prefix", "wildcard"
+_KIND_OF_CLASS = {wq.Term: WORD, wq.Prefix: PREFIX, wq.Wildcard: WILDCARD}
+#: ``expand(fieldname, text, kind, boost)``: the query for one word, or None for Whoosh's own.
+Expansion = Callable[[str, str, str, float], "Query | None"]
+
+
+class QueryParser(WhooshQueryParser):  # type: ignore[misc]
+    """Whoosh's parser, with variant expansion and case-insensitive facet values."""
+
+    def __init__(self, schema: Any, expand: Expansion | None) -> None:
+        super().__init__(None, schema)
+        self.add_plugin(MultifieldPlugin(list(TEXT_FIELDS)))
+        self.add_plugin(GtLtPlugin())
+        # "-" excludes a word only at its start, so "Soviet-era" stays one word.
+        self.add_plugin(PlusMinusPlugin(plusexpr=r"(?:^|(?<=[\s(]))\+", minusexpr=r"(?:^|(?<=[\s(]))-"))
+        #: How a word becomes a query; set per search when the parser is reused.
+        self.expand = expand
+        #: How a phrase's words (stemmed, and as written) become a phrase query
+        #: with their variants; None keeps Whoosh's phrase.
+        self.expand_phrase: Callable[..., wq.Query | None] | None = None
+        self.phraseclass = self._phrase
+        self._text: str | None = None
+        #: Date clauses of the query being parsed, taken out before Whoosh sees
+        #: them: placeholder word -> (first, last) second, inclusive.
+        self.date_ranges: dict[str, tuple[dt.datetime | None, dt.datetime | None]] = {}
+
+    def parse(self, text, normalize=True, debug=False):  # type: ignore[no-untyped-def]
+        # Phrases are built from the words as written: keep the text they come from.
+        self._text = text
+        try:
+            return super().parse(text, normalize, debug)
+        finally:
+            self._text = None
+
+    def _phrase(  # type: ignore[no-untyped-def]
+        self, fieldname, words, slop=1, boost=1.0, char_ranges=None
+    ) -> wq.Query:
+        if fieldname in FACET_FIELDS and self.expand is not None and words:
+            # source:"bbc news" is a value of the field, matched ignoring case like a filter.
+            expanded = self.expand(fieldname, " ".join(words), WORD, boost)
+            if expanded is not None:
+                return expanded
+        # ~0 and ~1 both mean the words side by side: a word cannot be 0 positions after another.
+        slop = max(int(slop), 1)
+        text = self._text
+        gaps = _phrase_gaps(text, char_ranges, len(words))
+        if self.expand_phrase is not None and text is not None and char_ranges:
+            written = [text[a:b] if a is not None and b is not None else "" for a, b in char_ranges]
+            expanded = self.expand_phrase(fieldname, words, written, slop, boost, char_ranges)
+            if isinstance(expanded, VariantPhrase):
+                expanded.gaps = gaps or expanded.gaps
+                return expanded
+            if expanded is not None:
+                return expanded
+        if gaps is not None and any(g > 1 for g in gaps):
+            alternatives = [[(word, 1.0)] for word in words]
+            return VariantPhrase(fieldname, words, alternatives, slop, boost, char_ranges, gaps)
+        return wq.Phrase(fieldname, words, slop=slop, boost=boost, char_ranges=char_ranges)
+
+    def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True, removestops=True):  # type: ignore[no-untyped-def]
+        if fieldname == "date" and text in self.date_ranges:
+            first, last = self.date_ranges[text]
+            return wq.DateRange("date", first, last, boost=boost)
+        kind = _KIND_OF_CLASS.get(termclass)
+        if self.expand is not None and kind is not None:
+            expanded = self.expand(fieldname, text, kind, boost)
+            if expanded is not None:
+                return expanded
+        return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+
+
+def _phrase_gaps(
+    text: str | None, char_ranges: Sequence[tuple[int | None, int | None]] | None, count: int
+) -> tuple[int, ...] | None:
+    """Positions from each phrase word to the next, counting the stop words between them.
+
+    Stop words are not indexed but keep their place (see the analyzer), so
+    "power of the grid" is "power", two places, then "grid".
+    """
+    if text is None or not char_ranges or len(char_ranges) != count or count < 2:
+        return None
+    gaps = []
+    for (_a, end), (start, _b) in zip(char_ranges, char_ranges[1:], strict=False):
+        if end is None or start is None:
+            return None
+        between = sum(1 for *_span, _word, joined in iter_words(text[end:start], joined=False) if not joined)
+        gaps.append(1 + between)
+    return tuple(gaps)
+
+
+class QueryTerm(wq.Term):  # type: ignore[misc]
+    """A Whoosh ``Term`` whose boost changes on a shallow copy.
+
+    Whoosh deep-copies a query to change its boost, and its parser does it to
+    every term of every nested OR and AND it flattens. A term holds only
+    strings and numbers, so a shallow copy is the same query. A subclass of
+    our own, so that Whoosh's ``Term`` stays as it is for everyone else.
+    """
+
+    def with_boost(self, boost: float) -> wq.Query:
+        q = copy.copy(self)
+        q.boost = boost
+        return q
+
+
+class VariantPhrase(wq.Phrase):  # type: ignore[misc]
+    """A phrase whose words also match their variant spellings.
+
+    ``alternatives[i]`` lists the terms word ``i`` may be indexed as, each with
+    its boost: the word's own term at 1.0 first, then its variants, as a
+    single variant word's query has them. A position's score is the sum of its
+    matching alternatives' scores, as for that word's query. Whoosh's own
+    matcher, used only for fields without positions, sees the words alone.
+    """
+
+    def __init__(
+        self,
+        fieldname: str,
+        words: list[str],
+        alternatives: Sequence[Sequence[tuple[str, float]]],
+        slop: int = 1,
+        boost: float = 1.0,
+        char_ranges: list[tuple[int, int]] | None = None,
+        gaps: Sequence[int] | None = None,
+    ) -> None:
+        super().__init__(fieldname, words, slop=slop, boost=boost, char_ranges=char_ranges)
+        self.alternatives = tuple(tuple(a) for a in alternatives)
+        #: Positions from each word to the next as the query has them: more
+        #: than 1 where stop words stand between ("power of the grid").
+        self.gaps = tuple(gaps) if gaps is not None else (1,) * max(len(words) - 1, 0)
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            bool(super().__eq__(other))
+            and self.alternatives == getattr(other, "alternatives", None)
+            and self.gaps == getattr(other, "gaps", None)
+        )
+
+    def __hash__(self) -> int:
+        return int(super().__hash__()) ^ hash(self.alternatives) ^ hash(self.gaps)
+
+    def __repr__(self) -> str:
+        return (
+            f"VariantPhrase({self.fieldname!r}, {self.alternatives!r}, slop={self.slop}, boost={self.boost})"
+        )
+
+    def normalize(self) -> wq.Query:
+        kept = [(w, a) for w, a in zip(self.words, self.alternatives, strict=True) if w is not None]
+        # A word dropped from the phrase leaves its place to the gap after the previous one.
+        gaps: list[int] = []
+        since: int | None = None
+        for i, word in enumerate(self.words):
+            if since is not None:
+                since += self.gaps[i - 1]
+            if word is not None:
+                if since is not None:
+                    gaps.append(since)
+                since = 0
+        if not kept:
+            return wq.NullQuery
+        if len(kept) == 1:
+            # One word left: its word query, variants and all.
+            terms = [QueryTerm(self.fieldname, t, boost=self.boost * b) for t, b in kept[0][1]]
+            return terms[0] if len(terms) == 1 else wq.Or(terms)
+        return VariantPhrase(
+            self.fieldname,
+            [w for w, _a in kept],
+            [a for _w, a in kept],
+            slop=self.slop,
+            boost=self.boost,
+            char_ranges=self.char_ranges,
+            gaps=gaps,
+        )
+
+
+class PrefixStem(QueryTerm):
+    """The stem a prefix reaches one letter short (``electri*`` finds ``electr``): a prefix match."""
+
+
+# -- building queries ---------------------------------------------------------
+
+
+def term(fieldname: str, text: str, boost: float = 1.0) -> Query:
+    """The documents whose field holds the index term ``text``."""
+    return QueryTerm(fieldname, text, boost=boost)
+
+
+def prefix(fieldname: str, text: str, boost: float = 1.0) -> Query:
+    """The documents whose field holds a term starting with ``text``."""
+    return wq.Prefix(fieldname, text, boost=boost)
+
+
+def prefix_stem(fieldname: str, stem: str, boost: float = 1.0) -> Query:
+    """The stem ``stem`` that a prefix one letter longer reaches (see :class:`PrefixStem`)."""
+    return PrefixStem(fieldname, stem, boost=boost)
+
+
+def any_of(queries: Sequence[Query]) -> Query:
+    """Documents matching any of ``queries``, scored by the sum of those they match."""
+    return queries[0] if len(queries) == 1 else wq.Or(list(queries))
+
+
+def all_of(queries: Sequence[Query]) -> Query:
+    """Documents matching all of ``queries``."""
+    return queries[0] if len(queries) == 1 else wq.And(list(queries))
+
+
+def is_nothing(q: Query | None) -> bool:
+    return q is NOTHING or isinstance(q, wq.qcore._NullQuery)
+
+
+def parse(parser: QueryParser, text: str) -> Query:
+    """``text`` parsed by Whoosh's parser, :data:`NOTHING` when nothing is left of it."""
+    try:
+        parsed = parser.parse(text)
+    except SearchsvcError:
+        raise
+    except (ValueError, TypeError, OverflowError):
+        # Whoosh's date parsing fails this way on a malformed date.
+        if "date" in text or re.search(r"\d{4}", text):
+            raise InvalidDate("a date in the query is not ISO 8601 (YYYY-MM-DD)") from None
+        raise QueryError("the query cannot be parsed") from None
+    except Exception:
+        raise QueryError("the query cannot be parsed") from None
+    return NOTHING if is_nothing(parsed) else parsed
+
+
+# -- reading queries ----------------------------------------------------------
+
+#: What :func:`marked_terms` reports: index terms, stems reached by a prefix, and prefixes.
+TERMS, STEMS, PREFIXES = "terms", "stems", "prefixes"
+
+
+def marked_terms(q: Query | None) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """The positive leaves of ``q``, for highlighting: ``(what, fieldname, texts)``.
+
+    ``what`` is :data:`TERMS`, :data:`STEMS` or :data:`PREFIXES`. Excluded
+    words (``NOT``, ``-``) are left out: they never match a hit.
+    """
+    if q is None or isinstance(q, wq.Not):
+        return
+    if isinstance(q, wq.AndNot):
+        yield from marked_terms(q.a)
+    elif isinstance(q, PrefixStem):
+        yield STEMS, q.fieldname, (q.text,)
+    elif isinstance(q, wq.Term):
+        yield TERMS, q.fieldname, (q.text,)
+    elif isinstance(q, VariantPhrase):
+        yield TERMS, q.fieldname, tuple(t for alts in q.alternatives for t, _b in alts)
+    elif isinstance(q, wq.Phrase):
+        yield TERMS, q.fieldname, tuple(q.words)
+    elif isinstance(q, wq.Prefix):
+        yield PREFIXES, q.fieldname, (q.text,)
+    elif isinstance(q, wq.Wildcard):
+        stem = re.split(r"[*?]", q.text, maxsplit=1)[0]
+        if stem:
+            yield PREFIXES, q.fieldname, (stem,)
+    elif not q.is_leaf():
+        for child in q.children():
+            yield from marked_terms(child)

@@ -1,0 +1,144 @@
+"""A point-in-time view of one index generation, handed out as plain Python and arrays.
+
+A :class:`Snapshot` wraps one Whoosh searcher. Everything a search or a write
+needs to read goes through it: documents by id, stored documents, and for
+each segment its facet values, dates and deleted documents, as NumPy arrays.
+Whatever it reads, a failure of the files becomes an index error here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .errors import reads_index, store_errors
+from .postings import column_array, read_postings
+from .schema import STORED_DOCUMENT
+
+#: Whoosh stores datetimes as microseconds since 0001-01-01.
+_EPOCH_TICKS = (dt.datetime(1970, 1, 1) - dt.datetime(1, 1, 1)) // dt.timedelta(microseconds=1)
+#: The value Whoosh writes in the date column of a document without a date.
+_NO_DATE_TICKS = 2**64 - 1
+#: Stand-in for "no date" in arrays of seconds; it sorts after every date.
+NO_DATE = 2**62
+
+
+@dataclass(frozen=True)
+class SegmentPart:
+    """One segment of a snapshot: its documents are the snapshot's ``offset`` to
+    ``offset + doc_count_all``, deleted ones included."""
+
+    id: str
+    offset: int
+    doc_count_all: int
+    deleted_count: int
+    reader: Any
+    segment: Any
+
+    @reads_index
+    def deleted_docs(self) -> np.ndarray:
+        """Local docnums of the deleted documents, sorted."""
+        if self.segment is None or not self.segment.has_deletions():
+            return np.empty(0, dtype=np.int64)
+        return np.fromiter(sorted(self.segment.deleted_docs()), dtype=np.int64)
+
+    @reads_index
+    def values(self, fieldname: str) -> Iterator[tuple[str, np.ndarray]]:
+        """Each value of a keyword field and the local docnums holding it, deleted ones included."""
+        reader = self.reader
+        if fieldname not in reader.schema:
+            return iter(())
+        found = []
+        for term in reader.lexicon(fieldname):
+            value = term.decode("utf-8") if isinstance(term, bytes) else term
+            ids, _weights = read_postings(reader, fieldname, term)
+            found.append((value, ids))
+        return iter(found)
+
+    @reads_index
+    def seconds(self, fieldname: str = "date") -> np.ndarray:
+        """Each document's date as Unix seconds, :data:`NO_DATE` where it has none."""
+        count = self.doc_count_all
+        seconds = np.full(count, NO_DATE, dtype=np.int64)
+        if self.reader.has_column(fieldname):
+            ticks = column_array(self.reader.column_reader(fieldname, translate=False), count)
+            dated = ticks != np.uint64(_NO_DATE_TICKS)
+            seconds[dated] = ((ticks[dated].astype(np.int64) - _EPOCH_TICKS) // 1_000_000).astype(np.int64)
+        return seconds
+
+
+class Snapshot:
+    """What one searcher of the index sees, until it is refreshed."""
+
+    def __init__(self, searcher: Any) -> None:
+        self._searcher = searcher
+
+    @classmethod
+    def open(cls, ix: Any) -> Snapshot:
+        """A snapshot of the latest commit of the Whoosh index ``ix``."""
+        with store_errors("search the index"):
+            return cls(ix.searcher())
+
+    @property
+    def searcher(self) -> Any:
+        """The Whoosh searcher: for :mod:`searchsvc.store` only."""
+        return self._searcher
+
+    def close(self) -> None:
+        self._searcher.close()
+
+    def of_index(self, ix: Any) -> bool:
+        """Whether this snapshot reads the index object ``ix``."""
+        return self._searcher._ix is ix
+
+    @reads_index
+    def refreshed(self) -> Snapshot:
+        """This snapshot if the index has not changed, else a new one of its latest commit."""
+        if self._searcher.up_to_date():
+            return self
+        return Snapshot(self._searcher.refresh())
+
+    @reads_index
+    def doc_count(self) -> int:
+        """Live documents."""
+        return int(self._searcher.doc_count())
+
+    @reads_index
+    def has_term(self, fieldname: str, text: str) -> bool:
+        return (fieldname, text) in self._searcher.reader()
+
+    @reads_index
+    def existing(self, ids: list[str]) -> set[str]:
+        """Which of ``ids`` are live documents."""
+        searcher = self._searcher
+        reader = searcher.reader()
+        return {
+            i for i in ids if reader.doc_frequency("id", i) and searcher.document_number(id=i) is not None
+        }
+
+    @reads_index
+    def document_number(self, doc_id: str) -> int | None:
+        found = self._searcher.document_number(id=doc_id)
+        return None if found is None else int(found)
+
+    @reads_index
+    def stored(self, docnum: int) -> dict[str, Any]:
+        """The document stored with ``docnum``, as it was given."""
+        doc: dict[str, Any] = json.loads(self._searcher.stored_fields(docnum)[STORED_DOCUMENT])
+        return doc
+
+    def segments(self) -> list[SegmentPart]:
+        with store_errors("read the index"):
+            parts = []
+            for sub, offset in self._searcher.leaf_searchers():
+                reader = sub.reader()
+                segment = reader.segment() if hasattr(reader, "segment") else None
+                seg_id = segment.segment_id() if segment is not None else f"anon-{id(reader)}"
+                deleted = segment.deleted_count() if segment is not None and segment.has_deletions() else 0
+                parts.append(SegmentPart(seg_id, offset, reader.doc_count_all(), deleted, reader, segment))
+            return parts
