@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh.fields import Schema
+from whoosh.index import EmptyIndexError
 
 from ..errors import IndexCorrupt, IndexNotFound, IndexVersionMismatch, SearchIndexError
 from .errors import OPEN_FAILURES, store_errors
@@ -139,11 +140,14 @@ class IndexStore:
             if self.path is not None:
                 self._meta_stamp = self._stamp()
             storage = self._storage(generation)
-            if not storage.index_exists(INDEX_NAME):
+            try:
+                # Always with the running code's schema: Whoosh would otherwise unpickle
+                # the one saved in the index, naming the modules of the code that wrote it.
+                return storage.open_index(INDEX_NAME, schema=self.schema)
+            except EmptyIndexError:
                 raise IndexCorrupt(
                     f"the active index generation {generation!r} is missing; run 'searchsvc reindex'"
-                )
-            return storage.open_index(INDEX_NAME, schema=self.schema)
+                ) from None
 
     def create_generation(self) -> tuple[str, Any]:
         """A new, empty generation beside the active one (not yet active)."""
