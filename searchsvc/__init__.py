@@ -1,5 +1,10 @@
 """searchsvc: full-text search for news, with transliteration variants of names.
 
+The package is the library; the CLI (``cli``) and the HTTP API (``api``,
+``server``) are thin adapters over :class:`SearchEngine`, and the library never
+imports them. Sub-packages: ``analysis`` (text to index terms), ``ingest``
+(files and bodies to documents), ``store`` (the index, and all that knows Whoosh).
+
 The library comes first::
 
     from searchsvc import SearchEngine

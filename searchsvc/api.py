@@ -41,7 +41,8 @@ from .errors import (
 )
 from .ingest import read_body
 from .ingest.records import one_line
-from .openapi import BULK_MEDIA_TYPES, DOCUMENT_MEDIA_TYPES, SEARCH_PARAMETERS, SearchParameter, build_spec
+from .openapi import BULK_MEDIA_TYPES, DOCUMENT_MEDIA_TYPES, build_spec
+from .parameters import HTTP_PARAMETERS, SearchParameter
 from .request import SearchRequest
 from .results import Rejection, WriteSummary
 from .settings import Settings
@@ -189,19 +190,20 @@ def _id_text(value: Any) -> str | None:
 # -- search parameters -----------------------------------------------------------------
 
 
-def _unknown_search_parameter(name: str) -> InvalidParameter:
-    return InvalidParameter(
-        f"unknown search parameter {name!r}; parameters are {', '.join(SEARCH_PARAMETERS)}"
-    )
+def _search_parameter(name: str) -> SearchParameter:
+    param = HTTP_PARAMETERS.get(name)
+    if param is None:
+        raise InvalidParameter(
+            f"unknown search parameter {name!r}; parameters are {', '.join(HTTP_PARAMETERS)}"
+        )
+    return param
 
 
 def search_args_from_query(params: Mapping[str, str | list[str]]) -> dict[str, Any]:
     """Keyword arguments of :meth:`SearchRequest.create` from a query string."""
     args: dict[str, Any] = {}
     for name, raw in params.items():
-        param = SEARCH_PARAMETERS.get(name)
-        if param is None:
-            raise _unknown_search_parameter(name)
+        param = _search_parameter(name)
         values = raw if isinstance(raw, list) else [raw]
         if param.kind == "filter":
             args[param.argument] = values
@@ -226,9 +228,7 @@ def search_args_from_body(body: Any) -> dict[str, Any]:
         raise InvalidParameter("the search body must be a JSON object of search parameters")
     args: dict[str, Any] = {}
     for name, value in body.items():
-        param = SEARCH_PARAMETERS.get(name)
-        if param is None:
-            raise _unknown_search_parameter(name)
+        param = _search_parameter(name)
         if value is not None:
             args[param.argument] = _json_value(param, value)
     return args

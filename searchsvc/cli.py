@@ -20,7 +20,8 @@ from typing import Any, TypeVar
 import click
 
 from .engine import SearchEngine
-from .errors import SearchsvcError
+from .errors import InvalidParameter, SearchsvcError
+from .parameters import CLI_PARAMETERS, SEARCH_PARAMETERS, SearchParameter
 from .results import WriteSummary
 from .settings import Settings, setting
 
@@ -56,7 +57,7 @@ class Context:
     def __init__(self, index_dir: str, variants_file: str | None) -> None:
         # Every command reads the same settings: SEARCHSVC_* variables, then flags.
         try:
-            self.settings = Settings.from_env(index_dir=index_dir, variants_file=variants_file)
+            self.settings = _with_options(None, index_dir=index_dir, variants_file=variants_file)
         except SearchsvcError as exc:
             raise click.ClickException(str(exc)) from None
 
@@ -67,9 +68,36 @@ class Context:
 pass_context = click.make_pass_decorator(Context)
 
 
-def _env_help(name: str) -> str:
+def _setting_notes(name: str, *, default: bool = True) -> str:
+    """``[default: 8080; env: SEARCHSVC_PORT; from 0 to 65535]`` for a setting's option."""
     declared = setting(name)
-    return f"{declared.help} [default: {declared.default}; env: {declared.env}]"
+    notes = [f"default: {declared.default}"] if default else []
+    notes.append(f"env: {declared.env}")
+    if declared.describe_range():
+        notes.append(declared.describe_range())
+    return f"[{'; '.join(notes)}]"
+
+
+def _env_help(name: str, *, default: bool = True) -> str:
+    return f"{setting(name).help} {_setting_notes(name, default=default)}"
+
+
+def _option_of(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _with_options(settings: Settings | None, **options: Any) -> Settings:
+    """``settings`` (or those of the environment, when None) with the options given.
+
+    A value out of its range is a mistake in the command line: exit 2 naming the option.
+    """
+    try:
+        return Settings.from_env(**options) if settings is None else settings.replace(**options)
+    except InvalidParameter as exc:
+        name = exc.details.get("setting")
+        if isinstance(name, str) and options.get(name) is not None:
+            raise click.BadParameter(exc.message, param_hint=f"'{_option_of(name)}'") from None
+        raise
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -79,14 +107,14 @@ def _env_help(name: str) -> str:
     default=setting("index_dir").default,
     show_default=True,
     type=click.Path(file_okay=False),
-    help=setting("index_dir").help + f" [env: {setting('index_dir').env}]",
+    help=_env_help("index_dir", default=False),
 )
 @click.option(
     "--variants-file",
     envvar=setting("variants_file").env,
     default=None,
     type=click.Path(dir_okay=False),
-    help=setting("variants_file").help + f" [env: {setting('variants_file').env}]",
+    help=_env_help("variants_file", default=False),
 )
 @click.version_option(package_name="searchsvc")
 @click.pass_context
@@ -202,12 +230,9 @@ def _root_option(func: F) -> F:
 
 
 def _max_field_length_option(func: F) -> F:
-    return click.option(
-        "--max-field-length",
-        type=click.IntRange(min=1),
-        default=None,
-        help=_env_help("max_field_length"),
-    )(func)
+    return click.option("--max-field-length", type=int, default=None, help=_env_help("max_field_length"))(
+        func
+    )
 
 
 def _reading_options(func: F) -> F:
@@ -240,7 +265,7 @@ def index_command(
     Reads seed-style .txt articles, JSON Lines, JSON arrays and CSV; folders
     are read recursively. A document whose id exists is replaced.
     """
-    obj.settings = obj.settings.replace(max_field_length=max_field_length)
+    obj.settings = _with_options(obj.settings, max_field_length=max_field_length)
     summary = WriteSummary()
     with obj.engine() as engine:
         _index_into(
@@ -271,7 +296,7 @@ def reindex_command(
     Searches keep answering from the old index until the new one is complete.
     Without PATHS, rebuilds from the embedded seed articles.
     """
-    obj.settings = obj.settings.replace(max_field_length=max_field_length)
+    obj.settings = _with_options(obj.settings, max_field_length=max_field_length)
     if not paths:
         seeds = seeds_dir()
         if seeds is None:
@@ -327,51 +352,61 @@ def _terminal(fragment: str) -> str:
     return html.unescape(re.sub(r"<(?!\x1b)[^>]*>", "", styled)) if "<" in styled else html.unescape(styled)
 
 
+def _search_parameter(param: SearchParameter) -> Callable[[F], F]:
+    """The click argument or option that takes ``param``, under the table's name."""
+    assert param.cli is not None
+    if not param.cli[0].startswith("-"):
+        return click.argument(param.name, metavar=f"[{param.cli[0]}]", default=param.default, required=False)
+    declarations = [*param.cli, param.name]
+    help = param.help.replace("`", "")
+    if param.kind == "boolean":
+        if param.default:
+            declarations = [f"{param.cli[0]}/--no-{param.cli[0].lstrip('-')}", param.name]
+        return click.option(*declarations, is_flag=True, default=bool(param.default), help=help)
+    attrs: dict[str, Any]
+    if param.kind in ("filter", "facets"):
+        attrs = {"multiple": True, "metavar": "FIELD:VALUE" if param.kind == "filter" else "FIELD"}
+    elif param.default_setting is not None:
+        # None: the settings (and so their SEARCHSVC_* variable) give the default.
+        help += " " + _setting_notes(param.default_setting)
+        attrs = {"default": None}
+    else:
+        attrs = {"default": param.default, "show_default": True}
+    if param.enum is not None:
+        attrs["type"] = click.Choice(param.enum)
+    elif param.kind == "integer":
+        # Not IntRange: the library checks the range, with the message HTTP gives too.
+        attrs["type"] = int
+    return click.option(*declarations, help=help, **attrs)
+
+
+def _search_parameters(func: F) -> F:
+    """The ``search`` command's argument and options: one for each row of the table it takes."""
+    # Decorators apply bottom-up: the last row first, so that --help lists them in table order.
+    for param in reversed(list(CLI_PARAMETERS.values())):
+        func = _search_parameter(param)(func)
+    return func
+
+
+def search_args_from_cli(values: dict[str, Any]) -> dict[str, Any]:
+    """Keyword arguments of :meth:`SearchRequest.create` from the ``search`` command's values."""
+    args: dict[str, Any] = {}
+    for name, value in values.items():
+        param = SEARCH_PARAMETERS[name]
+        if param.kind == "filter":
+            value = list(value)
+        elif param.kind == "facets":
+            value = [item for text in value for item in text.split(",")]
+        args[param.argument] = value
+    return args
+
+
 @cli.command("search")
-@click.argument("query", default="")
-@click.option(
-    "--filter",
-    "-f",
-    "filters",
-    multiple=True,
-    metavar="FIELD:VALUE",
-    help="Keep hits with this value (repeatable).",
-)
-@click.option(
-    "--facet",
-    "facets",
-    multiple=True,
-    metavar="FIELD",
-    help="Count values of a field: source, category, tags, lang, places, date.",
-)
-@click.option("--date-from", help="Keep hits dated on or after this ISO date.")
-@click.option("--date-to", help="Keep hits dated on or before this ISO date.")
-@click.option(
-    "--date-interval", type=click.Choice(["year", "month", "day"]), default="month", show_default=True
-)
-@click.option("--sort", help="relevance (default), date (newest first), date:asc, or a facet field.")
-@click.option("--facet-size", type=int, default=20, show_default=True, help="Most values shown per facet.")
-@click.option("--limit", "-n", type=int, default=10, show_default=True)
-@click.option("--offset", type=int, default=0, show_default=True)
-@click.option("--explain", is_flag=True, help="Show which spellings matched each hit.")
+@_search_parameters
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_context
 @user_errors
-def search_command(
-    obj: Context,
-    query: str,
-    filters: tuple[str, ...],
-    facets: tuple[str, ...],
-    date_from: str | None,
-    date_to: str | None,
-    date_interval: str,
-    sort: str | None,
-    facet_size: int,
-    limit: int,
-    offset: int,
-    explain: bool,
-    as_json: bool,
-) -> None:
+def search_command(obj: Context, as_json: bool, **values: Any) -> None:
     """Search the index. QUERY uses the query language:
 
     \b
@@ -383,20 +418,9 @@ def search_command(
       fight*         words starting with
       date:[2024-01-01 TO 2024-03-31]
     """
+    query = values.get("q") or ""
     with ensure_default_index(obj) as engine:
-        result = engine.search(
-            query,
-            filters=list(filters),
-            facets=[f for item in facets for f in item.split(",")],
-            date_from=date_from,
-            date_to=date_to,
-            date_interval=date_interval,
-            sort=sort,
-            facet_size=facet_size,
-            limit=limit,
-            offset=offset,
-            explain=explain,
-        )
+        result = engine.search(**search_args_from_cli(values))
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
@@ -470,15 +494,10 @@ def stats_command(obj: Context) -> None:
 
 @cli.command("serve")
 @click.option("--host", default=None, metavar="ADDRESS", help=_env_help("host"))
-@click.option("--port", type=click.IntRange(0, 65535), default=None, help=_env_help("port"))
-@click.option("--threads", type=click.IntRange(1, 256), default=None, help=_env_help("threads"))
-@click.option("--workers", type=click.IntRange(1, 64), default=None, help=_env_help("workers"))
-@click.option(
-    "--api-key",
-    default=None,
-    metavar="KEY",
-    help=f"{setting('api_key').help} [env: {setting('api_key').env}]",
-)
+@click.option("--port", type=int, default=None, help=_env_help("port"))
+@click.option("--threads", type=int, default=None, help=_env_help("threads"))
+@click.option("--workers", type=int, default=None, help=_env_help("workers"))
+@click.option("--api-key", default=None, metavar="KEY", help=_env_help("api_key", default=False))
 @pass_context
 @user_errors
 def serve_command(
@@ -500,7 +519,8 @@ def serve_command(
     from .server import serve_workers
 
     # Only `serve` reads the environment: SEARCHSVC_* variables, then the options given.
-    obj.settings = Settings.from_env(
+    obj.settings = _with_options(
+        None,
         index_dir=obj.settings.index_dir,
         variants_file=obj.settings.variants_file,
         host=host,

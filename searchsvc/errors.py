@@ -31,7 +31,7 @@ class SearchsvcError(Exception):
 
 
 class InvalidInput(SearchsvcError):
-    """Input that is well-formed but not acceptable (4xx)."""
+    """The request is well formed, but a value in it cannot be used."""
 
     status = 400
     code = "invalid_input"
@@ -125,7 +125,7 @@ class NotFound(SearchsvcError):
 
 
 class SearchIndexError(SearchsvcError):
-    """Base of errors about the index itself."""
+    """The index cannot be used as asked."""
 
     status = 503
     code = "index_error"
@@ -151,7 +151,7 @@ class IndexLocked(SearchIndexError):
 
 
 class IndexCorrupt(SearchIndexError):
-    """Whoosh could not read the index files."""
+    """The index files cannot be read: they are damaged or incomplete."""
 
     code = "index_corrupt"
 

@@ -87,9 +87,9 @@ class Executor:
             order = sort_by_field(view, final, field_name, request.descending, keep)
             ranked = [(None, d) for d in order]
         hits = self._hits(snapshot, request, q, ranked[request.offset : keep])
-        facets = count_facets(view, request, matched, filter_maps)
+        facets, truncated = count_facets(view, request, matched, filter_maps)
         took = round((time.perf_counter() - started) * 1000, 3)
-        return SearchResult(request.q, total, request.limit, request.offset, took, hits, facets)
+        return SearchResult(request.q, total, request.limit, request.offset, took, hits, facets, truncated)
 
     def _hits(
         self,
@@ -193,16 +193,20 @@ def count_facets(
     request: SearchRequest,
     matched: BitMap,
     filter_maps: dict[str, BitMap],
-) -> dict[str, list[FacetBucket]]:
-    """Disjunctive facet counts: each facet ignores its own filter, not the others."""
+) -> tuple[dict[str, list[FacetBucket]], dict[str, bool]]:
+    """Disjunctive facet counts: each facet ignores its own filter, not the others.
+
+    Also, for each facet, whether it has more values than ``facet_size`` showed.
+    """
     facets: dict[str, list[FacetBucket]] = {}
+    truncated: dict[str, bool] = {}
     for name in request.facets:
         base = matched
         for other, bm in filter_maps.items():
             if other != name:
                 base = base & bm
         if name == "date":
-            facets[name] = _date_buckets(view, request, base)
+            facets[name], truncated[name] = _date_buckets(view, request, base)
             continue
         selected = {v.casefold() for v in request.filters.get(name, ())}
         buckets = []
@@ -215,17 +219,19 @@ def count_facets(
         # A selected value stays visible even when its count is small.
         shown += [b for b in buckets[request.facet_size :] if b.selected]
         facets[name] = shown
-    return facets
+        truncated[name] = sum(1 for b in buckets if b.count) > request.facet_size
+    return facets, truncated
 
 
-def _date_buckets(view: View, request: SearchRequest, base: BitMap) -> list[FacetBucket]:
+def _date_buckets(view: View, request: SearchRequest, base: BitMap) -> tuple[list[FacetBucket], bool]:
     codes, labels = view.date_codes(DATE_INTERVALS[request.date_interval])
     of_matches = codes[array_of(base)]
     tally = np.bincount(of_matches[of_matches >= 0], minlength=len(labels))
     counts = {labels[i]: int(c) for i, c in enumerate(tally) if c}
     start = request.date_from
     end = request.date_to
-    if len(counts) > request.facet_size:
+    truncated = len(counts) > request.facet_size
+    if truncated:
         # The busiest periods, as other facets show their commonest values; in date order.
         busiest = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[: request.facet_size]
         counts = dict(busiest)
@@ -236,7 +242,7 @@ def _date_buckets(view: View, request: SearchRequest, base: BitMap) -> list[Face
             first = int(dt.datetime.fromisoformat(_pad(label)).replace(tzinfo=dt.UTC).timestamp())
             selected = (start is None or first >= start - _span(label)) and (end is None or first <= end)
         buckets.append(FacetBucket(label, count, selected))
-    return buckets
+    return buckets, truncated
 
 
 def _pad(label: str) -> str:

@@ -1,28 +1,37 @@
 """The OpenAPI 3.1 description of the HTTP API, as plain Python data.
 
-The search parameters are declared here once (:data:`SEARCH_PARAMETERS`): the
-API parses ``GET /search`` and ``POST /search`` from these declarations and the
-document describes them from the same ones, so the two cannot disagree. The
-paths are checked against the app's routes by a test. This module imports
-nothing from falcon, so the document can be built without a web framework.
+Nothing here is declared twice: the search parameters come from the table of
+:mod:`searchsvc.parameters` (which the API parses with too), the error answers
+from the classes of :mod:`searchsvc.errors` (each operation only says which it can
+raise), and the limits from the :class:`Settings` the app runs with. The paths are
+checked against the app's routes by a test. This module imports nothing from
+falcon, so the document can be built without a web framework.
 """
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from . import errors
 from .documents import MAX_ID_LENGTH
-from .highlight import MATCH_KINDS
-from .request import (
-    DATE_INTERVALS,
-    FACETABLE,
-    FILTER_FIELDS,
-    MAX_FACET_SIZE,
-    MAX_LIMIT,
-    MAX_OFFSET,
-    SORT_FIELDS,
+from .errors import (
+    EngineClosed,
+    IndexLocked,
+    InvalidDocument,
+    InvalidInput,
+    InvalidParameter,
+    LimitExceeded,
+    NotFound,
+    SearchIndexError,
+    SearchsvcError,
+    Unauthorized,
+    UnsupportedMediaType,
 )
+from .highlight import MATCH_KINDS
+from .parameters import FACETABLE, FILTER_FIELDS, HTTP_PARAMETERS, SearchParameter
 from .settings import Settings
 
 OPENAPI_VERSION = "3.1.0"
@@ -45,120 +54,13 @@ _BLANK = f"[{BLANK_CHARS}]"
 _NONBLANK = f"[^{BLANK_CHARS}]"
 
 
-@dataclass(frozen=True)
-class SearchParameter:
-    """One search parameter, as the query string and the JSON body of a search take it.
-
-    ``kind`` says how a value is read: ``string``, ``integer`` and ``boolean``
-    are single values; ``filter`` repeats (``field:value``) in a query string and
-    is a list or an object in a body; ``facets`` is comma-separated or a list.
-    """
-
-    name: str
-    kind: str
-    description: str
-    argument: str  # the keyword of SearchRequest.create it feeds
-    default: Any = None
-    enum: tuple[str, ...] | None = None
-    minimum: int | None = None
-    maximum: int | None = None
-
-
-SEARCH_PARAMETERS: dict[str, SearchParameter] = {
-    p.name: p
-    for p in (
-        SearchParameter(
-            "q",
-            "string",
-            'The query: words are AND-ed; `OR`, `NOT`/`-`, "phrases", `field:value`, `prefix*` and '
-            "`date:[2024-01-01 TO 2024-03-31]` are understood. Empty or `*` matches every document.",
-            "q",
-            default="",
-        ),
-        SearchParameter(
-            "filter",
-            "filter",
-            "Keep hits whose field has this value, as `field:value` (repeatable). Values of one field are "
-            f"OR-ed, different fields AND-ed. Fields: {', '.join(FILTER_FIELDS)}.",
-            "filters",
-        ),
-        SearchParameter(
-            "date_from", "string", "Keep hits dated on or after this ISO 8601 date.", "date_from"
-        ),
-        SearchParameter(
-            "date_to",
-            "string",
-            "Keep hits dated on or before this ISO 8601 date (a bare date includes that whole day).",
-            "date_to",
-        ),
-        SearchParameter(
-            "facets",
-            "facets",
-            f"Fields whose values to count, comma-separated: {', '.join(FACETABLE)}. A facet's counts "
-            "ignore the filter on that same field.",
-            "facets",
-        ),
-        SearchParameter(
-            "sort",
-            "string",
-            f"`relevance` (default), `date` (newest first), `date:asc`, or `field`, `field:asc`, `-field` "
-            f"for one of {', '.join(SORT_FIELDS)}.",
-            "sort",
-        ),
-        SearchParameter(
-            "limit", "integer", "Hits per page.", "limit", default=10, minimum=1, maximum=MAX_LIMIT
-        ),
-        SearchParameter(
-            "offset",
-            "integer",
-            "Hits to skip, for paging.",
-            "offset",
-            default=0,
-            minimum=0,
-            maximum=MAX_OFFSET,
-        ),
-        SearchParameter(
-            "highlight",
-            "boolean",
-            "Return highlighted HTML of the title and body fragments, matches in `<mark>`, all text escaped.",
-            "highlight",
-            default=True,
-        ),
-        SearchParameter(
-            "date_interval",
-            "string",
-            "Bucket size of the `date` facet.",
-            "date_interval",
-            default="month",
-            enum=tuple(DATE_INTERVALS),
-        ),
-        SearchParameter(
-            "facet_size",
-            "integer",
-            "Most values returned per facet.",
-            "facet_size",
-            default=20,
-            minimum=1,
-            maximum=MAX_FACET_SIZE,
-        ),
-        SearchParameter(
-            "explain",
-            "boolean",
-            "Say which spellings matched each hit (`matched`).",
-            "explain",
-            default=False,
-        ),
-    )
-}
-
-
 def _stripped_text(max_length: int, *, padded: bool) -> str:
     """A pattern for text of 1 to ``max_length`` characters once stripped.
 
     ``padded``: blanks around the text are allowed (the server strips them) and so is
     blank text; otherwise the text must neither be blank nor start or end with a blank.
     """
-    core = f"{_NONBLANK}(?:[\\s\\S]{{0,{max_length - 2}}}{_NONBLANK})?"
+    core = _NONBLANK if max_length < 2 else f"{_NONBLANK}(?:[\\s\\S]{{0,{max_length - 2}}}{_NONBLANK})?"
     if padded:
         return f"^{_BLANK}*(?:{core})?{_BLANK}*$"
     return f"^{core}$"
@@ -204,12 +106,14 @@ def _parameter_schema(param: SearchParameter, settings: Settings, *, in_body: bo
         text: dict[str, Any] = {"type": "string", "pattern": f"^{_FACET_NAME}(?:,{_FACET_NAME})*$"}
         names = {"type": "array", "items": {"type": "string", "pattern": f"^{_FACET_NAME}$"}}
         schema = {"oneOf": [names, text]} if in_body else text
-    elif param.name == "q":
-        schema = {"type": "string", "pattern": _stripped_text(settings.max_query_length, padded=True)}
+    elif param.max_length_setting is not None:
+        max_length = param.max_length_in(settings) or 0
+        schema = {"type": "string", "pattern": _stripped_text(max_length, padded=True)}
     else:
         schema = {"type": "string"}
-    if param.default is not None:
-        schema["default"] = param.default
+    default = param.default_in(settings)
+    if default is not None:
+        schema["default"] = default
     if param.enum is not None:
         schema["enum"] = list(param.enum)
     if param.minimum is not None:
@@ -228,7 +132,7 @@ def _query_parameter(param: SearchParameter, settings: Settings) -> dict[str, An
         "name": param.name,
         "in": "query",
         "required": False,
-        "description": param.description,
+        "description": param.help,
         "schema": _parameter_schema(param, settings, in_body=False),
     }
     if param.kind == "filter":
@@ -245,52 +149,93 @@ def _json_content(schema: dict[str, Any]) -> dict[str, Any]:
     return {"application/json": {"schema": schema}}
 
 
-#: Every error status, its response's name and when it is answered. Each operation
-#: lists the ones it can answer (a test checks them against errors.py).
-ERROR_RESPONSES: dict[str, tuple[str, str]] = {
-    "400": (
-        "BadRequest",
-        "Malformed input: invalid JSON, a bad query, an unknown field or parameter, an out-of-range "
-        "value; or a request that is not valid HTTP.",
-    ),
-    "401": (
-        "Unauthorized",
-        "The server has an API key and the request did not send it as `Authorization: Bearer KEY`. "
-        "The answer carries `WWW-Authenticate: Bearer`.",
-    ),
-    "404": ("NotFound", "No document with this id."),
-    "405": (
-        "MethodNotAllowed",
-        "An empty id: `/documents/` is the path `/documents`, which takes only POST. The answer carries "
-        "`Allow`.",
-    ),
-    "409": ("IndexLocked", "Another process holds the index's write lock."),
-    "413": (
-        "PayloadTooLarge",
-        "The body (on any path) is larger than the server's limit, or holds too many documents.",
-    ),
-    "415": ("UnsupportedMediaType", "The body's Content-Type is not one this endpoint reads (or not UTF-8)."),
-    "422": (
-        "UnprocessableEntity",
-        "The document breaks the document model (wrong field type, a date that is not ISO 8601, an id "
-        "unlike the path's...).",
-    ),
-    "431": (
-        "RequestHeaderFieldsTooLarge",
-        f"The request line and headers together are larger than {MAX_HEADER_BYTES} bytes (a URL that long).",
-    ),
-    "500": ("InternalError", "An internal error; the message has no details, the server log has them."),
-    "501": ("NotImplemented", "A `Transfer-Encoding` other than `chunked`."),
-    "503": (
-        "Unavailable",
-        "The index cannot be used (missing, unreadable, written by another format version), or the "
-        "service is stopping.",
-    ),
-}
+@dataclass(frozen=True)
+class Refusal:
+    """An error answer of the HTTP layer itself, which no class of :mod:`searchsvc.errors` raises."""
 
-#: What any request can be answered: the HTTP server's refusals (400 not HTTP, 413, 431,
-#: 501) and an internal error.
-_ANY_REQUEST = ("400", "413", "431", "500", "501")
+    name: str
+    status: int
+    code: str
+    description: str
+
+
+NOT_HTTP = Refusal("BadRequest", 400, "bad_request", "The request is not valid HTTP.")
+METHOD_NOT_ALLOWED = Refusal(
+    "MethodNotAllowed",
+    405,
+    "method_not_allowed",
+    "The path does not take this method: an empty id (`/documents/`) is the path `/documents`, which "
+    "takes only POST. The answer carries `Allow`.",
+)
+HEADERS_TOO_LARGE = Refusal(
+    "RequestHeaderFieldsTooLarge",
+    431,
+    "request_header_fields_too_large",
+    f"The request line and headers together are larger than {MAX_HEADER_BYTES} bytes (a URL that long).",
+)
+INTERNAL_ERROR = Refusal(
+    "InternalError",
+    500,
+    "internal_error",
+    "An internal error; the message has no details, the server log has them.",
+)
+NOT_IMPLEMENTED = Refusal(
+    "NotImplemented", 501, "not_implemented", "A `Transfer-Encoding` other than `chunked`."
+)
+HTTP_REFUSALS = (NOT_HTTP, METHOD_NOT_ALLOWED, HEADERS_TOO_LARGE, INTERNAL_ERROR, NOT_IMPLEMENTED)
+
+#: What an operation can answer besides 200: an error class (its own status: a subclass
+#: with another status is listed apart) or one of the HTTP layer's refusals.
+ErrorSource = type[SearchsvcError] | Refusal
+
+#: What any request can be answered: the HTTP server's refusals (not HTTP, a body or
+#: headers over the limits, a Transfer-Encoding it does not know) and an internal error.
+_ANY_REQUEST: tuple[ErrorSource, ...] = (
+    NOT_HTTP,
+    LimitExceeded,
+    HEADERS_TOO_LARGE,
+    INTERNAL_ERROR,
+    NOT_IMPLEMENTED,
+)
+#: What every operation that opens the index can answer.
+_INDEX: tuple[ErrorSource, ...] = (SearchIndexError, EngineClosed)
+
+
+def _error_classes() -> list[type[SearchsvcError]]:
+    # The root is a catch-all, not an answer: an unexpected error is INTERNAL_ERROR.
+    classes = (getattr(errors, name) for name in errors.__all__)
+    return [
+        c for c in classes if inspect.isclass(c) and issubclass(c, SearchsvcError) and c is not SearchsvcError
+    ]
+
+
+def _error_codes(sources: Iterable[ErrorSource]) -> dict[int, dict[str, tuple[str, str]]]:
+    """Each status, and the name and description of each code answered with it."""
+    codes: dict[int, dict[str, tuple[str, str]]] = {}
+    for source in sources:
+        if isinstance(source, Refusal):
+            name, description = source.name, source.description
+        else:
+            name, description = source.__name__, inspect.getdoc(source) or source.__name__
+        # The first source of a code describes it: a class before the HTTP layer's refusal.
+        codes.setdefault(source.status, {}).setdefault(source.code, (name, description.split("\n\n")[0]))
+    return codes
+
+
+def _error_responses() -> dict[str, tuple[str, str]]:
+    responses: dict[str, tuple[str, str]] = {}
+    for status, codes in sorted(_error_codes([*_error_classes(), *HTTP_REFUSALS]).items()):
+        first_name = next(iter(codes.values()))[0]
+        lines = [f"`{code}`: {description}" for code, (_, description) in codes.items()]
+        text = lines[0] if len(lines) == 1 else "The error's `code` is one of:\n\n- " + "\n- ".join(lines)
+        responses[str(status)] = (first_name, text)
+    return responses
+
+
+#: Every error status: the name of its response (that of its first error class or
+#: refusal) and a description listing its codes, all read off errors.py and
+#: :data:`HTTP_REFUSALS`.
+ERROR_RESPONSES: dict[str, tuple[str, str]] = _error_responses()
 
 _RESPONSE_HEADERS: dict[str, dict[str, str]] = {
     "401": {"WWW-Authenticate": "WWWAuthenticate"},
@@ -303,13 +248,16 @@ def _headers(status: str) -> dict[str, Any]:
     return {name: _ref(ref, "headers") for name, ref in names.items()}
 
 
-def _responses(ok: str, ok_schema: str | None, *errors: str) -> dict[str, Any]:
-    """The answers of one operation: 200 with ``ok_schema`` (no body when None) and ``errors``."""
+def _responses(ok: str, ok_schema: str | None, *raised: ErrorSource) -> dict[str, Any]:
+    """The answers of one operation: 200 with ``ok_schema`` (no body when None), and errors.
+
+    ``raised`` says what the operation can raise besides what any request can be answered.
+    """
     ok_answer: dict[str, Any] = {"description": ok, "headers": _headers("200")}
     if ok_schema is not None:
         ok_answer["content"] = _json_content(_ref(ok_schema))
     data: dict[str, Any] = {"200": ok_answer}
-    for status in sorted({*errors, *_ANY_REQUEST}):
+    for status in sorted({str(source.status) for source in (*raised, *_ANY_REQUEST)}):
         if ok_schema is None:
             # HEAD: the same statuses and headers as GET, without a body.
             data[status] = {"description": ERROR_RESPONSES[status][1], "headers": _headers(status)}
@@ -470,6 +418,12 @@ def _schemas(settings: Settings) -> dict[str, Any]:
                     "type": "object",
                     "additionalProperties": {"type": "array", "items": _ref("FacetBucket")},
                 },
+                "facets_truncated": {
+                    "type": "object",
+                    "description": "For each facet asked for: whether it has more values than `facet_size` "
+                    "returned.",
+                    "additionalProperties": {"type": "boolean"},
+                },
             },
         },
         "SearchBody": {
@@ -477,7 +431,7 @@ def _schemas(settings: Settings) -> dict[str, Any]:
             "description": "The parameters of `GET /search` as a JSON object; all optional.",
             "additionalProperties": False,
             "properties": {
-                name: _parameter_schema(p, settings, in_body=True) for name, p in SEARCH_PARAMETERS.items()
+                name: _parameter_schema(p, settings, in_body=True) for name, p in HTTP_PARAMETERS.items()
             },
         },
         "Rejection": {
@@ -537,7 +491,7 @@ def build_spec(settings: Settings) -> dict[str, Any]:
     """The OpenAPI document of an app built with ``settings`` (limits and security as configured)."""
     # With a key, writes need it; without one the empty requirement says they are open.
     write_security: list[dict[str, list[str]]] = [{"bearerAuth": []}] if settings.api_key else [{}]
-    query_params = [_query_parameter(p, settings) for p in SEARCH_PARAMETERS.values()]
+    query_params = [_query_parameter(p, settings) for p in HTTP_PARAMETERS.values()]
     limits = (
         f"Bodies are limited to {settings.max_body_bytes} bytes and bulk writes to "
         f"{settings.max_batch_documents} documents."
@@ -561,7 +515,7 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                 "description": "A query the query language cannot parse, a date that is not ISO 8601, a "
                 "`date_from` after `date_to` or an unknown `sort` is refused (400).",
                 "parameters": query_params,
-                "responses": _responses(found, "SearchResult", "503"),
+                "responses": _responses(found, "SearchResult", InvalidInput, *_INDEX),
             },
             "post": {
                 "operationId": "searchPost",
@@ -570,7 +524,7 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                 "An empty body, of any Content-Type or none, searches every document; any other body "
                 "must be JSON. " + f"Bodies are limited to {settings.max_body_bytes} bytes.",
                 "requestBody": {"required": False, "content": _json_content(_ref("SearchBody"))},
-                "responses": _responses(found, "SearchResult", "415", "503"),
+                "responses": _responses(found, "SearchResult", InvalidInput, UnsupportedMediaType, *_INDEX),
             },
         },
         "/documents": {
@@ -614,11 +568,12 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                 "responses": _responses(
                     "How many documents were accepted and rejected, and why.",
                     "WriteResult",
-                    "401",
-                    "409",
-                    "415",
-                    "422",
-                    "503",
+                    Unauthorized,
+                    InvalidInput,
+                    UnsupportedMediaType,
+                    InvalidDocument,
+                    IndexLocked,
+                    *_INDEX,
                 ),
             },
         },
@@ -628,7 +583,7 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                 "operationId": "getDocument",
                 "summary": "One stored document",
                 "description": "Committed documents only: a write is seen here once it is committed.",
-                "responses": _responses("The document.", "Document", "404", "405", "503"),
+                "responses": _responses("The document.", "Document", NotFound, METHOD_NOT_ALLOWED, *_INDEX),
             },
             "put": {
                 "operationId": "putDocument",
@@ -640,7 +595,15 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                 "parameters": [_commit_parameter()],
                 "requestBody": {"required": True, "content": _json_content(_ref("DocumentInput"))},
                 "responses": _responses(
-                    "The write was accepted.", "WriteResult", "401", "405", "409", "415", "422", "503"
+                    "The write was accepted.",
+                    "WriteResult",
+                    Unauthorized,
+                    METHOD_NOT_ALLOWED,
+                    InvalidInput,
+                    UnsupportedMediaType,
+                    InvalidDocument,
+                    IndexLocked,
+                    *_INDEX,
                 ),
             },
             "delete": {
@@ -650,7 +613,14 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                 "security": write_security,
                 "parameters": [_commit_parameter()],
                 "responses": _responses(
-                    "The deletion was accepted.", "WriteResult", "401", "404", "405", "409", "503"
+                    "The deletion was accepted.",
+                    "WriteResult",
+                    Unauthorized,
+                    InvalidParameter,
+                    NotFound,
+                    METHOD_NOT_ALLOWED,
+                    IndexLocked,
+                    *_INDEX,
                 ),
             },
         },
@@ -658,19 +628,19 @@ def build_spec(settings: Settings) -> dict[str, Any]:
             "get": {
                 "operationId": "health",
                 "summary": "Whether the service answers and can read its index",
-                "responses": _responses(health, "Health", "503"),
+                "responses": _responses(health, "Health", *_INDEX),
             },
             "head": {
                 "operationId": "healthHead",
                 "summary": "The status and headers of `GET /health`, without the body",
-                "responses": _responses(health, None, "503"),
+                "responses": _responses(health, None, *_INDEX),
             },
         },
         "/stats": {
             "get": {
                 "operationId": "stats",
                 "summary": "Document count, pending writes, size on disk, last commit, format version",
-                "responses": _responses("Index statistics.", "Stats", "503"),
+                "responses": _responses("Index statistics.", "Stats", *_INDEX),
             }
         },
         "/openapi.json": {

@@ -1,115 +1,88 @@
 """A search request: every parameter checked once, into a :class:`SearchRequest`.
 
 The library, the HTTP API and the CLI all build requests here, so a value is
-refused with the same error whichever way it came.
+refused with the same error whichever way it came. The parameters, their kinds,
+defaults and ranges are the table of :mod:`searchsvc.parameters`; this module
+adds what a table cannot say: the syntax of filters, facets, sorts and dates.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
 
-from .documents import FACET_FIELDS, parse_date
+from .documents import parse_date
 from .errors import InvalidDate, InvalidParameter, UnknownField
 from .facets import SECONDS_PER_DAY
+from .parameters import ARGUMENTS, DATE_INTERVALS, FACETABLE, FILTER_FIELDS, SORT_FIELDS
 from .settings import Settings
 
-FILTER_FIELDS = FACET_FIELDS
-FACETABLE = (*FACET_FIELDS, "date")
-SORT_FIELDS = ("relevance", "date", *FACET_FIELDS)
-DATE_INTERVALS = {"year": 4, "month": 7, "day": 10}
-MAX_LIMIT = 100
-MAX_OFFSET = 10_000
-MAX_FACET_SIZE = 1000
+__all__ = [
+    "DATE_INTERVALS",
+    "FACETABLE",
+    "FILTER_FIELDS",
+    "SORT_FIELDS",
+    "SearchRequest",
+    "parse_facets",
+    "parse_filters",
+    "parse_sort",
+]
 
 
 @dataclass(frozen=True)
 class SearchRequest:
     """A validated search: build it with :meth:`create`, which checks every value."""
 
-    q: str = ""
-    filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    date_from: int | None = None  # Unix seconds, inclusive
-    date_to: int | None = None
-    facets: tuple[str, ...] = ()
-    date_interval: str = "month"
-    facet_size: int = 20
-    sort_field: str = "relevance"
-    descending: bool = True
-    limit: int = 10
-    offset: int = 0
-    highlight: bool = True
-    fragments: int = 3
-    fragment_chars: int = 160
-    explain: bool = False
+    q: str
+    filters: Mapping[str, tuple[str, ...]]
+    date_from: int | None  # Unix seconds, inclusive
+    date_to: int | None
+    facets: tuple[str, ...]
+    date_interval: str
+    facet_size: int
+    sort_field: str
+    descending: bool
+    limit: int
+    offset: int
+    highlight: bool
+    fragments: int
+    fragment_chars: int
+    explain: bool
 
     @classmethod
-    def create(
-        cls,
-        q: str | None = "",
-        *,
-        filters: Mapping[str, str | Iterable[str]] | Iterable[str] | None = None,
-        date_from: str | dt.date | None = None,
-        date_to: str | dt.date | None = None,
-        facets: str | Iterable[str] | None = None,
-        date_interval: str = "month",
-        facet_size: int = 20,
-        sort: str | None = None,
-        limit: int = 10,
-        offset: int = 0,
-        highlight: bool = True,
-        fragments: int | None = None,
-        fragment_chars: int | None = None,
-        explain: bool = False,
-        settings: Settings | None = None,
-    ) -> SearchRequest:
-        """A request checked against every rule; ``settings`` gives the defaults and limits."""
+    def create(cls, q: str | None = "", *, settings: Settings | None = None, **params: Any) -> SearchRequest:
+        """A request checked against every rule; ``settings`` gives the defaults and limits.
+
+        ``params`` are the keywords of :data:`searchsvc.parameters.SEARCH_PARAMETERS`
+        (``filters``, ``date_from``, ``facets``, ``sort``, ``limit``, ...); a keyword
+        that is None or left out takes its default.
+        """
         settings = settings or Settings()
-        max_query_length = settings.max_query_length
-        fragments = settings.fragments if fragments is None else fragments
-        fragment_chars = settings.fragment_chars if fragment_chars is None else fragment_chars
-        q = (q or "").strip()
-        if len(q) > max_query_length:
-            raise InvalidParameter(f"the query is longer than {max_query_length} characters")
-        if not _is_int(limit) or not 1 <= limit <= MAX_LIMIT:
-            raise InvalidParameter(f"limit must be an integer from 1 to {MAX_LIMIT}, got {limit!r}")
-        if not _is_int(offset) or not 0 <= offset <= MAX_OFFSET:
-            raise InvalidParameter(f"offset must be an integer from 0 to {MAX_OFFSET}, got {offset!r}")
-        if not _is_int(facet_size) or not 1 <= facet_size <= MAX_FACET_SIZE:
-            raise InvalidParameter(f"facet_size must be an integer from 1 to {MAX_FACET_SIZE}")
-        if not _is_int(fragments) or not 0 <= fragments <= 10:
-            raise InvalidParameter("fragments must be an integer from 0 to 10")
-        if not _is_int(fragment_chars) or not 20 <= fragment_chars <= 1000:
-            raise InvalidParameter("fragment_chars must be an integer from 20 to 1000")
-        if date_interval not in DATE_INTERVALS:
-            raise InvalidParameter(f"date_interval must be one of {', '.join(DATE_INTERVALS)}")
-        start = _date_bound(date_from, "date_from", end=False)
-        end = _date_bound(date_to, "date_to", end=True)
+        for keyword in params:
+            if keyword not in ARGUMENTS:
+                raise InvalidParameter(
+                    f"unknown search parameter {keyword!r}; parameters are {', '.join(ARGUMENTS)}"
+                )
+        given = {"q": q, **params}
+        values = {keyword: param.check(given.get(keyword), settings) for keyword, param in ARGUMENTS.items()}
+        start = _date_bound(values.pop("date_from"), "date_from", end=False)
+        end = _date_bound(values.pop("date_to"), "date_to", end=True)
         if start is not None and end is not None and start > end:
             raise InvalidParameter("date_from is after date_to")
-        sort_field, descending = parse_sort(sort)
+        sort_field, descending = parse_sort(values.pop("sort"))
+        filters = parse_filters(values.pop("filters"))
+        facets = parse_facets(values.pop("facets"))
         return cls(
-            q=q,
-            filters=parse_filters(filters),
+            **values,
+            filters=filters,
+            facets=facets,
             date_from=start,
             date_to=end,
-            facets=parse_facets(facets),
-            date_interval=date_interval,
-            facet_size=facet_size,
             sort_field=sort_field,
             descending=descending,
-            limit=limit,
-            offset=offset,
-            highlight=bool(highlight),
-            fragments=fragments,
-            fragment_chars=fragment_chars,
-            explain=bool(explain),
         )
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _date_bound(value: str | dt.date | None, name: str, *, end: bool) -> int | None:
@@ -184,6 +157,8 @@ def parse_sort(sort: str | None) -> tuple[str, bool]:
     ``date`` alone sorts newest first, as news readers expect; ``date:asc`` or
     ``+date`` sorts oldest first. Keyword fields sort A to Z unless ``-field``.
     """
+    if sort is not None and not isinstance(sort, str):
+        raise InvalidParameter(f"sort must be a string such as 'date' or 'source:asc', got {sort!r}")
     if sort is None or not sort.strip():
         return "relevance", True
     text = sort.strip()

@@ -4,7 +4,8 @@ A search::
 
     {"query", "total", "limit", "offset", "took_ms",
      "hits": [{"id", "score", "document", "highlights": {"title", "body"}}],
-     "facets": {"source": [{"value", "count", "selected"}, ...], ...}}
+     "facets": {"source": [{"value", "count", "selected"}, ...], ...},
+     "facets_truncated": {"source": false, ...}}
 
 A write: :class:`WriteSummary`, with a :class:`Rejection` for each document refused.
 """
@@ -54,6 +55,8 @@ class SearchResult:
     took_ms: float
     hits: list[Hit]
     facets: dict[str, list[FacetBucket]]
+    #: For each facet asked for: whether it has more values than were returned.
+    facets_truncated: dict[str, bool] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +67,7 @@ class SearchResult:
             "took_ms": self.took_ms,
             "hits": [hit.to_dict() for hit in self.hits],
             "facets": {name: [b.to_dict() for b in buckets] for name, buckets in self.facets.items()},
+            "facets_truncated": self.facets_truncated,
         }
 
 

@@ -17,7 +17,6 @@ from types import FrameType
 from typing import Any
 
 from .engine import SearchEngine
-from .errors import InvalidParameter
 from .openapi import MAX_HEADER_BYTES
 from .settings import Settings
 
@@ -126,17 +125,6 @@ def _configure_logging() -> None:
         )
 
 
-def _check(settings: Settings) -> None:
-    if not 0 <= settings.port <= 65535:
-        raise InvalidParameter(f"port must be from 0 to 65535, got {settings.port}")
-    if settings.workers < 1:
-        raise InvalidParameter(f"workers must be at least 1, got {settings.workers}")
-    if settings.threads < 1:
-        raise InvalidParameter(f"threads must be at least 1, got {settings.threads}")
-    if settings.max_body_bytes < 1 or settings.max_batch_documents < 1:
-        raise InvalidParameter("max_body_bytes and max_batch_documents must be at least 1")
-
-
 class AcceptBalance:
     """Spreads new connections evenly over the worker processes of one port.
 
@@ -242,7 +230,6 @@ def serve_workers(
     import os
     import socket
 
-    _check(settings)
     if settings.workers <= 1 or not hasattr(os, "fork"):
         serve(open_engine(), settings, log=log)
         return
@@ -392,7 +379,6 @@ def _serve(
 
     from .api import create_app
 
-    _check(settings)
     _configure_logging()
     committer = Committer(engine, interval=settings.commit_interval, batch=settings.commit_batch)
     app = create_app(engine, settings, on_write=committer.notify)

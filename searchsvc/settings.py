@@ -1,76 +1,70 @@
-"""Settings, each declared once with its default, environment variable and help.
+"""Settings, each declared once: a :class:`Settings` field with its default, help and range.
 
-The library takes a :class:`Settings` object; the CLI builds its options from
-:data:`SETTINGS` and only the ``serve`` command reads the environment (through
-:meth:`Settings.from_env`).
+The environment variable of a setting is ``SEARCHSVC_`` and its name in capitals.
+The library takes a :class:`Settings` object, which checks every value when it is
+made; the CLI builds its options' help from :func:`setting` and reads the
+environment through :meth:`Settings.from_env`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import types
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .errors import InvalidParameter
 
-
-@dataclass(frozen=True)
-class Setting:
-    name: str
-    default: Any
-    type: type
-    help: str
-
-    @property
-    def env(self) -> str:
-        return "SEARCHSVC_" + self.name.upper()
+ENV_PREFIX = "SEARCHSVC_"
 
 
-SETTINGS: tuple[Setting, ...] = (
-    Setting("index_dir", "index", str, "Folder of the on-disk index."),
-    Setting("host", "127.0.0.1", str, "Address the HTTP server listens on."),
-    Setting("port", 8080, int, "Port the HTTP server listens on."),
-    Setting("threads", 8, int, "Worker threads of the HTTP server (per worker process)."),
-    Setting("workers", 1, int, "HTTP server processes sharing the port; more than 1 uses more CPU cores."),
-    Setting("api_key", None, str, "When set, write endpoints require 'Authorization: Bearer KEY'."),
-    Setting("max_body_bytes", 10 * 1024 * 1024, int, "Largest request body accepted, in bytes."),
-    Setting("max_batch_documents", 1000, int, "Most documents accepted in one bulk write."),
-    Setting("max_field_length", 1_000_000, int, "Longest value of any one document field, in characters."),
-    Setting("max_query_length", 1000, int, "Longest query string accepted, in characters."),
-    Setting(
-        "commit_interval",
-        1.0,
-        float,
-        "Seconds an acknowledged HTTP write waits before its batch is committed.",
-    ),
-    Setting("commit_batch", 500, int, "Pending HTTP writes that trigger a commit at once."),
-    Setting("fragments", 3, int, "Highlighted body fragments per hit."),
-    Setting("fragment_chars", 160, int, "Approximate length of one highlighted fragment, in characters."),
-    Setting("variants_file", None, str, "Plain file of extra variant groups, one group per line."),
-)
-
-_BY_NAME = {setting.name: setting for setting in SETTINGS}
+def _declare(
+    default: Any, help: str, *, minimum: int | float | None = None, maximum: int | float | None = None
+) -> Any:
+    """A :class:`Settings` field: its default, its help and the range it must keep to."""
+    return dataclasses.field(default=default, metadata={"help": help, "minimum": minimum, "maximum": maximum})
 
 
 @dataclass(frozen=True)
 class Settings:
-    index_dir: str = "index"
-    host: str = "127.0.0.1"
-    port: int = 8080
-    threads: int = 8
-    workers: int = 1
-    api_key: str | None = None
-    max_body_bytes: int = 10 * 1024 * 1024
-    max_batch_documents: int = 1000
-    max_field_length: int = 1_000_000
-    max_query_length: int = 1000
-    commit_interval: float = 1.0
-    commit_batch: int = 500
-    fragments: int = 3
-    fragment_chars: int = 160
-    variants_file: str | None = None
+    """Where the index is, how the server runs, and the limits and defaults of requests.
+
+    Raises :class:`~searchsvc.errors.InvalidParameter` when a value is of the wrong
+    type or out of its range, so a :class:`Settings` that exists is a valid one.
+    """
+
+    index_dir: str = _declare("index", "Folder of the on-disk index.")
+    host: str = _declare("127.0.0.1", "Address the HTTP server listens on.")
+    port: int = _declare(8080, "Port the HTTP server listens on.", minimum=0, maximum=65535)
+    threads: int = _declare(
+        8, "Worker threads of the HTTP server (per worker process).", minimum=1, maximum=256
+    )
+    workers: int = _declare(
+        1, "HTTP server processes sharing the port; more than 1 uses more CPU cores.", minimum=1, maximum=64
+    )
+    api_key: str | None = _declare(None, "When set, write endpoints require 'Authorization: Bearer KEY'.")
+    max_body_bytes: int = _declare(10 * 1024 * 1024, "Largest request body accepted, in bytes.", minimum=1)
+    max_batch_documents: int = _declare(1000, "Most documents accepted in one bulk write.", minimum=1)
+    max_field_length: int = _declare(
+        1_000_000, "Longest value of any one document field, in characters.", minimum=1
+    )
+    max_query_length: int = _declare(1000, "Longest query string accepted, in characters.", minimum=1)
+    commit_interval: float = _declare(
+        1.0, "Seconds an acknowledged HTTP write waits before its batch is committed.", minimum=0
+    )
+    commit_batch: int = _declare(500, "Pending HTTP writes that trigger a commit at once.", minimum=1)
+    fragments: int = _declare(3, "Highlighted body fragments per hit.", minimum=0, maximum=10)
+    fragment_chars: int = _declare(
+        160, "Approximate length of one highlighted fragment, in characters.", minimum=20, maximum=1000
+    )
+    variants_file: str | None = _declare(None, "Plain file of extra variant groups, one group per line.")
+
+    def __post_init__(self) -> None:
+        for declared in _DECLARED.values():
+            declared.check(getattr(self, declared.name))
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied; ``None`` values leave a setting as it is."""
@@ -78,33 +72,113 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-        """Settings from ``SEARCHSVC_*`` variables, then ``overrides`` that are not None."""
+        """Settings from ``SEARCHSVC_*`` variables, then ``overrides`` that are not None.
+
+        A value out of range is refused naming its variable when it came from the
+        environment; the caller that passed an override knows where that came from.
+        """
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}
-        for setting in SETTINGS:
-            raw = environ.get(setting.env)
+        for declared in _DECLARED.values():
+            raw = environ.get(declared.env)
             if raw is None or raw == "":
                 continue
             try:
-                values[setting.name] = setting.type(raw)
+                values[declared.name] = declared.type(raw)
             except ValueError:
                 raise InvalidParameter(
-                    f"environment variable {setting.env}={raw!r} is not a valid {setting.type.__name__}"
+                    f"environment variable {declared.env}={raw!r} is not a valid {declared.type.__name__}"
                 ) from None
-        return cls(**values).replace(**overrides)
+        given = {name: value for name, value in overrides.items() if value is not None}
+        try:
+            # One construction, so a valid override wins over a bad variable.
+            return cls(**{**values, **given})
+        except InvalidParameter as exc:
+            name = exc.details.get("setting")
+            if name in values and name not in given:
+                raise InvalidParameter(
+                    f"environment variable {setting(name).env}: {exc.message}", setting=name
+                ) from None
+            raise
+
+
+@dataclass(frozen=True)
+class Setting:
+    """The declaration of one setting, as :func:`setting` reads it off :class:`Settings`."""
+
+    name: str
+    default: Any
+    type: type
+    help: str
+    minimum: int | float | None = None
+    maximum: int | float | None = None
+
+    @property
+    def env(self) -> str:
+        return ENV_PREFIX + self.name.upper()
+
+    def describe_range(self) -> str:
+        """``from 0 to 65535``, ``at least 1``, ``at most 10`` or ``""`` when any value will do."""
+        if self.minimum is not None and self.maximum is not None:
+            return f"from {self.minimum} to {self.maximum}"
+        if self.minimum is not None:
+            return f"at least {self.minimum}"
+        if self.maximum is not None:
+            return f"at most {self.maximum}"
+        return ""
+
+    def check(self, value: Any) -> None:
+        """Refuse ``value`` when it is not of this setting's type or out of its range."""
+        optional = self.default is None
+        if value is None and optional:
+            return
+        if self.type is float:
+            fits = isinstance(value, (int, float)) and not isinstance(value, bool)
+        else:
+            fits = isinstance(value, self.type) and not isinstance(value, bool)
+        kind = {int: "an integer", float: "a number", str: "a string"}.get(self.type, self.type.__name__)
+        if not fits:
+            raise InvalidParameter(f"{self.name} must be {kind}, got {value!r}", setting=self.name)
+        too_low = self.minimum is not None and value < self.minimum
+        too_high = self.maximum is not None and value > self.maximum
+        if too_low or too_high:
+            raise InvalidParameter(
+                f"{self.name} must be {self.describe_range()}, got {value!r}", setting=self.name
+            )
+
+
+def _value_type(hint: Any) -> type:
+    # ``str | None`` is read as ``str``: None is the default, never a value to parse.
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        (hint,) = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+    if not isinstance(hint, type):
+        raise TypeError(f"a setting must be of one plain type, not {hint!r}")
+    return hint
+
+
+def _declarations() -> dict[str, Setting]:
+    hints = typing.get_type_hints(Settings)
+    return {
+        field.name: Setting(
+            field.name,
+            field.default,
+            _value_type(hints[field.name]),
+            field.metadata["help"],
+            field.metadata["minimum"],
+            field.metadata["maximum"],
+        )
+        for field in dataclasses.fields(Settings)
+    }
+
+
+_DECLARED: dict[str, Setting] = _declarations()
 
 
 def setting(name: str) -> Setting:
     """The declaration of one setting, for CLI help and defaults."""
-    return _BY_NAME[name]
+    return _DECLARED[name]
 
 
-def _check_defaults() -> None:
-    # The dataclass and the declarations must agree; fail at import if they drift.
-    fields = {f.name: f.default for f in dataclasses.fields(Settings)}
-    declared = {s.name: s.default for s in SETTINGS}
-    if fields != declared:
-        raise RuntimeError(f"Settings and SETTINGS disagree: {fields} != {declared}")
-
-
-_check_defaults()
+def settings_declared() -> tuple[Setting, ...]:
+    """Every setting, in the order of :class:`Settings`."""
+    return tuple(_DECLARED.values())

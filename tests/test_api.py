@@ -19,7 +19,8 @@ import pytest
 from searchsvc import SearchEngine, Settings, errors
 from searchsvc.api import ROUTES, create_app, openapi_path
 from searchsvc.errors import IndexCorrupt
-from searchsvc.openapi import BLANK_CHARS, ERROR_RESPONSES, SEARCH_PARAMETERS
+from searchsvc.openapi import BLANK_CHARS, ERROR_RESPONSES
+from searchsvc.parameters import HTTP_PARAMETERS
 from searchsvc.server import Committer
 
 KEY = "s3cret-key"
@@ -132,7 +133,7 @@ def test_search_facets_counts_and_highlight(client: falcon.testing.TestClient) -
     assert result.status_code == 200
     assert result.headers["content-type"] == "application/json"
     body = result.json
-    assert set(body) == {"query", "total", "limit", "offset", "took_ms", "hits", "facets"}
+    assert set(body) == {"query", "total", "limit", "offset", "took_ms", "hits", "facets", "facets_truncated"}
     assert body["query"] == "kharkiv"
     assert body["total"] == 3
     assert {hit["id"] for hit in body["hits"]} == {"kharkiv-shelling", "kharkiv-power", "kharkiv-metro"}
@@ -785,8 +786,8 @@ def test_openapi_operations_are_complete(client: falcon.testing.TestClient) -> N
             else:
                 assert "security" not in operation
     get_params = [p["name"] for p in spec["paths"]["/search"]["get"]["parameters"]]
-    assert get_params == list(SEARCH_PARAMETERS)
-    assert list(spec["components"]["schemas"]["SearchBody"]["properties"]) == list(SEARCH_PARAMETERS)
+    assert get_params == list(HTTP_PARAMETERS)
+    assert list(spec["components"]["schemas"]["SearchBody"]["properties"]) == list(HTTP_PARAMETERS)
     assert set(spec["paths"]["/documents"]["post"]["requestBody"]["content"]) == {
         "application/json",
         "application/x-ndjson",
@@ -942,7 +943,7 @@ def test_head_health(client: falcon.testing.TestClient) -> None:
 
 def test_search_body_nulls_are_declared(client: falcon.testing.TestClient) -> None:
     # null means "not given", for every parameter: the spec allows it, the server takes it.
-    body = {name: None for name in SEARCH_PARAMETERS}
+    body = {name: None for name in HTTP_PARAMETERS}
     assert client.simulate_post("/search", json=body).json["total"] == len(DOCS)
     properties = spec_of(client)["components"]["schemas"]["SearchBody"]["properties"]
     for name, schema in properties.items():

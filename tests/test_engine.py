@@ -165,6 +165,27 @@ def test_facets_are_disjunctive(engine):
     assert facet(result, "category") == {"war": (1, False), "economy": (1, False)}
 
 
+@pytest.mark.parametrize("sort", [1, ["date"], {"date": "asc"}])
+def test_a_sort_that_is_not_text_is_a_clear_error(engine, sort):
+    with pytest.raises(InvalidParameter, match="sort must be a string"):
+        engine.search("grain", sort=sort)
+
+
+def test_facets_say_when_they_have_more_values_than_shown(engine):
+    everything = engine.search("", facets=["source", "date"], facet_size=3)
+    assert everything.facets_truncated == {"source": False, "date": False}
+    cut = engine.search("", filters={"source": "Kyiv Independent"}, facets=["source", "date"], facet_size=1)
+    # One of three sources shown, and the selected one kept visible besides it.
+    assert [b.value for b in cut.facets["source"]] == ["BBC", "Kyiv Independent"]
+    assert cut.facets_truncated == {"source": True, "date": False}
+    months = engine.search("", facets=["date"], facet_size=2)
+    assert months.facets_truncated == {"date": True}
+    assert len(months.facets["date"]) == 2
+    assert engine.search("", facets=["source"], facet_size=3).to_dict()["facets_truncated"] == {
+        "source": False
+    }
+
+
 def test_date_facet_buckets(engine):
     result = engine.search("", facets=["date"])
     assert facet(result, "date") == {"2023-11": (1, False), "2024-03": (2, False), "2024-04": (1, False)}
@@ -296,7 +317,8 @@ def test_highlight_off_and_no_match_in_body(engine):
 
 def test_result_shape(engine):
     data = engine.search("grain", facets=["source"]).to_dict()
-    assert set(data) == {"query", "total", "limit", "offset", "took_ms", "hits", "facets"}
+    assert set(data) == {"query", "total", "limit", "offset", "took_ms", "hits", "facets", "facets_truncated"}
+    assert data["facets_truncated"] == {"source": False}
     assert set(data["hits"][0]) == {"id", "score", "document", "highlights"}
     assert set(data["hits"][0]["highlights"]) == {"title", "body"}
     assert data["facets"]["source"] == [{"value": "Reuters", "count": 1, "selected": False}]
