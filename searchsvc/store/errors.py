@@ -24,6 +24,7 @@ from ..errors import IndexCorrupt, IndexLocked, IndexNotFound, IndexVersionMisma
 #: Exceptions that mean the index's files cannot be read or written as they are.
 STORE_FAILURES: tuple[type[BaseException], ...] = (
     whoosh.index.IndexError,
+    whoosh.index.LockError,
     StorageError,
     OSError,
     EOFError,
@@ -36,38 +37,55 @@ STORE_FAILURES: tuple[type[BaseException], ...] = (
 OPEN_FAILURES = (*STORE_FAILURES, ValueError, KeyError, IndexError, TypeError)
 
 
+def translated(exc: BaseException, action: str, failures: tuple[type[BaseException], ...]) -> BaseException:
+    """The searchsvc error for the store's failure ``exc`` while doing ``action``, or ``exc`` itself."""
+    if isinstance(exc, SearchIndexError):
+        return exc
+    if isinstance(exc, whoosh.index.LockError):
+        return IndexLocked(
+            f"cannot {action}: another process is writing to the index; try again when it is done"
+        )
+    if isinstance(exc, whoosh.index.EmptyIndexError):
+        return IndexNotFound(f"cannot {action}: there is no index here; run 'searchsvc index PATH'")
+    if isinstance(exc, whoosh.index.IndexVersionError):
+        return IndexVersionMismatch(
+            f"cannot {action}: the index was written by another Whoosh version; run 'searchsvc reindex'"
+        )
+    if isinstance(exc, failures):
+        return IndexCorrupt(f"cannot {action}: the index files cannot be read ({type(exc).__name__})")
+    return exc
+
+
 @contextlib.contextmanager
 def store_errors(action: str, failures: tuple[type[BaseException], ...] = STORE_FAILURES) -> Iterator[None]:
     """Translate the store's failures while doing ``action`` into searchsvc's index errors."""
     try:
         yield
-    except SearchIndexError:
-        raise
-    except whoosh.index.LockError:
-        raise IndexLocked(
-            f"cannot {action}: another process is writing to the index; try again when it is done"
-        ) from None
-    except whoosh.index.EmptyIndexError:
-        raise IndexNotFound(f"cannot {action}: there is no index here; run 'searchsvc index PATH'") from None
-    except whoosh.index.IndexVersionError:
-        raise IndexVersionMismatch(
-            f"cannot {action}: the index was written by another Whoosh version; run 'searchsvc reindex'"
-        ) from None
     except failures as exc:
-        raise IndexCorrupt(
-            f"cannot {action}: the index files cannot be read ({type(exc).__name__})"
-        ) from None
+        error = translated(exc, action, failures)
+        if error is exc:
+            raise
+        raise error from None
 
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def reads_index(func: F) -> F:
-    """Mark a function that reads the index's files: its store failures become :class:`IndexCorrupt`."""
+    """Mark a function that reads the index's files: its store failures become index errors.
+
+    A plain ``try`` rather than :func:`store_errors`: it costs nothing unless
+    something fails, and some of these run for every segment of every search.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with store_errors("read the index"):
+        try:
             return func(*args, **kwargs)
+        except STORE_FAILURES as exc:
+            error = translated(exc, "read the index", STORE_FAILURES)
+            if error is exc:
+                raise
+            raise error from None
 
     return wrapper  # type: ignore[return-value]

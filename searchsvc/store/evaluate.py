@@ -102,20 +102,18 @@ class Evaluator:
 
     # -- statistics, as Whoosh's BM25F computes them ----------------------------
 
-    @reads_index
     def idf(self, fieldname: str, text: Any) -> float:
         key = (fieldname, text)
         value = self._idf.get(key)
         if value is None:
-            df = self.searcher.doc_frequency(fieldname, text)
+            df = _doc_frequency(self.searcher, fieldname, text)
             value = self._idf[key] = log(self.doc_count_all / (df + 1)) + 1
         return value
 
-    @reads_index
     def avg_length(self, fieldname: str) -> float:
         value = self._avg.get(fieldname)
         if value is None:
-            value = self._avg[fieldname] = self.searcher.avg_field_length(fieldname) or 1.0
+            value = self._avg[fieldname] = _avg_field_length(self.searcher, fieldname) or 1.0
         return value
 
     # -- the query tree ---------------------------------------------------------
@@ -274,6 +272,16 @@ class Evaluator:
             return Scored.empty()
         order = np.argsort(ids, kind="stable")
         return Scored(np.asarray(ids, dtype=np.int64)[order], np.asarray(scores, dtype=np.float64)[order])
+
+
+@reads_index
+def _doc_frequency(searcher: Any, fieldname: str, text: Any) -> int:
+    return int(searcher.doc_frequency(fieldname, text))
+
+
+@reads_index
+def _avg_field_length(searcher: Any, fieldname: str) -> float:
+    return float(searcher.avg_field_length(fieldname))
 
 
 def _leaf_searcher(searcher: Any, reader: Any) -> Any:

@@ -43,19 +43,15 @@ class SegmentArrays:
         self._postings = postings
         self._deleted: tuple[int, np.ndarray | None] = (0, None)
 
-    @reads_index
+    # Only what is read from the files is wrapped in reads_index: these run for
+    # every segment of every search, and mostly find what they need in memory.
+
     def lengths(self, reader: Any, fieldname: str) -> np.ndarray:
         found = self._lengths.get(fieldname)
         if found is None:
-            column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-            if column is None:
-                found = np.zeros(self.doc_count_all, dtype=np.float64)
-            else:
-                found = _LENGTHS[column_array(column, self.doc_count_all)]
-            self._lengths[fieldname] = found
+            found = self._lengths[fieldname] = read_lengths(reader, fieldname, self.doc_count_all)
         return found
 
-    @reads_index
     def deleted(self, segment: Any) -> np.ndarray | None:
         """A mask of the segment's deleted documents, or None when it has none."""
         count = segment.deleted_count() if segment.has_deletions() else 0
@@ -64,11 +60,10 @@ class SegmentArrays:
             # A segment's deletions only grow, so their count tells which set it is.
             return known
         mask = np.zeros(self.doc_count_all, dtype=bool)
-        mask[np.fromiter(segment.deleted_docs(), dtype=np.int64)] = True
+        mask[read_deleted(segment)] = True
         self._deleted = (count, mask)
         return mask
 
-    @reads_index
     def postings(self, reader: Any, fieldname: str, tbytes: bytes) -> tuple[np.ndarray, np.ndarray]:
         """Local docnums and weights of one term, deleted documents included."""
         key = (self.seg_id, fieldname, tbytes)
@@ -77,6 +72,22 @@ class SegmentArrays:
             found = read_postings(reader, fieldname, tbytes)
             self._postings.put(key, found)
         return found
+
+
+@reads_index
+def read_lengths(reader: Any, fieldname: str, doc_count: int) -> np.ndarray:
+    """Each document's length of ``fieldname`` in one segment, as BM25F reads it."""
+    column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    if column is None:
+        return np.zeros(doc_count, dtype=np.float64)
+    lengths: np.ndarray = _LENGTHS[column_array(column, doc_count)]
+    return lengths
+
+
+@reads_index
+def read_deleted(segment: Any) -> np.ndarray:
+    """The local docnums of a segment's deleted documents."""
+    return np.fromiter(segment.deleted_docs(), dtype=np.int64)
 
 
 def column_array(column: Any, doc_count: int) -> np.ndarray:
@@ -102,6 +113,7 @@ def column_array(column: Any, doc_count: int) -> np.ndarray:
         return np.fromiter((column[i] for i in range(doc_count)), dtype=np.int64, count=doc_count)
 
 
+@reads_index
 def read_postings(reader: Any, fieldname: str, tbytes: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Local docnums and weights of one term of one segment, deleted documents included."""
     terms = getattr(reader, "_terms", None)

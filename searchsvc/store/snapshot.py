@@ -77,6 +77,7 @@ class Snapshot:
 
     def __init__(self, searcher: Any) -> None:
         self._searcher = searcher
+        self._parts: list[SegmentPart] | None = None
 
     @classmethod
     def open(cls, ix: Any) -> Snapshot:
@@ -132,13 +133,17 @@ class Snapshot:
         doc: dict[str, Any] = json.loads(self._searcher.stored_fields(docnum)[STORED_DOCUMENT])
         return doc
 
+    @reads_index
     def segments(self) -> list[SegmentPart]:
-        with store_errors("read the index"):
-            parts = []
-            for sub, offset in self._searcher.leaf_searchers():
-                reader = sub.reader()
-                segment = reader.segment() if hasattr(reader, "segment") else None
-                seg_id = segment.segment_id() if segment is not None else f"anon-{id(reader)}"
-                deleted = segment.deleted_count() if segment is not None and segment.has_deletions() else 0
-                parts.append(SegmentPart(seg_id, offset, reader.doc_count_all(), deleted, reader, segment))
-            return parts
+        """The snapshot's segments; a searcher's segments never change, so they are read once."""
+        if self._parts is not None:
+            return self._parts
+        parts = []
+        for sub, offset in self._searcher.leaf_searchers():
+            reader = sub.reader()
+            segment = reader.segment() if hasattr(reader, "segment") else None
+            seg_id = segment.segment_id() if segment is not None else f"anon-{id(reader)}"
+            deleted = segment.deleted_count() if segment is not None and segment.has_deletions() else 0
+            parts.append(SegmentPart(seg_id, offset, reader.doc_count_all(), deleted, reader, segment))
+        self._parts = parts
+        return parts
