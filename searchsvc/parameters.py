@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from .documents import FACET_FIELDS
 from .errors import InvalidParameter
-from .settings import Settings, setting
+from .settings import Settings, describe_range, in_range, setting
 
 FILTER_FIELDS = FACET_FIELDS
 FACETABLE = (*FACET_FIELDS, "date")
@@ -91,18 +91,7 @@ class SearchParameter:
         return length
 
     def describe_range(self) -> str:
-        if self.minimum is not None and self.maximum is not None:
-            return f" from {self.minimum} to {self.maximum}"
-        if self.minimum is not None:
-            return f" of at least {self.minimum}"
-        if self.maximum is not None:
-            return f" of at most {self.maximum}"
-        return ""
-
-    def _in_range(self, value: int) -> bool:
-        return (self.minimum is None or value >= self.minimum) and (
-            self.maximum is None or value <= self.maximum
-        )
+        return describe_range(self.minimum, self.maximum)
 
     def check(self, value: Any, settings: Settings) -> Any:
         """``value`` (the default when it is None) once its kind, range and length are checked.
@@ -113,9 +102,9 @@ class SearchParameter:
         if value is None:
             return self.default_in(settings)
         if self.kind == "integer":
-            if not _is_int(value) or not self._in_range(value):
+            if not _is_int(value) or not in_range(value, self.minimum, self.maximum):
                 raise InvalidParameter(
-                    f"{self.noun} must be an integer{self.describe_range()}, got {value!r}"
+                    f"{self.noun} must be an integer {self.describe_range()}".rstrip() + f", got {value!r}"
                 )
         elif self.kind == "boolean" and not isinstance(value, bool):
             raise InvalidParameter(f"{self.noun} must be true or false, got {value!r}")

@@ -118,14 +118,7 @@ class Setting:
         return ENV_PREFIX + self.name.upper()
 
     def describe_range(self) -> str:
-        """``from 0 to 65535``, ``at least 1``, ``at most 10`` or ``""`` when any value will do."""
-        if self.minimum is not None and self.maximum is not None:
-            return f"from {self.minimum} to {self.maximum}"
-        if self.minimum is not None:
-            return f"at least {self.minimum}"
-        if self.maximum is not None:
-            return f"at most {self.maximum}"
-        return ""
+        return describe_range(self.minimum, self.maximum)
 
     def check(self, value: Any) -> None:
         """Refuse ``value`` when it is not of this setting's type or out of its range."""
@@ -139,12 +132,25 @@ class Setting:
         kind = {int: "an integer", float: "a number", str: "a string"}.get(self.type, self.type.__name__)
         if not fits:
             raise InvalidParameter(f"{self.name} must be {kind}, got {value!r}", setting=self.name)
-        too_low = self.minimum is not None and value < self.minimum
-        too_high = self.maximum is not None and value > self.maximum
-        if too_low or too_high:
+        if not in_range(value, self.minimum, self.maximum):
             raise InvalidParameter(
                 f"{self.name} must be {self.describe_range()}, got {value!r}", setting=self.name
             )
+
+
+def describe_range(minimum: float | None, maximum: float | None) -> str:
+    """``from 0 to 65535``, ``1 or more``, ``10 or less``, or ``""`` when any value will do."""
+    if minimum is not None and maximum is not None:
+        return f"from {minimum} to {maximum}"
+    if minimum is not None:
+        return f"{minimum} or more"
+    if maximum is not None:
+        return f"{maximum} or less"
+    return ""
+
+
+def in_range(value: float, minimum: float | None, maximum: float | None) -> bool:
+    return (minimum is None or value >= minimum) and (maximum is None or value <= maximum)
 
 
 def _value_type(hint: Any) -> type:
