@@ -160,7 +160,7 @@ class SearchEngine:
         """
         self._check_open()
         if len(self) == 0 and not self.pending:
-            return self.rebuild(docs, procs=procs, strict=strict)
+            return self.rebuild(docs, procs=procs, strict=strict, allow_empty=True)
         summary = WriteSummary()
         chunk: list[Mapping[str, Any]] = []
         for doc in docs:
@@ -174,16 +174,23 @@ class SearchEngine:
         return summary
 
     def rebuild(
-        self, docs: Iterable[Mapping[str, Any]], *, procs: int | None = None, strict: bool = False
+        self,
+        docs: Iterable[Mapping[str, Any]],
+        *,
+        procs: int | None = None,
+        strict: bool = False,
+        allow_empty: bool = False,
     ) -> WriteSummary:
         """Build a new index from ``docs`` beside the live one, then swap it in atomically.
 
         Searches keep answering from the old index until the swap. With
         ``procs`` > 1, analysis and writing run in that many processes. When an
-        id comes again, its last version wins.
+        id comes again, its last version wins. With no document accepted it raises
+        :class:`~searchsvc.errors.EmptyRebuild` and leaves the index as it was,
+        unless ``allow_empty``.
         """
         self._check_open()
-        return self._rebuilder.rebuild(docs, procs=procs, strict=strict)
+        return self._rebuilder.rebuild(docs, procs=procs, strict=strict, allow_empty=allow_empty)
 
     # -- reading -----------------------------------------------------------
 

@@ -81,6 +81,12 @@ class InvalidDocument(InvalidInput):
         return where + self.message
 
 
+class EmptyRebuild(InvalidInput):
+    """A rebuild with no documents to build from, which would empty the index."""
+
+    code = "empty_rebuild"
+
+
 class InputFormatError(InvalidInput):
     """A file or body that cannot be read at all (unknown format, bad encoding)."""
 
@@ -177,6 +183,7 @@ __all__ = [
     "UnknownField",
     "InvalidDate",
     "InvalidDocument",
+    "EmptyRebuild",
     "InputFormatError",
     "UnsupportedMediaType",
     "InvalidJSON",

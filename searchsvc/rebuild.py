@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from .errors import EmptyRebuild
 from .pool import SearcherPool
 from .results import WriteSummary
 from .staging import Staging
@@ -31,12 +32,19 @@ class Rebuilder:
         self.procs = max(1, procs)
 
     def rebuild(
-        self, docs: Iterable[Mapping[str, Any]], *, procs: int | None = None, strict: bool = False
+        self,
+        docs: Iterable[Mapping[str, Any]],
+        *,
+        procs: int | None = None,
+        strict: bool = False,
+        allow_empty: bool = False,
     ) -> WriteSummary:
         """Index ``docs`` into a new generation and make it the live one.
 
         When an id comes again, its last version wins. If anything fails, the
-        new generation is removed and the live one stays as it was.
+        new generation is removed and the live one stays as it was. A rebuild
+        that would leave no documents is refused unless ``allow_empty``: it
+        would replace the whole index with nothing.
         """
         procs = self.procs if procs is None else max(1, procs)
         summary = WriteSummary()
@@ -73,6 +81,12 @@ class Rebuilder:
                 # replace the first versions of repeated ids now.
                 with writing(ix, "write the new index") as writes:
                     writes.apply(again, staging.index_fields)
+            if not summary.accepted and not allow_empty:
+                raise EmptyRebuild(
+                    "there are no documents to rebuild the index from"
+                    + (f" ({summary.rejected} rejected)" if summary.rejected else "")
+                    + "; the index is left as it was (allow an empty index to replace it)"
+                )
         except BaseException:
             # Whatever failed (the index, or the documents' own source), the
             # live generation stays, and the new one goes.

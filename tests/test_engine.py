@@ -688,3 +688,19 @@ def test_rebuild_keeps_the_last_version_of_a_repeated_id(tmp_path, procs):
         assert eng.get("a")["title"] == "second wheat"
         assert eng.search("grain").total == 0
         assert ids(eng.search("wheat")) == ["a"]
+
+
+def test_a_rebuild_from_nothing_is_refused_and_keeps_the_index(tmp_path):
+    from searchsvc.errors import EmptyRebuild
+
+    with SearchEngine(tmp_path / "ix", variants=None) as eng:
+        eng.rebuild([{"id": "a", "title": "grain"}, {"id": "b", "title": "oil"}])
+        generations = sorted(p.name for p in (tmp_path / "ix").glob("gen-*"))
+        with pytest.raises(EmptyRebuild, match="left as it was"):
+            eng.rebuild([])
+        with pytest.raises(EmptyRebuild, match="1 rejected"):
+            eng.rebuild([{"title": "no id"}])
+        assert len(eng) == 2
+        assert sorted(p.name for p in (tmp_path / "ix").glob("gen-*")) == generations
+        eng.rebuild([], allow_empty=True)
+        assert len(eng) == 0
