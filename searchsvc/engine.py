@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from .analysis import NewsAnalyzer, VariantSource
@@ -30,6 +31,8 @@ from .settings import Settings
 from .staging import Staging
 from .store.generations import FORMAT_VERSION, IndexStore
 from .store.schema import build_schema
+from .wal import FOLDER as WAL_FOLDER
+from .wal import WriteLog
 
 #: ``variants="default"``: load the shipped gazetteer (and the settings' variants file).
 DEFAULT_VARIANTS = "default"
@@ -70,13 +73,21 @@ class SearchEngine:
         self.schema = build_schema(self.analyzer)
         self._store = IndexStore(path, self.schema)
         self._pool = SearcherPool(self._store, create=create)
-        self._staging = Staging(self._pool, self.settings, variants)
+        durability = self.settings.durability or "none"
+        self._log = None
+        if path is not None and durability != "none":
+            self._log = WriteLog(
+                Path(path) / WAL_FOLDER, durability=durability, interval=self.settings.durability_interval
+            )
+        self._staging = Staging(self._pool, self._store, self.settings, variants, self._log)
         self._staging.last_commit = self._store.last_commit_time()
         self._rebuilder = Rebuilder(
             self._store, self._pool, self._staging, procs=procs or os.cpu_count() or 1
         )
         self._executor = Executor(self.analyzer, variants, QueryBuilder(self.analyzer, variants, self.schema))
         self._closed = False
+        #: Writes found in the log of a process that stopped without committing them.
+        self.recovered = self._staging.recover()
 
     @property
     def pool(self) -> SearcherPool:
@@ -112,6 +123,8 @@ class SearchEngine:
         finally:
             self._closed = True
             self._pool.close()
+            if self._log is not None:
+                self._log.close()
 
     def _check_open(self) -> None:
         if self._closed:
@@ -195,8 +208,14 @@ class SearchEngine:
     # -- reading -----------------------------------------------------------
 
     def get(self, doc_id: str) -> dict[str, Any]:
-        """The stored document with ``doc_id`` (committed writes only)."""
+        """The latest version of document ``doc_id`` written through this engine, pending
+        or committed (a real-time get); a pending deletion is not found."""
         self._check_open()
+        staged, doc = self._staging.get(doc_id)
+        if staged:
+            if doc is None:
+                raise NotFound(f"no document with id {doc_id!r}")
+            return doc
         with self._pool.snapshot() as snapshot:
             docnum = snapshot.document_number(doc_id)
             if docnum is None:

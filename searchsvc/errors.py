@@ -168,6 +168,19 @@ class IndexWriteFailed(SearchIndexError):
     code = "index_write_failed"
 
 
+class StorageFull(SearchIndexError):
+    """The disk holding the index is full: the write was not logged or committed."""
+
+    status = 507
+    code = "storage_full"
+
+
+class IndexNotWritable(SearchIndexError):
+    """The index folder cannot be written to (read-only, no permission): nothing was written."""
+
+    code = "index_not_writable"
+
+
 class EngineClosed(SearchsvcError):
     """The engine was used after close()."""
 
@@ -196,5 +209,7 @@ __all__ = [
     "IndexLocked",
     "IndexCorrupt",
     "IndexWriteFailed",
+    "StorageFull",
+    "IndexNotWritable",
     "EngineClosed",
 ]

@@ -27,6 +27,7 @@ from .errors import (
     NotFound,
     SearchIndexError,
     SearchsvcError,
+    StorageFull,
     Unauthorized,
     UnsupportedMediaType,
 )
@@ -573,6 +574,7 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                     UnsupportedMediaType,
                     InvalidDocument,
                     IndexLocked,
+                    StorageFull,
                     *_INDEX,
                 ),
             },
@@ -582,7 +584,9 @@ def build_spec(settings: Settings) -> dict[str, Any]:
             "get": {
                 "operationId": "getDocument",
                 "summary": "One stored document",
-                "description": "Committed documents only: a write is seen here once it is committed.",
+                "description": "The latest acknowledged version, committed or not (a real-time get): "
+                "a write is seen here as soon as it is answered, and a deleted id answers 404 at once. "
+                "Searches see a write after its commit.",
                 "responses": _responses("The document.", "Document", NotFound, METHOD_NOT_ALLOWED, *_INDEX),
             },
             "put": {
@@ -603,6 +607,7 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                     UnsupportedMediaType,
                     InvalidDocument,
                     IndexLocked,
+                    StorageFull,
                     *_INDEX,
                 ),
             },
@@ -620,6 +625,7 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                     NotFound,
                     METHOD_NOT_ALLOWED,
                     IndexLocked,
+                    StorageFull,
                     *_INDEX,
                 ),
             },

@@ -22,10 +22,17 @@ ENV_PREFIX = "SEARCHSVC_"
 
 
 def _declare(
-    default: Any, help: str, *, minimum: int | float | None = None, maximum: int | float | None = None
+    default: Any,
+    help: str,
+    *,
+    minimum: int | float | None = None,
+    maximum: int | float | None = None,
+    choices: tuple[str, ...] | None = None,
 ) -> Any:
-    """A :class:`Settings` field: its default, its help and the range it must keep to."""
-    return dataclasses.field(default=default, metadata={"help": help, "minimum": minimum, "maximum": maximum})
+    """A :class:`Settings` field: its default, its help and the range or choices it must keep to."""
+    return dataclasses.field(
+        default=default, metadata={"help": help, "minimum": minimum, "maximum": maximum, "choices": choices}
+    )
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,16 @@ class Settings:
         160, "Approximate length of one highlighted fragment, in characters.", minimum=20, maximum=1000
     )
     variants_file: str | None = _declare(None, "Plain file of extra variant groups, one group per line.")
+    durability: str | None = _declare(
+        None,
+        "When an acknowledged write is safe from a crash: 'request' (logged and fsynced before the "
+        "answer), 'interval' (fsynced every durability_interval seconds) or 'none' (at the next "
+        "commit). Unset: 'request' for serve, 'none' for the library and the other commands.",
+        choices=("request", "interval", "none"),
+    )
+    durability_interval: float = _declare(
+        0.2, "Seconds between fsyncs of the write log with durability 'interval'.", minimum=0.001, maximum=60
+    )
 
     def __post_init__(self) -> None:
         for declared in _DECLARED.values():
@@ -112,6 +129,7 @@ class Setting:
     help: str
     minimum: int | float | None = None
     maximum: int | float | None = None
+    choices: tuple[str, ...] | None = None
 
     @property
     def env(self) -> str:
@@ -132,7 +150,11 @@ class Setting:
         kind = {int: "an integer", float: "a number", str: "a string"}.get(self.type, self.type.__name__)
         if not fits:
             raise InvalidParameter(f"{self.name} must be {kind}, got {value!r}", setting=self.name)
-        if not in_range(value, self.minimum, self.maximum):
+        if self.choices is not None and value not in self.choices:
+            raise InvalidParameter(
+                f"{self.name} must be one of {', '.join(self.choices)}, got {value!r}", setting=self.name
+            )
+        if self.type is not str and not in_range(value, self.minimum, self.maximum):
             raise InvalidParameter(
                 f"{self.name} must be {self.describe_range()}, got {value!r}", setting=self.name
             )
@@ -172,6 +194,7 @@ def _declarations() -> dict[str, Setting]:
             field.metadata["help"],
             field.metadata["minimum"],
             field.metadata["maximum"],
+            field.metadata["choices"],
         )
         for field in dataclasses.fields(Settings)
     }

@@ -362,11 +362,13 @@ def test_put_then_commit_makes_visible(client: falcon.testing.TestClient, engine
         "rejections": [],
         "committed": False,
     }
-    # Staged, not yet visible: the committer (absent here) would commit it.
-    assert client.simulate_get("/documents/odesa-port").status_code == 404
+    # A real-time get finds it at once; searches see it after the commit
+    # (the committer, absent here, would make it).
+    assert client.simulate_get("/documents/odesa-port").json["title"] == "Odesa port busy"
+    assert client.simulate_get("/search", params={"q": "odesa"}).json["total"] == 0
     assert client.simulate_get("/stats").json["pending_writes"] == 1
     engine.commit()
-    assert client.simulate_get("/documents/odesa-port").json["title"] == "Odesa port busy"
+    assert client.simulate_get("/search", params={"q": "odesa"}).json["total"] == 1
 
 
 def test_put_commit_true_is_visible_at_once(client: falcon.testing.TestClient) -> None:
@@ -807,10 +809,10 @@ def test_openapi_without_key_marks_writes_open(engine: SearchEngine) -> None:
 DECLARED_ERRORS = {
     ("get", "/search"): {"503"},
     ("post", "/search"): {"415", "503"},
-    ("post", "/documents"): {"401", "409", "415", "422", "503"},
+    ("post", "/documents"): {"401", "409", "415", "422", "503", "507"},
     ("get", "/documents/{id}"): {"404", "405", "503"},
-    ("put", "/documents/{id}"): {"401", "405", "409", "415", "422", "503"},
-    ("delete", "/documents/{id}"): {"401", "404", "405", "409", "503"},
+    ("put", "/documents/{id}"): {"401", "405", "409", "415", "422", "503", "507"},
+    ("delete", "/documents/{id}"): {"401", "404", "405", "409", "503", "507"},
     ("get", "/health"): {"503"},
     ("head", "/health"): {"503"},
     ("get", "/stats"): {"503"},
@@ -1001,7 +1003,7 @@ def test_committer_commits_after_the_interval(engine: SearchEngine) -> None:
     try:
         client = falcon.testing.TestClient(create_app(engine, SETTINGS, on_write=committer.notify))
         assert put(client, "late", {"title": "Late news"}).json["committed"] is False
-        assert wait_for(lambda: client.simulate_get("/documents/late").status_code == 200)
+        assert wait_for(lambda: client.simulate_get("/search", params={"q": "late"}).json["total"] == 1)
         assert engine.pending == 0
     finally:
         committer.stop()

@@ -340,7 +340,9 @@ def test_add_replaces_by_id_and_reports_added_updated_rejected(engine):
     assert "missing required field 'id'" in reasons[0]
     assert "yesterday" in reasons[1]
     assert "must be a string" in reasons[2]
-    assert engine.get("grain-deal")["source"] == "Reuters"  # not visible before commit
+    # A real-time get sees the staged version; a search sees it after the commit.
+    assert engine.get("grain-deal")["source"] == "AP"
+    assert [h.document["source"] for h in engine.search("exports resume").hits] == ["Reuters"]
     engine.commit()
     assert engine.get("grain-deal")["title"] == "Grain deal collapses"
     assert len(engine) == 6

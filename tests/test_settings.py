@@ -24,6 +24,10 @@ def test_every_setting_is_declared_with_help_and_its_variable() -> None:
 @pytest.mark.parametrize("declared", settings_declared(), ids=lambda s: s.name)
 def test_every_setting_is_read_from_the_environment(declared) -> None:
     value = {int: "7", float: "2.5", str: "text"}[declared.type]
+    if declared.choices:
+        value = declared.choices[-1]
+    if declared.maximum is not None and declared.type is not str:
+        value = str(min(declared.type(value), declared.maximum))
     if declared.minimum is not None and declared.type is not str:
         value = str(max(declared.type(value), declared.minimum))
     settings = Settings.from_env({declared.env: value})

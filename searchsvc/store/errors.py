@@ -9,6 +9,7 @@ internal error and logs it, instead of blaming a healthy index.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import pickle
 import struct
@@ -19,7 +20,15 @@ from typing import Any, TypeVar
 import whoosh.index
 from whoosh.filedb.filestore import StorageError
 
-from ..errors import IndexCorrupt, IndexLocked, IndexNotFound, IndexVersionMismatch, SearchIndexError
+from ..errors import (
+    IndexCorrupt,
+    IndexLocked,
+    IndexNotFound,
+    IndexNotWritable,
+    IndexVersionMismatch,
+    SearchIndexError,
+    StorageFull,
+)
 
 #: Exceptions that mean the index's files cannot be read or written as they are.
 STORE_FAILURES: tuple[type[BaseException], ...] = (
@@ -37,6 +46,21 @@ STORE_FAILURES: tuple[type[BaseException], ...] = (
 OPEN_FAILURES = (*STORE_FAILURES, ValueError, KeyError, IndexError, TypeError)
 
 
+#: What a failed write's errno says: the disk is full, or the folder cannot be written.
+_WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
+
+
+def write_failure(exc: OSError, action: str) -> SearchIndexError:
+    """The index error for a file-system failure while doing ``action``."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StorageFull(f"cannot {action}: the disk is full; nothing was written")
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return IndexNotWritable(
+            f"cannot {action}: the index folder cannot be written to; nothing was written"
+        )
+    return IndexNotWritable(f"cannot {action}: {exc.strerror or type(exc).__name__}; nothing was written")
+
+
 def translated(exc: BaseException, action: str, failures: tuple[type[BaseException], ...]) -> BaseException:
     """The searchsvc error for the store's failure ``exc`` while doing ``action``, or ``exc`` itself."""
     if isinstance(exc, SearchIndexError):
@@ -51,6 +75,8 @@ def translated(exc: BaseException, action: str, failures: tuple[type[BaseExcepti
         return IndexVersionMismatch(
             f"cannot {action}: the index was written by another Whoosh version; run 'searchsvc reindex'"
         )
+    if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:
+        return write_failure(exc, action)
     if isinstance(exc, failures):
         return IndexCorrupt(f"cannot {action}: the index files cannot be read ({type(exc).__name__})")
     return exc

@@ -188,6 +188,28 @@ class IndexStore:
         else:
             shutil.rmtree(self.path / generation, ignore_errors=True)
 
+    def sync(self) -> None:
+        """Make the active generation's files durable (Whoosh writes them without fsync)."""
+        if self.path is None:
+            return
+        generation = self.current_generation()
+        if generation is None:
+            return
+        folder = self.path / generation
+        with store_errors("make the commit durable"):
+            for file in folder.iterdir():
+                if file.is_file():
+                    fd = os.open(file, os.O_RDONLY)
+                    try:
+                        os.fsync(fd)
+                    finally:
+                        os.close(fd)
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
     def last_commit_time(self) -> float | None:
         """When the active generation was last committed, as ``time.time()``; None in memory."""
         if self.path is None:
