@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hmac
 import http
+import inspect
 import json
 import logging
 import re
@@ -35,6 +36,7 @@ from .errors import (
     InvalidParameter,
     LimitExceeded,
     NotFound,
+    SearchIndexError,
     SearchsvcError,
     Unauthorized,
     UnsupportedMediaType,
@@ -45,7 +47,7 @@ from .openapi import BULK_MEDIA_TYPES, DOCUMENT_MEDIA_TYPES, build_spec
 from .parameters import HTTP_PARAMETERS, SearchParameter
 from .request import SearchRequest
 from .results import Rejection, WriteSummary
-from .settings import Settings
+from .settings import Settings, parse_origins
 
 ACCESS_LOG = logging.getLogger("searchsvc.access")
 LOG = logging.getLogger("searchsvc.api")
@@ -56,6 +58,10 @@ JSON = "application/json"
 # -- the service: what every resource needs ----------------------------------------
 
 
+def _keys(*keys: str | None) -> tuple[bytes, ...]:
+    return tuple(key.encode("utf-8") for key in keys if key)
+
+
 class Service:
     """The engine, the settings and the helpers the resources share."""
 
@@ -63,24 +69,17 @@ class Service:
         self.engine = engine
         self.settings = settings
         self.on_write = on_write
-        self._key = settings.api_key.encode("utf-8") if settings.api_key else None
+        self._write_keys = _keys(settings.api_key)
+        # Reads are open unless there is a read key; the write key grants reads too.
+        self._read_keys = _keys(settings.read_key, settings.api_key) if settings.read_key else ()
 
     def authorize(self, req: falcon.Request) -> None:
         """Refuse a write without the API key, when the server has one."""
-        if self._key is None:
-            return
-        header = req.get_header("Authorization")
-        if not header:
-            raise Unauthorized("this endpoint needs the API key: send 'Authorization: Bearer KEY'")
-        scheme, _, token = header.strip().partition(" ")
-        try:
-            # WSGI headers are latin-1 decoded bytes; compare the bytes the client sent.
-            given = token.strip().encode("latin-1")
-        except UnicodeEncodeError:
-            given = b""
-        # compare_digest: the time taken must not tell how much of the key was right.
-        if scheme.lower() != "bearer" or not hmac.compare_digest(given, self._key):
-            raise Unauthorized("the API key is not valid", invalid_token=True)
+        _check_key(req, self._write_keys, "the API key")
+
+    def authorize_read(self, req: falcon.Request) -> None:
+        """Refuse a read without the read key (or the API key), when the server has a read key."""
+        _check_key(req, self._read_keys, "the read key")
 
     def body(self, req: falcon.Request, media_types: tuple[str, ...]) -> tuple[bytes, str]:
         """The request body and its media type, within the size limit."""
@@ -114,6 +113,25 @@ class Service:
         answer = summary.to_dict()
         answer["committed"] = commit
         send(resp, answer)
+
+
+def _check_key(req: falcon.Request, keys: tuple[bytes, ...], what: str) -> None:
+    if not keys:
+        return
+    header = req.get_header("Authorization")
+    if not header:
+        raise Unauthorized(f"this endpoint needs {what}: send 'Authorization: Bearer KEY'")
+    scheme, _, token = header.strip().partition(" ")
+    try:
+        # WSGI headers are latin-1 decoded bytes; compare the bytes the client sent.
+        given = token.strip().encode("latin-1")
+    except UnicodeEncodeError:
+        given = b""
+    # compare_digest, with every key: the time taken must tell neither how much of a
+    # key was right nor which key it was.
+    matches = [hmac.compare_digest(given, key) for key in keys]
+    if scheme.lower() != "bearer" or not any(matches):
+        raise Unauthorized("the API key is not valid", invalid_token=True)
 
 
 def send(resp: falcon.Response, data: Any, status: int = 200) -> None:
@@ -182,9 +200,10 @@ def _only_params(req: falcon.Request, allowed: frozenset[str]) -> None:
 
 
 def _id_text(value: Any) -> str | None:
+    # As sent: ids are never stripped (see documents.document_id).
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         return None
-    return str(value).strip()
+    return str(value)
 
 
 # -- search parameters -----------------------------------------------------------------
@@ -279,9 +298,11 @@ class _Resource:
 
 class SearchResource(_Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        self.service.authorize_read(req)
         self._search(resp, search_args_from_query(req.params))
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        self.service.authorize_read(req)
         _only_params(req, frozenset())
         # No body (of any type) is the default search; anything else must be JSON, which
         # blanks alone are not. The body is read first: waitress marks every body, even an
@@ -347,6 +368,7 @@ class DocumentsResource(_Resource):
 
 class DocumentResource(_Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response, id: str) -> None:
+        self.service.authorize_read(req)
         send(resp, self.service.engine.get(id))
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, id: str) -> None:
@@ -357,9 +379,6 @@ class DocumentResource(_Resource):
         raw = _parse_json(data)
         if not isinstance(raw, dict):
             raise InvalidDocument("the body must be one document, a JSON object")
-        if id != id.strip():
-            # Ids are stored stripped: this path would not find the document it wrote.
-            raise InvalidDocument("the id in the path starts or ends with a blank")
         if raw.get("id") is not None and _id_text(raw["id"]) != id:
             raise InvalidDocument("the id in the body is not the id in the path")
         doc = normalize_document({**raw, "id": id}, max_field_length=service.settings.max_field_length)
@@ -385,6 +404,7 @@ class HealthResource(_Resource):
 
 class StatsResource(_Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        self.service.authorize_read(req)
         send(resp, self.service.engine.stats())
 
 
@@ -398,13 +418,16 @@ class OpenAPIResource(_Resource):
         resp.data = self.data
 
 
+#: The path of a document, before its id.
+DOCUMENT_PREFIX = "/documents/"
+
 #: Every route of the app: ``create_app`` adds exactly these, and the OpenAPI test
 #: compares the document with the routes the app really has.
 ROUTES: tuple[tuple[str, type[_Resource]], ...] = (
     ("/search", SearchResource),
     ("/documents", DocumentsResource),
-    # ``path``: ids made from file names may contain "/".
-    ("/documents/{id:path}", DocumentResource),
+    # ``path``: ids made from file names may contain "/", and may end with it (TrailingSlash).
+    (DOCUMENT_PREFIX + "{id:path}", DocumentResource),
     ("/health", HealthResource),
     ("/stats", StatsResource),
     ("/openapi.json", OpenAPIResource),
@@ -433,11 +456,15 @@ def _request_id(req: falcon.Request) -> str:
 
 def _searchsvc_error(req: falcon.Request, resp: falcon.Response, ex: SearchsvcError, params: Any) -> None:
     message = ex.message
-    if ex.status >= 500:
+    if ex.status >= 500 or isinstance(ex, SearchIndexError):
         # Server-side trouble (a broken index...): the operator reads the log; the
         # client gets the code without internals such as folder names.
         LOG.error("%s %s failed (request %s): %s", req.method, req.path, _request_id(req), ex.message)
-        message = "the service cannot answer now; the server log has the details"
+        if ex.status >= 500:
+            message = "the service cannot answer now; the server log has the details"
+        else:
+            # An index error the client can act on (409: the index is locked): what its class says.
+            message = (inspect.getdoc(type(ex)) or ex.code).split("\n")[0]
     if isinstance(ex, Unauthorized):
         challenge = 'Bearer realm="searchsvc"'
         if ex.details.get("invalid_token"):
@@ -541,6 +568,37 @@ def _log_access(
     )
 
 
+class TrailingSlash:
+    """Takes ``/search/`` for ``/search``, as falcon's ``strip_url_path_trailing_slash``
+    does, but keeps the path of a document whole.
+
+    The id ``a/`` is sent as ``/documents/a%2F``, which the app sees decoded as
+    ``/documents/a/``: stripping the slash would read, write or delete ``a``.
+    ``/documents/`` itself, with no id, is still ``/documents``.
+    """
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        path = req.path
+        names_a_document = path.startswith(DOCUMENT_PREFIX) and len(path) > len(DOCUMENT_PREFIX)
+        if len(path) > 1 and path.endswith("/") and not names_a_document:
+            req.path = path[:-1]
+
+
+class CORS(falcon.CORSMiddleware):
+    """falcon's CORS policy for the origins of ``cors_origins``; answers say they vary by Origin.
+
+    A listed origin gets ``Access-Control-Allow-Origin`` and its preflight (``OPTIONS``)
+    is answered; any other origin gets no CORS header, so browsers keep it out.
+    """
+
+    def process_response(
+        self, req: falcon.Request, resp: falcon.Response, resource: object, req_succeeded: bool
+    ) -> None:
+        super().process_response(req, resp, resource, req_succeeded)
+        # The answer depends on the Origin header: a cache must not hand one origin's to another.
+        resp.append_header("Vary", "Origin")
+
+
 class RequestLog:
     """Gives each request an id (``X-Request-Id``) and logs one line when it is answered.
 
@@ -586,8 +644,16 @@ def create_app(
         Without it, writes become visible at the next commit (``?commit=true``,
         or ``engine.commit()``).
     """
-    app = falcon.App(middleware=[RequestLog(clock or time.perf_counter)])
-    app.req_options.strip_url_path_trailing_slash = True
+    middleware: list[Any] = [RequestLog(clock or time.perf_counter), TrailingSlash()]
+    origins = parse_origins(settings.cors_origins)
+    if origins:
+        middleware.append(
+            CORS(
+                allow_origins="*" if origins == ("*",) else origins,
+                expose_headers=["X-Request-Id", "WWW-Authenticate"],
+            )
+        )
+    app = falcon.App(middleware=middleware)
     service = Service(engine, settings, on_write)
     for template, resource in ROUTES:
         app.add_route(template, resource(service))
@@ -598,4 +664,4 @@ def create_app(
     return app
 
 
-__all__ = ["ROUTES", "Service", "create_app", "openapi_path", "refusal", "send"]
+__all__ = ["DOCUMENT_PREFIX", "ROUTES", "Service", "create_app", "openapi_path", "refusal", "send"]

@@ -23,7 +23,7 @@ from .engine import SearchEngine
 from .errors import InvalidParameter, SearchsvcError
 from .parameters import CLI_PARAMETERS, SEARCH_PARAMETERS, SearchParameter
 from .results import WriteSummary
-from .settings import Settings, setting
+from .settings import SERVE_DURABILITY, Settings, setting
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -62,7 +62,17 @@ class Context:
             raise click.ClickException(str(exc)) from None
 
     def engine(self, *, create: bool = True) -> SearchEngine:
-        return SearchEngine(self.settings.index_dir, settings=self.settings, create=create)
+        """The engine of the index; without ``create``, a missing index is an error, and nothing is made."""
+        from .errors import IndexNotFound
+
+        try:
+            return SearchEngine(self.settings.index_dir, settings=self.settings, create=create)
+        except IndexNotFound:
+            # Most often a mistyped --index-dir: name the folder as it was given.
+            raise click.ClickException(
+                f"the index is missing: no index in {self.settings.index_dir!r} (check --index-dir or "
+                f"{setting('index_dir').env}); 'searchsvc index PATH...' creates one"
+            ) from None
 
 
 pass_context = click.make_pass_decorator(Context)
@@ -152,12 +162,20 @@ def _records(
     summary: WriteSummary,
     settings: Settings,
     root: str | None = None,
+    skipped: list[str] | None = None,
 ) -> Iterator[dict[str, Any]]:
     from .ingest import read_records
     from .results import Rejection
 
     records = read_records(
-        paths, format=fmt, strict=strict, max_field_length=settings.max_field_length, root=root
+        paths,
+        format=fmt,
+        strict=strict,
+        max_field_length=settings.max_field_length,
+        root=root,
+        on_skip=None if skipped is None else skipped.append,
+        # A file that cannot be read is reported with the bad records, and the rest is read.
+        reject_bad_paths=not strict,
     )
     for record in records:
         if record.note:
@@ -199,7 +217,13 @@ def _index_into(
     summary.merge(engine.bulk_index(docs, batch=INDEX_BATCH, strict=strict))
 
 
-def _report(summary: WriteSummary, verb: str) -> None:
+def _report(summary: WriteSummary, verb: str, skipped: list[str] | None = None) -> None:
+    _report_problems(summary, skipped)
+    click.echo(f"{verb}: {summary.added} added, {summary.updated} updated, {summary.rejected} rejected")
+
+
+def _report_problems(summary: WriteSummary, skipped: list[str] | None) -> None:
+    """The rejected records and the files of other types skipped in folders, on stderr."""
     from .ingest import position
 
     for rejection in summary.rejections[:20]:
@@ -207,7 +231,26 @@ def _report(summary: WriteSummary, verb: str) -> None:
         click.echo(f"rejected {where + ': ' if where else ''}{rejection.reason}", err=True)
     if len(summary.rejections) > 20:
         click.echo(f"... and {len(summary.rejections) - 20} more rejected records", err=True)
-    click.echo(f"{verb}: {summary.added} added, {summary.updated} updated, {summary.rejected} rejected")
+    if skipped:
+        shown = ", ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
+        files = "file" if len(skipped) == 1 else "files"
+        click.echo(
+            f"note: skipped {len(skipped)} {files} not named .txt, .jsonl, .ndjson, .json or .csv: {shown}",
+            err=True,
+        )
+
+
+def _bad_paths(paths: Iterable[str], fmt: str | None) -> dict[str, str]:
+    """The paths given that cannot be read as asked (missing, of unknown type...), with why."""
+    from .ingest import path_problem
+
+    return {path: why for path in paths if (why := path_problem(path, fmt)) is not None}
+
+
+def _bad_paths_error(bad: dict[str, str], after: str = "") -> click.BadParameter:
+    # Exit 2, as click's own check of a path: the mistake is in the command line.
+    listed = "; ".join(f"{path}: {why}" for path, why in bad.items())
+    return click.BadParameter(listed + after, param_hint="'PATHS...'")
 
 
 def _format_option(func: F) -> F:
@@ -247,7 +290,7 @@ def _reading_options(func: F) -> F:
 
 
 @cli.command("index")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
 @_reading_options
 @pass_context
 @user_errors
@@ -263,23 +306,41 @@ def index_command(
     """Add or update documents from files and folders.
 
     Reads seed-style .txt articles, JSON Lines, JSON arrays and CSV; folders
-    are read recursively. A document whose id exists is replaced.
+    are read recursively. A document whose id exists is replaced. A bad record
+    or a file that cannot be read (binary, cut off, gone) is reported and the
+    rest indexed; with --strict the first one stops it. A path given that does
+    not exist is an error (exit 2), after the other paths are indexed.
     """
     obj.settings = _with_options(obj.settings, max_field_length=max_field_length)
+    bad = _bad_paths(paths, fmt)
+    if bad and (strict or all(path in bad for path in paths)):
+        raise _bad_paths_error(bad)
     summary = WriteSummary()
+    skipped: list[str] = []
+    readable = [path for path in paths if path not in bad]
     with obj.engine() as engine:
         _index_into(
             engine,
-            _progress(_records(paths, fmt, strict, summary, obj.settings, root), "indexing", quiet),
+            _progress(
+                _records(readable, fmt, strict, summary, obj.settings, root, skipped), "indexing", quiet
+            ),
             summary,
             strict,
         )
-    _report(summary, "indexed")
+    _report(summary, "indexed", skipped)
+    if bad:
+        # The others were indexed; the exit status still says the command line was wrong.
+        raise _bad_paths_error(bad, "; the other paths were indexed")
 
 
 @cli.command("reindex")
-@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, type=click.Path())
 @_reading_options
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="Replace the index even when PATHS hold no documents, leaving it empty.",
+)
 @pass_context
 @user_errors
 def reindex_command(
@@ -290,27 +351,46 @@ def reindex_command(
     quiet: bool,
     max_field_length: int | None,
     root: str | None,
+    allow_empty: bool,
 ) -> None:
     """Rebuild the whole index from PATHS and swap it in atomically.
 
     Searches keep answering from the old index until the new one is complete.
-    Without PATHS, rebuilds from the embedded seed articles.
+    When PATHS hold no documents, the index is left as it was (unless
+    --allow-empty). A path that cannot be read stops the rebuild before it
+    starts; files that fail while it runs are reported, as bad records are.
     """
+    from .errors import EmptyRebuild
+
     obj.settings = _with_options(obj.settings, max_field_length=max_field_length)
     if not paths:
-        seeds = seeds_dir()
-        if seeds is None:
-            raise click.UsageError("give the files or folders to rebuild the index from")
-        paths = (str(seeds),)
+        # Without paths this used to rebuild from the seed articles, replacing the whole index.
+        raise click.UsageError("give the files or folders to rebuild the index from")
+    bad = _bad_paths(paths, fmt)
+    if bad:
+        # Going on without one would drop its documents from the index the rebuild replaces.
+        raise _bad_paths_error(bad)
     summary = WriteSummary()
+    skipped: list[str] = []
     engine = _open_for_rebuild(obj)
-    with engine:
-        result = engine.rebuild(
-            _progress(_records(paths, fmt, strict, summary, obj.settings, root), "reindexing", quiet),
-            strict=strict,
-        )
+    try:
+        with engine:
+            result = engine.rebuild(
+                _progress(
+                    _records(paths, fmt, strict, summary, obj.settings, root, skipped), "reindexing", quiet
+                ),
+                strict=strict,
+                allow_empty=allow_empty,
+            )
+    except EmptyRebuild:
+        _report_problems(summary, skipped)
+        rejected = f" ({summary.rejected} rejected)" if summary.rejected else ""
+        raise click.ClickException(
+            f"no documents to rebuild the index from{rejected}; the index is left as it was"
+            " (--allow-empty empties it)"
+        ) from None
     summary.merge(result)
-    _report(summary, "reindexed")
+    _report(summary, "reindexed", skipped)
 
 
 def _open_for_rebuild(obj: Context) -> SearchEngine:
@@ -419,7 +499,8 @@ def search_command(obj: Context, as_json: bool, **values: Any) -> None:
       date:[2024-01-01 TO 2024-03-31]
     """
     query = values.get("q") or ""
-    with ensure_default_index(obj) as engine:
+    # Only `serve` indexes the seed articles: a search of a missing index says so.
+    with obj.engine(create=False) as engine:
         result = engine.search(**search_args_from_cli(values))
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
@@ -498,6 +579,16 @@ def stats_command(obj: Context) -> None:
 @click.option("--threads", type=int, default=None, help=_env_help("threads"))
 @click.option("--workers", type=int, default=None, help=_env_help("workers"))
 @click.option("--api-key", default=None, metavar="KEY", help=_env_help("api_key", default=False))
+@click.option("--read-key", default=None, metavar="KEY", help=_env_help("read_key", default=False))
+@click.option(
+    "--allow-unauthenticated-writes",
+    is_flag=True,
+    default=None,
+    help=_env_help("allow_unauthenticated_writes"),
+)
+@click.option(
+    "--cors-origins", default=None, metavar="ORIGINS", help=_env_help("cors_origins", default=False)
+)
 @pass_context
 @user_errors
 def serve_command(
@@ -507,16 +598,21 @@ def serve_command(
     threads: int | None,
     workers: int | None,
     api_key: str | None,
+    read_key: str | None,
+    allow_unauthenticated_writes: bool | None,
+    cors_origins: str | None,
 ) -> None:
     """Serve the index over HTTP: a JSON API described at /openapi.json.
 
-    Reads are open; with an API key, writes need 'Authorization: Bearer KEY'.
+    Reads are open unless a read key is set; with an API key, writes need
+    'Authorization: Bearer KEY'. Without an API key, only a loopback address
+    is served, unless --allow-unauthenticated-writes.
     Writes are committed in the background within SEARCHSVC_COMMIT_INTERVAL
     seconds (add ?commit=true to wait for it). SIGTERM or Ctrl-C stops the
     server after committing every acknowledged write. With an empty index,
     the seed articles are indexed first.
     """
-    from .server import serve_workers
+    from .server import check_serving, serve_workers
 
     # Only `serve` reads the environment: SEARCHSVC_* variables, then the options given.
     obj.settings = _with_options(
@@ -528,7 +624,14 @@ def serve_command(
         threads=threads,
         workers=workers,
         api_key=api_key,
+        read_key=read_key,
+        allow_unauthenticated_writes=allow_unauthenticated_writes or None,
+        cors_origins=cors_origins,
     )
+    # Before the seeds are indexed: a server that will not start does nothing.
+    check_serving(obj.settings)
+    # A server answers writes: unless told otherwise, each is logged before its answer.
+    obj.settings = obj.settings.replace(durability=obj.settings.durability or SERVE_DURABILITY)
     # The seeds are indexed once, before any worker starts; workers open their own engines.
     ensure_default_index(obj).close()
     serve_workers(obj.engine, obj.settings)  # each worker commits what is pending, then closes
@@ -668,14 +771,15 @@ def main() -> None:
 
     Exit status 1 is an error in what was asked (a bad query, a missing
     index), 2 a mistake in the command line itself (an unknown option, a bad
-    value), as click has it. Output piped into a program that stops reading
-    (``searchsvc search ... | head``) is not an error.
+    value), as click has it; 130 when Ctrl-C stopped it. Output piped into a
+    program that stops reading (``searchsvc search ... | head``) is not an error.
     """
     try:
         cli.main(prog_name="searchsvc", standalone_mode=False)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
         click.echo("Aborted.", err=True)
-        sys.exit(1)
+        # 128 + SIGINT: how a shell reports a command that Ctrl-C stopped.
+        sys.exit(130 if isinstance(exc.__cause__, KeyboardInterrupt) else 1)
     except click.ClickException as exc:
         click.echo(f"Error: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code)

@@ -4,12 +4,16 @@ A document is a plain ``dict``. :func:`normalize_document` turns whatever a
 reader or a client supplied into the canonical form the index stores: strings
 stripped, ``tags`` a list of strings, ``date`` an ISO 8601 UTC string. Fields the
 model does not know are kept as they are (stored and returned, not searched).
+
+The id is the one field never changed: it is stored as sent, or refused
+(:func:`document_id`), so that ``/documents/{id}`` reaches every stored document.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -69,12 +73,65 @@ QUERY_FIELDS = (
 )
 
 MAX_ID_LENGTH = 512
+#: What an id may not hold anywhere: control characters (a log line, a header and a
+#: terminal would show them as something else) and the halves of surrogate pairs
+#: (no UTF-8 URL can carry them).
+_ID_FORBIDDEN = frozenset(("Cc", "Cs"))
+#: Ids a URL cannot carry: clients resolve them as steps of the path, even encoded.
+_PATH_STEPS = frozenset((".", ".."))
+
+#: The dates a document may have, in UTC. Python's datetime and Whoosh's DATETIME
+#: field hold 0001-01-01 to 9999-12-31; a day is kept free at each end so that
+#: queries may reach a day past any date (``date:>D``, the whole day of ``date:D``).
+MIN_DATE = dt.datetime(1, 1, 2, tzinfo=dt.UTC)
+MAX_DATE = dt.datetime(9999, 12, 30, 23, 59, 59, tzinfo=dt.UTC)
+
+
+def document_id(value: Any) -> str:
+    """``value`` as a document id, exactly as sent, or :class:`InvalidDocument` saying why not.
+
+    An id is a string (or an integer, stored as its text) of 1 to
+    :data:`MAX_ID_LENGTH` characters, without control characters, not starting or
+    ending with a blank, and neither ``.`` nor ``..``: every id stored can be
+    read, replaced and deleted at ``/documents/{id}`` with the id URL-encoded.
+    Nothing is stripped: ``" a"`` would be stored as ``a`` and not found again.
+    """
+    if value is None:
+        raise InvalidDocument("missing required field 'id'", field="id")
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise InvalidDocument(f"field 'id' must be a string, got {type(value).__name__}", field="id")
+    doc_id = _text_of("id", value)
+    if not doc_id.strip():
+        message = "field 'id' must not be empty" + (f", got {doc_id!r}" if doc_id else "")
+        raise InvalidDocument(message, field="id")
+    if len(doc_id) > MAX_ID_LENGTH:
+        raise InvalidDocument(
+            f"field 'id' is longer than {MAX_ID_LENGTH} characters ({len(doc_id)}: {doc_id[:40]!r}...)",
+            field="id",
+        )
+    if doc_id != doc_id.strip():
+        raise InvalidDocument(
+            f"field 'id' {doc_id!r} starts or ends with a blank, which ids may not", field="id"
+        )
+    for char in doc_id:
+        if unicodedata.category(char) in _ID_FORBIDDEN:
+            raise InvalidDocument(
+                f"field 'id' {doc_id!r} holds the character U+{ord(char):04X}, which ids may not "
+                "(control characters and lone surrogates)",
+                field="id",
+            )
+    if doc_id in _PATH_STEPS:
+        raise InvalidDocument(
+            f"field 'id' cannot be {doc_id!r}: URLs read it as a step of the path, not a name", field="id"
+        )
+    return doc_id
 
 
 def parse_date(value: Any, *, field: str = "date") -> dt.datetime:
     """Parse an ISO 8601 date or datetime into an aware UTC datetime.
 
-    A date alone means midnight UTC; a naive time is taken as UTC.
+    A date alone means midnight UTC; a naive time is taken as UTC. A date outside
+    :data:`MIN_DATE` to :data:`MAX_DATE` is refused, quoting ``value`` as given.
     """
     if isinstance(value, dt.datetime):
         parsed = value
@@ -97,12 +154,18 @@ def parse_date(value: Any, *, field: str = "date") -> dt.datetime:
     else:
         raise InvalidDate(f"{field}: expected an ISO 8601 string, got {type(value).__name__}")
     if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=dt.UTC)
+        parsed = parsed.replace(tzinfo=dt.UTC)
     try:
-        return parsed.astimezone(dt.UTC)
+        parsed = parsed.astimezone(dt.UTC)
     except OverflowError:
         # 0001-01-01T00:00+01:00 is in the year 0 in UTC, which datetime cannot hold.
         raise InvalidDate(f"{field}: {value!r} is out of range once converted to UTC") from None
+    if not MIN_DATE <= parsed.replace(microsecond=0) <= MAX_DATE:
+        raise InvalidDate(
+            f"{field}: {value!r} is out of range: dates must be from {format_date(MIN_DATE)} "
+            f"to {format_date(MAX_DATE)}"
+        )
+    return parsed
 
 
 def format_date(value: dt.datetime) -> str:
@@ -119,7 +182,15 @@ def _as_text(name: str, value: Any) -> str:
         raise InvalidDocument(f"field {name!r} must be a string, got {type(value).__name__}", field=name)
     if isinstance(value, float) and not math.isfinite(value):
         raise InvalidDocument(f"field {name!r} must be a string, got {value!r}", field=name)
-    return str(value).strip()
+    return _text_of(name, value).strip()
+
+
+def _text_of(name: str, value: str | int | float) -> str:
+    try:
+        return str(value)
+    except ValueError:
+        # Python refuses to write an integer of more than 4300 digits.
+        raise InvalidDocument(f"field {name!r} is a number too long to store as text", field=name) from None
 
 
 def _as_tags(value: Any) -> list[str]:
@@ -155,18 +226,7 @@ def normalize_document(raw: Mapping[str, Any], *, max_field_length: int | None =
     """
     if not isinstance(raw, Mapping):
         raise InvalidDocument(f"a document must be a JSON object, got {type(raw).__name__}")
-    if "id" not in raw or raw["id"] is None:
-        raise InvalidDocument("missing required field 'id'", field="id")
-    raw_id = raw["id"]
-    if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)):
-        raise InvalidDocument(f"field 'id' must be a string, got {type(raw_id).__name__}", field="id")
-    doc_id = str(raw_id).strip()
-    if not doc_id:
-        raise InvalidDocument("field 'id' must not be empty", field="id")
-    if len(doc_id) > MAX_ID_LENGTH:
-        raise InvalidDocument(f"field 'id' is longer than {MAX_ID_LENGTH} characters", field="id")
-
-    doc: dict[str, Any] = {"id": doc_id}
+    doc: dict[str, Any] = {"id": document_id(raw.get("id"))}
     for name in PLAIN_FIELDS:
         if name in raw:
             text = _as_text(name, raw[name])

@@ -114,7 +114,7 @@ class LimitExceeded(InvalidInput):
 
 
 class Unauthorized(SearchsvcError):
-    """A write without the right API key."""
+    """A request without the key it needs: the API key for a write, the read key (or the API key) for a read."""
 
     status = 401
     code = "unauthorized"

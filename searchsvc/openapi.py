@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import errors
-from .documents import MAX_ID_LENGTH
+from .documents import MAX_DATE, MAX_ID_LENGTH, MIN_DATE, format_date
 from .errors import (
     EngineClosed,
     IndexLocked,
@@ -33,7 +33,7 @@ from .errors import (
 )
 from .highlight import MATCH_KINDS
 from .parameters import FACETABLE, FILTER_FIELDS, HTTP_PARAMETERS, SearchParameter
-from .settings import Settings
+from .settings import Settings, parse_origins
 
 OPENAPI_VERSION = "3.1.0"
 
@@ -65,6 +65,24 @@ def _stripped_text(max_length: int, *, padded: bool) -> str:
     if padded:
         return f"^{_BLANK}*(?:{core})?{_BLANK}*$"
     return f"^{core}$"
+
+
+#: Control characters (Unicode's Cc), which no id may hold.
+_CONTROL_CHARS = "\\u0000-\\u001f\\u007f-\\u009f"
+
+
+def _id_pattern(max_length: int) -> str:
+    """A pattern for the ids :func:`searchsvc.documents.document_id` takes.
+
+    1 to ``max_length`` characters, no control character, no blank at either end,
+    and neither ``.`` nor ``..``; said without look-around, which not every regular
+    expression engine reads.
+    """
+    char = f"[^{_CONTROL_CHARS}]"
+    end = f"[^{BLANK_CHARS}{_CONTROL_CHARS}]"
+    end_not_dot = f"[^.{BLANK_CHARS}{_CONTROL_CHARS}]"
+    longer = f"|{end}{char}{{1,{max_length - 2}}}{end}" if max_length > 2 else ""
+    return f"^(?:{end_not_dot}|{end_not_dot}{end}|\\.{end_not_dot}{longer})$"
 
 
 #: A ``field:value`` filter: a filter field, then a value that is not blank.
@@ -283,10 +301,11 @@ def _id_parameter() -> dict[str, Any]:
         "name": "id",
         "in": "path",
         "required": True,
-        "description": f"The document id (it may contain `/`): 1 to {MAX_ID_LENGTH} characters, not "
-        "starting or ending with a blank. `PUT` refuses an id with blanks around it (422): documents are "
-        "stored under their stripped id, which this path would not find.",
-        "schema": {"type": "string", "pattern": _stripped_text(MAX_ID_LENGTH, padded=False)},
+        "description": "The document id, URL-encoded: it may hold `/` (at its end too), `?`, `#`, `%` "
+        f"and any other character but control characters. 1 to {MAX_ID_LENGTH} characters, not starting "
+        "or ending with a blank, and neither `.` nor `..`. Ids are stored exactly as sent, never "
+        "stripped: `PUT` refuses any other id (422).",
+        "schema": {"type": "string", "pattern": _id_pattern(MAX_ID_LENGTH)},
     }
 
 
@@ -295,14 +314,16 @@ def _document_input(settings: Settings) -> dict[str, Any]:
     properties: dict[str, Any] = {
         "id": {
             "type": ["string", "integer", "null"],
-            "description": f"Required in a bulk write, where it is stripped and must be 1 to {MAX_ID_LENGTH} "
-            "characters. In `PUT` it may be left out or null; else it must be the path's id (or 422).",
+            "description": "Required in a bulk write, where it must be an id as the path's `id` describes "
+            "(or the document is rejected). In `PUT` it may be left out or null; else it must be the "
+            "path's id (or 422).",
         },
         **{name: text for name in ("title", "lead", "body", "source", "url", "category", "lang")},
         "date": {
             "type": ["string", "null"],
-            "description": "ISO 8601 date or date-time (a time without zone is UTC); anything else is "
-            "refused (422). Empty or null: no date.",
+            "description": "ISO 8601 date or date-time (a time without zone is UTC) from "
+            f"{format_date(MIN_DATE)} to {format_date(MAX_DATE)} in UTC; anything else is refused (422). "
+            "Empty or null: no date.",
         },
         "tags": {
             "type": ["array", "string", "null"],
@@ -388,7 +409,11 @@ def _schemas(settings: Settings) -> dict[str, Any]:
                         "type": "object",
                         "required": ["word", "why", "field"],
                         "properties": {
-                            "word": {"type": "string"},
+                            "word": {
+                                "type": "string",
+                                "description": "The word as the document wrote it (letters, digits, "
+                                "apostrophes): plain text, not HTML like `highlights`.",
+                            },
                             "why": {"type": "string", "enum": list(MATCH_KINDS)},
                             "field": {"type": "string"},
                         },
@@ -492,6 +517,12 @@ def build_spec(settings: Settings) -> dict[str, Any]:
     """The OpenAPI document of an app built with ``settings`` (limits and security as configured)."""
     # With a key, writes need it; without one the empty requirement says they are open.
     write_security: list[dict[str, list[str]]] = [{"bearerAuth": []}] if settings.api_key else [{}]
+    # With a read key, reads need it or the API key; without one they are open (no requirement).
+    read: dict[str, Any] = {}
+    read_errors: tuple[ErrorSource, ...] = ()
+    if settings.read_key:
+        read = {"security": [{"readKey": []}, {"bearerAuth": []}]}
+        read_errors = (Unauthorized,)
     query_params = [_query_parameter(p, settings) for p in HTTP_PARAMETERS.values()]
     limits = (
         f"Bodies are limited to {settings.max_body_bytes} bytes and bulk writes to "
@@ -516,16 +547,20 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                 "description": "A query the query language cannot parse, a date that is not ISO 8601, a "
                 "`date_from` after `date_to` or an unknown `sort` is refused (400).",
                 "parameters": query_params,
-                "responses": _responses(found, "SearchResult", InvalidInput, *_INDEX),
+                **read,
+                "responses": _responses(found, "SearchResult", *read_errors, InvalidInput, *_INDEX),
             },
             "post": {
                 "operationId": "searchPost",
                 "summary": "Search with the parameters in a JSON body",
-                "description": "The same search as `GET /search`; a read, open without an API key. "
+                "description": "The same search as `GET /search`, and a read like it. "
                 "An empty body, of any Content-Type or none, searches every document; any other body "
                 "must be JSON. " + f"Bodies are limited to {settings.max_body_bytes} bytes.",
+                **read,
                 "requestBody": {"required": False, "content": _json_content(_ref("SearchBody"))},
-                "responses": _responses(found, "SearchResult", InvalidInput, UnsupportedMediaType, *_INDEX),
+                "responses": _responses(
+                    found, "SearchResult", *read_errors, InvalidInput, UnsupportedMediaType, *_INDEX
+                ),
             },
         },
         "/documents": {
@@ -587,7 +622,10 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                 "description": "The latest acknowledged version, committed or not (a real-time get): "
                 "a write is seen here as soon as it is answered, and a deleted id answers 404 at once. "
                 "Searches see a write after its commit.",
-                "responses": _responses("The document.", "Document", NotFound, METHOD_NOT_ALLOWED, *_INDEX),
+                **read,
+                "responses": _responses(
+                    "The document.", "Document", *read_errors, NotFound, METHOD_NOT_ALLOWED, *_INDEX
+                ),
             },
             "put": {
                 "operationId": "putDocument",
@@ -646,7 +684,8 @@ def build_spec(settings: Settings) -> dict[str, Any]:
             "get": {
                 "operationId": "stats",
                 "summary": "Document count, pending writes, size on disk, last commit, format version",
-                "responses": _responses("Index statistics.", "Stats", *_INDEX),
+                **read,
+                "responses": _responses("Index statistics.", "Stats", *read_errors, *_INDEX),
             }
         },
         "/openapi.json": {
@@ -685,23 +724,59 @@ def build_spec(settings: Settings) -> dict[str, Any]:
             "version": _version(),
             "description": "Full-text search of news documents, with facets and highlighting. Every answer "
             'is JSON; every error has the shape `{"error": {"status", "code", "message"}}`. Every '
-            "answer carries an `X-Request-Id` header. Reads are open; writes need "
-            "`Authorization: Bearer KEY` when the server has an API key.",
+            "answer carries an `X-Request-Id` header. " + _access_note(settings),
         },
         "paths": paths,
         "components": {
             "schemas": {**_schemas(settings), "OpenAPI": {"type": "object"}},
             "responses": responses,
             "headers": headers,
-            "securitySchemes": {
-                "bearerAuth": {
-                    "type": "http",
-                    "scheme": "bearer",
-                    "description": "The server's API key (`--api-key` or SEARCHSVC_API_KEY).",
-                }
-            },
+            "securitySchemes": _security_schemes(settings),
         },
     }
+
+
+def _access_note(settings: Settings) -> str:
+    """Who may read and write, and from which browser origins, as configured."""
+    if settings.read_key:
+        reads = (
+            "Searches, documents and stats need `Authorization: Bearer KEY` with the read key or the API "
+            "key; `/health` and `/openapi.json` are open. "
+        )
+    else:
+        reads = "Reads are open. "
+    writes = (
+        "Writes need `Authorization: Bearer KEY` with the API key."
+        if settings.api_key
+        else "Writes are open: the server has no API key."
+    )
+    origins = parse_origins(settings.cors_origins)
+    if origins == ("*",):
+        cors = " Browsers may call the API from any origin (CORS)."
+    elif origins:
+        cors = f" Browsers may call the API from {', '.join(origins)} (CORS); from no other origin."
+    else:
+        cors = " Browsers may not call the API from other origins: no CORS header is sent."
+    return reads + writes + cors
+
+
+def _security_schemes(settings: Settings) -> dict[str, Any]:
+    schemes: dict[str, Any] = {
+        "bearerAuth": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "The server's API key (`--api-key` or SEARCHSVC_API_KEY): it grants writes, "
+            "and reads too.",
+        }
+    }
+    if settings.read_key:
+        schemes["readKey"] = {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "The server's read key (`--read-key` or SEARCHSVC_READ_KEY): it grants "
+            "searches, documents and stats.",
+        }
+    return schemes
 
 
 def _version() -> str:

@@ -50,6 +50,19 @@ class SearcherPool:
         """The store's open index: what writers write to."""
         return self._ix
 
+    def current_index(self) -> Any:
+        """The active generation's index, opened again if another process swapped in a new one."""
+        with self._lock:
+            if self._store.swapped():
+                self._ix = self._store.open(create=False)
+                self._index_token += 1
+            return self._ix
+
+    def is_current(self, ix: Any) -> bool:
+        """Whether ``ix`` is still the active generation (no swap since it was opened)."""
+        with self._lock:
+            return ix is self._ix and not self._store.swapped()
+
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[Snapshot]:
         """A snapshot of the latest commit, for the length of the block."""

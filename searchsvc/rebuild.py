@@ -7,8 +7,10 @@ segments, and the parent commits them together.
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from .errors import EmptyRebuild
@@ -17,6 +19,8 @@ from .results import WriteSummary
 from .staging import Staging
 from .store.generations import IndexStore
 from .store.writer import parallel_available, write_parallel, writing
+from .wal import FOLDER as WAL_FOLDER
+from .wal import JOURNAL, journaled
 
 #: Memory each writer may use before it writes a segment, in MiB.
 WRITER_MEMORY_MB = 256
@@ -47,6 +51,26 @@ class Rebuilder:
         would replace the whole index with nothing.
         """
         procs = self.procs if procs is None else max(1, procs)
+        with self._store.rebuilding():
+            journal_folder = self._journal_folder()
+            if journal_folder is not None:
+                # What an earlier rebuild that died left behind is not for this one.
+                shutil.rmtree(journal_folder, ignore_errors=True)
+            summary = self._build(docs, procs, strict, allow_empty, journal_folder)
+        self._staging.last_commit = time.time()
+        return summary
+
+    def _journal_folder(self) -> Path | None:
+        return self._store.path / WAL_FOLDER / JOURNAL if self._store.path is not None else None
+
+    def _build(
+        self,
+        docs: Iterable[Mapping[str, Any]],
+        procs: int,
+        strict: bool,
+        allow_empty: bool,
+        journal_folder: Path | None,
+    ) -> WriteSummary:
         summary = WriteSummary()
         name, ix = self._store.create_generation()
         again: dict[str, dict[str, Any] | None] = {}
@@ -92,6 +116,20 @@ class Rebuilder:
             # live generation stays, and the new one goes.
             self._store.discard(name)
             raise
-        self._pool.replace(name, ix)
-        staging.last_commit = time.time()
+        # Writes other processes committed to the old generation meanwhile
+        # (journaled under its lock, see staging) go into the new one; the
+        # old one takes no commit from here to the swap.
+        try:
+            with self._store.writes_held(self._pool.current_index()):
+                if journal_folder is not None and journal_folder.exists():
+                    late = journaled(journal_folder)
+                    if late:
+                        with writing(ix, "write the new index") as writes:
+                            writes.apply(late, staging.index_fields)
+                self._pool.replace(name, ix)
+        except BaseException:
+            self._store.discard(name)
+            raise
+        if journal_folder is not None:
+            shutil.rmtree(journal_folder, ignore_errors=True)
         return summary

@@ -7,6 +7,7 @@ or Ctrl-C, once every acknowledged write is committed and the engine closed.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import logging
 import signal
 import sys
@@ -17,8 +18,9 @@ from types import FrameType
 from typing import Any
 
 from .engine import SearchEngine
+from .errors import InvalidParameter
 from .openapi import MAX_HEADER_BYTES
-from .settings import Settings
+from .settings import Settings, parse_origins
 
 LOG = logging.getLogger("searchsvc.server")
 
@@ -26,6 +28,39 @@ LOG = logging.getLogger("searchsvc.server")
 #: is buffered (see :func:`_json_refusals`); smaller excesses reach the app, which
 #: refuses them with the exact size. Both answer 413 in the JSON error shape.
 WAITRESS_BODY_SLACK = 1024 * 1024
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only reaches this machine: ``localhost``, 127.0.0.0/8 or ::1."""
+    name = host.strip().removeprefix("[").removesuffix("]").rstrip(".").lower()
+    if name == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        # Another name may resolve to any address: only the address itself tells.
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
+
+
+def check_serving(settings: Settings) -> None:
+    """Refuse settings a server must not start with.
+
+    Raises :class:`~searchsvc.errors.InvalidParameter` for ``cors_origins`` that are
+    not origins, and when ``settings.host`` is not loopback, there is no ``api_key``
+    and ``allow_unauthenticated_writes`` is off: anyone beyond this machine could write.
+    """
+    parse_origins(settings.cors_origins)
+    if settings.api_key or settings.allow_unauthenticated_writes or is_loopback(settings.host):
+        return
+    raise InvalidParameter(
+        f"refusing to serve on {settings.host!r} without an API key, where anyone who can reach it could "
+        "write: set one (--api-key or SEARCHSVC_API_KEY) or allow that (--allow-unauthenticated-writes "
+        "or SEARCHSVC_ALLOW_UNAUTHENTICATED_WRITES=true)",
+        setting="host",
+    )
 
 
 class Committer:
@@ -230,6 +265,7 @@ def serve_workers(
     import os
     import socket
 
+    check_serving(settings)
     if settings.workers <= 1 or not hasattr(os, "fork"):
         serve(open_engine(), settings, log=log)
         return
@@ -300,9 +336,11 @@ def serve(
     default); the access log goes to the ``searchsvc.access`` logger. The engine
     is closed on return, also when the server cannot start. ``sockets`` are
     listening sockets to serve instead of binding ``settings``' address, and
-    ``configure`` is called with the waitress server before it runs.
+    ``configure`` is called with the waitress server before it runs. Without an
+    API key it serves only loopback addresses (see :func:`check_serving`).
     """
     try:
+        check_serving(settings)
         _serve(engine, settings, log, sockets, configure)
     finally:
         # close() commits: every write acknowledged with 200 is on disk after this.
@@ -418,6 +456,10 @@ def _serve(
         log("searchsvc: API description at /openapi.json; press Ctrl-C to stop")
         if not settings.api_key:
             log("searchsvc: no API key is set: anyone who can reach this address can write")
+        if settings.read_key:
+            log("searchsvc: searches, documents and stats need the read key or the API key")
+        if settings.cors_origins:
+            log(f"searchsvc: browsers may call the API from {settings.cors_origins}")
         # run() returns when a signal raises _Shutdown inside its loop: waitress then
         # lets running requests finish (so their writes are staged) and stops its threads.
         with contextlib.suppress(_Shutdown):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -19,6 +20,9 @@ from typing import Any
 from .errors import InvalidParameter
 
 ENV_PREFIX = "SEARCHSVC_"
+#: The durability of ``serve`` when none is set: a server acknowledges writes
+#: to clients who cannot see its memory, so each is logged before its answer.
+SERVE_DURABILITY = "request"
 
 
 def _declare(
@@ -28,10 +32,16 @@ def _declare(
     minimum: int | float | None = None,
     maximum: int | float | None = None,
     choices: tuple[str, ...] | None = None,
+    secret: bool = False,
 ) -> Any:
-    """A :class:`Settings` field: its default, its help and the range or choices it must keep to."""
+    """A :class:`Settings` field: its default, its help and the range or choices it must keep to.
+
+    A ``secret`` (a key) is left out of the settings' repr, so that logging them never shows it.
+    """
     return dataclasses.field(
-        default=default, metadata={"help": help, "minimum": minimum, "maximum": maximum, "choices": choices}
+        default=default,
+        repr=not secret,
+        metadata={"help": help, "minimum": minimum, "maximum": maximum, "choices": choices},
     )
 
 
@@ -52,13 +62,32 @@ class Settings:
     workers: int = _declare(
         1, "HTTP server processes sharing the port; more than 1 uses more CPU cores.", minimum=1, maximum=64
     )
-    api_key: str | None = _declare(None, "When set, write endpoints require 'Authorization: Bearer KEY'.")
+    api_key: str | None = _declare(
+        None, "When set, write endpoints require 'Authorization: Bearer KEY'.", secret=True
+    )
+    read_key: str | None = _declare(
+        None,
+        "When set, searches, documents and stats require 'Authorization: Bearer KEY' with this key or "
+        "the API key; /health and /openapi.json stay open.",
+        secret=True,
+    )
+    allow_unauthenticated_writes: bool = _declare(
+        False, "Serve on an address other than loopback without an API key, letting anyone write."
+    )
+    cors_origins: str | None = _declare(
+        None,
+        "Comma-separated origins (such as https://news.example) that browsers may call the API from, "
+        "or '*' for any; unset: no cross-origin access.",
+    )
     max_body_bytes: int = _declare(10 * 1024 * 1024, "Largest request body accepted, in bytes.", minimum=1)
     max_batch_documents: int = _declare(1000, "Most documents accepted in one bulk write.", minimum=1)
     max_field_length: int = _declare(
         1_000_000, "Longest value of any one document field, in characters.", minimum=1
     )
     max_query_length: int = _declare(1000, "Longest query string accepted, in characters.", minimum=1)
+    max_query_phrases: int = _declare(
+        10, "Most phrases one query may have (a phrase typed once counts once).", minimum=1, maximum=1000
+    )
     commit_interval: float = _declare(
         1.0, "Seconds an acknowledged HTTP write waits before its batch is committed.", minimum=0
     )
@@ -101,7 +130,7 @@ class Settings:
             if raw is None or raw == "":
                 continue
             try:
-                values[declared.name] = declared.type(raw)
+                values[declared.name] = declared.parse(raw)
             except ValueError:
                 raise InvalidParameter(
                     f"environment variable {declared.env}={raw!r} is not a valid {declared.type.__name__}"
@@ -138,6 +167,15 @@ class Setting:
     def describe_range(self) -> str:
         return describe_range(self.minimum, self.maximum)
 
+    def parse(self, text: str) -> Any:
+        """The value of an environment variable; ValueError when it is not one of this type."""
+        if self.type is bool:
+            word = text.strip().lower()
+            if word not in _BOOLEAN_WORDS:
+                raise ValueError(text)
+            return _BOOLEAN_WORDS[word]
+        return self.type(text)
+
     def check(self, value: Any) -> None:
         """Refuse ``value`` when it is not of this setting's type or out of its range."""
         optional = self.default is None
@@ -145,19 +183,58 @@ class Setting:
             return
         if self.type is float:
             fits = isinstance(value, (int, float)) and not isinstance(value, bool)
+        elif self.type is bool:
+            fits = isinstance(value, bool)
         else:
             fits = isinstance(value, self.type) and not isinstance(value, bool)
-        kind = {int: "an integer", float: "a number", str: "a string"}.get(self.type, self.type.__name__)
+        kind = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}.get(
+            self.type, self.type.__name__
+        )
         if not fits:
             raise InvalidParameter(f"{self.name} must be {kind}, got {value!r}", setting=self.name)
         if self.choices is not None and value not in self.choices:
             raise InvalidParameter(
                 f"{self.name} must be one of {', '.join(self.choices)}, got {value!r}", setting=self.name
             )
-        if self.type is not str and not in_range(value, self.minimum, self.maximum):
+        if self.type not in (str, bool) and not in_range(value, self.minimum, self.maximum):
             raise InvalidParameter(
                 f"{self.name} must be {self.describe_range()}, got {value!r}", setting=self.name
             )
+
+
+#: How an environment variable says true or false.
+_BOOLEAN_WORDS = {word: True for word in ("true", "1", "yes", "on")} | {
+    word: False for word in ("false", "0", "no", "off")
+}
+
+#: An origin as browsers send it: scheme://host[:port], without a path or a trailing slash.
+_ORIGIN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#\s,]+")
+
+
+def parse_origins(value: str | None) -> tuple[str, ...]:
+    """The origins of a ``cors_origins`` value: ``()`` for none, ``("*",)`` for any.
+
+    Raises :class:`~searchsvc.errors.InvalidParameter` for an entry that is not an
+    origin, which would never match what a browser sends. The app checks this when it
+    is made, and ``serve`` before it starts.
+    """
+    if not value:
+        return ()
+    origins = tuple(dict.fromkeys(item.strip() for item in value.split(",") if item.strip()))
+    if "*" in origins:
+        if len(origins) > 1:
+            raise InvalidParameter(
+                "cors_origins: '*' allows every origin; give it alone", setting="cors_origins"
+            )
+        return origins
+    for origin in origins:
+        if not _ORIGIN.fullmatch(origin):
+            hint = " (without the trailing '/')" if origin.endswith("/") else ""
+            raise InvalidParameter(
+                f"cors_origins: {origin!r} is not an origin such as https://news.example:8443{hint}",
+                setting="cors_origins",
+            )
+    return origins
 
 
 def describe_range(minimum: float | None, maximum: float | None) -> str:

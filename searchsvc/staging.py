@@ -16,14 +16,15 @@ from typing import Any
 
 from .analysis import VariantSource
 from .documents import TEXT_FIELDS, normalize_document
-from .errors import InvalidInput
+from .errors import IndexLocked, InvalidInput
 from .pool import SearcherPool
 from .results import Rejection, WriteSummary
 from .settings import Settings
 from .store.generations import IndexStore
 from .store.schema import to_index_fields
 from .store.writer import writing
-from .wal import Write, WriteLog
+from .wal import FOLDER as WAL_FOLDER
+from .wal import JOURNAL, Write, WriteLog, journal
 
 #: How long a commit waits for another writer's lock before it fails.
 LOCK_TIMEOUT_SECONDS = 5.0
@@ -179,8 +180,7 @@ class Staging:
                     self._restore(pending)
                     raise
             try:
-                with writing(self._pool.index, "write to the index", timeout=LOCK_TIMEOUT_SECONDS) as writes:
-                    writes.apply(pending, self.index_fields)
+                self._write(pending)
                 if log is not None:
                     # The commit must be on disk before the log that held it goes.
                     self._store.sync()
@@ -199,6 +199,23 @@ class Staging:
                 log.release(written)
             self.last_commit = time.time()
         self._pool.committed()
+
+    def _write(self, pending: dict[str, dict[str, Any] | None]) -> None:
+        """Commit ``pending`` to the active generation, whichever process swapped it in."""
+        for _attempt in range(3):
+            ix = self._pool.current_index()
+            with writing(ix, "write to the index", timeout=LOCK_TIMEOUT_SECONDS) as writes:
+                if not self._pool.is_current(ix):
+                    # A rebuild swapped generations while this waited for the lock.
+                    writes.cancel()
+                    continue
+                writes.apply(pending, self.index_fields)
+                if self._store.rebuild_in_progress() and self._store.path is not None:
+                    # Still under the index's lock: the rebuild reads the journal
+                    # only once it holds that lock itself.
+                    journal(self._store.path / WAL_FOLDER / JOURNAL, pending)
+            return
+        raise IndexLocked("cannot commit: the index was swapped again and again meanwhile; try again")
 
     def _restore(self, pending: dict[str, dict[str, Any] | None]) -> None:
         """Stage again the writes of a commit that failed; newer writes win. The caller holds the lock."""

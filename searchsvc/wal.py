@@ -27,7 +27,7 @@ import struct
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -285,6 +285,35 @@ class WriteLog:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(file.path)
             file.close()
+
+
+#: Inside the log's folder: writes committed while another process rebuilds the
+#: index, which the rebuild applies to its new generation before it swaps.
+JOURNAL = "journal"
+
+
+def journal(folder: Path, writes: Mapping[str, dict[str, Any] | None]) -> None:
+    """Keep ``writes``, just committed, for the rebuild under way (see :mod:`searchsvc.rebuild`)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    payload = orjson.dumps({"t": time.time_ns(), "w": list(writes.items())})
+    path = folder / f"{time.time_ns():020d}-{os.getpid()}{SUFFIX}"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+    try:
+        _write_all(fd, _HEADER.pack(len(payload), zlib.crc32(payload)) + payload)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    _sync_folder(folder)
+
+
+def journaled(folder: Path) -> dict[str, dict[str, Any] | None]:
+    """The journal's writes, the last of each id winning."""
+    writes: dict[str, dict[str, Any] | None] = {}
+    for path in sorted(folder.glob("*" + SUFFIX)):
+        for doc_id, doc in read_writes(path):
+            writes.pop(doc_id, None)
+            writes[doc_id] = doc
+    return writes
 
 
 def read_writes(path: Path) -> Iterator[Write]:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from samples import ARTICLES
 
 from searchsvc.cli import cli
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 
 @pytest.fixture
@@ -115,10 +118,12 @@ def test_missing_index_is_a_clear_error(run):
     assert "no index" in result.output
 
 
-def test_search_indexes_the_seed_articles_on_first_use(run):
+def test_search_finds_the_seed_article_once_it_is_indexed(run):
+    # Only `serve` indexes the seed articles by itself (see test_cli_reliability.py).
+    assert run("index", "-q", str(SEEDS)).exit_code == 0
     result = run("search", "Pokrovsk", "--json")
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output[result.output.index("{") :])
+    data = json.loads(result.output)
     assert data["total"] == 1
     hit = data["hits"][0]
     assert hit["id"] == "pokrovsk-fakti-2025-11-07.txt"

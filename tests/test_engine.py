@@ -706,3 +706,43 @@ def test_a_rebuild_from_nothing_is_refused_and_keeps_the_index(tmp_path):
         assert sorted(p.name for p in (tmp_path / "ix").glob("gen-*")) == generations
         eng.rebuild([], allow_empty=True)
         assert len(eng) == 0
+
+
+def test_writes_committed_during_a_rebuild_reach_the_new_index(tmp_path):
+    # Two engines on one folder, as the server and `searchsvc reindex` are.
+    path = tmp_path / "ix"
+    server = SearchEngine(path, variants=None)
+    server.add([{"id": "old", "title": "Before the rebuild"}])
+    server.commit()
+
+    def source():
+        yield {"id": "r1", "title": "Rebuilt grain"}
+        # Committed to the old generation while the rebuild runs.
+        server.add([{"id": "during", "title": "Written during the rebuild"}])
+        server.delete("old")
+        server.commit()
+        yield {"id": "r2", "title": "Rebuilt oil"}
+        yield {"id": "old", "title": "Back from the files"}
+
+    try:
+        with SearchEngine(path, variants=None) as rebuilder:
+            rebuilder.rebuild(source(), procs=1)
+            assert rebuilder.get("during")["title"] == "Written during the rebuild"
+            # The delete came after the rebuild started: it stands over the files' version.
+            with pytest.raises(NotFound):
+                rebuilder.get("old")
+        assert sorted(h.id for h in server.search("").hits) == ["during", "r1", "r2"]
+        # The server's next commit goes into the new generation.
+        server.add([{"id": "after", "title": "After the swap"}])
+        server.commit()
+        assert server.search("swap").total == 1
+        assert not (path / "wal" / "journal").exists()
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("query", ["grain", '"power grid"', "electri*", "-grain", "source:bbc"])
+def test_an_index_that_never_had_a_document_answers_every_query(query):
+    with SearchEngine.in_memory(variants=None) as eng:
+        result = eng.search(query, facets=["source", "date"])
+        assert result.total == 0 and result.hits == []

@@ -1,8 +1,10 @@
 """The real server keeps the README's HTTP promises and agrees with its OpenAPI document.
 
 One server (``searchsvc serve`` on a loopback port, with an API key and small limits)
-answers every test here: what only waitress does (its own refusals, an absent body,
-HEAD) is tested through it, then schemathesis checks the whole API against the spec.
+answers most tests here: what only waitress does (its own refusals, an absent body,
+HEAD, the decoding of ids in paths) is tested through it, then schemathesis checks the
+whole API against the spec. A second server, whose reads need a read key and which
+allows one CORS origin, is checked by schemathesis too.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import socket
 import subprocess
 import sys
 import tomllib
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +28,11 @@ import schemathesis
 from test_server_e2e import DOCS, free_port, wait_until_up
 
 from searchsvc import SearchEngine
+from searchsvc.openapi import MAX_HEADER_BYTES
 
 KEY = "contract-key"
+READ_KEY = "contract-read-key"
+ORIGIN = "https://news.example"
 MAX_BODY = 4096
 MAX_BATCH = 5
 CONFIG = Path(__file__).with_name("schemathesis.toml")
@@ -45,8 +51,8 @@ class Server:
         return f"http://{self.host}:{self.port}"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def run_server(tmp_path_factory: pytest.TempPathFactory, **settings: str) -> Iterator[Server]:
+    """A server on a loopback port with an API key, small limits and ``settings`` (SEARCHSVC_*)."""
     tmp_path = tmp_path_factory.mktemp("contract")
     index_dir = tmp_path / "index"
     with SearchEngine(index_dir) as engine:
@@ -54,10 +60,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     port = free_port()
     command = [sys.executable, "-m", "searchsvc", "--index-dir", str(index_dir), "serve", "--port", str(port)]
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if not k.startswith("SEARCHSVC_")},
         "SEARCHSVC_API_KEY": KEY,
         "SEARCHSVC_MAX_BODY_BYTES": str(MAX_BODY),
         "SEARCHSVC_MAX_BATCH_DOCUMENTS": str(MAX_BATCH),
+        **{f"SEARCHSVC_{name.upper()}": value for name, value in settings.items()},
     }
     log = tmp_path / "server.log"
     with log.open("wb") as log_file:
@@ -73,6 +80,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             process.kill()
             process.wait()
     assert "Traceback" not in log.read_text()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    yield from run_server(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server whose reads need the read key (or the API key), open to one CORS origin."""
+    yield from run_server(tmp_path_factory, read_key=READ_KEY, cors_origins=ORIGIN)
 
 
 def exchange(server: Server, raw: bytes) -> tuple[http.client.HTTPResponse, bytes]:
@@ -137,6 +155,20 @@ def test_waitress_refusals_have_the_error_shape(server: Server) -> None:
     assert " - - 431 " in log and "PUT /documents/x 413 " in log
 
 
+def test_request_headers_over_the_limit_are_431(server: Server) -> None:
+    # The request line and headers together: a header just under the limit is served.
+    for size, status in ((MAX_HEADER_BYTES - 1024, 200), (MAX_HEADER_BYTES + 1, 431)):
+        raw = b"GET /health HTTP/1.1\r\nHost: h\r\nX-Pad: " + b"p" * size + b"\r\n\r\n"
+        response, data = exchange(server, raw)
+        assert response.status == status
+        if status != 200:
+            message = json_error(response, data)["message"]
+            assert (
+                message
+                == f"the request line and headers are larger than the limit of {MAX_HEADER_BYTES} bytes"
+            )
+
+
 def test_a_body_just_over_the_limit_is_refused_by_the_app(server: Server) -> None:
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {KEY}"}
     body = json.dumps({"title": "x" * MAX_BODY}).encode()
@@ -171,13 +203,67 @@ def test_head_health_answers_like_get_without_the_body(server: Server) -> None:
     assert "HEAD /health 200 " in server.log.read_text()
 
 
+#: Ids whose characters a URL only carries encoded, each stored exactly as sent.
+TRICKY_IDS = [
+    "trail/",
+    "/",
+    "a//b",
+    "100%",
+    "%2F",
+    "what?",
+    "#hash",
+    "a b",
+    "київ/новини",
+    "a+b",
+    "a/../b",
+    "...",
+]
+
+
+def test_ids_round_trip_through_the_server(server: Server) -> None:
+    auth = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
+    for doc_id in TRICKY_IDS:
+        path = "/documents/" + urllib.parse.quote(doc_id, safe="")
+        response, data = call(server, "PUT", path + "?commit=true", b'{"title": "Tricky"}', auth)
+        assert response.status == 200, (doc_id, data)
+        response, data = call(server, "GET", path)
+        assert (response.status, json.loads(data)["id"]) == (200, doc_id)
+        response, data = call(server, "DELETE", path + "?commit=true", None, auth)
+        assert response.status == 200, (doc_id, data)
+    # A padded id is refused rather than stored stripped, where this path would not find it.
+    response, data = call(server, "PUT", "/documents/%20padded%20", b"{}", auth)
+    message = "field 'id' ' padded ' starts or ends with a blank, which ids may not"
+    assert (response.status, json_error(response, data)["message"]) == (422, message)
+
+
+def test_a_guarded_server_needs_the_read_key_and_answers_its_origin(guarded: Server) -> None:
+    response, data = call(guarded, "GET", "/search", None, {"Origin": ORIGIN})
+    assert (response.status, json_error(response, data)["code"]) == (401, "unauthorized")
+    assert response.getheader("Access-Control-Allow-Origin") == ORIGIN
+    for key in (READ_KEY, KEY):
+        response, data = call(guarded, "GET", "/search", None, {"Authorization": f"Bearer {key}"})
+        assert response.status == 200
+    response, _ = call(guarded, "GET", "/health", None, {"Origin": "https://other.example"})
+    assert response.status == 200 and response.getheader("Access-Control-Allow-Origin") is None
+    preflight = {"Origin": ORIGIN, "Access-Control-Request-Method": "PUT"}
+    response, _ = call(guarded, "OPTIONS", "/documents/x", None, preflight)
+    assert response.status == 200
+    assert response.getheader("Access-Control-Allow-Origin") == ORIGIN
+    assert "PUT" in (response.getheader("Access-Control-Allow-Methods") or "")
+    log = guarded.log.read_text()
+    assert READ_KEY not in log and KEY not in log
+
+
 # -- schemathesis ------------------------------------------------------------------------------------
 
 #: Examples per operation and phase: about 1,100 cases in 10 s. The full run is in the docstring below.
 MAX_EXAMPLES = 50
 
 
-def test_schemathesis_finds_no_disagreement(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("which", ["server", "guarded"])
+def test_schemathesis_finds_no_disagreement(
+    which: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Every operation, fed generated valid and invalid input, answers as the spec says.
 
     All of schemathesis's checks run (no 5xx; status codes, content types, headers and
@@ -194,6 +280,7 @@ def test_schemathesis_finds_no_disagreement(server: Server, monkeypatch: pytest.
     """
     from schemathesis.engine import Status, events, from_schema
 
+    server: Server = request.getfixturevalue(which)
     monkeypatch.setenv("SEARCHSVC_API_KEY", KEY)  # tests/schemathesis.toml reads it
     with CONFIG.open("rb") as fh:
         data = tomllib.load(fh)

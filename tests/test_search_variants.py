@@ -152,7 +152,12 @@ def test_explain_says_how_each_hit_matched(engine):
 
 
 def test_seed_article_is_found_by_its_misspelling(tmp_path):
+    from pathlib import Path
+
     runner = CliRunner()
+    seeds = Path(__file__).resolve().parents[1] / "seeds"
+    indexed = runner.invoke(cli, ["--index-dir", str(tmp_path / "ix"), "index", "-q", str(seeds)])
+    assert indexed.exit_code == 0, indexed.output
     result = runner.invoke(cli, ["--index-dir", str(tmp_path / "ix"), "search", "Kostiantynivka", "--json"])
     assert result.exit_code == 0
     body = result.output[result.output.index("{") :]

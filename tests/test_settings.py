@@ -23,7 +23,7 @@ def test_every_setting_is_declared_with_help_and_its_variable() -> None:
 
 @pytest.mark.parametrize("declared", settings_declared(), ids=lambda s: s.name)
 def test_every_setting_is_read_from_the_environment(declared) -> None:
-    value = {int: "7", float: "2.5", str: "text"}[declared.type]
+    value = {int: "7", float: "2.5", str: "text", bool: "true"}[declared.type]
     if declared.choices:
         value = declared.choices[-1]
     if declared.maximum is not None and declared.type is not str:

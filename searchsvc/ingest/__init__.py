@@ -14,12 +14,13 @@ from typing import IO
 
 from ..errors import InputFormatError, InvalidDocument
 from .csvfile import read_csv
+from .encoding import utf8_problem
 from .folder import FORMATS, detect_format, walk_folder
 from .jsonfiles import read_json, read_jsonl
 from .records import Record, position, rejected
 from .text import read_text
 
-__all__ = ["FORMATS", "Record", "detect_format", "position", "read_body", "read_records"]
+__all__ = ["FORMATS", "Record", "detect_format", "path_problem", "position", "read_body", "read_records"]
 
 PathArg = str | os.PathLike[str]
 
@@ -37,6 +38,11 @@ _BODY_FORMATS = {
 
 BODY_SOURCE = "<request>"
 
+#: Bytes of a JSON, JSON Lines or CSV file looked at to tell binary data from text.
+SNIFF_BYTES = 8192
+
+_KINDS = {"jsonl": "JSON Lines", "json": "JSON", "csv": "CSV"}
+
 
 def read_records(
     paths: Iterable[PathArg] | PathArg,
@@ -46,6 +52,7 @@ def read_records(
     max_field_length: int | None = None,
     on_skip: Callable[[str], None] | None = None,
     root: PathArg | None = None,
+    reject_bad_paths: bool = False,
 ) -> Iterator[Record]:
     """The records of files and folders (recursively), in order.
 
@@ -61,6 +68,12 @@ def read_records(
     id; every path must then lie inside ``root``. Without ``root`` the id is the
     path from the folder given (a named file's id is its name), as ids have always
     been: an index built so keeps its ids.
+
+    With ``reject_bad_paths``, the paths are not checked first: one that is
+    missing or cannot be read, or a named file of unknown type, becomes a
+    rejected record (its source the path) when the walk reaches it, and the
+    rest is read. A file that disappears while the files are being read is a
+    rejected record either way, as is a file of binary data.
     """
     fmt = _check_format(format)
     base = _check_root(root)
@@ -68,9 +81,10 @@ def read_records(
         paths = [paths]
     if isinstance(paths, (list, tuple)):
         for path in paths:
-            _check_path(path, fmt)
+            if not reject_bad_paths:
+                _check_path(path, fmt)
             _id_prefix(os.fspath(path), base)
-    records = _read_paths(paths, fmt, max_field_length, on_skip, base)
+    records = _read_paths(paths, fmt, max_field_length, on_skip, base, reject_bad_paths)
     return _raise_on_bad(records) if strict else records
 
 
@@ -110,22 +124,33 @@ def _check_format(format: str | None) -> str | None:
     return name
 
 
-def _check_path(path: PathArg, fmt: str | None) -> bool:
-    """Whether ``path`` is a folder; raises if it cannot be read as asked."""
+def path_problem(path: PathArg, format: str | None = None) -> str | None:
+    """Why ``path`` cannot be read as asked (missing, unreadable, of unknown type), or None.
+
+    The reason does not name the path: ``"no such file or folder"``.
+    """
     try:
         is_dir = os.path.isdir(path)
         if not is_dir:
             os.stat(path)
     except FileNotFoundError:
-        raise InputFormatError(f"{os.fspath(path)}: no such file or folder") from None
+        return "no such file or folder"
     except OSError as exc:
-        raise InputFormatError(f"{os.fspath(path)}: {exc.strerror or exc}") from None
-    if not is_dir and fmt is None and detect_format(path) is None:
-        raise InputFormatError(
-            f"{os.fspath(path)}: unknown file type; name it .txt, .jsonl, .ndjson, .json or .csv"
+        return str(exc.strerror or exc)
+    if not is_dir and format is None and detect_format(path) is None:
+        return (
+            "unknown file type: name it .txt, .jsonl, .ndjson, .json or .csv,"
             f" or give a format ({', '.join(FORMATS)})"
         )
-    return is_dir
+    return None
+
+
+def _check_path(path: PathArg, fmt: str | None) -> bool:
+    """Whether ``path`` is a folder; raises if it cannot be read as asked."""
+    problem = path_problem(path, fmt)
+    if problem is not None:
+        raise InputFormatError(f"{os.fspath(path)}: {problem}")
+    return os.path.isdir(path)
 
 
 def _check_root(root: PathArg | None) -> str | None:
@@ -154,9 +179,15 @@ def _read_paths(
     max_field_length: int | None,
     on_skip: Callable[[str], None] | None,
     base: str | None,
+    reject_bad_paths: bool,
 ) -> Iterator[Record]:
     for path in paths:
         given = os.fspath(path)
+        if reject_bad_paths:
+            problem = path_problem(given, fmt)
+            if problem is not None:
+                yield rejected(given, None, problem)
+                continue
         if not _check_path(given, fmt):
             detected = fmt or detect_format(given)
             assert detected is not None  # _check_path raised otherwise
@@ -166,10 +197,12 @@ def _read_paths(
         prefix = _id_prefix(given, base)
         prefix += "/" if prefix else ""
         for entry in walk_folder(given):
-            if entry.error is not None:
-                yield rejected(entry.path, None, entry.error)
-                continue
             file_format = fmt or detect_format(entry.path)
+            if entry.error is not None:
+                # A broken link to a file of a type not read is no loss.
+                if entry.folder or file_format is not None:
+                    yield rejected(entry.path, None, entry.error)
+                continue
             if file_format is None:
                 if on_skip is not None:
                     on_skip(entry.path)
@@ -180,11 +213,23 @@ def _read_paths(
 def _read_file(path: str, fmt: str, doc_id: str, max_field_length: int | None) -> Iterator[Record]:
     try:
         stream = open(path, "rb")  # noqa: SIM115  (closed below, around a generator)
+    except FileNotFoundError:
+        # Listed (or checked) a moment ago: moved or deleted since.
+        yield rejected(
+            path, None, "no such file any more: it was moved or deleted while the files were being read"
+        )
+        return
     except OSError as exc:
         yield rejected(path, None, f"cannot open file: {exc.strerror or exc}")
         return
     with stream:
         try:
+            if fmt in _KINDS:
+                # A whole file of binary data would otherwise be rejected line by line.
+                problem = utf8_problem(stream.peek(SNIFF_BYTES)[:SNIFF_BYTES], _KINDS[fmt])
+                if problem is not None:
+                    yield rejected(path, None, problem)
+                    return
             yield from _read_stream(stream, fmt, path, doc_id, max_field_length)
         except OSError as exc:
             yield rejected(path, None, f"cannot read file: {exc.strerror or exc}")

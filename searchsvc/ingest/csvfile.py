@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import IO, TYPE_CHECKING
 
 from .records import Record, make_record, rejected
@@ -21,17 +21,27 @@ def read_csv(stream: IO[bytes], *, source: str, max_field_length: int | None = N
     _allow_fields_of(max_field_length)
     # Undecodable bytes are kept as lone surrogates so that only their row is rejected.
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    lines: list[str] = []
     try:
-        yield from _rows(csv.reader(text), source, max_field_length)
+        yield from _rows(csv.reader(_kept(text, lines)), lines, source, max_field_length)
     finally:
         # The caller owns the binary stream; closing the wrapper would close it too.
         text.detach()
 
 
-def _rows(reader: Reader, source: str, max_field_length: int | None) -> Iterator[Record]:
+def _kept(text: Iterable[str], lines: list[str]) -> Iterator[str]:
+    """The lines of ``text``, each also appended to ``lines``."""
+    for line in text:
+        lines.append(line)
+        yield line
+
+
+def _rows(reader: Reader, lines: list[str], source: str, max_field_length: int | None) -> Iterator[Record]:
     header: list[str] | None = None
     while True:
         start = reader.line_num + 1
+        # The reader takes lines as it needs them: those of one row.
+        lines.clear()
         try:
             row = next(reader)
         except StopIteration:
@@ -41,6 +51,9 @@ def _rows(reader: Reader, source: str, max_field_length: int | None) -> Iterator
             if header is None:
                 return
             continue
+        if _cut_off(lines):
+            yield rejected(source, start, "invalid CSV: the file ends inside a quoted field; was it cut off?")
+            return
         if not any(cell.strip() for cell in row):
             continue
         if header is None:
@@ -62,6 +75,24 @@ def _rows(reader: Reader, source: str, max_field_length: int | None) -> Iterator
             {name: cell for name, cell in zip(header, row, strict=True) if cell},
             max_field_length,
         )
+
+
+def _cut_off(lines: list[str]) -> bool:
+    """Whether the row read from ``lines`` was ended by the end of the file inside quotes.
+
+    Python's reader is lenient there and returns what it has; read again
+    strictly, the same lines say so.
+    """
+    if not lines or lines[-1].endswith(("\n", "\r")):
+        return False
+    if sum(line.count('"') for line in lines) % 2 == 0:
+        return False
+    try:
+        for _ in csv.reader(lines, strict=True):
+            pass
+    except csv.Error:
+        return True
+    return False
 
 
 def _is_utf8(row: list[str]) -> bool:

@@ -56,6 +56,32 @@ def guess_encoding(data: bytes) -> str | None:
     return next((name for name in LEGACY_ENCODINGS if name in names), None)
 
 
+def utf8_problem(head: bytes, kind: str) -> str | None:
+    """Why a file that must be UTF-8 and begins with ``head`` cannot be read at all, or None.
+
+    Only what spoils the whole file is a problem here: binary data, or a text
+    whose byte-order mark says UTF-16 or UTF-32. A stray byte that is not UTF-8
+    spoils only its own record, which the reader rejects. ``kind`` names the
+    format in the message ("JSON Lines").
+    """
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            encoding = name.replace("_", "-").upper()
+            return (
+                f"{encoding} text (it starts with a byte-order mark), not UTF-8; {kind} files must be UTF-8"
+            )
+    if b"\0" in head:
+        # UTF-8 allows a NUL byte, but no JSON or CSV text holds one.
+        return "binary data, not text (it holds NUL bytes)"
+    try:
+        # Not final: the head may end inside a character.
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        if looks_binary(head):
+            return "binary data, not text"
+    return None
+
+
 def looks_binary(data: bytes) -> bool:
     """Whether ``data`` is no text at all, rather than text in an encoding we do not read."""
     if b"\0" in data:

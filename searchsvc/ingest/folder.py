@@ -24,11 +24,16 @@ def detect_format(path: str | os.PathLike[str]) -> str | None:
 
 
 class Entry(NamedTuple):
-    """A file found by :func:`walk_folder`, or a folder it could not list (``error``)."""
+    """A file found by :func:`walk_folder`, or one it cannot read (``error``).
+
+    An entry with an error is a folder that could not be listed (``folder``), or a
+    symbolic link whose target is missing.
+    """
 
     path: str
     relative: str
     error: str | None = None
+    folder: bool = False
 
 
 def walk_folder(root: str) -> Iterator[Entry]:
@@ -52,7 +57,7 @@ def _walk(path: str, relative: str, seen: set[tuple[int, int]]) -> Iterator[Entr
         with os.scandir(path) as listing:
             entries = [entry for entry in listing if not entry.name.startswith(".")]
     except OSError as exc:
-        yield Entry(path, relative, f"cannot list folder: {exc.strerror or exc}")
+        yield Entry(path, relative, f"cannot list folder: {exc.strerror or exc}", folder=True)
         return
     # Sorting "name/" for folders makes the walk order that of the full relative paths.
     entries.sort(key=lambda entry: entry.name + "/" if _is_dir(entry) else entry.name)
@@ -62,6 +67,8 @@ def _walk(path: str, relative: str, seen: set[tuple[int, int]]) -> Iterator[Entr
             yield from _walk(entry.path, prefix + entry.name, seen)
         elif _is_file(entry):
             yield Entry(entry.path, prefix + entry.name)
+        elif _is_broken_link(entry):
+            yield Entry(entry.path, prefix + entry.name, "a symbolic link to a file that does not exist")
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:
@@ -74,5 +81,12 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
 def _is_file(entry: os.DirEntry[str]) -> bool:
     try:
         return entry.is_file()
+    except OSError:
+        return False
+
+
+def _is_broken_link(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_symlink() and not os.path.exists(entry.path)
     except OSError:
         return False

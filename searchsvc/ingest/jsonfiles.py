@@ -24,6 +24,10 @@ class _NonFiniteNumber(ValueError):
     pass
 
 
+#: An integer of more digits than Python will read.
+_TOO_LONG_NUMBER = "invalid JSON: a number with too many digits"
+
+
 def _reject_constant(name: str) -> Any:
     # NaN and Infinity are not JSON, and no index or client could round-trip them.
     raise _NonFiniteNumber(f"invalid JSON: {name} is not allowed")
@@ -37,13 +41,20 @@ _NUMBER_TAIL = re.compile(r"[0-9.eE+-]*\Z")
 # the next chunk ("tru", "-", "\u12", "Infinit" are all shorter).
 _TRUNCATION_MARGIN = 16
 _SURROGATE_ERROR = "invalid JSON: a \\u escape encodes half of a surrogate pair"
+_CUT_OFF = "invalid JSON: the file ends in the middle of this record; was it cut off?"
 
 
 def read_jsonl(stream: IO[bytes], *, source: str, max_field_length: int | None = None) -> Iterator[Record]:
-    """One record per non-blank line; a bad line does not stop the file."""
+    """One record per non-blank line; a bad line does not stop the file.
+
+    A last line that stops in the middle of a record (no line ending, and the
+    JSON or UTF-8 still expecting more) is reported as cut off.
+    """
     for number, data in enumerate(stream, start=1):
         if number == 1 and data.startswith(codecs.BOM_UTF8):
             data = data[len(codecs.BOM_UTF8) :]
+        # Only the last line of a file can lack its ending.
+        ended = data.endswith(b"\n")
         # Without its line ending, a JSON error's column is a column of this line.
         data = data.rstrip(b"\r\n")
         if not data or data.isspace():
@@ -51,15 +62,25 @@ def read_jsonl(stream: IO[bytes], *, source: str, max_field_length: int | None =
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            yield rejected(source, number, utf8_error(data, exc, multiline=False))
+            cut = not ended and exc.end == len(data) and exc.reason == "unexpected end of data"
+            yield rejected(source, number, _CUT_OFF if cut else utf8_error(data, exc, multiline=False))
             continue
         try:
             value = _DECODER.decode(text)
         except json.JSONDecodeError as exc:
-            yield rejected(source, number, f"invalid JSON: {exc.msg} at column {exc.colno}")
+            if not ended and _ends_early(text, exc):
+                yield rejected(source, number, _CUT_OFF)
+                continue
+            # "Unterminated string starting at" expects a position after it; the column says it.
+            message = exc.msg.removesuffix(" starting at")
+            yield rejected(source, number, f"invalid JSON: {message} at column {exc.colno}")
             continue
         except _NonFiniteNumber as exc:
             yield rejected(source, number, str(exc))
+            continue
+        except ValueError:
+            # Python refuses to read an integer of thousands of digits (int_max_str_digits).
+            yield rejected(source, number, _TOO_LONG_NUMBER)
             continue
         except RecursionError:
             yield rejected(source, number, "invalid JSON: nested too deeply")
@@ -68,6 +89,11 @@ def read_jsonl(stream: IO[bytes], *, source: str, max_field_length: int | None =
             yield rejected(source, number, _SURROGATE_ERROR)
             continue
         yield make_record(source, number, value, max_field_length)
+
+
+def _ends_early(text: str, exc: json.JSONDecodeError) -> bool:
+    """Whether ``text`` is a JSON value that stops before its end, rather than a wrong one."""
+    return exc.msg.startswith("Unterminated string") or exc.pos >= len(text.rstrip())
 
 
 def read_json(
@@ -108,6 +134,9 @@ def read_json(
             return
         except _NonFiniteNumber as exc:
             yield rejected(source, line, f"{exc}; rest of input skipped", index=index)
+            return
+        except ValueError:
+            yield rejected(source, line, f"{_TOO_LONG_NUMBER}; rest of input skipped", index=index)
             return
         except RecursionError:
             yield rejected(
@@ -154,6 +183,8 @@ def read_json(
 
 def _syntax_error(cursor: _Cursor, exc: json.JSONDecodeError) -> str:
     line = cursor.line + cursor.buf.count("\n", cursor.pos, exc.pos)
+    if cursor.eof and _ends_early(cursor.buf, exc):
+        return f"invalid JSON at line {line}: the file ends in the middle of a value; was it cut off?"
     # "Unterminated string starting at" expects a position after it; the line says it.
     message = exc.msg.removesuffix(" starting at")
     return f"invalid JSON at line {line}: {message}; rest of input skipped"

@@ -15,17 +15,19 @@ it, and notice the new one on their next search.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from whoosh.fields import Schema
 from whoosh.index import EmptyIndexError
 
-from ..errors import IndexCorrupt, IndexNotFound, IndexVersionMismatch, SearchIndexError
+from ..errors import IndexCorrupt, IndexLocked, IndexNotFound, IndexVersionMismatch, SearchIndexError
 from .errors import OPEN_FAILURES, store_errors
 from .files import IndexFiles, MemoryFiles
 
@@ -34,6 +36,10 @@ FORMAT_VERSION = 3
 FORMAT_NAME = "searchsvc-index"
 META_FILE = "searchsvc.json"
 INDEX_NAME = "MAIN"
+#: Held (flock) by the process rebuilding the index, as long as it does.
+REBUILD_MARK = "rebuilding"
+#: How long a rebuild waits for other processes' commits before it swaps.
+SWAP_LOCK_SECONDS = 30.0
 
 
 class IndexStore:
@@ -180,6 +186,65 @@ class IndexStore:
         for old in self.path.glob("gen-*"):
             if old.name not in keep:
                 shutil.rmtree(old, ignore_errors=True)
+
+    @contextlib.contextmanager
+    def rebuilding(self) -> Iterator[None]:
+        """Say, for as long as the block runs, that this process is rebuilding the index.
+
+        Other processes' commits meanwhile journal what they write (see
+        :mod:`searchsvc.staging`), for the rebuild to apply before it swaps.
+        The mark is a lock: a rebuild that died leaves a file no one holds.
+        """
+        if self.path is None:
+            yield
+            return
+        self.path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path / REBUILD_MARK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise IndexLocked(
+                    "another process is rebuilding this index; try again when it is done"
+                ) from None
+            try:
+                yield
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(self.path / REBUILD_MARK)
+        finally:
+            os.close(fd)
+
+    def rebuild_in_progress(self) -> bool:
+        """Whether some process is rebuilding the index now."""
+        if self.path is None:
+            return False
+        try:
+            fd = os.open(self.path / REBUILD_MARK, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+        return False
+
+    @contextlib.contextmanager
+    def writes_held(self, ix: Any) -> Iterator[None]:
+        """No commit to ``ix`` (from any process) for the length of the block."""
+        lock = ix.lock("WRITELOCK")
+        deadline = time.monotonic() + SWAP_LOCK_SECONDS
+        with store_errors("hold the index's writes"):
+            while not lock.acquire(blocking=False):
+                if time.monotonic() > deadline:
+                    raise IndexLocked("cannot swap in the new index: a commit holds the old one's lock")
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            lock.release()
 
     def discard(self, generation: str) -> None:
         """Remove a generation that was never activated (a failed rebuild)."""

@@ -117,6 +117,9 @@ def column_array(column: Any, doc_count: int) -> np.ndarray:
 def read_postings(reader: Any, fieldname: str, tbytes: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Local docnums and weights of one term of one segment, deleted documents included."""
     terms = getattr(reader, "_terms", None)
+    if terms is None:
+        # An index that never had a segment reads through Whoosh's EmptyReader.
+        return EMPTY_IDS, EMPTY_SCORES
     if isinstance(terms, W3TermsReader):
         try:
             info = terms.term_info(fieldname, tbytes)

@@ -21,6 +21,8 @@ import operator
 import os
 import pickle
 import queue
+import signal
+import time
 import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -399,6 +401,12 @@ class _BlockWriter:
         self.postfile.write(pack_int(-size if b >= end else size) + head + data)
 
 
+#: How long a worker waits for a job before it checks that its parent is still there.
+_POLL_SECONDS = 1.0
+#: How long stopping the workers waits for them to exit after SIGTERM, before SIGKILL.
+_STOP_SECONDS = 2.0
+
+
 def _parallel_worker(
     ix: Any,
     jobs: Any,
@@ -407,11 +415,17 @@ def _parallel_worker(
     options: dict[str, Any],
     segment_docs: int,
 ) -> None:
+    # Ctrl-C in a terminal reaches the whole process group: the parent alone
+    # handles it, and stops the workers. The worker was forked with SIGINT
+    # blocked (see _sigint_blocked), so none can arrive before this line.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    parent = os.getppid()
     writer: FastSegmentWriter | None = None
     segments: list[Any] = []
     try:
         while True:
-            batch = jobs.get()
+            batch = _next_job(jobs, parent)
             if batch is None:
                 break
             for doc in batch:
@@ -441,6 +455,17 @@ def _parallel_worker(
         results.put(("error", error))
 
 
+def _next_job(jobs: Any, parent: int) -> Any:
+    while True:
+        try:
+            return jobs.get(timeout=_POLL_SECONDS)
+        except queue.Empty:
+            # Every worker holds the queue's write end too, so a parent that was
+            # killed never shows as the end of the queue: orphans would wait forever.
+            if os.getppid() != parent:
+                raise IndexWriteFailed("the indexing process that started this one is gone") from None
+
+
 def write_parallel(
     ix: Any,
     docs: Iterable[Mapping[str, Any]],
@@ -458,6 +483,10 @@ def write_parallel(
     workers, so the costly part of preparing a document is parallel too. Each
     worker writes a segment per ``segment_docs`` documents. Existing segments
     are kept as they are. Returns the number of documents written.
+
+    If anything stops it (an error, or KeyboardInterrupt: the workers ignore
+    SIGINT and leave it to this process), the workers are stopped, the writes
+    are cancelled and the index lock is released before the exception goes on.
     """
     context = multiprocessing.get_context("fork")
     with store_errors("write the new index"):
@@ -474,8 +503,9 @@ def write_parallel(
     ]
     count = 0
     try:
-        for worker in workers:
-            worker.start()
+        with _sigint_blocked():
+            for worker in workers:
+                worker.start()
         pending: list[Mapping[str, Any]] = []
         for doc in docs:
             pending.append(doc)
@@ -501,14 +531,51 @@ def write_parallel(
             parent._commit_toc(segments)
             parent._finish()
     except BaseException:
-        for worker in workers:
-            if worker.is_alive():
-                worker.terminate()
+        _stop_workers(workers, (jobs, results))
         with contextlib.suppress(Exception):
             # The index is being abandoned: cleaning up is best effort.
             parent.cancel()
         raise
     return count
+
+
+@contextlib.contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """SIGINT held back in this thread for the block: processes forked in it start so.
+
+    A SIGINT that comes meanwhile is delivered when the block ends, to this
+    process only: a forked child's pending signals are cleared.
+    """
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _stop_workers(workers: list[Any], queues: tuple[Any, ...]) -> None:
+    """Stop the workers now, and let this process exit without flushing the queues.
+
+    A queue's feeder thread may be blocked on a pipe no worker reads any more;
+    multiprocessing joins it at exit unless told not to, and the process hangs
+    (Ctrl-C printed "Aborted." and never returned). It goes first: a second
+    Ctrl-C may cut the rest short, and the workers are daemons, which
+    multiprocessing terminates at exit anyway.
+    """
+    for jobs_or_results in queues:
+        jobs_or_results.cancel_join_thread()
+    started = [worker for worker in workers if worker.pid is not None]
+    for worker in started:
+        if worker.is_alive():
+            worker.terminate()
+    deadline = time.monotonic() + _STOP_SECONDS
+    for worker in started:
+        worker.join(max(0.0, deadline - time.monotonic()))
+        if worker.is_alive():
+            worker.kill()
+            worker.join(_STOP_SECONDS)
+    for jobs_or_results in queues:
+        jobs_or_results.close()
 
 
 def _alive_or_raise(workers: list[Any]) -> None:
@@ -548,8 +615,12 @@ def writing(ix: Any, action: str, **options: Any) -> Iterator[SegmentWrites]:
     """
     with store_errors(action):
         writer = FastSegmentWriter(ix, **options)
+    writes = SegmentWrites(writer, action)
     try:
-        yield SegmentWrites(writer, action)
+        yield writes
+        if writes.cancelled:
+            writer.cancel()
+            return
     except BaseException:
         with contextlib.suppress(Exception):
             # The writes are abandoned: cleaning up is best effort.
@@ -570,6 +641,11 @@ class SegmentWrites:
     def __init__(self, writer: FastSegmentWriter, action: str) -> None:
         self._writer = writer
         self._action = action
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        """Write nothing: the block's writes are dropped, and the lock released."""
+        self.cancelled = True
 
     def add(self, fields: Mapping[str, Any]) -> None:
         """Add one document's index fields (see :func:`~searchsvc.store.schema.to_index_fields`)."""

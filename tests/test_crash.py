@@ -1,0 +1,68 @@
+"""SIGKILL at random moments: the server keeps every acknowledged write, the indexer its commits.
+
+The server part is bench/crash.py's harness, run here in its CI form; run
+``python bench/crash.py --rounds 50`` for a longer one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import crash  # noqa: E402
+from searchsvc import SearchEngine  # noqa: E402
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="uses SIGKILL")
+
+#: Kills in the CI form; SEARCHSVC_CRASH_ROUNDS asks for more.
+ROUNDS = int(os.environ.get("SEARCHSVC_CRASH_ROUNDS", "20"))
+
+
+def test_no_acknowledged_write_is_lost_across_kills(tmp_path: Path) -> None:
+    report = crash.run(ROUNDS, tmp_path, seed=11, log=lambda line: None)
+    assert report.kills == ROUNDS
+    assert report.acknowledged_writes > ROUNDS * 20  # the kills landed among real writes
+    assert report.lost == []
+    assert report.errors_5xx == 0
+
+
+def test_a_killed_indexer_leaves_an_index_that_opens_and_takes_writes(tmp_path: Path) -> None:
+    source = tmp_path / "many.jsonl"
+    with source.open("w") as out:
+        for n in range(20_000):
+            out.write(
+                json.dumps({"id": f"n{n}", "title": f"Grain shipment {n}", "body": "ships " * 30}) + "\n"
+            )
+    small = tmp_path / "small.jsonl"
+    small.write_text(json.dumps({"id": "after", "title": "After the kill"}) + "\n")
+    index = tmp_path / "index"
+    rng = random.Random(5)
+    command = [sys.executable, "-m", "searchsvc", "--index-dir", str(index)]
+    for _round in range(3):
+        process = subprocess.Popen([*command, "index", "-q", str(source)], stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(1.0, 4.0))
+        # The whole process group: the parallel writer's children die with it, as in an OOM kill.
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        with SearchEngine(index, variants=None) as engine:
+            # What the indexer committed, in whole batches (the first load of an
+            # empty index is one commit), besides the small file of earlier rounds.
+            count = len(engine) - (1 if engine.search("id:after").total else 0)
+        assert count % 5000 == 0, count
+        done = subprocess.run(
+            [*command, "index", "-q", str(small)], capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        assert "Traceback" not in done.stderr
+    with SearchEngine(index, variants=None) as engine:
+        assert engine.get("after")["title"] == "After the kill"
