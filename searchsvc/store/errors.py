@@ -73,7 +73,7 @@ def translated(exc: BaseException, action: str, failures: tuple[type[BaseExcepti
         return IndexNotFound(f"cannot {action}: there is no index here; run 'searchsvc index PATH'")
     if isinstance(exc, whoosh.index.IndexVersionError):
         return IndexVersionMismatch(
-            f"cannot {action}: the index was written by another Whoosh version; run 'searchsvc reindex'"
+            f"cannot {action}: the index was written by another Whoosh version; rebuild it with 'searchsvc reindex PATH...'"
         )
     if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:
         return write_failure(exc, action)

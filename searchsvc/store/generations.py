@@ -71,7 +71,7 @@ class IndexStore:
             if self.path.is_dir() and any(not p.name.startswith(".") for p in self.path.iterdir()):
                 raise IndexVersionMismatch(
                     f"the folder {self.path.name!r} is not a searchsvc index; "
-                    "give an empty or new folder, or run 'searchsvc reindex' there"
+                    "give an empty or new folder, or rebuild it with 'searchsvc reindex PATH...' there"
                 ) from None
             return None
         except OSError:
@@ -79,13 +79,17 @@ class IndexStore:
         try:
             meta = json.loads(raw)
         except ValueError:
-            raise IndexCorrupt("the index metadata file is damaged; run 'searchsvc reindex'") from None
+            raise IndexCorrupt(
+                "the index metadata file is damaged; rebuild it with 'searchsvc reindex PATH...'"
+            ) from None
         if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
-            raise IndexVersionMismatch("the folder is not a searchsvc index; run 'searchsvc reindex'")
+            raise IndexVersionMismatch(
+                "the folder is not a searchsvc index; rebuild it with 'searchsvc reindex PATH...'"
+            )
         if meta.get("version") != FORMAT_VERSION:
             raise IndexVersionMismatch(
                 f"the index has format version {meta.get('version')}, this searchsvc needs "
-                f"{FORMAT_VERSION}; run 'searchsvc reindex' to rebuild it"
+                f"{FORMAT_VERSION}; rebuild it with 'searchsvc reindex PATH...' to rebuild it"
             )
         return meta
 
@@ -152,7 +156,7 @@ class IndexStore:
                 return storage.open_index(INDEX_NAME, schema=self.schema)
             except EmptyIndexError:
                 raise IndexCorrupt(
-                    f"the active index generation {generation!r} is missing; run 'searchsvc reindex'"
+                    f"the active index generation {generation!r} is missing; rebuild it with 'searchsvc reindex PATH...'"
                 ) from None
 
     def create_generation(self) -> tuple[str, Any]:
