@@ -61,6 +61,8 @@ class Report:
     acknowledged_writes: int = 0
     lost: list[str] = field(default_factory=list)
     errors_5xx: int = 0
+    #: What each 5xx answer said.
+    server_errors: list[str] = field(default_factory=list)
     slowest_restart_s: float = 0.0
 
 
@@ -146,7 +148,7 @@ def writer(
         with ledger.lock:
             ledger.in_flight.setdefault(doc_id, []).append(op)
         try:
-            status, _answer = call(base, method, f"/documents/{doc_id}", body)
+            status, answer = call(base, method, f"/documents/{doc_id}", body)
         except (OSError, http.client.HTTPException, ValueError):
             return  # the server is gone (mid-answer, maybe): this write stays in flight
         with ledger.lock:
@@ -158,6 +160,7 @@ def writer(
                 ledger.acked[doc_id] = None  # already absent, which a delete promises too
             elif status >= 500:
                 report.errors_5xx += 1
+                report.server_errors.append(f"{method} {doc_id}: {status} {answer}")
 
 
 def check(base: tuple[str, int], ledger: Ledger, report: Report) -> None:

@@ -33,7 +33,7 @@ def test_no_acknowledged_write_is_lost_across_kills(tmp_path: Path) -> None:
     assert report.kills == ROUNDS
     assert report.acknowledged_writes > ROUNDS * 20  # the kills landed among real writes
     assert report.lost == []
-    assert report.errors_5xx == 0
+    assert report.errors_5xx == 0, report.server_errors
 
 
 def test_a_killed_indexer_leaves_an_index_that_opens_and_takes_writes(tmp_path: Path) -> None:
