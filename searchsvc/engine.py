@@ -84,7 +84,9 @@ class SearchEngine:
         self._rebuilder = Rebuilder(
             self._store, self._pool, self._staging, procs=procs or os.cpu_count() or 1
         )
-        self._executor = Executor(self.analyzer, variants, QueryBuilder(self.analyzer, variants, self.schema))
+        self._executor = Executor(
+            self.analyzer, variants, QueryBuilder(self.analyzer, variants, self.schema, self.settings)
+        )
         self._closed = False
         #: Writes found in the log of a process that stopped without committing them.
         self.recovered = self._staging.recover()

@@ -113,6 +113,12 @@ class LimitExceeded(InvalidInput):
     code = "limit_exceeded"
 
 
+class QueryTooExpensive(InvalidInput):
+    """A query that would read more of the index than a setting allows; the message names it."""
+
+    code = "query_too_expensive"
+
+
 class Unauthorized(SearchsvcError):
     """A request without the key it needs: the API key for a write, the read key (or the API key) for a read."""
 
@@ -201,6 +207,7 @@ __all__ = [
     "UnsupportedMediaType",
     "InvalidJSON",
     "LimitExceeded",
+    "QueryTooExpensive",
     "Unauthorized",
     "NotFound",
     "SearchIndexError",

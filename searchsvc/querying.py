@@ -16,18 +16,21 @@ from typing import Any
 
 from .analysis import NewsAnalyzer, VariantSource, fold_accents, iter_words
 from .documents import FACET_FIELDS, QUERY_FIELDS, TEXT_FIELD_BOOSTS, parse_date
-from .errors import InvalidDate, QueryError, UnknownField
+from .errors import InvalidDate, QueryError, QueryTooExpensive, UnknownField
 from .facets import View
+from .settings import Settings
 from .store.query import (
     NOTHING,
     PREFIX,
     WILDCARD,
     WORD,
     Query,
+    QueryLimits,
     QueryParser,
     VariantPhrase,
     all_of,
     any_of,
+    expand_within,
     is_nothing,
     parse,
     prefix,
@@ -38,6 +41,8 @@ from .store.snapshot import Snapshot
 
 #: Parsed queries kept per view of the index (a few MiB at most).
 PARSED_QUERIES = 4096
+#: Longest word that may be a name with variant spellings (the longest place names have about 60 letters).
+NAME_CHARS = 100
 
 _FIELD_REF = re.compile(r"(?<![\w\\])([^\W\d][\w.-]*):(?=\S)")
 _OPERATOR = re.compile(r"^(AND|OR|ANDNOT|ANDMAYBE)$")
@@ -72,6 +77,11 @@ def compile_query(parser: QueryParser, text: str) -> Query | None:
     """The query for ``text``, or None for "every document"."""
     if not text or text == "*":
         return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate (half of a UTF-16 pair) reached Whoosh as a term and broke it.
+        raise QueryError("the query is not valid Unicode: it has half of a surrogate pair") from None
     # Quotes pasted from news text (“…”, «…», „…“) are phrase quotes.
     text = text.translate(_QUOTES)
     # Whoosh reads no slop of 0 (it searches the word "0"); the words side by side are slop 1.
@@ -154,40 +164,76 @@ def _before(value: str, inclusive: bool) -> dt.datetime:
 
 
 class QueryBuilder:
-    """Turns query text into a query over one view of the index, and remembers it there."""
+    """Turns query text into a query over one view of the index, and remembers it there.
 
-    def __init__(self, analyzer: NewsAnalyzer, variants: VariantSource | None, schema: Any) -> None:
+    ``settings`` gives the limits of what one query may read (``max_expansion_terms``,
+    ``max_scanned_terms``, ``max_query_terms``, ``max_query_phrases``).
+    """
+
+    def __init__(
+        self,
+        analyzer: NewsAnalyzer,
+        variants: VariantSource | None,
+        schema: Any,
+        settings: Settings | None = None,
+    ) -> None:
         self.analyzer = analyzer
         self.variants = variants
         self.schema = schema
+        settings = settings or Settings()
+        self.limits = QueryLimits(
+            max_expansion_terms=settings.max_expansion_terms,
+            max_scanned_terms=settings.max_scanned_terms,
+            max_query_terms=settings.max_query_terms,
+            max_query_phrases=settings.max_query_phrases,
+        )
         self._parsers = threading.local()
 
     def build(self, text: str, view: View, snapshot: Snapshot) -> Query | None:
-        """The query for ``text``: None for every document, :data:`NOTHING` for none."""
+        """The query for ``text``: None for every document, :data:`NOTHING` for none.
+
+        Raises :class:`~searchsvc.errors.QueryTooExpensive` when it would read
+        more of the index than the limits allow.
+        """
         try:
-            return view.queries[text]
+            found = view.queries[text]
         except KeyError:
             pass
+        else:
+            if isinstance(found, QueryTooExpensive):
+                # Refused before: looking through the terms again would cost as much.
+                raise QueryTooExpensive(found.message, **found.details)
+            return found  # type: ignore[no-any-return]
 
         def expand(fieldname: str, word: str, kind: str, boost: float) -> Query | None:
             if kind == WORD:
                 return self.word(view, fieldname, word, boost)
             if kind in (PREFIX, WILDCARD) and fieldname in FACET_FIELDS:
-                return value_pattern(view, fieldname, word, kind == PREFIX, boost)
+                return value_pattern(
+                    view, fieldname, word, kind == PREFIX, boost, self.limits.max_expansion_terms
+                )
             if kind == PREFIX and fieldname in TEXT_FIELD_BOOSTS:
                 return text_prefix(snapshot, fieldname, word, boost)
             return None
 
         parser = self._parser(expand)
         try:
-            q = compile_query(parser, text)
+            q = expand_within(compile_query(parser, text), snapshot, self.limits)
+        except QueryTooExpensive as exc:
+            # A copy without the traceback, whose frames hold this search's snapshot.
+            self._remember(view, text, QueryTooExpensive(exc.message, **exc.details))
+            raise
         finally:
             # The expansion holds this search's snapshot: the idle parser must not.
             parser.expand = None
+        self._remember(view, text, q)
+        return q
+
+    @staticmethod
+    def _remember(view: View, text: str, built: Query | QueryTooExpensive | None) -> None:
         if len(view.queries) >= PARSED_QUERIES:
             view.queries.clear()
-        view.queries[text] = q
-        return q
+        view.queries[text] = built
 
     def _parser(self, expand: Any) -> QueryParser:
         # Building Whoosh's parser and its plugins costs a good part of a parse;
@@ -245,13 +291,24 @@ class QueryBuilder:
 
     def alternatives(self, indexed: str, written: str) -> list[tuple[str, float]]:
         """The terms a query word may match, with their boosts: its own ``indexed``
-        term at 1.0, then the variants of the word as ``written``."""
-        extra = list(self.variants.query_terms(written)) if self.variants is not None and written else []
+        term at 1.0, then the variants of the word as ``written``.
+
+        A word longer than any name (:data:`NAME_CHARS`) has no variants: looking
+        for them costs time growing with the square of its length.
+        """
+        extra = []
+        if self.variants is not None and 0 < len(written) <= NAME_CHARS:
+            extra = list(self.variants.query_terms(written))
         return [(indexed, 1.0), *((t, b) for t, b in extra if t != indexed)]
 
 
-def value_pattern(view: View, fieldname: str, text: str, is_prefix: bool, boost: float) -> Query:
-    """``source:bbc*``: the field's values that start with (or match) the pattern, ignoring case."""
+def value_pattern(
+    view: View, fieldname: str, text: str, is_prefix: bool, boost: float, most: int | None = None
+) -> Query:
+    """``source:bbc*``: the field's values that start with (or match) the pattern, ignoring case.
+
+    Raises :class:`~searchsvc.errors.QueryTooExpensive` when more than ``most`` values match.
+    """
     folded = text.casefold()
     if is_prefix:
         values = [v for v in view.values.get(fieldname, {}) if v.casefold().startswith(folded)]
@@ -259,6 +316,14 @@ def value_pattern(view: View, fieldname: str, text: str, is_prefix: bool, boost:
         values = [v for v in view.values.get(fieldname, {}) if fnmatch.fnmatchcase(v.casefold(), folded)]
     if not values:
         return NOTHING
+    if most is not None and len(values) > most:
+        shown = f"{fieldname}:{text}{'*' if is_prefix else ''}"
+        raise QueryTooExpensive(
+            f"{shown} matches more than {most} values (max_expansion_terms is {most}); "
+            "type more letters before the * or ?",
+            setting="max_expansion_terms",
+            limit=most,
+        )
     return any_of([term(fieldname, v, boost) for v in sorted(values)])
 
 

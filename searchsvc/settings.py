@@ -85,6 +85,26 @@ class Settings:
         1_000_000, "Longest value of any one document field, in characters.", minimum=1
     )
     max_query_length: int = _declare(1000, "Longest query string accepted, in characters.", minimum=1)
+    max_expansion_terms: int = _declare(
+        5000,
+        "Most index terms one prefix, wildcard or range of a query may match in one field.",
+        minimum=1,
+        maximum=1_000_000,
+    )
+    max_scanned_terms: int = _declare(
+        250_000,
+        "Most index terms the wildcards of one query may look through for their matches; a wildcard "
+        "starting with * or ? looks through every term of each field it searches.",
+        minimum=1,
+        maximum=100_000_000,
+    )
+    max_query_terms: int = _declare(
+        10_000,
+        "Most index terms one query may read, once its prefixes, wildcards, ranges and spellings "
+        "are expanded in every field it searches.",
+        minimum=1,
+        maximum=1_000_000,
+    )
     max_query_phrases: int = _declare(
         10, "Most phrases one query may have (a phrase typed once counts once).", minimum=1, maximum=1000
     )

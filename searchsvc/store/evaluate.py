@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from math import log
 from typing import Any
@@ -40,7 +40,7 @@ from ..scoring import (
 )
 from .errors import reads_index
 from .postings import POSITION_BITS, SegmentArrays, read_positions
-from .query import VariantPhrase
+from .query import TermSet, VariantPhrase
 from .snapshot import Snapshot
 
 
@@ -142,6 +142,8 @@ class Evaluator:
             return self._every(seg)
         if isinstance(q, wq.qcore._NullQuery):
             return Scored.empty()
+        if isinstance(q, TermSet):
+            return self._term_set(q, seg)
         if isinstance(q, (wq.Prefix, wq.Wildcard)) and q.constantscore:
             return self._constant_terms(q, seg)
         if isinstance(q, wq.Phrase):
@@ -245,16 +247,34 @@ class Evaluator:
 
     @reads_index
     def _constant_terms(self, q: wq.Query, seg: Segment) -> Scored:
+        return self._any_term(q.field(), q._btexts(seg.reader), q.boost, seg)
+
+    def _term_set(self, q: TermSet, seg: Segment) -> Scored:
+        return self._any_term(q.fieldname, q.terms, q.boost, seg)
+
+    def _any_term(self, fieldname: str, terms: Iterable[bytes], boost: float, seg: Segment) -> Scored:
+        """The documents holding any of ``terms``, each scored ``boost`` (a constant-score pattern)."""
         reader = seg.reader
         parts = []
-        for tbytes in q._btexts(reader):
-            ids, _weights = seg.arrays.postings(reader, q.field(), tbytes)
+        for tbytes in terms:
+            ids, _weights = seg.arrays.postings(reader, fieldname, tbytes)
             if len(ids):
-                parts.append(ids.astype(np.int64))
+                parts.append(ids)
         if not parts:
             return Scored.empty()
-        ids = np.unique(np.concatenate(parts)) if len(parts) > 1 else parts[0]
-        return Scored(ids, np.full(len(ids), float(q.boost)))
+        if len(parts) == 1:
+            ids = parts[0].astype(np.int64)
+        else:
+            every = np.concatenate(parts)
+            n = seg.arrays.doc_count_all
+            if len(every) * 8 > n:
+                # Many postings: marking them costs less than sorting them.
+                present = np.zeros(n, dtype=bool)
+                present[every] = True
+                ids = np.flatnonzero(present).astype(np.int64)
+            else:
+                ids = np.unique(every).astype(np.int64)
+        return Scored(ids, np.full(len(ids), float(boost)))
 
     @reads_index
     def _fallback(self, q: wq.Query, seg: Segment) -> Scored:

@@ -10,16 +10,22 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 from whoosh import query as wq
-from whoosh.qparser import GtLtPlugin, MultifieldPlugin, PlusMinusPlugin
+from whoosh.qparser import GtLtPlugin, MultifieldPlugin, OperatorsPlugin, PlusMinusPlugin, syntax
 from whoosh.qparser import QueryParser as WhooshQueryParser
+from whoosh.qparser.common import attach
+from whoosh.query.compound import BinaryQuery, CompoundQuery
+from whoosh.reading import TermNotFound
 
 from ..analysis import iter_words
 from ..documents import FACET_FIELDS, TEXT_FIELDS
-from ..errors import InvalidDate, QueryError, SearchsvcError
+from ..errors import InvalidDate, QueryError, QueryTooExpensive, SearchsvcError
+from .errors import reads_index
+from .snapshot import Snapshot
 
 #: A parsed query.
 Query: TypeAlias = wq.Query
@@ -32,15 +38,101 @@ _KIND_OF_CLASS = {wq.Term: WORD, wq.Prefix: PREFIX, wq.Wildcard: WILDCARD}
 Expansion = Callable[[str, str, str, float], "Query | None"]
 
 
+class _BinaryGroup(syntax.BinaryGroup):  # type: ignore[misc]
+    """Whoosh's group of a binary operator, building each side's query once.
+
+    Whoosh's own builds both sides twice, so nested ``ANDNOT``, ``ANDMAYBE``
+    or ``REQUIRE`` took time doubling with each level: thirty levels, a few
+    hundred characters, took minutes.
+    """
+
+    def query(self, parser: Any) -> wq.Query:
+        qa = self.nodes[0].query(parser)
+        qb = self.nodes[1].query(parser)
+        if qa is None and qb is None:
+            q = wq.NullQuery
+        elif qa is None or qb is None:
+            q = qa if qb is None else qb
+        else:
+            q = self.qclass(qa, qb)
+        return attach(q, self)
+
+
+class _AndNotGroup(_BinaryGroup):
+    qclass = wq.AndNot
+
+
+class _AndMaybeGroup(_BinaryGroup):
+    qclass = wq.AndMaybe
+
+
+class _RequireGroup(_BinaryGroup):
+    qclass = wq.Require
+
+
+_BINARY_GROUPS = {
+    syntax.AndNotGroup: _AndNotGroup,
+    syntax.AndMaybeGroup: _AndMaybeGroup,
+    syntax.RequireGroup: _RequireGroup,
+}
+
+
+class _PlusMinusPlugin(PlusMinusPlugin):  # type: ignore[misc]
+    """Whoosh's ``+`` and ``-``, inside parentheses too.
+
+    Whoosh sorts only the top level into required, optional and excluded
+    parts, and failed on a ``-`` inside parentheses ("grain (exports -wheat)").
+    """
+
+    def do_plusminus(self, parser: Any, group: Any) -> Any:
+        return self._sort(group, top=True)
+
+    def _sort(self, group: Any, *, top: bool) -> Any:
+        for i, node in enumerate(group):
+            if isinstance(node, syntax.GroupNode):
+                group[i] = self._sort(node, top=False)
+        if not top and not any(isinstance(node, (self.Plus, self.Minus)) for node in group):
+            return group
+        required, banned = syntax.AndGroup(), syntax.OrGroup()
+        optional = syntax.AndGroup() if isinstance(group, syntax.AndGroup) else syntax.OrGroup()
+        into = optional
+        for node in group:
+            if isinstance(node, self.Plus):
+                into = required
+            elif isinstance(node, self.Minus):
+                into = banned
+            else:
+                into.append(node)
+                into = optional
+        if banned and not required and not optional and not top:
+            # "(-wheat)": everything but, as "-wheat" alone means (see compile_query).
+            return syntax.NotGroup([banned])
+        sorted_group = optional
+        if required:
+            sorted_group = _AndMaybeGroup([required, sorted_group])
+        if banned:
+            sorted_group = _AndNotGroup([sorted_group, banned])
+        return sorted_group
+
+
+def _operators() -> OperatorsPlugin:
+    """Whoosh's operators, with binary groups that build each side once."""
+    plugin = OperatorsPlugin()
+    for tagger, _priority in plugin.ops:
+        tagger.grouptype = _BINARY_GROUPS.get(tagger.grouptype, tagger.grouptype)
+    return plugin
+
+
 class QueryParser(WhooshQueryParser):  # type: ignore[misc]
     """Whoosh's parser, with variant expansion and case-insensitive facet values."""
 
     def __init__(self, schema: Any, expand: Expansion | None) -> None:
         super().__init__(None, schema)
+        self.replace_plugin(_operators())
         self.add_plugin(MultifieldPlugin(list(TEXT_FIELDS)))
         self.add_plugin(GtLtPlugin())
         # "-" excludes a word only at its start, so "Soviet-era" stays one word.
-        self.add_plugin(PlusMinusPlugin(plusexpr=r"(?:^|(?<=[\s(]))\+", minusexpr=r"(?:^|(?<=[\s(]))-"))
+        self.add_plugin(_PlusMinusPlugin(plusexpr=r"(?:^|(?<=[\s(]))\+", minusexpr=r"(?:^|(?<=[\s(]))-"))
         #: How a word becomes a query; set per search when the parser is reused.
         self.expand = expand
         #: How a phrase's words (stemmed, and as written) become a phrase query
@@ -205,6 +297,42 @@ class PrefixStem(QueryTerm):
     """The stem a prefix reaches one letter short (``electri*`` finds ``electr``): a prefix match."""
 
 
+class TermSet(wq.Query):  # type: ignore[misc]
+    """The index terms a prefix, wildcard or term range matched when the query was built.
+
+    It matches what ``pattern`` matches and scores as Whoosh scores such a
+    pattern, its boost for each document; evaluation reads the terms' postings
+    instead of looking for the terms again in every segment of every search.
+    """
+
+    def __init__(self, pattern: wq.Query, terms: Iterable[bytes]) -> None:
+        self.pattern = pattern
+        self.fieldname = pattern.fieldname
+        self.terms = tuple(terms)
+        self.boost = pattern.boost
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TermSet) and (self.pattern, self.terms) == (other.pattern, other.terms)
+
+    def __hash__(self) -> int:
+        return hash(self.pattern) ^ hash(self.terms)
+
+    def __repr__(self) -> str:
+        return f"TermSet({self.pattern!r}, {len(self.terms)} terms)"
+
+    def field(self) -> str:
+        return str(self.fieldname)
+
+    def with_boost(self, boost: float) -> wq.Query:
+        return TermSet(self.pattern.with_boost(boost), self.terms)
+
+    def estimate_size(self, ixreader: Any) -> int:
+        return int(self.pattern.estimate_size(ixreader))
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        return self.pattern.matcher(searcher, context)
+
+
 # -- building queries ---------------------------------------------------------
 
 
@@ -237,12 +365,17 @@ def is_nothing(q: Query | None) -> bool:
     return q is NOTHING or isinstance(q, wq.qcore._NullQuery)
 
 
+_TOO_DEEP = "the query nests parentheses or operators too deeply"
+
+
 def parse(parser: QueryParser, text: str) -> Query:
     """``text`` parsed by Whoosh's parser, :data:`NOTHING` when nothing is left of it."""
     try:
         parsed = parser.parse(text)
     except SearchsvcError:
         raise
+    except RecursionError:
+        raise QueryError(_TOO_DEEP) from None
     except (ValueError, TypeError, OverflowError):
         # Whoosh's date parsing fails this way on a malformed date.
         if "date" in text or re.search(r"\d{4}", text):
@@ -269,6 +402,8 @@ def marked_terms(q: Query | None) -> Iterator[tuple[str, str, tuple[str, ...]]]:
         return
     if isinstance(q, wq.AndNot):
         yield from marked_terms(q.a)
+    elif isinstance(q, TermSet):
+        yield from marked_terms(q.pattern)
     elif isinstance(q, PrefixStem):
         yield STEMS, q.fieldname, (q.text,)
     elif isinstance(q, wq.Term):
@@ -286,3 +421,196 @@ def marked_terms(q: Query | None) -> Iterator[tuple[str, str, tuple[str, ...]]]:
     elif not q.is_leaf():
         for child in q.children():
             yield from marked_terms(child)
+
+
+# -- bounding queries ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    """How much of the index one query may read; each is the setting of the same name."""
+
+    max_expansion_terms: int
+    max_scanned_terms: int
+    max_query_terms: int
+    max_query_phrases: int
+
+
+@dataclass
+class _Tally:
+    """What a query has read so far while it is expanded."""
+
+    limits: QueryLimits
+    terms: int = 0
+    scanned: int = 0
+    phrases: set[tuple[Any, ...]] = field(default_factory=set)
+
+    def add_terms(self, count: int) -> None:
+        self.terms += count
+        limit = self.limits.max_query_terms
+        if self.terms > limit:
+            raise QueryTooExpensive(
+                f"the query reads more than {limit} index terms once its words, prefixes, wildcards and "
+                f"spellings are expanded in each field it searches (max_query_terms is {limit}); "
+                "use fewer words or longer prefixes",
+                setting="max_query_terms",
+                limit=limit,
+            )
+
+    def add_phrase(self, key: tuple[Any, ...]) -> None:
+        self.phrases.add(key)
+        limit = self.limits.max_query_phrases
+        if len(self.phrases) > limit:
+            raise QueryTooExpensive(
+                f"the query has more than {limit} phrases (max_query_phrases is {limit})",
+                setting="max_query_phrases",
+                limit=limit,
+            )
+
+    def scan(self, q: wq.Wildcard, fieldname: str) -> None:
+        self.scanned += 1
+        limit = self.limits.max_scanned_terms
+        if self.scanned > limit:
+            start = _literal_start(q)
+            where = (
+                f"{q.text} has no letters before its first * or ?, so it looks through every term of "
+                f"{fieldname}; type some first"
+                if not start
+                else "type more letters before the first * or ?"
+            )
+            raise QueryTooExpensive(
+                f"the query's wildcards look through more than {limit} index terms "
+                f"(max_scanned_terms is {limit}): {where}",
+                setting="max_scanned_terms",
+                limit=limit,
+            )
+
+
+def expand_within(q: Query | None, snapshot: Snapshot, limits: QueryLimits) -> Query | None:
+    """``q`` with each prefix, wildcard and term range replaced by the :class:`TermSet` it matches.
+
+    Raises :class:`~searchsvc.errors.QueryTooExpensive` naming the limit when
+    one pattern matches more than ``max_expansion_terms`` terms of its field,
+    the wildcards look through more than ``max_scanned_terms``, the query reads
+    more than ``max_query_terms`` terms in all, or has more than
+    ``max_query_phrases`` phrases. The counting stops at the first limit passed.
+    """
+    if q is None or is_nothing(q):
+        return q
+    readers = [part.reader for part in snapshot.segments()]
+    tally = _Tally(limits)
+
+    def visit(node: Query) -> Query:
+        if isinstance(node, (wq.Prefix, wq.Wildcard, wq.TermRange)):
+            expanded = TermSet(node, _matching_terms(node, readers, tally))
+            tally.add_terms(len(expanded.terms))
+            return expanded
+        if isinstance(node, VariantPhrase):
+            tally.add_phrase((tuple(node.words), node.slop))
+            tally.add_terms(sum(len(a) for a in node.alternatives))
+        elif isinstance(node, wq.Phrase):
+            tally.add_phrase((tuple(node.words), node.slop))
+            tally.add_terms(len(node.words))
+        elif isinstance(node, (wq.Every, wq.qcore._NullQuery)):
+            pass
+        elif node.is_leaf():
+            tally.add_terms(1)
+        else:
+            return _with_children(node, visit)
+        return node
+
+    try:
+        return visit(q)
+    except RecursionError:
+        # Deeper than Python's stack, as Whoosh's parser may just have managed.
+        raise QueryError(_TOO_DEEP) from None
+
+
+def _with_children(q: Query, fn: Callable[[Query], Query]) -> Query:
+    """``q`` with ``fn`` applied to its children: ``q`` itself when none changes."""
+    if isinstance(q, wq.Not):
+        child = fn(q.query)
+        if child is q.query:
+            return q
+        new = copy.copy(q)
+        new.query = child
+        return new
+    if isinstance(q, wq.WrappingQuery):
+        child = fn(q.child)
+        if child is q.child:
+            return q
+        new = copy.copy(q)
+        new.child = child
+        return new
+    if isinstance(q, CompoundQuery):
+        children = [fn(c) for c in q.subqueries]
+        if all(new is old for new, old in zip(children, q.subqueries, strict=True)):
+            return q
+        new = copy.copy(q)
+        if isinstance(q, BinaryQuery):
+            new.a, new.b = children
+            new.subqueries = tuple(children)
+        else:
+            new.subqueries = children
+        return new
+    return q.apply(fn)
+
+
+@reads_index
+def _matching_terms(q: wq.Query, readers: Sequence[Any], tally: _Tally) -> tuple[bytes, ...]:
+    """The index terms ``q`` matches in any of ``readers``, sorted."""
+    most = tally.limits.max_expansion_terms
+    found: set[bytes] = set()
+    fieldname = q.fieldname
+    for reader in readers:
+        try:
+            if isinstance(q, wq.Wildcard):
+                candidates = _wildcard_terms(q, reader, tally)
+            else:
+                candidates = q._btexts(reader)
+            for btext in candidates:
+                found.add(btext)
+                if len(found) > most:
+                    raise QueryTooExpensive(
+                        f"{_shown(q)} matches more than {most} terms in {fieldname} "
+                        f"(max_expansion_terms is {most}); {_narrower(q)}",
+                        setting="max_expansion_terms",
+                        limit=most,
+                    )
+        except TermNotFound:
+            continue  # a field this segment has no terms in
+    return tuple(sorted(found))
+
+
+def _wildcard_terms(q: wq.Wildcard, reader: Any, tally: _Tally) -> Iterator[bytes]:
+    """The terms of one segment ``q`` matches, each term looked through counted in ``tally``."""
+    # fnmatch's pattern, which compiles whatever the text (an empty range matches nothing).
+    pattern = re.compile(q._get_pattern())
+    start = _literal_start(q)
+    fieldname = q.fieldname
+    candidates = reader.expand_prefix(fieldname, start) if start else reader.lexicon(fieldname)
+    from_bytes = reader.schema[fieldname].from_bytes
+    for btext in candidates:
+        tally.scan(q, fieldname)
+        text = from_bytes(btext)
+        if isinstance(text, str) and pattern.match(text):
+            yield btext
+
+
+def _literal_start(q: wq.Wildcard) -> str:
+    """The letters of a wildcard before its first ``*``, ``?`` or ``[``."""
+    return str(re.split(r"[*?\[]", q.text, maxsplit=1)[0])
+
+
+def _shown(q: wq.Query) -> str:
+    if isinstance(q, wq.Prefix):
+        return f"{q.text}*"
+    if isinstance(q, wq.TermRange):
+        return f"[{q.start or '*'} TO {q.end or '*'}]"
+    return str(q.text)
+
+
+def _narrower(q: wq.Query) -> str:
+    if isinstance(q, wq.TermRange):
+        return "narrow the range"
+    return "type more letters before the * or ?"
