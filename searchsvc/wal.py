@@ -36,6 +36,7 @@ import orjson
 
 from .errors import SearchIndexError
 from .store.errors import write_failure
+from .store.generations import fsync
 
 LOG = logging.getLogger("searchsvc.wal")
 
@@ -63,7 +64,7 @@ class LogFile:
         path = folder / name
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_CLOEXEC, 0o644)
         fcntl.flock(fd, fcntl.LOCK_EX)
-        _sync_folder(folder)
+        fsync(folder)
         return cls(path, fd)
 
     def close(self) -> None:
@@ -218,7 +219,7 @@ class WriteLog:
             file.close()
         if files:
             with contextlib.suppress(OSError):
-                _sync_folder(self.folder)
+                fsync(self.folder)
 
     def forget(self, file: LogFile) -> None:
         """Delete an orphan's file once its writes are logged again as this process's."""
@@ -226,7 +227,7 @@ class WriteLog:
             os.unlink(file.path)
         file.close()
         with contextlib.suppress(OSError):
-            _sync_folder(self.folder)
+            fsync(self.folder)
 
     def clear_failure(self, number: int) -> None:
         """Forget a failed record, once its writes are undone."""
@@ -303,7 +304,7 @@ def journal(folder: Path, writes: Mapping[str, dict[str, Any] | None]) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-    _sync_folder(folder)
+    fsync(folder)
 
 
 def journaled(folder: Path) -> dict[str, dict[str, Any] | None]:
@@ -335,12 +336,3 @@ def _write_all(fd: int, data: bytes) -> None:
     while view:
         written = os.write(fd, view)
         view = view[written:]
-
-
-def _sync_folder(folder: Path) -> None:
-    # A new or deleted file's name is durable once its folder is synced.
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

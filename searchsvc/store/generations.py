@@ -42,6 +42,15 @@ REBUILD_MARK = "rebuilding"
 SWAP_LOCK_SECONDS = 30.0
 
 
+def fsync(path: Path) -> None:
+    """Make a file durable, or a folder's list of names (a file created or deleted in it)."""
+    fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if path.is_dir() else 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 class IndexStore:
     """Where an index lives: a folder of generations, or memory.
 
@@ -55,6 +64,8 @@ class IndexStore:
         self._ram: dict[str, MemoryFiles] = {}
         self._ram_current: str | None = None
         self._meta_stamp: tuple[int, int] | None = None
+        #: Files of the active generation already fsynced, by inode, size and time.
+        self._synced: set[tuple[int, int, int]] = set()
 
     # -- the meta file -------------------------------------------------
 
@@ -266,18 +277,18 @@ class IndexStore:
             return
         folder = self.path / generation
         with store_errors("make the commit durable"):
+            synced = set()
             for file in folder.iterdir():
-                if file.is_file():
-                    fd = os.open(file, os.O_RDONLY)
-                    try:
-                        os.fsync(fd)
-                    finally:
-                        os.close(fd)
-            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+                if not file.is_file():
+                    continue
+                st = file.stat()
+                # A segment file never changes once written: synced once is enough.
+                key = (st.st_ino, st.st_size, st.st_mtime_ns)
+                if key not in self._synced:
+                    fsync(file)
+                synced.add(key)
+            fsync(folder)
+            self._synced = synced
 
     def last_commit_time(self) -> float | None:
         """When the active generation was last committed, as ``time.time()``; None in memory."""
