@@ -51,7 +51,7 @@ def test_a_killed_indexer_leaves_an_index_that_opens_and_takes_writes(tmp_path: 
     for _round in range(3):
         process = subprocess.Popen([*command, "index", "-q", str(source)], stderr=subprocess.PIPE)
         time.sleep(rng.uniform(1.0, 4.0))
-        # The whole process group: the parallel writer's children die with it, as in an OOM kill.
+        # The indexer alone, as an OOM kill would: its parallel writers must die with it.
         process.send_signal(signal.SIGKILL)
         process.wait()
         with SearchEngine(index, variants=None) as engine:
@@ -66,3 +66,56 @@ def test_a_killed_indexer_leaves_an_index_that_opens_and_takes_writes(tmp_path: 
         assert "Traceback" not in done.stderr
     with SearchEngine(index, variants=None) as engine:
         assert engine.get("after")["title"] == "After the kill"
+
+
+def test_a_killed_reindex_leaves_the_old_generation_serving(tmp_path: Path) -> None:
+    from test_server_e2e import free_port, request, wait_until_up
+
+    index = tmp_path / "index"
+    old = [{"id": f"old-{n}", "title": f"Old report {n} from Kharkiv"} for n in range(3)]
+    with SearchEngine(index, variants=None) as engine:
+        engine.add(old)
+    source = tmp_path / "many.jsonl"
+    with source.open("w") as out:
+        for n in range(40_000):
+            out.write(
+                json.dumps({"id": f"n{n}", "title": f"Grain shipment {n}", "body": "ships " * 30}) + "\n"
+            )
+    small = tmp_path / "small.jsonl"
+    small.write_text(json.dumps({"id": "after", "title": "After the kills"}) + "\n")
+    command = [sys.executable, "-m", "searchsvc", "--index-dir", str(index)]
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "server.log"
+    with log.open("wb") as log_file:
+        server = subprocess.Popen(
+            [*command, "serve", "--port", str(port)], stdout=log_file, stderr=subprocess.STDOUT
+        )
+    try:
+        wait_until_up(base, server, log)
+        rng = random.Random(7)
+        for _round in range(3):
+            rebuild = subprocess.Popen([*command, "reindex", "-q", str(source)], stderr=subprocess.PIPE)
+            time.sleep(rng.uniform(0.5, 3.0))
+            assert rebuild.poll() is None, "the reindex finished before it could be killed"
+            rebuild.send_signal(signal.SIGKILL)
+            rebuild.wait()
+            # The server never noticed: it still serves the old generation, whole.
+            status, _, result = request(base + "/search?q=kharkiv&limit=10")
+            assert (status, sorted(hit["id"] for hit in result["hits"])) == (200, [d["id"] for d in old])
+            with SearchEngine(index, variants=None, create=False) as engine:
+                assert len(engine) == len(old)
+                assert engine.get("old-2")["title"] == "Old report 2 from Kharkiv"
+        # What the dead rebuilds left behind does not get in the next one's way.
+        done = subprocess.run(
+            [*command, "reindex", "-q", str(small)], capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        status, _, result = request(base + "/search?q=*")
+        assert (status, [hit["id"] for hit in result["hits"]]) == (200, ["after"])
+    finally:
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0
+    # Only the live generation and the one it replaced remain.
+    assert len(list(index.glob("gen-*"))) <= 2
+    assert "Traceback" not in log.read_text()

@@ -16,12 +16,14 @@ segments, and commits them together.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing
 import operator
 import os
 import pickle
 import queue
 import signal
+import sys
 import time
 import zlib
 from array import array
@@ -407,6 +409,24 @@ _POLL_SECONDS = 1.0
 _STOP_SECONDS = 2.0
 
 
+#: prctl(2)'s option that sends the caller a signal when its parent dies.
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with(parent: int) -> None:
+    """End this worker when ``parent`` dies, even in the middle of a batch.
+
+    A worker shares its parent's locks on the index (the rebuild mark is one):
+    one that outlived a killed parent would keep the next run out until it
+    noticed. Elsewhere than Linux, the worker notices at its next batch.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before prctl took effect
+        os._exit(1)
+
+
 def _parallel_worker(
     ix: Any,
     jobs: Any,
@@ -414,13 +434,14 @@ def _parallel_worker(
     make_fields: Callable[[Any], dict[str, Any]],
     options: dict[str, Any],
     segment_docs: int,
+    parent: int,
 ) -> None:
+    _die_with(parent)
     # Ctrl-C in a terminal reaches the whole process group: the parent alone
     # handles it, and stops the workers. The worker was forked with SIGINT
     # blocked (see _sigint_blocked), so none can arrive before this line.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    parent = os.getppid()
     writer: FastSegmentWriter | None = None
     segments: list[Any] = []
     try:
@@ -496,7 +517,7 @@ def write_parallel(
     workers = [
         context.Process(
             target=_parallel_worker,
-            args=(ix, jobs, results, make_fields, options, segment_docs),
+            args=(ix, jobs, results, make_fields, options, segment_docs, os.getpid()),
             daemon=True,
         )
         for _ in range(procs)
