@@ -347,6 +347,36 @@ def serve(
         engine.close()
 
 
+def _answer_requests_in_flight(servers: dict[Any, Any], deadline: float, use_poll: bool) -> None:
+    """Stop accepting connections, and serve the open ones until each is idle or ``deadline`` passes.
+
+    A connection is closed as soon as it is idle: no request being received,
+    queued or run, and its answer sent. A keep-alive client then sees the
+    connection close between two requests, as HTTP allows.
+    """
+    from waitress import wasyncore
+    from waitress.channel import HTTPChannel
+    from waitress.server import BaseWSGIServer
+
+    for dispatcher in list(servers.values()):
+        if isinstance(dispatcher, BaseWSGIServer):
+            # The dispatcher's own close: the server's would also close the trigger
+            # that wakes this loop when a request thread has an answer ready.
+            wasyncore.dispatcher.close(dispatcher)
+    while True:
+        busy = False
+        for channel in list(servers.values()):
+            if not isinstance(channel, HTTPChannel):
+                continue
+            if channel.requests or channel.request is not None or channel.total_outbufs_len:
+                busy = True
+            else:
+                channel.handle_close()
+        if not busy or time.monotonic() >= deadline:
+            return
+        wasyncore.loop(0.05, use_poll, servers, count=1)
+
+
 def _json_refusals(max_body_bytes: int) -> type:
     """A waitress channel whose own refusals are JSON errors, like the app's answers.
 
@@ -413,6 +443,7 @@ def _serve(
     configure: Callable[[Any], None] | None = None,
 ) -> None:
     import waitress
+    from waitress import wasyncore
     from waitress.server import BaseWSGIServer
 
     from .api import create_app
@@ -460,16 +491,22 @@ def _serve(
             log("searchsvc: searches, documents and stats need the read key or the API key")
         if settings.cors_origins:
             log(f"searchsvc: browsers may call the API from {settings.cors_origins}")
-        # run() returns when a signal raises _Shutdown inside its loop: waitress then
-        # lets running requests finish (so their writes are staged) and stops its threads.
+        # Not server.run(): on a signal it closes every connection at once, and the
+        # answers of requests still running would never be sent.
         with contextlib.suppress(_Shutdown):
-            server.run()
+            wasyncore.loop(server.adj.asyncore_loop_timeout, server.adj.asyncore_use_poll, servers)
+        log("searchsvc: stopping; answering the requests in flight")
+        # A second signal cuts the wait short.
+        with contextlib.suppress(_Shutdown):
+            deadline = time.monotonic() + settings.shutdown_timeout
+            _answer_requests_in_flight(servers, deadline, server.adj.asyncore_use_poll)
     finally:
-        # A second signal must not interrupt the final commit.
+        # A further signal must not interrupt the final commit.
         for sig in previous:
             signal.signal(sig, signal.SIG_IGN)
         try:
-            server.close()
+            server.task_dispatcher.shutdown(timeout=1)
+            wasyncore.close_all(servers, ignore_all=True)
         finally:
             committer.stop()
             pending = engine.pending

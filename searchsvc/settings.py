@@ -112,6 +112,12 @@ class Settings:
         1.0, "Seconds an acknowledged HTTP write waits before its batch is committed.", minimum=0
     )
     commit_batch: int = _declare(500, "Pending HTTP writes that trigger a commit at once.", minimum=1)
+    shutdown_timeout: float = _declare(
+        30.0,
+        "Seconds the server waits, after SIGTERM or Ctrl-C, for the requests in flight to be answered.",
+        minimum=0,
+        maximum=3600,
+    )
     fragments: int = _declare(3, "Highlighted body fragments per hit.", minimum=0, maximum=10)
     fragment_chars: int = _declare(
         160, "Approximate length of one highlighted fragment, in characters.", minimum=20, maximum=1000
