@@ -257,7 +257,7 @@ def test_a_guarded_server_needs_the_read_key_and_answers_its_origin(guarded: Ser
 # -- schemathesis ------------------------------------------------------------------------------------
 
 #: Examples per operation and phase: about 1,100 cases in 10 s. The full run is in the docstring below.
-MAX_EXAMPLES = 50
+MAX_EXAMPLES = 200
 
 
 @pytest.mark.parametrize("which", ["server", "guarded"])
@@ -276,7 +276,7 @@ def test_schemathesis_finds_no_disagreement(
     index of a few documents::
 
         SEARCHSVC_API_KEY=KEY st --config-file tests/schemathesis.toml run \\
-            --continue-on-failure -n 300 http://127.0.0.1:8080/openapi.json
+            --continue-on-failure -n 1000 http://127.0.0.1:8080/openapi.json
     """
     from schemathesis.engine import Status, events, from_schema
 
