@@ -13,6 +13,7 @@ building (:mod:`~searchsvc.querying`) and execution
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Iterable, Mapping
@@ -20,7 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from .analysis import NewsAnalyzer, VariantSource
-from .errors import EngineClosed, InvalidDocument, InvalidInput, NotFound, SearchsvcError
+from .errors import (
+    EngineClosed,
+    IndexNotWritable,
+    InvalidDocument,
+    InvalidInput,
+    NotFound,
+    SearchsvcError,
+    StorageFull,
+)
 from .execution import Executor
 from .pool import SearcherPool
 from .querying import QueryBuilder
@@ -32,7 +41,9 @@ from .staging import Staging
 from .store.generations import FORMAT_VERSION, IndexStore
 from .store.schema import build_schema
 from .wal import FOLDER as WAL_FOLDER
-from .wal import WriteLog
+from .wal import WriteLog, has_orphans
+
+LOG = logging.getLogger("searchsvc.engine")
 
 #: ``variants="default"``: load the shipped gazetteer (and the settings' variants file).
 DEFAULT_VARIANTS = "default"
@@ -75,10 +86,21 @@ class SearchEngine:
         self._pool = SearcherPool(self._store, create=create)
         durability = self.settings.durability or "none"
         self._log = None
-        if path is not None and durability != "none":
-            self._log = WriteLog(
-                Path(path) / WAL_FOLDER, durability=durability, interval=self.settings.durability_interval
-            )
+        recovery_only = False
+        if path is not None:
+            log_folder = Path(path) / WAL_FOLDER
+            if durability != "none":
+                self._log = WriteLog(
+                    log_folder, durability=durability, interval=self.settings.durability_interval
+                )
+            elif has_orphans(log_folder):
+                # A process that logged its writes died before committing them: this one
+                # commits them, logging them as its own until then, whatever its durability.
+                try:
+                    self._log = WriteLog(log_folder, durability="request")
+                    recovery_only = True
+                except (IndexNotWritable, StorageFull) as exc:
+                    LOG.warning("cannot commit the writes a stopped process logged: %s", exc.message)
         self._staging = Staging(self._pool, self._store, self.settings, variants, self._log)
         self._staging.last_commit = self._store.last_commit_time()
         self._rebuilder = Rebuilder(
@@ -90,6 +112,10 @@ class SearchEngine:
         self._closed = False
         #: Writes found in the log of a process that stopped without committing them.
         self.recovered = self._staging.recover()
+        if recovery_only and self._log is not None:
+            self._staging.stop_logging()
+            self._log.close()
+            self._log = None
 
     @property
     def pool(self) -> SearcherPool:

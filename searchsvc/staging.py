@@ -222,6 +222,11 @@ class Staging:
         self._pending = {**pending, **self._pending}
         self._committing = {}
 
+    def stop_logging(self) -> None:
+        """Stage later writes without a log (after a recovery by an engine that keeps none)."""
+        with self._lock:
+            self._log = None
+
     def recover(self) -> int:
         """Stage the logged writes of processes that are gone, and commit them; how many."""
         log = self._log

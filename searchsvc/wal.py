@@ -288,6 +288,23 @@ class WriteLog:
             file.close()
 
 
+def has_orphans(folder: Path) -> bool:
+    """Whether ``folder`` holds a log file of a process that is gone (one no process locks)."""
+    for path in folder.glob("*" + SUFFIX):
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue  # a live process's
+        finally:
+            os.close(fd)
+        return True
+    return False
+
+
 #: Inside the log's folder: writes committed while another process rebuilds the
 #: index, which the rebuild applies to its new generation before it swaps.
 JOURNAL = "journal"

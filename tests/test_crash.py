@@ -6,6 +6,7 @@ The server part is bench/crash.py's harness, run here in its CI form; run
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import random
@@ -23,6 +24,8 @@ from bench import crash  # noqa: E402
 from searchsvc import SearchEngine  # noqa: E402
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="uses SIGKILL")
+
+JSON = {"Content-Type": "application/json"}
 
 #: Kills in the CI form; SEARCHSVC_CRASH_ROUNDS asks for more.
 ROUNDS = int(os.environ.get("SEARCHSVC_CRASH_ROUNDS", "20"))
@@ -119,3 +122,74 @@ def test_a_killed_reindex_leaves_the_old_generation_serving(tmp_path: Path) -> N
     # Only the live generation and the one it replaced remain.
     assert len(list(index.glob("gen-*"))) <= 2
     assert "Traceback" not in log.read_text()
+
+
+def wait_until_dead(pid: int) -> None:
+    """Wait for every thread of ``pid`` to have exited: only then are its locks released."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            states = [
+                (task / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                for task in Path(f"/proc/{pid}/task").iterdir()
+            ]
+        except FileNotFoundError:
+            return
+        if all(state in ("Z", "X") for state in states):
+            return
+        time.sleep(0.01)
+    pytest.fail(f"process {pid} outlived SIGKILL")
+
+
+def test_writes_taken_by_either_worker_survive_killing_them_all(tmp_path: Path) -> None:
+    from test_server_e2e import DOCS, free_port, wait_until_up
+
+    index = tmp_path / "index"
+    with SearchEngine(index, variants=None) as engine:
+        engine.add(DOCS)
+    command = [sys.executable, "-m", "searchsvc", "--index-dir", str(index), "serve"]
+    # No background commit: only the write log can bring these writes back.
+    env = {**os.environ, "SEARCHSVC_COMMIT_INTERVAL": "3600", "SEARCHSVC_COMMIT_BATCH": "1000000"}
+    env.pop("SEARCHSVC_API_KEY", None)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "server.log"
+    with log.open("wb") as log_file:
+        server = subprocess.Popen(
+            [*command, "--port", str(port), "--workers", "2"],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
+    written = {f"w-{n}": f"Report {n} from Odesa" for n in range(60)}
+    connections: list[http.client.HTTPConnection] = []
+    try:
+        wait_until_up(base, server, log)
+        workers = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+        # Four keep-alive connections open at once: the two workers take two each.
+        for _ in range(4):
+            connections.append(http.client.HTTPConnection("127.0.0.1", port, timeout=10))
+            connections[-1].request("GET", "/health")
+            connections[-1].getresponse().read()
+        for n, (doc_id, title) in enumerate(written.items()):
+            conn = connections[n % len(connections)]
+            conn.request("PUT", f"/documents/{doc_id}", json.dumps({"title": title}), JSON)
+            response = conn.getresponse()
+            assert (response.status, json.loads(response.read())["committed"]) == (200, False)
+        connections[0].request("DELETE", "/documents/kyiv-1")
+        assert connections[0].getresponse().status == 200
+        # Both workers logged some of them.
+        logged_by = {p.name.split("-")[1] for p in (index / "wal").glob("*.log") if p.stat().st_size}
+        assert logged_by == set(workers), (logged_by, workers)
+    finally:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+        for conn in connections:
+            conn.close()
+    for pid in workers:
+        wait_until_dead(int(pid))
+    with SearchEngine(index, variants=None, create=False) as engine:
+        assert {doc_id: engine.get(doc_id)["title"] for doc_id in written} == written
+        assert "kyiv-1" not in {hit.id for hit in engine.search("*", limit=100).hits}
+        assert len(engine) == len(DOCS) - 1 + len(written)
