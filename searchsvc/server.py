@@ -63,6 +63,10 @@ def check_serving(settings: Settings) -> None:
     )
 
 
+#: A worker that exits sooner after it started is not replaced: it would fail again.
+RESTART_AFTER_SECONDS = 2.0
+
+
 class Committer:
     """Commits staged writes in the background.
 
@@ -138,6 +142,10 @@ class Committer:
                 due = self.clock() + max(self.interval, 1.0)
 
 
+#: The signals that stop the server gracefully.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
 class _Shutdown(SystemExit):
     """Raised by the signal handler; waitress's loop stops on SystemExit."""
 
@@ -196,6 +204,10 @@ class AcceptBalance:
         """Mark worker ``number`` as exited (called by the parent)."""
         self.counts[number] = self.GONE
         self._wake_all()
+
+    def revive(self, number: int) -> None:
+        """Worker ``number`` is being replaced: its new process starts with no connections."""
+        self.counts[number] = 0
 
     def install(self, server: Any, number: int) -> None:
         """Make waitress ``server``, running in worker ``number``, take its share."""
@@ -260,7 +272,8 @@ def serve_workers(
     Each process opens its own engine (Whoosh readers must not cross a fork)
     and runs :func:`serve`; searches in one see the commits of the others at
     their next request. SIGTERM or Ctrl-C reaches every worker, and each
-    commits its acknowledged writes before it exits.
+    commits its acknowledged writes before it exits. A worker that dies is
+    replaced, unless it died soon after it started.
     """
     import os
     import socket
@@ -274,14 +287,21 @@ def serve_workers(
     host, port = listener.getsockname()[:2]
     balance = AcceptBalance(settings.workers)
     children: dict[int, int] = {}
-    for number in range(settings.workers):
+    started: dict[int, float] = {}
+
+    def start(number: int) -> None:
+        # The worker starts with SIGTERM and SIGINT held back until its server can stop
+        # cleanly on them (see _serve); until then it has the parent's handler.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         pid = os.fork()
-        if pid == 0:
+        if pid != 0:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        else:
             code = 0
             try:
                 quiet: Callable[[str], None] = log if number == 0 else (lambda line: None)
 
-                def take_share(server: Any, number: int = number) -> None:
+                def take_share(server: Any) -> None:
                     balance.install(server, number)
 
                 serve(open_engine(), settings, log=quiet, sockets=[listener], configure=take_share)
@@ -291,30 +311,48 @@ def serve_workers(
             finally:
                 os._exit(code)
         children[pid] = number
-    listener.close()
+        started[pid] = time.monotonic()
+
+    for number in range(settings.workers):
+        start(number)
     log(f"searchsvc: {settings.workers} worker processes share http://{host}:{port}/")
+    stopping = False
 
     def forward(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+        # The workers stop accepting connections; this copy of the socket must not
+        # keep taking them into the backlog meanwhile.
+        listener.close()
         for child in children:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGTERM)
 
-    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT)}
+    previous = {sig: signal.signal(sig, forward) for sig in STOP_SIGNALS}
     failed = False
     try:
-        running = set(children)
-        while running:
+        while children:
             try:
                 pid, status = os.wait()
             except InterruptedError:
                 continue
-            if pid not in running:
+            if pid not in children:
                 continue
-            running.discard(pid)
+            number = children.pop(pid)
+            lived = time.monotonic() - started.pop(pid)
+            code = os.waitstatus_to_exitcode(status)
+            if not stopping and lived >= RESTART_AFTER_SECONDS:
+                # A worker killed (by the OOM killer, say) is replaced; the new one
+                # opens the index, and so commits what the dead one had logged.
+                LOG.warning("worker %d exited with %d; starting another", number, code)
+                balance.revive(number)
+                start(number)
+                continue
             # The others must not keep deferring new connections to a worker that is gone.
-            balance.gone(children[pid])
-            failed = failed or os.waitstatus_to_exitcode(status) != 0
+            balance.gone(number)
+            failed = failed or code != 0
     finally:
+        listener.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     if failed:
@@ -471,7 +509,7 @@ def _serve(
             dispatcher.channel_class = channel
     if configure is not None:
         configure(server)
-    handled = (signal.SIGTERM, signal.SIGINT)
+    handled = STOP_SIGNALS
     previous: dict[signal.Signals, Any] = {}
     # Signal handlers can only be set in the main thread; elsewhere the embedder stops us.
     if threading.current_thread() is threading.main_thread():
@@ -494,6 +532,8 @@ def _serve(
         # Not server.run(): on a signal it closes every connection at once, and the
         # answers of requests still running would never be sent.
         with contextlib.suppress(_Shutdown):
+            # A worker's stop signals were held back until now (see serve_workers).
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
             wasyncore.loop(server.adj.asyncore_loop_timeout, server.adj.asyncore_use_poll, servers)
         log("searchsvc: stopping; answering the requests in flight")
         # A second signal cuts the wait short.

@@ -141,55 +141,111 @@ def wait_until_dead(pid: int) -> None:
     pytest.fail(f"process {pid} outlived SIGKILL")
 
 
-def test_writes_taken_by_either_worker_survive_killing_them_all(tmp_path: Path) -> None:
-    from test_server_e2e import DOCS, free_port, wait_until_up
+class TwoWorkers:
+    """``serve --workers 2`` with no background commit, and four keep-alive clients, two per worker."""
 
-    index = tmp_path / "index"
-    with SearchEngine(index, variants=None) as engine:
-        engine.add(DOCS)
-    command = [sys.executable, "-m", "searchsvc", "--index-dir", str(index), "serve"]
-    # No background commit: only the write log can bring these writes back.
-    env = {**os.environ, "SEARCHSVC_COMMIT_INTERVAL": "3600", "SEARCHSVC_COMMIT_BATCH": "1000000"}
-    env.pop("SEARCHSVC_API_KEY", None)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = tmp_path / "server.log"
-    with log.open("wb") as log_file:
-        server = subprocess.Popen(
-            [*command, "--port", str(port), "--workers", "2"],
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,
-        )
-    written = {f"w-{n}": f"Report {n} from Odesa" for n in range(60)}
-    connections: list[http.client.HTTPConnection] = []
-    try:
-        wait_until_up(base, server, log)
-        workers = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
-        # Four keep-alive connections open at once: the two workers take two each.
+    def __init__(self, tmp_path: Path) -> None:
+        from test_server_e2e import DOCS, free_port, wait_until_up
+
+        self.index = tmp_path / "index"
+        with SearchEngine(self.index, variants=None) as engine:
+            engine.add(DOCS)
+        self.initial = len(DOCS)
+        command = [sys.executable, "-m", "searchsvc", "--index-dir", str(self.index), "serve"]
+        # No background commit: only the write log can bring these writes back.
+        env = {**os.environ, "SEARCHSVC_COMMIT_INTERVAL": "3600", "SEARCHSVC_COMMIT_BATCH": "1000000"}
+        env.pop("SEARCHSVC_API_KEY", None)
+        self.port = free_port()
+        self.log = tmp_path / "server.log"
+        with self.log.open("wb") as log_file:
+            self.server = subprocess.Popen(
+                [*command, "--port", str(self.port), "--workers", "2"],
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+            )
+        wait_until_up(f"http://127.0.0.1:{self.port}", self.server, self.log)
+        self.connections: list[http.client.HTTPConnection] = []
         for _ in range(4):
-            connections.append(http.client.HTTPConnection("127.0.0.1", port, timeout=10))
-            connections[-1].request("GET", "/health")
-            connections[-1].getresponse().read()
+            self.connections.append(http.client.HTTPConnection("127.0.0.1", self.port, timeout=10))
+            self.call(len(self.connections) - 1, "GET", "/health")
+
+    def workers(self) -> list[str]:
+        return Path(f"/proc/{self.server.pid}/task/{self.server.pid}/children").read_text().split()
+
+    def call(self, n: int, method: str, path: str, body: object = None) -> tuple[int, dict]:
+        conn = self.connections[n % len(self.connections)]
+        conn.request(method, path, json.dumps(body) if body is not None else None, JSON)
+        response = conn.getresponse()
+        return response.status, json.loads(response.read())
+
+    def write(self, written: dict[str, str]) -> None:
+        """PUT each document through the connections in turn: each worker takes half."""
         for n, (doc_id, title) in enumerate(written.items()):
-            conn = connections[n % len(connections)]
-            conn.request("PUT", f"/documents/{doc_id}", json.dumps({"title": title}), JSON)
-            response = conn.getresponse()
-            assert (response.status, json.loads(response.read())["committed"]) == (200, False)
-        connections[0].request("DELETE", "/documents/kyiv-1")
-        assert connections[0].getresponse().status == 200
-        # Both workers logged some of them.
-        logged_by = {p.name.split("-")[1] for p in (index / "wal").glob("*.log") if p.stat().st_size}
-        assert logged_by == set(workers), (logged_by, workers)
-    finally:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
-        for conn in connections:
+            status, answer = self.call(n, "PUT", f"/documents/{doc_id}", {"title": title})
+            assert (status, answer["committed"]) == (200, False)
+
+    def logged_by(self) -> set[str]:
+        """The processes whose log files hold writes."""
+        return {p.name.split("-")[1] for p in (self.index / "wal").glob("*.log") if p.stat().st_size}
+
+    def close(self) -> None:
+        for conn in self.connections:
             conn.close()
+        if self.server.poll() is None:
+            os.killpg(self.server.pid, signal.SIGKILL)
+            self.server.wait()
+
+
+def test_writes_taken_by_either_worker_survive_killing_them_all(tmp_path: Path) -> None:
+    servers = TwoWorkers(tmp_path)
+    written = {f"w-{n}": f"Report {n} from Odesa" for n in range(60)}
+    try:
+        workers = servers.workers()
+        servers.write(written)
+        assert servers.call(0, "DELETE", "/documents/kyiv-1")[0] == 200
+        assert servers.logged_by() == set(workers)
+    finally:
+        servers.close()
     for pid in workers:
         wait_until_dead(int(pid))
-    with SearchEngine(index, variants=None, create=False) as engine:
+    with SearchEngine(servers.index, variants=None, create=False) as engine:
         assert {doc_id: engine.get(doc_id)["title"] for doc_id in written} == written
         assert "kyiv-1" not in {hit.id for hit in engine.search("*", limit=100).hits}
-        assert len(engine) == len(DOCS) - 1 + len(written)
+        assert len(engine) == servers.initial - 1 + len(written)
+
+
+def test_a_killed_worker_is_replaced_and_its_writes_committed(tmp_path: Path) -> None:
+    servers = TwoWorkers(tmp_path)
+    written = {f"w-{n}": f"Report {n} from Odesa" for n in range(40)}
+    try:
+        workers = servers.workers()
+        servers.write(written)
+        assert servers.logged_by() == set(workers)
+        time.sleep(2.5)  # older than RESTART_AFTER_SECONDS: a worker that crash-loops is not replaced
+        victim = workers[0]
+        os.kill(int(victim), signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while len(replaced := servers.workers()) < 2 or victim in replaced:
+            assert time.monotonic() < deadline, "no worker replaced the killed one"
+            time.sleep(0.05)
+        for conn in servers.connections:
+            conn.close()  # the next request opens it again, to whichever worker takes it
+        # The newcomer commits what the dead worker had logged (half of the writes;
+        # the survivor's half waits for its own commit).
+        deadline = time.monotonic() + 60
+        while servers.call(0, "GET", "/search?q=odesa&limit=1")[1]["total"] < len(written) // 2:
+            assert time.monotonic() < deadline, "the dead worker's writes were not committed"
+            time.sleep(0.05)
+        assert victim not in servers.logged_by()
+        servers.server.send_signal(signal.SIGTERM)
+        assert servers.server.wait(timeout=30) == 0
+    finally:
+        servers.close()
+    output = servers.log.read_text()
+    assert "starting another" in output and "Traceback" not in output
+    with SearchEngine(servers.index, variants=None, create=False) as engine:
+        assert engine.recovered == 0  # the survivor committed its own at SIGTERM
+        assert {doc_id: engine.get(doc_id)["title"] for doc_id in written} == written
+        assert len(engine) == servers.initial + len(written)

@@ -234,3 +234,28 @@ def test_workers_take_an_even_share_of_keep_alive_connections(tmp_path: Path) ->
             process.kill()
             process.wait()
     assert "Traceback" not in log.read_text()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_sigterm_while_the_workers_start_stops_them_cleanly(tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    with SearchEngine(index_dir) as engine:
+        engine.add(DOCS)
+    command = [sys.executable, "-m", "searchsvc", "--index-dir", str(index_dir), "serve"]
+    command += ["--port", str(free_port()), "--workers", "2"]
+    log = tmp_path / "server.log"
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, cwd=tmp_path)
+    try:
+        # The workers exist, but are still opening the index (loading the gazetteer).
+        deadline = time.monotonic() + 30
+        while len(Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()) < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert "Traceback" not in log.read_text()
