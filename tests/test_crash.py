@@ -39,13 +39,18 @@ def test_no_acknowledged_write_is_lost_across_kills(tmp_path: Path) -> None:
     assert report.errors_5xx == 0, report.server_errors
 
 
-def test_a_killed_indexer_leaves_an_index_that_opens_and_takes_writes(tmp_path: Path) -> None:
-    source = tmp_path / "many.jsonl"
-    with source.open("w") as out:
-        for n in range(20_000):
+def many_documents(path: Path, count: int) -> Path:
+    """A JSON Lines file of ``count`` documents, long enough to index that a kill lands mid-way."""
+    with path.open("w") as out:
+        for n in range(count):
             out.write(
                 json.dumps({"id": f"n{n}", "title": f"Grain shipment {n}", "body": "ships " * 30}) + "\n"
             )
+    return path
+
+
+def test_a_killed_indexer_leaves_an_index_that_opens_and_takes_writes(tmp_path: Path) -> None:
+    source = many_documents(tmp_path / "many.jsonl", 20_000)
     small = tmp_path / "small.jsonl"
     small.write_text(json.dumps({"id": "after", "title": "After the kill"}) + "\n")
     index = tmp_path / "index"
@@ -72,30 +77,20 @@ def test_a_killed_indexer_leaves_an_index_that_opens_and_takes_writes(tmp_path: 
 
 
 def test_a_killed_reindex_leaves_the_old_generation_serving(tmp_path: Path) -> None:
-    from test_server_e2e import free_port, request, wait_until_up
+    from test_server_e2e import request, start_serve
 
     index = tmp_path / "index"
     old = [{"id": f"old-{n}", "title": f"Old report {n} from Kharkiv"} for n in range(3)]
     with SearchEngine(index, variants=None) as engine:
         engine.add(old)
-    source = tmp_path / "many.jsonl"
-    with source.open("w") as out:
-        for n in range(40_000):
-            out.write(
-                json.dumps({"id": f"n{n}", "title": f"Grain shipment {n}", "body": "ships " * 30}) + "\n"
-            )
+    source = many_documents(tmp_path / "many.jsonl", 40_000)
     small = tmp_path / "small.jsonl"
     small.write_text(json.dumps({"id": "after", "title": "After the kills"}) + "\n")
     command = [sys.executable, "-m", "searchsvc", "--index-dir", str(index)]
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     log = tmp_path / "server.log"
-    with log.open("wb") as log_file:
-        server = subprocess.Popen(
-            [*command, "serve", "--port", str(port)], stdout=log_file, stderr=subprocess.STDOUT
-        )
+    server, port = start_serve(index, log)
+    base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(base, server, log)
         rng = random.Random(7)
         for _round in range(3):
             rebuild = subprocess.Popen([*command, "reindex", "-q", str(source)], stderr=subprocess.PIPE)
@@ -145,27 +140,17 @@ class TwoWorkers:
     """``serve --workers 2`` with no background commit, and four keep-alive clients, two per worker."""
 
     def __init__(self, tmp_path: Path) -> None:
-        from test_server_e2e import DOCS, free_port, wait_until_up
+        from test_server_e2e import DOCS, start_serve
 
         self.index = tmp_path / "index"
         with SearchEngine(self.index, variants=None) as engine:
             engine.add(DOCS)
         self.initial = len(DOCS)
-        command = [sys.executable, "-m", "searchsvc", "--index-dir", str(self.index), "serve"]
-        # No background commit: only the write log can bring these writes back.
-        env = {**os.environ, "SEARCHSVC_COMMIT_INTERVAL": "3600", "SEARCHSVC_COMMIT_BATCH": "1000000"}
-        env.pop("SEARCHSVC_API_KEY", None)
-        self.port = free_port()
         self.log = tmp_path / "server.log"
-        with self.log.open("wb") as log_file:
-            self.server = subprocess.Popen(
-                [*command, "--port", str(self.port), "--workers", "2"],
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                env=env,
-                start_new_session=True,
-            )
-        wait_until_up(f"http://127.0.0.1:{self.port}", self.server, self.log)
+        # No background commit: only the write log can bring these writes back.
+        self.server, self.port = start_serve(
+            self.index, self.log, "--workers", "2", COMMIT_INTERVAL="3600", COMMIT_BATCH="1000000"
+        )
         self.connections: list[http.client.HTTPConnection] = []
         for _ in range(4):
             self.connections.append(http.client.HTTPConnection("127.0.0.1", self.port, timeout=10))

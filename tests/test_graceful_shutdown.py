@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
-from test_server_e2e import DOCS, KEY, free_port, wait_until_up
+from test_server_e2e import DOCS, KEY, start_serve
 
 from searchsvc import SearchEngine
 
@@ -59,21 +57,20 @@ def test_sigterm_answers_requests_in_flight_and_keeps_every_acknowledged_write(t
     index_dir = tmp_path / "index"
     with SearchEngine(index_dir) as engine:
         engine.add(DOCS)
-    port = free_port()
-    command = [sys.executable, "-m", "searchsvc", "--index-dir", str(index_dir), "serve"]
-    command += ["--port", str(port), "--api-key", KEY, "--threads", "4"]
-    # No background commit: the shutdown alone must save what the writers were answered 200 for.
-    env = {
-        **os.environ,
-        "SEARCHSVC_COMMIT_INTERVAL": "3600",
-        "SEARCHSVC_COMMIT_BATCH": "1000000",
-        "SEARCHSVC_MAX_BATCH_DOCUMENTS": str(len(BULK)),
-        "SEARCHSVC_MAX_BODY_BYTES": str(64 << 20),
-    }
-    env.pop("SEARCHSVC_API_KEY", None)
     log = tmp_path / "server.log"
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
+    # No background commit: the shutdown alone must save what the writers were answered 200 for.
+    process, port = start_serve(
+        index_dir,
+        log,
+        "--api-key",
+        KEY,
+        "--threads",
+        "4",
+        COMMIT_INTERVAL="3600",
+        COMMIT_BATCH="1000000",
+        MAX_BATCH_DOCUMENTS=str(len(BULK)),
+        MAX_BODY_BYTES=str(64 << 20),
+    )
     bulk: dict[str, object] = {}
 
     def send_bulk() -> None:
@@ -84,7 +81,6 @@ def test_sigterm_answers_requests_in_flight_and_keeps_every_acknowledged_write(t
         bulk.update(status=response.status, body=body, answered=time.monotonic())
 
     try:
-        wait_until_up(f"http://127.0.0.1:{port}", process, log)
         writers = [Writer(port, f"w{n}") for n in range(3)]
         for writer in writers:
             writer.start()

@@ -70,23 +70,43 @@ def wait_until_up(base: str, process: subprocess.Popen[bytes], log: Path) -> Non
     pytest.fail(f"the server did not answer /health:\n{log.read_text()}")
 
 
+def start_serve(
+    index_dir: Path, log: Path, *options: str, wait: bool = True, **env: str
+) -> tuple[subprocess.Popen[bytes], int]:
+    """``searchsvc serve`` over ``index_dir`` on a free loopback port: the process and its port.
+
+    ``env`` sets SEARCHSVC_* variables (``COMMIT_INTERVAL="3600"``); no API key
+    comes from the environment. The server runs in a session of its own, so that
+    ``os.killpg`` reaches its workers; with ``wait``, it is answering on return.
+    """
+    port = free_port()
+    command = [sys.executable, "-m", "searchsvc", "--index-dir", str(index_dir), "serve"]
+    command += ["--port", str(port), *options]
+    environ = {k: v for k, v in os.environ.items() if k != "SEARCHSVC_API_KEY"}
+    environ.update({f"SEARCHSVC_{name}": value for name, value in env.items()})
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            command,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env=environ,
+            cwd=log.parent,
+            start_new_session=True,
+        )
+    if wait:
+        wait_until_up(f"http://127.0.0.1:{port}", process, log)
+    return process, port
+
+
 def test_serve_search_write_and_stop(tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
     with SearchEngine(index_dir) as engine:
         engine.add(DOCS)
-    port = free_port()
-    command = [sys.executable, "-m", "searchsvc", "--index-dir", str(index_dir), "serve"]
-    command += ["--port", str(port), "--api-key", KEY]
-    # A long commit interval: the uncommitted write below must be saved by the shutdown.
-    env = {**os.environ, "SEARCHSVC_COMMIT_INTERVAL": "3600"}
-    env.pop("SEARCHSVC_API_KEY", None)
     log = tmp_path / "server.log"
+    # A long commit interval: the uncommitted write below must be saved by the shutdown.
+    process, port = start_serve(index_dir, log, "--api-key", KEY, COMMIT_INTERVAL="3600")
     base = f"http://127.0.0.1:{port}"
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
     try:
-        wait_until_up(base, process, log)
-
         status, headers, result = request(base + "/search?q=kharkiv&facets=source")
         assert status == 200
         assert result["total"] == 3
@@ -137,15 +157,9 @@ def start_two_workers(tmp_path: Path, *options: str) -> tuple[subprocess.Popen[b
     index_dir = tmp_path / "index"
     with SearchEngine(index_dir) as engine:
         engine.add(DOCS)
-    port = free_port()
-    command = [sys.executable, "-m", "searchsvc", "--index-dir", str(index_dir), "serve"]
-    command += ["--port", str(port), "--workers", "2", "--threads", "2", *options]
-    env = {**os.environ, "SEARCHSVC_COMMIT_INTERVAL": "3600"}
-    env.pop("SEARCHSVC_API_KEY", None)
     log = tmp_path / "server.log"
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
-    wait_until_up(f"http://127.0.0.1:{port}", process, log)
+    options = ("--workers", "2", "--threads", "2", *options)
+    process, port = start_serve(index_dir, log, *options, COMMIT_INTERVAL="3600")
     return process, port, log
 
 
@@ -241,11 +255,8 @@ def test_sigterm_while_the_workers_start_stops_them_cleanly(tmp_path: Path) -> N
     index_dir = tmp_path / "index"
     with SearchEngine(index_dir) as engine:
         engine.add(DOCS)
-    command = [sys.executable, "-m", "searchsvc", "--index-dir", str(index_dir), "serve"]
-    command += ["--port", str(free_port()), "--workers", "2"]
+    process, _port = start_serve(index_dir, tmp_path / "server.log", "--workers", "2", wait=False)
     log = tmp_path / "server.log"
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, cwd=tmp_path)
     try:
         # The workers exist, but are still opening the index (loading the gazetteer).
         deadline = time.monotonic() + 30
