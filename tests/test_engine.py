@@ -746,3 +746,29 @@ def test_an_index_that_never_had_a_document_answers_every_query(query):
     with SearchEngine.in_memory(variants=None) as eng:
         result = eng.search(query, facets=["source", "date"])
         assert result.total == 0 and result.hits == []
+
+
+def test_engines_in_memory_commit_side_by_side():
+    # Whoosh's in-memory storage keeps a writer's scratch files in one folder of the
+    # system's temporary directory, named after the index: one engine's commit
+    # removed the scratch files of another's, in this process or any other.
+    failures: list[BaseException] = []
+
+    def commit_often(name: str) -> None:
+        try:
+            with SearchEngine.in_memory(variants=None) as engine:
+                for n in range(15):
+                    engine.add([{"id": f"{name}-{n}-{m}", "title": f"grain {m}"} for m in range(40)])
+                    engine.commit()
+                assert engine.search("grain").total == 15 * 40
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=commit_often, args=(f"e{n}",), daemon=True) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        # Broken, they got stuck as often as they failed: a hang must fail too, not hang the suite.
+        thread.join(timeout=120)
+        assert not thread.is_alive(), "a commit got stuck"
+    assert failures == []

@@ -222,6 +222,13 @@ class MemoryFiles(RamStorage):  # type: ignore[misc]
             raise NameError(name)
         return WindowFile(memoryview(self.files[name]), name=name, **kwargs)
 
+    def temp_storage(self, name: str | None = None) -> Any:
+        # Whoosh's RamStorage puts a writer's scratch files in a folder of the system's
+        # temporary directory named after the index ("MAIN.tmp"), which every
+        # in-memory index of every process shares: one writer's cleanup removed the
+        # files of another's commit. Scratch files of an index in memory stay in memory.
+        return RamStorage()
+
     def open_index(self, indexname: str, schema: Any = None, indexclass: Any = None) -> Any:
         return super().open_index(indexname, schema=schema, indexclass=indexclass or SearchIndex)
 
