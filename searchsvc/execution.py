@@ -49,7 +49,7 @@ class Executor:
             canonical = tuple(dict.fromkeys(self.variants.canonical_place(v) or v for v in places))
             request = dataclasses.replace(request, filters={**request.filters, "places": canonical})
         view = self.facets.view(snapshot)
-        q = self.queries.build(request.q, view, snapshot)
+        q = self.queries.build(request.q, view, snapshot, mode=request.mode)
         filter_maps: dict[str, BitMap] = {
             name: view.value_bitmap(name, values) for name, values in request.filters.items()
         }

@@ -80,7 +80,7 @@ class View:
     _date_codes: dict[int, tuple[np.ndarray, list[str]]] = field(default_factory=dict)
     #: Parsed queries by text: parsing costs a fifth of a simple search, and a
     #: query's expansion depends only on the segments this view covers.
-    queries: dict[str, Any] = field(default_factory=dict)
+    queries: dict[str | tuple[str, str], Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def resolve(self, name: str, value: str) -> list[str]:

@@ -22,6 +22,8 @@ from .settings import Settings, describe_range, in_range, setting
 FILTER_FIELDS = FACET_FIELDS
 FACETABLE = (*FACET_FIELDS, "date")
 SORT_FIELDS = ("relevance", "date", *FACET_FIELDS)
+#: How the words of a query combine: see the ``mode`` parameter.
+MODES = ("all", "any")
 #: Each bucket size of the date facet, and the length of the ISO date prefix that names a bucket.
 DATE_INTERVALS = {"year": 4, "month": 7, "day": 10}
 
@@ -189,6 +191,16 @@ SEARCH_PARAMETERS: Mapping[str, SearchParameter] = {
         ),
         SearchParameter(
             "explain", "boolean", "Say which spellings matched each hit (`matched`).", default=False
+        ),
+        SearchParameter(
+            "mode",
+            "string",
+            "`all`: every word must match, and the query language is read. `any`: the query is plain "
+            "words, as in a question pasted from elsewhere; any word may match, and documents that "
+            "match more of them, and rarer ones, rank higher. Operators, fields, quotes and "
+            "punctuation are then plain text.",
+            default="all",
+            enum=MODES,
         ),
         # Library only, for now: http=True or cli=() would offer them there too.
         SearchParameter("fragments", "integer", default_setting="fragments", http=False, cli=None),

@@ -189,14 +189,17 @@ class QueryBuilder:
         )
         self._parsers = threading.local()
 
-    def build(self, text: str, view: View, snapshot: Snapshot) -> Query | None:
+    def build(self, text: str, view: View, snapshot: Snapshot, mode: str = "all") -> Query | None:
         """The query for ``text``: None for every document, :data:`NOTHING` for none.
 
+        ``mode`` ``all`` reads the query language, every word required; ``any``
+        reads plain words, any of which may match (see :meth:`any_word`).
         Raises :class:`~searchsvc.errors.QueryTooExpensive` when it would read
         more of the index than the limits allow.
         """
+        key = text if mode == "all" else (mode, text)
         try:
-            found = view.queries[text]
+            found = view.queries[key]
         except KeyError:
             pass
         else:
@@ -218,22 +221,44 @@ class QueryBuilder:
 
         parser = self._parser(expand)
         try:
-            q = expand_within(compile_query(parser, text), snapshot, self.limits)
+            if mode == "any":
+                q = expand_within(self.any_word(view, text), snapshot, self.limits)
+            else:
+                q = expand_within(compile_query(parser, text), snapshot, self.limits)
         except QueryTooExpensive as exc:
             # A copy without the traceback, whose frames hold this search's snapshot.
-            self._remember(view, text, QueryTooExpensive(exc.message, **exc.details))
+            self._remember(view, key, QueryTooExpensive(exc.message, **exc.details))
             raise
         finally:
             # The expansion holds this search's snapshot: the idle parser must not.
             parser.expand = None
-        self._remember(view, text, q)
+        self._remember(view, key, q)
         return q
 
     @staticmethod
-    def _remember(view: View, text: str, built: Query | QueryTooExpensive | None) -> None:
+    def _remember(view: View, key: str | tuple[str, str], built: Query | QueryTooExpensive | None) -> None:
         if len(view.queries) >= PARSED_QUERIES:
             view.queries.clear()
-        view.queries[text] = built
+        view.queries[key] = built
+
+    def any_word(self, view: View, text: str) -> Query | None:
+        """Plain ``text`` as a query any of its words may match, each in every text field.
+
+        Nothing in it is syntax, so a question pasted whole never fails to parse.
+        Scores add up over the words a document matches, so more matched words,
+        and rarer ones, rank higher. Stop words match nothing; a text of nothing
+        else matches nothing, and an empty one every document.
+        """
+        if not text.strip():
+            return None
+        words = [w for _s, _e, w, _j in iter_words(text, joined=False)]
+        clauses = []
+        for word in words:
+            fields = [self.word(view, name, word, boost) for name, boost in TEXT_FIELD_BOOSTS.items()]
+            found = [q for q in fields if q is not None]
+            if found:
+                clauses.append(any_of(found))
+        return any_of(clauses) if clauses else NOTHING
 
     def _parser(self, expand: Any) -> QueryParser:
         # Building Whoosh's parser and its plugins costs a good part of a parse;

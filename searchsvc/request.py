@@ -36,6 +36,7 @@ class SearchRequest:
     """A validated search: build it with :meth:`create`, which checks every value."""
 
     q: str
+    mode: str
     filters: Mapping[str, tuple[str, ...]]
     date_from: int | None  # Unix seconds, inclusive
     date_to: int | None
