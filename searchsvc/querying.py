@@ -15,7 +15,7 @@ import threading
 from typing import Any
 
 from .analysis import NewsAnalyzer, VariantSource, fold_accents, iter_words
-from .documents import FACET_FIELDS, QUERY_FIELDS, TEXT_FIELD_BOOSTS, parse_date
+from .documents import FACET_FIELDS, QUERY_FIELDS, TEXT_FIELD_BOOSTS, TEXT_FIELDS, parse_date
 from .errors import InvalidDate, QueryError, QueryTooExpensive, UnknownField
 from .facets import View
 from .settings import Settings
@@ -254,7 +254,8 @@ class QueryBuilder:
         words = [w for _s, _e, w, _j in iter_words(text, joined=False)]
         clauses = []
         for word in words:
-            fields = [self.word(view, name, word, boost) for name, boost in TEXT_FIELD_BOOSTS.items()]
+            # As the parser does for a word without a field; the index weighs each field already.
+            fields = [self.word(view, name, word, 1.0) for name in TEXT_FIELDS]
             found = [q for q in fields if q is not None]
             if found:
                 clauses.append(any_of(found))

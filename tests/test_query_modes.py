@@ -111,3 +111,10 @@ def test_http_and_cli_take_the_mode(engine: SearchEngine, tmp_path) -> None:
     assert '"three"' in found.output
     bad = runner.invoke(cli, ["--index-dir", str(index), "search", "heat", "--mode", "most"])
     assert bad.exit_code == 2
+
+
+def test_a_word_scores_as_it_does_in_the_query_language(engine: SearchEngine) -> None:
+    # Field weights are the index's: the plain-words mode must not apply them a second time.
+    anyway = engine.search("heat composite Slavyansk", mode="any", highlight=False)
+    ored = engine.search("heat OR composite OR Slavyansk", highlight=False)
+    assert [(h.id, h.score) for h in anyway.hits] == [(h.id, h.score) for h in ored.hits]
