@@ -14,6 +14,10 @@ ROWS = (*CLASSES, "plain", "all")
 TARGET_SIZE = 100_000
 #: The size of the large-index targets (build time, latency and memory).
 LARGE_SIZE = 1_000_000
+#: RESULTS.md's section written by ``bench/relevance.py``; a full run carries it over verbatim.
+RELEVANCE_START = "<!-- relevance:start -->"
+RELEVANCE_END = "<!-- relevance:end -->"
+RESULTS_MD = Path(__file__).resolve().parent / "RESULTS.md"
 
 
 def _ms(value: float | None) -> str:
@@ -373,7 +377,19 @@ def _machine_line(meta: Mapping[str, Any]) -> str:
     )
 
 
-def markdown(results: Mapping[str, Any], *, for_results_md: bool = False) -> str:
+def relevance_section(text: str) -> str | None:
+    """The relevance section of a RESULTS.md text, markers included, or None."""
+    start = text.find(RELEVANCE_START)
+    end = text.find(RELEVANCE_END, start)
+    if start < 0 or end < 0:
+        return None
+    return text[start : end + len(RELEVANCE_END)]
+
+
+def markdown(
+    results: Mapping[str, Any], *, for_results_md: bool = False, previous: Path | None = None
+) -> str:
+    """The report; ``for_results_md`` keeps the relevance section of ``previous`` at its end."""
     meta = results["meta"]
     lines: list[str] = []
     if for_results_md:
@@ -429,6 +445,9 @@ def markdown(results: Mapping[str, Any], *, for_results_md: bool = False) -> str
         lines += ["### Ratios searchsvc / peer", "", *_ratio_section(run)]
         lines += ["### Agreement between engines", "", *_agreement_section(run)]
         lines += _http_section(run.get("http"))
+    kept = previous.read_text(encoding="utf-8") if for_results_md and previous and previous.exists() else ""
+    if section := relevance_section(kept):
+        lines += ["", section]
     return "\n".join(lines).rstrip() + "\n"
 
 

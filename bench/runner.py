@@ -305,7 +305,9 @@ class Runner:
             results["meta"]["chart"] = str(png) if png else None
             (out / "results.json").write_text(json.dumps(results, indent=1, default=str))
         if self.opts.results_md is not None:
-            self.opts.results_md.write_text(markdown(results, for_results_md=True))
+            self.opts.results_md.write_text(
+                markdown(results, for_results_md=True, previous=self.opts.results_md)
+            )
         self.log(f"wrote {out / 'results.json'} and {out / 'results.md'}")
 
 
