@@ -36,6 +36,7 @@ from .querying import QueryBuilder
 from .rebuild import Rebuilder
 from .request import SearchRequest
 from .results import Rejection, SearchResult, WriteSummary
+from .scoring import BM25
 from .settings import Settings
 from .staging import Staging
 from .store.generations import FORMAT_VERSION, IndexStore
@@ -107,7 +108,10 @@ class SearchEngine:
             self._store, self._pool, self._staging, procs=procs or os.cpu_count() or 1
         )
         self._executor = Executor(
-            self.analyzer, variants, QueryBuilder(self.analyzer, variants, self.schema, self.settings)
+            self.analyzer,
+            variants,
+            QueryBuilder(self.analyzer, variants, self.schema, self.settings),
+            BM25(k1=self.settings.bm25_k1, b=self.settings.bm25_b),
         )
         self._closed = False
         #: Writes found in the log of a process that stopped without committing them.

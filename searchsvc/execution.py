@@ -21,7 +21,7 @@ from .highlight import Highlightable, explain_matches, highlight_document
 from .querying import QueryBuilder
 from .request import DATE_INTERVALS, SearchRequest
 from .results import FacetBucket, Hit, SearchResult
-from .scoring import Scored
+from .scoring import BM25, DEFAULT_BM25, Scored
 from .store.evaluate import ArrayCache
 from .store.query import Query, is_nothing
 from .store.snapshot import Snapshot
@@ -34,8 +34,15 @@ class Executor:
     arrays of each segment, and the parsed queries of each view.
     """
 
-    def __init__(self, analyzer: NewsAnalyzer, variants: VariantSource | None, queries: QueryBuilder) -> None:
+    def __init__(
+        self,
+        analyzer: NewsAnalyzer,
+        variants: VariantSource | None,
+        queries: QueryBuilder,
+        ranking: BM25 = DEFAULT_BM25,
+    ) -> None:
         self.analyzer = analyzer
+        self.ranking = ranking
         self.variants = variants
         self.queries = queries
         self.facets = FacetCache()
@@ -69,7 +76,7 @@ class Executor:
         elif nothing:
             matched = BitMap()
         else:
-            scored = self.arrays.evaluator(snapshot).run(q)
+            scored = self.arrays.evaluator(snapshot, self.ranking).run(q)
             if allowed is None and by_relevance and not request.facets:
                 # Nothing to intersect or count: the matches need no bitmap.
                 matched = BitMap()

@@ -17,8 +17,20 @@ import numpy as np
 #: Memory for posting arrays kept between searches, for all segments of an engine.
 POSTINGS_CACHE_BYTES = 128 * 1024 * 1024
 
-K1 = 1.2
-B = 0.75
+
+@dataclass(frozen=True)
+class BM25:
+    """BM25's parameters: ``k1``, how fast repeated words stop adding to a score,
+    and ``b``, how much a longer field counts against its matches (0 not at all,
+    1 fully)."""
+
+    k1: float = 1.2
+    b: float = 0.75
+
+
+#: Whoosh's defaults, which the settings ``bm25_k1`` and ``bm25_b`` also default to.
+DEFAULT_BM25 = BM25()
+
 EMPTY_IDS = np.empty(0, dtype=np.int64)
 EMPTY_SCORES = np.empty(0, dtype=np.float64)
 
@@ -77,10 +89,13 @@ class PostingsCache:
                 self._bytes -= ids.nbytes + weights.nbytes
 
 
-def bm25(weights: np.ndarray, lengths: np.ndarray, idf: float, avg_length: float) -> np.ndarray:
+def bm25(
+    weights: np.ndarray, lengths: np.ndarray, idf: float, avg_length: float, params: BM25 = DEFAULT_BM25
+) -> np.ndarray:
     """BM25F's score of term frequencies ``weights`` in fields of ``lengths``."""
-    norm = K1 * ((1 - B) + B * lengths / avg_length)
-    result: np.ndarray = idf * (weights * (K1 + 1)) / (weights + norm)
+    k1, b = params.k1, params.b
+    norm = k1 * ((1 - b) + b * lengths / avg_length)
+    result: np.ndarray = idf * (weights * (k1 + 1)) / (weights + norm)
     return result
 
 

@@ -119,6 +119,18 @@ class Settings:
         minimum=0,
         maximum=3600,
     )
+    bm25_k1: float = _declare(
+        1.2,
+        "BM25's k1: how quickly more occurrences of a word stop raising a document's score.",
+        minimum=0,
+        maximum=100,
+    )
+    bm25_b: float = _declare(
+        0.75,
+        "BM25's b: how much a longer field counts against its matches, from 0 (not at all) to 1 (fully).",
+        minimum=0,
+        maximum=1,
+    )
     fragments: int = _declare(3, "Highlighted body fragments per hit.", minimum=0, maximum=10)
     fragment_chars: int = _declare(
         160, "Approximate length of one highlighted fragment, in characters.", minimum=20, maximum=1000

@@ -22,6 +22,7 @@ from searchsvc import (
     NotFound,
     QueryError,
     SearchEngine,
+    Settings,
     UnknownField,
 )
 from searchsvc.execution import top_scored
@@ -772,3 +773,29 @@ def test_engines_in_memory_commit_side_by_side():
         thread.join(timeout=120)
         assert not thread.is_alive(), "a commit got stuck"
     assert failures == []
+
+
+def test_bm25_parameters_come_from_the_settings():
+    docs = [
+        {"id": "short", "body": "grain"},
+        {"id": "long", "body": "grain " + "and other words " * 20},
+        {"id": "twice", "body": "grain grain"},
+    ]
+
+    def scores(**settings):
+        with SearchEngine.in_memory(settings=Settings(**settings), variants=None) as engine:
+            engine.add(docs)
+            engine.commit()
+            return {hit.id: hit.score for hit in engine.search("grain", highlight=False).hits}
+
+    default = scores()
+    assert default["short"] > default["long"]
+    # b = 0: a field's length does not count, so one occurrence scores the same anywhere.
+    flat = scores(bm25_b=0.0)
+    assert flat["short"] == pytest.approx(flat["long"])
+    # k1 = 0: a second occurrence adds nothing.
+    saturated = scores(bm25_k1=0.0, bm25_b=0.0)
+    assert saturated["twice"] == pytest.approx(saturated["short"])
+    assert default["twice"] > default["short"]
+    with pytest.raises(InvalidParameter, match="bm25_b"):
+        Settings(bm25_b=1.5)

@@ -27,6 +27,8 @@ import numpy as np
 from whoosh import query as wq
 
 from ..scoring import (
+    BM25,
+    DEFAULT_BM25,
     EMPTY_IDS,
     POSTINGS_CACHE_BYTES,
     PostingsCache,
@@ -71,8 +73,10 @@ class Evaluator:
         searcher: Any,
         segments: Sequence[tuple[int, Any, SegmentArrays, np.ndarray | None]],
         stats: Statistics | None = None,
+        params: BM25 = DEFAULT_BM25,
     ) -> None:
         self.searcher = searcher
+        self.params = params
         self.segments = segments
         self.doc_count_all = searcher.doc_count_all()
         stats = stats or Statistics()
@@ -162,7 +166,7 @@ class Evaluator:
             return Scored(ids, np.full(len(ids), q.boost))
         lengths = seg.arrays.lengths(seg.reader, q.fieldname)[ids]
         idf = self.idf(q.fieldname, q.text)
-        scores = bm25(weights, lengths, idf, self.avg_length(q.fieldname))
+        scores = bm25(weights, lengths, idf, self.avg_length(q.fieldname), self.params)
         if q.boost != 1.0:
             scores = scores * q.boost
         return Scored(ids, scores)
@@ -320,7 +324,7 @@ class ArrayCache:
         self._stats: OrderedDict[tuple[str, ...], Statistics] = OrderedDict()
         self._lock = threading.Lock()
 
-    def evaluator(self, snapshot: Snapshot) -> Evaluator:
+    def evaluator(self, snapshot: Snapshot, params: BM25 = DEFAULT_BM25) -> Evaluator:
         """An evaluator of queries over ``snapshot``, with the arrays its segments already have."""
         parts = []
         seg_ids = []
@@ -351,4 +355,4 @@ class ArrayCache:
                 del self._segments[seg_id]
         if stale:
             self._postings.forget(stale)
-        return Evaluator(snapshot.searcher, parts, stats)
+        return Evaluator(snapshot.searcher, parts, stats, params)
