@@ -291,11 +291,15 @@ def serve_workers(
 
     def start(number: int) -> None:
         # The worker starts with SIGTERM and SIGINT held back until its server can stop
-        # cleanly on them (see _serve); until then it has the parent's handler.
+        # cleanly on them (see _serve). The parent holds them until the worker is in
+        # ``children``, where its handler finds it.
         held = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         pid = os.fork()
         if pid != 0:
+            children[pid] = number
+            started[pid] = time.monotonic()
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
+            return
         else:
             code = 0
             try:
@@ -310,12 +314,7 @@ def serve_workers(
                 code = 1
             finally:
                 os._exit(code)
-        children[pid] = number
-        started[pid] = time.monotonic()
 
-    for number in range(settings.workers):
-        start(number)
-    log(f"searchsvc: {settings.workers} worker processes share http://{host}:{port}/")
     stopping = False
 
     def forward(signum: int, frame: FrameType | None) -> None:
@@ -328,9 +327,14 @@ def serve_workers(
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGTERM)
 
+    # Before the first fork: a signal while the workers start must reach them too.
     previous = {sig: signal.signal(sig, forward) for sig in STOP_SIGNALS}
     failed = False
     try:
+        for number in range(settings.workers):
+            if not stopping:
+                start(number)
+        log(f"searchsvc: {settings.workers} worker processes share http://{host}:{port}/")
         while children:
             try:
                 pid, status = os.wait()

@@ -88,7 +88,18 @@ def test_sigterm_answers_requests_in_flight_and_keeps_every_acknowledged_write(t
             time.sleep(0.01)
         bulk_thread = threading.Thread(target=send_bulk, daemon=True)
         bulk_thread.start()
-        time.sleep(0.3)
+        # In flight: its documents are staged (a real-time get finds the last one),
+        # and its commit has yet to end.
+        probe = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        while True:
+            probe.request("GET", f"/documents/{BULK[-1]['id']}")
+            response = probe.getresponse()
+            response.read()
+            if response.status == 200:
+                break
+            assert "status" not in bulk, "the bulk write was answered before it could be seen in flight"
+            time.sleep(0.01)
+        probe.close()
         signalled = time.monotonic()
         process.send_signal(signal.SIGTERM)
         time.sleep(0.2)
