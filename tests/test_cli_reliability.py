@@ -204,6 +204,9 @@ def test_ctrl_c_during_the_first_index_stops_soon_and_cleanly(
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        # As a shell starts a program in the foreground: a test run in the background
+        # (`make check &`) has SIGINT ignored, and the indexer would inherit that.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         # Writing: the worker processes are there and have begun their segments.
