@@ -257,19 +257,9 @@ class WriteLog:
         for path in sorted(self.folder.glob("*" + SUFFIX)):
             if path in mine:
                 continue
-            try:
-                fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-            except FileNotFoundError:
-                continue  # its owner committed and deleted it meanwhile
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)  # alive: another worker's
-                continue
-            if not path.exists():
-                os.close(fd)
-                continue
-            yield LogFile(path, fd), list(read_writes(path))
+            fd = _orphan_lock(path, fcntl.LOCK_EX)
+            if fd is not None:
+                yield LogFile(path, fd), list(read_writes(path))
 
     def close(self) -> None:
         with self._cond:
@@ -291,18 +281,29 @@ class WriteLog:
 def has_orphans(folder: Path) -> bool:
     """Whether ``folder`` holds a log file of a process that is gone (one no process locks)."""
     for path in folder.glob("*" + SUFFIX):
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-        except FileNotFoundError:
-            continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            continue  # a live process's
-        finally:
+        fd = _orphan_lock(path, fcntl.LOCK_SH)
+        if fd is not None:
             os.close(fd)
-        return True
+            return True
     return False
+
+
+def _orphan_lock(path: Path, kind: int) -> int | None:
+    """A descriptor of ``path`` holding a ``kind`` lock on it, or None if a live process
+    holds the file (another worker's) or it is gone (its owner committed it meanwhile)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    try:
+        fcntl.flock(fd, kind | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    if not path.exists():
+        os.close(fd)
+        return None
+    return fd
 
 
 #: Inside the log's folder: writes committed while another process rebuilds the
