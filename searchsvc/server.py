@@ -300,20 +300,19 @@ def serve_workers(
             started[pid] = time.monotonic()
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
             return
-        else:
-            code = 0
-            try:
-                quiet: Callable[[str], None] = log if number == 0 else (lambda line: None)
+        code = 0
+        try:
+            quiet: Callable[[str], None] = log if number == 0 else (lambda line: None)
 
-                def take_share(server: Any) -> None:
-                    balance.install(server, number)
+            def take_share(server: Any) -> None:
+                balance.install(server, number)
 
-                serve(open_engine(), settings, log=quiet, sockets=[listener], configure=take_share)
-            except BaseException:
-                LOG.exception("worker %d failed", number)
-                code = 1
-            finally:
-                os._exit(code)
+            serve(open_engine(), settings, log=quiet, sockets=[listener], configure=take_share)
+        except BaseException:
+            LOG.exception("worker %d failed", number)
+            code = 1
+        finally:
+            os._exit(code)
 
     stopping = False
 
@@ -513,11 +512,10 @@ def _serve(
             dispatcher.channel_class = channel
     if configure is not None:
         configure(server)
-    handled = STOP_SIGNALS
     previous: dict[signal.Signals, Any] = {}
     # Signal handlers can only be set in the main thread; elsewhere the embedder stops us.
     if threading.current_thread() is threading.main_thread():
-        for sig in handled:
+        for sig in STOP_SIGNALS:
             previous[sig] = signal.signal(sig, _stop_on_signal)
     try:
         committer.start()
