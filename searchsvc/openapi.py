@@ -450,6 +450,14 @@ def _schemas(settings: Settings) -> dict[str, Any]:
                     "returned.",
                     "additionalProperties": {"type": "boolean"},
                 },
+                "suggestion": {
+                    "type": ["object", "null"],
+                    "description": "Did you mean: when the query found few documents, a correction of its "
+                    "misspelled words that finds more, built from the index's own words. Names in any known "
+                    "spelling are never corrected.",
+                    "required": ["q", "total"],
+                    "properties": {"q": {"type": "string"}, "total": {"type": "integer"}},
+                },
             },
         },
         "SearchBody": {

@@ -5,7 +5,8 @@ A search::
     {"query", "total", "limit", "offset", "took_ms",
      "hits": [{"id", "score", "document", "highlights": {"title", "body"}}],
      "facets": {"source": [{"value", "count", "selected"}, ...], ...},
-     "facets_truncated": {"source": false, ...}}
+     "facets_truncated": {"source": false, ...},
+     "suggestion": {"q", "total"} or null}
 
 A write: :class:`WriteSummary`, with a :class:`Rejection` for each document refused.
 """
@@ -47,6 +48,17 @@ class Hit:
 
 
 @dataclass
+class Suggestion:
+    """A corrected query, offered when a query finds few or no documents: its text and how many it finds."""
+
+    q: str
+    total: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"q": self.q, "total": self.total}
+
+
+@dataclass
 class SearchResult:
     query: str
     total: int
@@ -57,6 +69,8 @@ class SearchResult:
     facets: dict[str, list[FacetBucket]]
     #: For each facet asked for: whether it has more values than were returned.
     facets_truncated: dict[str, bool] = field(default_factory=dict)
+    #: "Did you mean": a correction of the query that finds more, when it found few.
+    suggestion: Suggestion | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -68,6 +82,7 @@ class SearchResult:
             "hits": [hit.to_dict() for hit in self.hits],
             "facets": {name: [b.to_dict() for b in buckets] for name, buckets in self.facets.items()},
             "facets_truncated": self.facets_truncated,
+            "suggestion": self.suggestion.to_dict() if self.suggestion is not None else None,
         }
 
 

@@ -134,7 +134,17 @@ def test_search_facets_counts_and_highlight(client: falcon.testing.TestClient) -
     assert result.status_code == 200
     assert result.headers["content-type"] == "application/json"
     body = result.json
-    assert set(body) == {"query", "total", "limit", "offset", "took_ms", "hits", "facets", "facets_truncated"}
+    assert set(body) == {
+        "query",
+        "total",
+        "limit",
+        "offset",
+        "took_ms",
+        "hits",
+        "facets",
+        "facets_truncated",
+        "suggestion",
+    }
     assert body["query"] == "kharkiv"
     assert body["total"] == 3
     assert {hit["id"] for hit in body["hits"]} == {"kharkiv-shelling", "kharkiv-power", "kharkiv-metro"}

@@ -318,7 +318,17 @@ def test_highlight_off_and_no_match_in_body(engine):
 
 def test_result_shape(engine):
     data = engine.search("grain", facets=["source"]).to_dict()
-    assert set(data) == {"query", "total", "limit", "offset", "took_ms", "hits", "facets", "facets_truncated"}
+    assert set(data) == {
+        "query",
+        "total",
+        "limit",
+        "offset",
+        "took_ms",
+        "hits",
+        "facets",
+        "facets_truncated",
+        "suggestion",
+    }
     assert data["facets_truncated"] == {"source": False}
     assert set(data["hits"][0]) == {"id", "score", "document", "highlights"}
     assert set(data["hits"][0]["highlights"]) == {"title", "body"}
