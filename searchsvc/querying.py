@@ -31,6 +31,7 @@ from .store.query import (
     all_of,
     any_of,
     expand_within,
+    in_fields,
     is_nothing,
     parse,
     prefix,
@@ -251,14 +252,13 @@ class QueryBuilder:
         """
         if not text.strip():
             return None
-        words = [w for _s, _e, w, _j in iter_words(text, joined=False)]
         clauses = []
-        for word in words:
-            # As the parser does for a word without a field; the index weighs each field already.
-            fields = [self.word(view, name, word, 1.0) for name in TEXT_FIELDS]
-            found = [q for q in fields if q is not None]
-            if found:
-                clauses.append(any_of(found))
+        for _start, _end, word, _joined in iter_words(text, joined=False):
+            base = [t for t, _b in self.analyzer.word_terms(word, "query")]
+            if base:
+                # Each spelling of the word is one BM25F term over all text fields.
+                alternatives = self.alternatives(base[0], word)
+                clauses.append(any_of([in_fields(TEXT_FIELDS, t, b) for t, b in alternatives]))
         return any_of(clauses) if clauses else NOTHING
 
     def _parser(self, expand: Any) -> QueryParser:

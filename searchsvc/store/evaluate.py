@@ -42,7 +42,7 @@ from ..scoring import (
 )
 from .errors import reads_index
 from .postings import POSITION_BITS, SegmentArrays, read_positions
-from .query import TermSet, VariantPhrase
+from .query import CombinedFields, TermSet, VariantPhrase
 from .snapshot import Snapshot
 
 
@@ -127,6 +127,8 @@ class Evaluator:
             return self._term(q, seg)
         if isinstance(q, wq.And):
             return self._and([self._node(c, seg) for c in q.subqueries if not isinstance(c, wq.Not)], q, seg)
+        if isinstance(q, CombinedFields):
+            return self._combined(q, seg)
         if isinstance(q, wq.Or):
             return scaled(
                 union([self._node(c, seg) for c in q.subqueries], seg.arrays.doc_count_all), q.boost
@@ -170,6 +172,31 @@ class Evaluator:
         if q.boost != 1.0:
             scores = scores * q.boost
         return Scored(ids, scores)
+
+    def _combined(self, q: CombinedFields, seg: Segment) -> Scored:
+        """BM25F over the fields of :class:`CombinedFields`: one saturation of the summed, normalised frequencies.
+
+        The inverse document frequency is the field's with the most documents
+        holding the term, as Lucene's ``CombinedFieldQuery`` takes it: a word
+        common in bodies is not made rare by being rare in titles.
+        """
+        k1, b = self.params.k1, self.params.b
+        parts = []
+        terms = [t for t in q.subqueries if isinstance(t, wq.Term)]
+        for t in terms:
+            field = self.searcher.schema[t.fieldname]
+            small_ids, small_weights = seg.arrays.postings(seg.reader, t.fieldname, field.to_bytes(t.text))
+            if not len(small_ids):
+                continue
+            ids = small_ids.astype(np.int64)
+            lengths = seg.arrays.lengths(seg.reader, t.fieldname)[ids]
+            norm = (1 - b) + b * lengths / self.avg_length(t.fieldname)
+            parts.append(Scored(ids, small_weights.astype(np.float64) / norm))
+        if not parts:
+            return Scored.empty()
+        tf = union(parts, seg.arrays.doc_count_all)
+        idf = min(self.idf(t.fieldname, t.text) for t in terms)
+        return Scored(tf.ids, idf * q.boost * tf.scores * (k1 + 1) / (tf.scores + k1))
 
     def _and(self, children: list[Scored], q: wq.And, seg: Segment) -> Scored:
         negated = [c for c in q.subqueries if isinstance(c, wq.Not)]

@@ -297,6 +297,18 @@ class PrefixStem(QueryTerm):
     """The stem a prefix reaches one letter short (``electri*`` finds ``electr``): a prefix match."""
 
 
+class CombinedFields(wq.Or):  # type: ignore[misc]
+    """One term in several text fields, scored as a single BM25F field.
+
+    A plain OR of the fields' terms adds up one saturated BM25 score per field,
+    so a word in both title and body counts nearly twice. Here the term's
+    frequencies in each field, weighted and normalised by that field's length,
+    are added first and saturated once, as BM25F has it. The subqueries are the
+    fields' :class:`QueryTerm` objects, so highlighting, limits and Whoosh's own
+    matcher read it as the OR it also is.
+    """
+
+
 class TermSet(wq.Query):  # type: ignore[misc]
     """The index terms a prefix, wildcard or term range matched when the query was built.
 
@@ -341,6 +353,13 @@ def term(fieldname: str, text: str, boost: float = 1.0) -> Query:
     return QueryTerm(fieldname, text, boost=boost)
 
 
+def in_fields(fieldnames: Sequence[str], text: str, boost: float = 1.0) -> Query:
+    """The documents holding the index term ``text`` in any of ``fieldnames``, scored as one BM25F field."""
+    if len(fieldnames) == 1:
+        return term(fieldnames[0], text, boost)
+    return CombinedFields([term(name, text) for name in fieldnames], boost=boost)
+
+
 def prefix(fieldname: str, text: str, boost: float = 1.0) -> Query:
     """The documents whose field holds a term starting with ``text``."""
     return wq.Prefix(fieldname, text, boost=boost)
@@ -354,6 +373,21 @@ def prefix_stem(fieldname: str, stem: str, boost: float = 1.0) -> Query:
 def any_of(queries: Sequence[Query]) -> Query:
     """Documents matching any of ``queries``, scored by the sum of those they match."""
     return queries[0] if len(queries) == 1 else wq.Or(list(queries))
+
+
+def scaled_query(q: Query, boost: float) -> Query:
+    """``q`` with every score it gives multiplied by ``boost``."""
+    if boost == 1.0:
+        return q
+    # A shallow copy: Whoosh's with_boost deep-copies the whole tree.
+    new = copy.copy(q)
+    new.boost = q.boost * boost
+    return new
+
+
+def optional_of(required: Query, optional: Query) -> Query:
+    """The documents matching ``required``, scored higher by ``optional`` where it matches too."""
+    return wq.AndMaybe(required, optional)
 
 
 def all_of(queries: Sequence[Query]) -> Query:
