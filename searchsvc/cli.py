@@ -521,6 +521,11 @@ def search_command(obj: Context, as_json: bool, **values: Any) -> None:
         click.echo("")
         click.echo(f"{number}. {title}")
         click.echo(click.style(f"   {hit.id}" + (f" · {meta}" if meta else ""), dim=True))
+        if hit.duplicates:
+            copies = "near-duplicate" + ("s" if len(hit.duplicates) > 1 else "")
+            click.echo(
+                click.style(f"   (+{len(hit.duplicates)} {copies}: {', '.join(hit.duplicates)})", dim=True)
+            )
         for fragment in highlights.get("body") or []:
             click.echo("   " + _terminal(fragment).replace("\n", " "))
         if hit.matched:

@@ -2,8 +2,9 @@
 
 :class:`Executor` runs a :class:`~searchsvc.request.SearchRequest`: it has the
 query built, evaluates it over the snapshot's postings, intersects the
-filters' bitmaps, keeps the best hits or sorts by a field, counts the facets,
-and reads and highlights the page of hits it returns.
+filters' bitmaps, keeps the best hits (favouring recent ones and folding
+near duplicates when asked) or sorts by a field, counts the facets, and reads
+and highlights the page of hits it returns.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 from pyroaring import BitMap
 
 from .analysis import NewsAnalyzer, VariantSource
+from .duplicates import FingerprintCache, candidate_window, collapse
 from .facets import NO_DATE, SECONDS_PER_DAY, FacetCache, View, bitmap_from
 from .highlight import Highlightable, explain_matches, highlight_document
 from .querying import QueryBuilder
@@ -30,8 +32,9 @@ from .store.snapshot import Snapshot
 class Executor:
     """Runs search requests over snapshots of one index.
 
-    It keeps what outlives one search: the facet bitmaps and the posting
-    arrays of each segment, and the parsed queries of each view.
+    It keeps what outlives one search: the facet bitmaps, the posting arrays
+    and the near-duplicate fingerprints of each segment, and the parsed
+    queries of each view.
     """
 
     def __init__(
@@ -47,6 +50,7 @@ class Executor:
         self.queries = queries
         self.facets = FacetCache()
         self.arrays = ArrayCache()
+        self.fingerprints = FingerprintCache()
 
     def run(self, snapshot: Snapshot, request: SearchRequest) -> SearchResult:
         started = time.perf_counter()
@@ -70,6 +74,7 @@ class Executor:
         by_relevance = request.sort_field == "relevance" and q is not None
         total: int | None = None
         ranked: list[tuple[float | None, int]] = []
+        duplicates: dict[int, list[str]] | None = None
         scored = Scored.empty()
         if q is None:
             matched = view.live
@@ -85,15 +90,22 @@ class Executor:
                 matched = bitmap_from(scored.ids)
         final = matched & allowed if allowed is not None else matched
         if by_relevance and not nothing:
+            if request.recency:
+                scored = favour_recent(view, scored, request.recency)
             # Within a filter: the matches it lets through.
-            ranked = list(top_scored(scored, final if allowed is not None else None, keep))
+            within = final if allowed is not None else None
+            if request.collapse:
+                best, duplicates = self._collapsed(snapshot, scored, within, keep)
+                ranked = list(best)
+            else:
+                ranked = list(top_scored(scored, within, keep))
         if total is None:
             total = len(final)
         if not by_relevance:
             field_name = "date" if request.sort_field == "relevance" else request.sort_field
             order = sort_by_field(view, final, field_name, request.descending, keep)
             ranked = [(None, d) for d in order]
-        hits = self._hits(snapshot, request, q, ranked[request.offset : keep])
+        hits = self._hits(snapshot, request, q, ranked[request.offset : keep], duplicates)
         facets, truncated = count_facets(view, request, matched, filter_maps)
         took = round((time.perf_counter() - started) * 1000, 3)
         return SearchResult(request.q, total, request.limit, request.offset, took, hits, facets, truncated)
@@ -104,6 +116,7 @@ class Executor:
         request: SearchRequest,
         q: Query | None,
         page: list[tuple[float | None, int]],
+        duplicates: dict[int, list[str]] | None,
     ) -> list[Hit]:
         marks = Highlightable.of(q) if request.highlight or request.explain else None
         hits = []
@@ -115,8 +128,49 @@ class Executor:
                 highlights = highlight_document(self.analyzer, doc, marks, request)
             if marks is not None and request.explain:
                 why = explain_matches(self.analyzer, doc, marks)
-            hits.append(Hit(doc["id"], round(score, 4) if score is not None else None, doc, highlights, why))
+            rounded = round(score, 4) if score is not None else None
+            folded = duplicates.get(docnum) if duplicates is not None else None
+            hits.append(Hit(doc["id"], rounded, doc, highlights, why, folded))
         return hits
+
+    def _collapsed(
+        self, snapshot: Snapshot, scored: Scored, allowed: BitMap | None, keep: int
+    ) -> tuple[list[tuple[float, int]], dict[int, list[str]]]:
+        """The best ``keep`` hits that are not near duplicates of better ones, and the ids
+        of the duplicates folded into each (by docnum)."""
+        window = candidate_window(keep)
+        while True:
+            candidates = top_scored(scored, allowed, window)
+            fingerprints = self.fingerprints.of(snapshot, [docnum for _, docnum in candidates])
+            groups = collapse(fingerprints)
+            # A candidate is kept or folded whatever comes after it, so a wider window
+            # keeps the same hits first: pages neither overlap nor skip.
+            if len(groups) >= keep or len(candidates) < window:
+                break
+            window *= 2
+        best = [candidates[first] for first, _ in groups[:keep]]
+        folded = {
+            candidates[first][1]: [fingerprints[p].id for p in copies] for first, copies in groups[:keep]
+        }
+        return best, folded
+
+
+def favour_recent(view: View, scored: Scored, half_life_days: int) -> Scored:
+    """``scored`` with each score multiplied by 1 + 2^(-age / half-life), undated ones kept.
+
+    Ages count from the newest dated document of ``view``, not from the clock,
+    so that an archive's latest news gets the whole boost too.
+    """
+    if not len(scored.ids) or not view.day_list:
+        return scored
+    seconds = np.frombuffer(view.seconds, dtype=np.int64)
+    newest = int(seconds[array_of(view.days[view.day_list[-1]])].max())
+    dates = seconds[scored.ids]
+    dated = dates != NO_DATE
+    ages = np.maximum(newest - dates[dated], 0) / (SECONDS_PER_DAY * half_life_days)
+    factors = np.ones(len(dates))
+    factors[dated] += np.exp2(-ages)
+    return Scored(scored.ids, scored.scores * factors)
 
 
 def array_of(bitmap: BitMap) -> np.ndarray:

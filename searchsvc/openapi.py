@@ -419,6 +419,12 @@ def _schemas(settings: Settings) -> dict[str, Any]:
                         },
                     },
                 },
+                "duplicates": {
+                    "type": "array",
+                    "description": "With `collapse`: the ids of the near-duplicate copies folded into this "
+                    "hit, best-ranked first; `GET /documents/{id}` returns each.",
+                    "items": {"type": "string"},
+                },
             },
         },
         "FacetBucket": {

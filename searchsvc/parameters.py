@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .documents import FACET_FIELDS
+from .duplicates import CANDIDATES_PER_HIT, MIN_CANDIDATES
 from .errors import InvalidParameter
 from .settings import Settings, describe_range, in_range, setting
 
@@ -201,6 +202,26 @@ SEARCH_PARAMETERS: Mapping[str, SearchParameter] = {
             "punctuation are then plain text.",
             default="all",
             enum=MODES,
+        ),
+        SearchParameter(
+            "recency",
+            "integer",
+            "Favour recent documents, with this half-life in days (0: not at all). A score is multiplied "
+            "by 1 + 2^(-age/recency): the newest document counts double, one a half-life older 1.5 times, "
+            "old and undated ones once, so recency reorders close scores but never buries a much better "
+            "old article. Ages count back from the newest dated document of the index, not from today, "
+            "so an archive of past years is favoured alike. Only when sorted by relevance.",
+            default_setting="recency_half_life_days",
+        ),
+        SearchParameter(
+            "collapse",
+            "boolean",
+            "Fold near-duplicate copies of a story (wire copies with small edits) into the best-ranked "
+            "of them, which lists their ids in `duplicates`, so that a page shows each story once. "
+            f"Copies are looked for among the best {CANDIDATES_PER_HIT} times offset + limit matches "
+            f"(at least {MIN_CANDIDATES}, more while the page is not full); `total` still counts every "
+            "matching document. Only when sorted by relevance.",
+            default=False,
         ),
         # Library only, for now: http=True or cli=() would offer them there too.
         SearchParameter("fragments", "integer", default_setting="fragments", http=False, cli=None),

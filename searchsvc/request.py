@@ -51,6 +51,8 @@ class SearchRequest:
     fragments: int
     fragment_chars: int
     explain: bool
+    recency: int  # half-life in days, 0 for none
+    collapse: bool
 
     @classmethod
     def create(cls, q: str | None = "", *, settings: Settings | None = None, **params: Any) -> SearchRequest:

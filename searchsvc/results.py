@@ -3,7 +3,8 @@
 A search::
 
     {"query", "total", "limit", "offset", "took_ms",
-     "hits": [{"id", "score", "document", "highlights": {"title", "body"}}],
+     "hits": [{"id", "score", "document", "highlights": {"title", "body"},
+               "matched" (with explain), "duplicates" (with collapse)}],
      "facets": {"source": [{"value", "count", "selected"}, ...], ...},
      "facets_truncated": {"source": false, ...},
      "suggestion": {"q", "total"} or null}
@@ -34,6 +35,8 @@ class Hit:
     document: dict[str, Any]
     highlights: dict[str, Any] | None = None
     matched: list[dict[str, str]] | None = None
+    #: With ``collapse``: the ids of the near-duplicate copies folded into this hit.
+    duplicates: list[str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -44,6 +47,8 @@ class Hit:
         }
         if self.matched is not None:
             data["matched"] = self.matched
+        if self.duplicates is not None:
+            data["duplicates"] = self.duplicates
         return data
 
 

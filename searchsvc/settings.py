@@ -131,6 +131,13 @@ class Settings:
         minimum=0,
         maximum=1,
     )
+    recency_half_life_days: int = _declare(
+        0,
+        "Half-life, in days, of the recency boost that searches sorted by relevance get when they do "
+        "not give `recency`; 0: no boost.",
+        minimum=0,
+        maximum=36500,
+    )
     fragments: int = _declare(3, "Highlighted body fragments per hit.", minimum=0, maximum=10)
     fragment_chars: int = _declare(
         160, "Approximate length of one highlighted fragment, in characters.", minimum=20, maximum=1000
