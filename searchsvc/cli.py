@@ -511,6 +511,8 @@ def search_command(obj: Context, as_json: bool, **values: Any) -> None:
         + (f", showing {result.offset + 1}-{shown_to}" if result.hits else "")
         + f" ({result.took_ms:.1f} ms)"
     )
+    if result.suggestion is not None:
+        click.echo(f"Did you mean {result.suggestion.q!r}? ({result.suggestion.total} hits)")
     for number, hit in enumerate(result.hits, start=result.offset + 1):
         doc = hit.document
         highlights = hit.highlights or {}

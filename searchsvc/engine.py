@@ -13,6 +13,7 @@ building (:mod:`~searchsvc.querying`) and execution
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -41,6 +42,7 @@ from .settings import Settings
 from .staging import Staging
 from .store.generations import FORMAT_VERSION, IndexStore
 from .store.schema import build_schema
+from .suggest import FEW_HITS, Speller
 from .wal import FOLDER as WAL_FOLDER
 from .wal import WriteLog, has_orphans
 
@@ -113,6 +115,7 @@ class SearchEngine:
             QueryBuilder(self.analyzer, variants, self.schema, self.settings),
             BM25(k1=self.settings.bm25_k1, b=self.settings.bm25_b),
         )
+        self._speller = Speller(self.analyzer, variants, self._executor)
         self._closed = False
         #: Writes found in the log of a process that stopped without committing them.
         self.recovered = self._staging.recover()
@@ -287,10 +290,21 @@ class SearchEngine:
         return self.run(SearchRequest.create(q, settings=self.settings, **params))
 
     def run(self, request: SearchRequest) -> SearchResult:
-        """Run a prepared :class:`SearchRequest`."""
+        """Run a prepared :class:`SearchRequest`.
+
+        A query that finds fewer than :data:`~searchsvc.suggest.FEW_HITS` documents
+        gets a ``suggestion`` when a correction of its spelling finds more.
+        """
         self._check_open()
         with self._pool.snapshot() as snapshot:
-            return self._executor.run(snapshot, request)
+            result = self._executor.run(snapshot, request)
+            if result.total >= FEW_HITS:
+                return result
+            started = time.perf_counter()
+            suggestion = self._speller.suggest(snapshot, request, result.total)
+        # The time it took counts: the caller waited for it.
+        took = round(result.took_ms + (time.perf_counter() - started) * 1000, 3)
+        return dataclasses.replace(result, suggestion=suggestion, took_ms=took)
 
 
 def _load_variants(user_file: str | None) -> VariantSource | None:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from whoosh.codec.base import Automata
 
 from .errors import reads_index, store_errors
 from .postings import column_array, read_postings
@@ -112,6 +113,52 @@ class Snapshot:
     @reads_index
     def has_term(self, fieldname: str, text: str) -> bool:
         return (fieldname, text) in self._searcher.reader()
+
+    @reads_index
+    def doc_frequency(self, fieldname: str, text: str) -> int:
+        """Documents holding the term, deleted ones not yet merged away included."""
+        return int(self._searcher.reader().doc_frequency(fieldname, text))
+
+    @reads_index
+    def terms_near(
+        self, fieldnames: Sequence[str], text: str, maxdist: int, *, prefix: int = 0, most: int = 64
+    ) -> set[str]:
+        """Up to ``most`` terms of the fields within ``maxdist`` edits of ``text`` that
+        share its first ``prefix`` characters.
+
+        Edits are Levenshtein's: insert, delete, replace. One automaton, built
+        once, walks the sorted terms of each field of each segment, seeking from
+        one possible match to the next; the reader of several segments would
+        compare ``text`` with every term instead.
+        """
+        found: set[str] = set()
+        automaton = Automata.levenshtein_dfa(text, maxdist, prefix)
+        for part in self.segments():
+            reader = part.reader
+            for fieldname in fieldnames:
+                if not part.doc_count_all or fieldname not in reader.schema:
+                    continue
+                for term in Automata.find_matches(automaton, reader.cursor(fieldname)):
+                    found.add(term)
+                    if len(found) >= most:
+                        return found
+        return found
+
+    @reads_index
+    def documents_with(self, fieldname: str, text: str, most: int) -> list[int]:
+        """Up to ``most`` live documents holding the term, in docnum order."""
+        found: list[int] = []
+        for part in self.segments():
+            reader = part.reader
+            if (fieldname, text) not in reader:
+                continue
+            postings = reader.postings(fieldname, text)
+            while postings.is_active() and len(found) < most:
+                found.append(part.offset + int(postings.id()))
+                postings.next()
+            if len(found) >= most:
+                break
+        return found
 
     @reads_index
     def existing(self, ids: list[str]) -> set[str]:
