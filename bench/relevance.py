@@ -7,6 +7,8 @@ counts as relevant), nDCG@10 (the graded gains as given), P@10 and R@100
 
 - ``searchsvc``: the library API, ``SearchEngine.in_memory()`` with its default
   settings and variants, searched with ``mode="any"``;
+- ``searchsvc feedback``: the same with ``feedback=True`` (RM3 pseudo-relevance
+  feedback with the default feedback settings);
 - ``whoosh-defaults``: plain Whoosh, BM25F, ``StemmingAnalyzer``, the query's
   words OR-ed over title and body;
 - ``bm25s``: bm25s with its default BM25, Snowball stemming and English stop
@@ -345,8 +347,9 @@ def section(report: Mapping[str, Any]) -> str:
         f"precision over the top {DEPTH}; it, P@10 and R@100 count relevance >= 1 as relevant, nDCG@10 "
         "uses the graded gains. Each system returns its top "
         f"{DEPTH} per query and is scored in its own order; a query without hits scores 0. searchsvc: "
-        '`mode="any"`, default settings and variants; whoosh-defaults: BM25F, StemmingAnalyzer, the '
-        "query's words OR-ed over title and body; bm25s: default BM25, Snowball stemming, English stop "
+        '`mode="any"`, default settings and variants; searchsvc feedback: the same with `feedback=True` '
+        "(RM3 pseudo-relevance feedback, default feedback settings); whoosh-defaults: BM25F, "
+        "StemmingAnalyzer, the query's words OR-ed over title and body; bm25s: default BM25, Snowball stemming, English stop "
         "words, title + body.",
         "",
         *measures_table(report),
@@ -430,7 +433,12 @@ def main(argv: list[str] | None = None) -> int:
     collection = load_collection(folder)
     if args.quick:
         collection = quick_subset(collection)
-    runs = [run_searchsvc(collection), run_whoosh(collection), run_bm25s(collection)]
+    runs = [
+        run_searchsvc(collection),
+        run_searchsvc(collection, search_options={"feedback": True}, name="searchsvc feedback"),
+        run_whoosh(collection),
+        run_bm25s(collection),
+    ]
     m = machine()
     report: dict[str, Any] = {
         "collection": collection.name,

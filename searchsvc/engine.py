@@ -32,6 +32,7 @@ from .errors import (
     StorageFull,
 )
 from .execution import Executor
+from .feedback import Feedback
 from .pool import SearcherPool
 from .querying import QueryBuilder
 from .rebuild import Rebuilder
@@ -114,6 +115,9 @@ class SearchEngine:
             variants,
             QueryBuilder(self.analyzer, variants, self.schema, self.settings),
             BM25(k1=self.settings.bm25_k1, b=self.settings.bm25_b),
+            Feedback(
+                self.settings.feedback_docs, self.settings.feedback_terms, self.settings.feedback_weight
+            ),
         )
         self._speller = Speller(self.analyzer, variants, self._executor)
         self._closed = False

@@ -16,16 +16,17 @@ import time
 import numpy as np
 from pyroaring import BitMap
 
-from .analysis import NewsAnalyzer, VariantSource
+from .analysis import NewsAnalyzer, VariantSource, iter_words
 from .duplicates import FingerprintCache, candidate_window, collapse
 from .facets import NO_DATE, SECONDS_PER_DAY, FacetCache, View, bitmap_from
+from .feedback import DEFAULT_FEEDBACK, Feedback, expanded_query, relevance_model
 from .highlight import Highlightable, explain_matches, highlight_document
 from .querying import QueryBuilder
 from .request import DATE_INTERVALS, SearchRequest
 from .results import FacetBucket, Hit, SearchResult
 from .scoring import BM25, DEFAULT_BM25, Scored
 from .store.evaluate import ArrayCache
-from .store.query import Query, is_nothing
+from .store.query import Query, is_nothing, optional_of
 from .store.snapshot import Snapshot
 
 
@@ -43,9 +44,11 @@ class Executor:
         variants: VariantSource | None,
         queries: QueryBuilder,
         ranking: BM25 = DEFAULT_BM25,
+        feedback: Feedback = DEFAULT_FEEDBACK,
     ) -> None:
         self.analyzer = analyzer
         self.ranking = ranking
+        self.feedback = feedback
         self.variants = variants
         self.queries = queries
         self.facets = FacetCache()
@@ -82,6 +85,8 @@ class Executor:
             matched = BitMap()
         else:
             scored = self.arrays.evaluator(snapshot, self.ranking).run(q)
+            if request.feedback and by_relevance:
+                scored = self._with_feedback(snapshot, request, q, scored, allowed)
             if allowed is None and by_relevance and not request.facets:
                 # Nothing to intersect or count: the matches need no bitmap.
                 matched = BitMap()
@@ -132,6 +137,29 @@ class Executor:
             folded = duplicates.get(docnum) if duplicates is not None else None
             hits.append(Hit(doc["id"], rounded, doc, highlights, why, folded))
         return hits
+
+    def _with_feedback(
+        self, snapshot: Snapshot, request: SearchRequest, q: Query, scored: Scored, allowed: BitMap | None
+    ) -> Scored:
+        """The documents of a second search, with the words of the first one's best hits added (RM3).
+
+        The hits are read, highlighted and explained by the query as typed: the
+        words added are the engine's guess, not the user's.
+        """
+        within = bitmap_from(scored.ids) & allowed if allowed is not None else None
+        first = top_scored(scored, within, self.feedback.docs)
+        hits = [(score, snapshot.stored(docnum)) for score, docnum in first]
+        model = relevance_model(self.analyzer, hits, self.feedback.terms)
+        if not model:
+            return scored
+        words = sum(
+            1 for _s, _e, w, _j in iter_words(request.q, joined=False) if self.analyzer.word_terms(w, "query")
+        )
+        expanded = expanded_query(q, words, model, self.feedback)
+        if request.mode != "any":
+            # The query language's words stay required: the added ones only reorder.
+            expanded = optional_of(q, expanded)
+        return self.arrays.evaluator(snapshot, self.ranking).run(expanded)
 
     def _collapsed(
         self, snapshot: Snapshot, scored: Scored, allowed: BitMap | None, keep: int

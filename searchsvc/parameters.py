@@ -204,6 +204,17 @@ SEARCH_PARAMETERS: Mapping[str, SearchParameter] = {
             enum=MODES,
         ),
         SearchParameter(
+            "feedback",
+            "boolean",
+            "Pseudo-relevance feedback (RM3): search again with the strongest words of the first "
+            "search's best hits added to the query (settings `feedback_docs`, `feedback_terms`, "
+            "`feedback_weight`). Finds documents that use other words for the same thing, at the cost "
+            "of a second search. With mode=any, documents with only added words match too; with "
+            "mode=all, the added words only reorder what the query matches. Only when sorted by "
+            "relevance.",
+            default=False,
+        ),
+        SearchParameter(
             "recency",
             "integer",
             "Favour recent documents, with this half-life in days (0: not at all). A score is multiplied "

@@ -51,6 +51,7 @@ class SearchRequest:
     fragments: int
     fragment_chars: int
     explain: bool
+    feedback: bool
     recency: int  # half-life in days, 0 for none
     collapse: bool
 

@@ -22,10 +22,19 @@ POSTINGS_CACHE_BYTES = 128 * 1024 * 1024
 class BM25:
     """BM25's parameters: ``k1``, how fast repeated words stop adding to a score,
     and ``b``, how much a longer field counts against its matches (0 not at all,
-    1 fully)."""
+    1 fully).
+
+    ``field_weights`` multiply, for BM25F over several fields, the weights the
+    index gives each field, as ``(field, factor)`` pairs; a field not named
+    keeps its weight.
+    """
 
     k1: float = 1.2
     b: float = 0.75
+    field_weights: tuple[tuple[str, float], ...] = ()
+
+    def weight_of(self, fieldname: str) -> float:
+        return dict(self.field_weights).get(fieldname, 1.0)
 
 
 #: Whoosh's defaults, which the settings ``bm25_k1`` and ``bm25_b`` also default to.

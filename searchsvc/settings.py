@@ -131,6 +131,25 @@ class Settings:
         minimum=0,
         maximum=1,
     )
+    feedback_docs: int = _declare(
+        10,
+        "Pseudo-relevance feedback (`feedback`): how many of the first search's best hits are read.",
+        minimum=1,
+        maximum=100,
+    )
+    feedback_terms: int = _declare(
+        10,
+        "Pseudo-relevance feedback (`feedback`): how many of those hits' strongest words are added.",
+        minimum=1,
+        maximum=100,
+    )
+    feedback_weight: float = _declare(
+        0.5,
+        "Pseudo-relevance feedback (`feedback`): the share of the score the words typed keep, from 0 "
+        "to 1; the added words share the rest.",
+        minimum=0,
+        maximum=1,
+    )
     recency_half_life_days: int = _declare(
         0,
         "Half-life, in days, of the recency boost that searches sorted by relevance get when they do "

@@ -18,7 +18,7 @@ from bench import report
 from bench.relevance import BM25S_MISSING, MEASURES, QUICK_DOCS, QUICK_QUERIES, main
 
 CRANFIELD = Path(__file__).resolve().parents[2] / "shared" / "data" / "cranfield"
-SYSTEMS = {"searchsvc", "whoosh-defaults", "bm25s"}
+SYSTEMS = {"searchsvc", "searchsvc feedback", "whoosh-defaults", "bm25s"}
 
 DOCS = [
     {

@@ -33,4 +33,4 @@ def test_each_fold_is_scored_by_the_configuration_best_on_the_others() -> None:
 
 def test_the_grid_holds_the_default() -> None:
     grid = bm25_grid()
-    assert grid[DEFAULT] == {"bm25_k1": 1.2, "bm25_b": 0.75}
+    assert grid[DEFAULT].settings == {"bm25_k1": 1.2, "bm25_b": 0.75}

@@ -191,7 +191,8 @@ class Evaluator:
             ids = small_ids.astype(np.int64)
             lengths = seg.arrays.lengths(seg.reader, t.fieldname)[ids]
             norm = (1 - b) + b * lengths / self.avg_length(t.fieldname)
-            parts.append(Scored(ids, small_weights.astype(np.float64) / norm))
+            weights = small_weights.astype(np.float64) * self.params.weight_of(t.fieldname)
+            parts.append(Scored(ids, weights / norm))
         if not parts:
             return Scored.empty()
         tf = union(parts, seg.arrays.doc_count_all)

@@ -360,6 +360,11 @@ def in_fields(fieldnames: Sequence[str], text: str, boost: float = 1.0) -> Query
     return CombinedFields([term(name, text) for name in fieldnames], boost=boost)
 
 
+def phrase(fieldname: str, words: Sequence[str], slop: int = 1, boost: float = 1.0) -> Query:
+    """The documents holding the index terms ``words`` in order, each at most ``slop`` after the previous."""
+    return wq.Phrase(fieldname, list(words), slop=slop, boost=boost)
+
+
 def prefix(fieldname: str, text: str, boost: float = 1.0) -> Query:
     """The documents whose field holds a term starting with ``text``."""
     return wq.Prefix(fieldname, text, boost=boost)
