@@ -24,7 +24,7 @@ class Feedback:
     """RM3's parameters: how many first hits are read, how many of their words
     are added, and the share of the score the original query keeps."""
 
-    docs: int = 10
+    docs: int = 5
     terms: int = 10
     original_weight: float = 0.5
 

@@ -132,7 +132,7 @@ class Settings:
         maximum=1,
     )
     feedback_docs: int = _declare(
-        10,
+        5,
         "Pseudo-relevance feedback (`feedback`): how many of the first search's best hits are read.",
         minimum=1,
         maximum=100,
