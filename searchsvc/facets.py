@@ -81,6 +81,8 @@ class View:
     #: Parsed queries by text: parsing costs a fifth of a simple search, and a
     #: query's expansion depends only on the segments this view covers.
     queries: dict[str | tuple[str, str], Any] = field(default_factory=dict)
+    #: "Did you mean" corrections by word (None: none), which depend only on the same segments.
+    corrections: dict[str, str | None] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def resolve(self, name: str, value: str) -> list[str]:

@@ -30,6 +30,8 @@ from .store.snapshot import Snapshot
 FEW_HITS = 3
 #: Unknown words of one query looked up in the vocabulary; the rest stay as typed.
 MAX_WORDS = 8
+#: Corrections of words remembered per view of the index.
+CORRECTIONS_KEPT = 4096
 #: Stems shorter than this stay as typed: too many words are one edit away from them.
 MIN_CHARS = 4
 #: Stems longer than this stay as typed: the automaton that finds their neighbours
@@ -99,19 +101,27 @@ class Speller:
         protected = list(syntax_spans(text)) if syntax else []
         pieces: list[str] = []
         done = 0
-        corrections: dict[str, str | None] = {}
+        # Looking a word up costs far more than a search: a query that keeps
+        # finding nothing must not pay for it again until the index changes.
+        corrections = self.executor.facets.view(snapshot).corrections
+        if len(corrections) >= CORRECTIONS_KEPT:
+            corrections.clear()
         looked_up = 0
         for start, end, word, _joined in iter_words(text, joined=False):
             if any(s < end and start < e for s, e in protected):
                 continue
             if syntax and (text[start - 1 : start] in _WILDCARD or text[end : end + 1] in _WILDCARD):
                 continue  # a prefix or a pattern
-            if word not in corrections:
-                corrections[word] = None
-                if looked_up < MAX_WORDS and self._needs_correction(snapshot, word):
+            if word in corrections:
+                better = corrections[word]
+            elif looked_up >= MAX_WORDS:
+                better = None  # not looked up, so not remembered either
+            else:
+                better = None
+                if self._needs_correction(snapshot, word):
                     looked_up += 1
-                    corrections[word] = self.correct_word(snapshot, word)
-            better = corrections[word]
+                    better = self.correct_word(snapshot, word)
+                corrections[word] = better
             if better is not None:
                 pieces += [text[done:start], better]
                 done = end

@@ -222,3 +222,27 @@ def test_corrections_come_from_live_documents_of_every_segment():
         eng.delete("new")
         eng.commit()
         assert eng.search("nuclars").suggestion is None
+
+
+def test_a_word_is_looked_up_once_per_version_of_the_index() -> None:
+    with SearchEngine.in_memory() as engine:
+        engine.add([{"id": "1", "title": "Nuclear plant", "body": "The nuclear plant lost power."}])
+        engine.commit()
+        looked_up = []
+        speller = engine._speller
+        plain = speller.correct_word
+
+        def counting(snapshot, word):
+            looked_up.append(word)
+            return plain(snapshot, word)
+
+        speller.correct_word = counting  # this engine's speller only
+        for _ in range(3):
+            assert engine.search("nuclar").suggestion == Suggestion("nuclear", 1)
+        assert looked_up == ["nuclar"]
+        # A commit may bring the word: it is looked up again.
+        engine.add([{"id": "2", "title": "Nuclar", "body": "A name."}])
+        engine.commit()
+        assert engine.search("nuclar").suggestion is None and looked_up == ["nuclar"]
+        assert engine.search("nucleer").suggestion == Suggestion("nuclear", 1)
+        assert looked_up == ["nuclar", "nucleer"]
