@@ -48,6 +48,8 @@ from .parameters import HTTP_PARAMETERS, SearchParameter
 from .request import SearchRequest
 from .results import Rejection, WriteSummary
 from .settings import Settings, parse_origins
+from .web import Pages
+from .web.view import DOCUMENT_PATH as PAGE_DOCUMENT_PREFIX
 
 ACCESS_LOG = logging.getLogger("searchsvc.access")
 LOG = logging.getLogger("searchsvc.api")
@@ -421,8 +423,8 @@ class OpenAPIResource(_Resource):
 #: The path of a document, before its id.
 DOCUMENT_PREFIX = "/documents/"
 
-#: Every route of the app: ``create_app`` adds exactly these, and the OpenAPI test
-#: compares the document with the routes the app really has.
+#: Every route of the API: ``create_app`` adds exactly these, and the search page's
+#: (:mod:`searchsvc.web`); the OpenAPI test compares the document with the API's routes.
 ROUTES: tuple[tuple[str, type[_Resource]], ...] = (
     ("/search", SearchResource),
     ("/documents", DocumentsResource),
@@ -450,6 +452,18 @@ def _send_error(resp: falcon.Response, status: int, code: str, message: str) -> 
     send(resp, _error_document(status, code, message), status)
 
 
+def _answer_error(req: falcon.Request, resp: falcon.Response, status: int, code: str, message: str) -> None:
+    """The error as JSON, or as the search page shows it when the page asked for the request."""
+    render = getattr(req.context, "render_error", None)
+    if render is not None:
+        try:
+            render(resp, status, code, message)
+            return
+        except Exception:
+            LOG.exception("the page could not show an error (request %s)", _request_id(req))
+    _send_error(resp, status, code, message)
+
+
 def _request_id(req: falcon.Request) -> str:
     return str(getattr(req.context, "request_id", "-"))
 
@@ -470,7 +484,7 @@ def _searchsvc_error(req: falcon.Request, resp: falcon.Response, ex: SearchsvcEr
         if ex.details.get("invalid_token"):
             challenge += ', error="invalid_token"'
         resp.set_header("WWW-Authenticate", challenge)
-    _send_error(resp, ex.status, ex.code, message)
+    _answer_error(req, resp, ex.status, ex.code, message)
 
 
 _HTTP_CODES = {
@@ -508,7 +522,7 @@ def _http_error(req: falcon.Request, resp: falcon.Response, ex: falcon.HTTPError
         message = ex.description or phrase
     for name, value in headers.items():
         resp.set_header(name, value)
-    _send_error(resp, status, code, message)
+    _answer_error(req, resp, status, code, message)
 
 
 _INTERNAL_ERROR = "an internal error occurred; the server log has the details"
@@ -517,7 +531,7 @@ _INTERNAL_ERROR = "an internal error occurred; the server log has the details"
 def _unexpected_error(req: falcon.Request, resp: falcon.Response, ex: Exception, params: Any) -> None:
     # The traceback goes to the log only: it may show paths and internals.
     LOG.error("unexpected error in %s %s (request %s)", req.method, req.path, _request_id(req), exc_info=ex)
-    _send_error(resp, 500, "internal_error", _INTERNAL_ERROR)
+    _answer_error(req, resp, 500, "internal_error", _INTERNAL_ERROR)
 
 
 def refusal(
@@ -541,7 +555,8 @@ def refusal(
 
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 
-#: Answers are JSON only: no browser may sniff one as HTML or frame it.
+#: Answers are JSON: no browser may sniff one as HTML or frame it. The search page's
+#: answers set their own policy, which lets the page load its own script and styles.
 _ANSWER_HEADERS = (
     ("X-Content-Type-Options", "nosniff"),
     ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
@@ -574,12 +589,16 @@ class TrailingSlash:
 
     The id ``a/`` is sent as ``/documents/a%2F``, which the app sees decoded as
     ``/documents/a/``: stripping the slash would read, write or delete ``a``.
-    ``/documents/`` itself, with no id, is still ``/documents``.
+    ``/documents/`` itself, with no id, is still ``/documents``. The search page's
+    document paths are kept whole alike.
     """
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         path = req.path
-        names_a_document = path.startswith(DOCUMENT_PREFIX) and len(path) > len(DOCUMENT_PREFIX)
+        names_a_document = any(
+            path.startswith(prefix) and len(path) > len(prefix)
+            for prefix in (DOCUMENT_PREFIX, PAGE_DOCUMENT_PREFIX)
+        )
         if len(path) > 1 and path.endswith("/") and not names_a_document:
             req.path = path[:-1]
 
@@ -621,7 +640,8 @@ class RequestLog:
         latency_ms = (self.clock() - started) * 1000 if started is not None else 0.0
         resp.set_header("X-Request-Id", request_id)
         for name, value in _ANSWER_HEADERS:
-            resp.set_header(name, value)
+            if resp.get_header(name) is None:
+                resp.set_header(name, value)
         target = req.path + ("?" + req.query_string if req.query_string else "")
         _log_access(req.remote_addr or "-", req.method, target, resp.status_code, latency_ms, request_id)
 
@@ -657,6 +677,10 @@ def create_app(
     service = Service(engine, settings, on_write)
     for template, resource in ROUTES:
         app.add_route(template, resource(service))
+    # The search page reads a search and the read key as GET /search does.
+    pages = Pages(engine, settings, authorize=service.authorize_read, parse=search_args_from_query)
+    for template, page in pages.routes():
+        app.add_route(template, page)
     # Falcon picks the most specific handler for an exception, whatever the order.
     app.add_error_handler(Exception, _unexpected_error)
     app.add_error_handler(falcon.HTTPError, _http_error)
