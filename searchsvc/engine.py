@@ -38,7 +38,7 @@ from .querying import QueryBuilder
 from .rebuild import Rebuilder
 from .request import SearchRequest
 from .results import Rejection, SearchResult, WriteSummary
-from .scoring import BM25
+from .scoring import BM25, CollectionStatistics
 from .settings import Settings
 from .staging import Staging
 from .store.generations import FORMAT_VERSION, IndexStore
@@ -293,15 +293,28 @@ class SearchEngine:
         """
         return self.run(SearchRequest.create(q, settings=self.settings, **params))
 
-    def run(self, request: SearchRequest) -> SearchResult:
-        """Run a prepared :class:`SearchRequest`.
+    def statistics(self, request: SearchRequest) -> CollectionStatistics:
+        """This index's statistics for scoring ``request``: document count, field lengths, and
+        the document frequency of each term the request's query scores.
+
+        For an index split into shards: the sum of every shard's statistics,
+        given to each shard's :meth:`run`, scores each document as one index
+        holding them all would.
+        """
+        self._check_open()
+        with self._pool.snapshot() as snapshot:
+            return self._executor.statistics(snapshot, request)
+
+    def run(self, request: SearchRequest, statistics: CollectionStatistics | None = None) -> SearchResult:
+        """Run a prepared :class:`SearchRequest`, scored with ``statistics`` when given
+        (see :meth:`statistics`).
 
         A query that finds fewer than :data:`~searchsvc.suggest.FEW_HITS` documents
         gets a ``suggestion`` when a correction of its spelling finds more.
         """
         self._check_open()
         with self._pool.snapshot() as snapshot:
-            result = self._executor.run(snapshot, request)
+            result = self._executor.run(snapshot, request, statistics)
             if result.total >= FEW_HITS:
                 return result
             started = time.perf_counter()

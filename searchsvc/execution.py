@@ -18,13 +18,14 @@ from pyroaring import BitMap
 
 from .analysis import NewsAnalyzer, VariantSource, iter_words
 from .duplicates import FingerprintCache, candidate_window, collapse
+from .errors import InvalidParameter
 from .facets import NO_DATE, SECONDS_PER_DAY, FacetCache, View, bitmap_from
 from .feedback import DEFAULT_FEEDBACK, Feedback, expanded_query, relevance_model
 from .highlight import Highlightable, explain_matches, highlight_document
 from .querying import QueryBuilder
 from .request import DATE_INTERVALS, SearchRequest
 from .results import FacetBucket, Hit, SearchResult
-from .scoring import BM25, DEFAULT_BM25, Scored
+from .scoring import BM25, DEFAULT_BM25, CollectionStatistics, Scored
 from .store.evaluate import ArrayCache
 from .store.query import Query, is_nothing, optional_of
 from .store.snapshot import Snapshot
@@ -55,8 +56,14 @@ class Executor:
         self.arrays = ArrayCache()
         self.fingerprints = FingerprintCache()
 
-    def run(self, snapshot: Snapshot, request: SearchRequest) -> SearchResult:
+    def run(
+        self, snapshot: Snapshot, request: SearchRequest, collection: CollectionStatistics | None = None
+    ) -> SearchResult:
+        """The answer to ``request`` over ``snapshot``, scored with ``collection``'s statistics
+        when given (this index is then one shard of that collection)."""
         started = time.perf_counter()
+        if collection is not None and request.feedback:
+            raise InvalidParameter("feedback cannot be scored with a collection's statistics yet")
         places = request.filters.get("places")
         if places and self.variants is not None:
             # Any spelling of a place filters by its canonical name.
@@ -84,7 +91,7 @@ class Executor:
         elif nothing:
             matched = BitMap()
         else:
-            scored = self.arrays.evaluator(snapshot, self.ranking).run(q)
+            scored = self.arrays.evaluator(snapshot, self.ranking, collection).run(q)
             if request.feedback and by_relevance:
                 scored = self._with_feedback(snapshot, request, q, scored, allowed)
             if allowed is None and by_relevance and not request.facets:
@@ -137,6 +144,12 @@ class Executor:
             folded = duplicates.get(docnum) if duplicates is not None else None
             hits.append(Hit(doc["id"], rounded, doc, highlights, why, folded))
         return hits
+
+    def statistics(self, snapshot: Snapshot, request: SearchRequest) -> CollectionStatistics:
+        """This index's share of the statistics that scoring ``request`` needs (see :meth:`run`)."""
+        view = self.facets.view(snapshot)
+        q = self.queries.build(request.q, view, snapshot, mode=request.mode)
+        return self.arrays.evaluator(snapshot, self.ranking).gather(None if is_nothing(q) else q)
 
     def _with_feedback(
         self, snapshot: Snapshot, request: SearchRequest, q: Query, scored: Scored, allowed: BitMap | None

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -35,6 +36,31 @@ class BM25:
 
     def weight_of(self, fieldname: str) -> float:
         return dict(self.field_weights).get(fieldname, 1.0)
+
+
+@dataclass(frozen=True)
+class CollectionStatistics:
+    """What a BM25F score depends on besides the document's own postings, counted over a collection.
+
+    ``documents`` counts every document slot (deleted ones too, as Whoosh
+    counts them), ``field_lengths`` the words of each field over all of them,
+    and ``doc_frequencies`` the documents holding each ``(field, term)``. An
+    index split into shards scores each document exactly as one index would
+    when every shard scores with the sum of the shards' statistics.
+    """
+
+    documents: int = 0
+    field_lengths: Mapping[str, int] = field(default_factory=dict)
+    doc_frequencies: Mapping[tuple[str, str], int] = field(default_factory=dict)
+
+    def __add__(self, other: CollectionStatistics) -> CollectionStatistics:
+        lengths = dict(self.field_lengths)
+        for name, length in other.field_lengths.items():
+            lengths[name] = lengths.get(name, 0) + length
+        frequencies = dict(self.doc_frequencies)
+        for key, count in other.doc_frequencies.items():
+            frequencies[key] = frequencies.get(key, 0) + count
+        return CollectionStatistics(self.documents + other.documents, lengths, frequencies)
 
 
 #: Whoosh's defaults, which the settings ``bm25_k1`` and ``bm25_b`` also default to.

@@ -26,11 +26,13 @@ from typing import Any
 import numpy as np
 from whoosh import query as wq
 
+from ..errors import QueryError
 from ..scoring import (
     BM25,
     DEFAULT_BM25,
     EMPTY_IDS,
     POSTINGS_CACHE_BYTES,
+    CollectionStatistics,
     PostingsCache,
     Scored,
     bm25,
@@ -42,7 +44,7 @@ from ..scoring import (
 )
 from .errors import reads_index
 from .postings import POSITION_BITS, SegmentArrays, read_positions
-from .query import CombinedFields, TermSet, VariantPhrase
+from .query import CombinedFields, TermSet, VariantPhrase, scored_terms
 from .snapshot import Snapshot
 
 
@@ -66,7 +68,11 @@ class Statistics:
 
 
 class Evaluator:
-    """Evaluates a Whoosh query over one searcher's segments with arrays."""
+    """Evaluates a Whoosh query over one searcher's segments with arrays.
+
+    Scores use the statistics of these segments, or ``collection``'s when
+    given: those of a whole collection this index is one shard of.
+    """
 
     def __init__(
         self,
@@ -74,11 +80,13 @@ class Evaluator:
         segments: Sequence[tuple[int, Any, SegmentArrays, np.ndarray | None]],
         stats: Statistics | None = None,
         params: BM25 = DEFAULT_BM25,
+        collection: CollectionStatistics | None = None,
     ) -> None:
         self.searcher = searcher
         self.params = params
         self.segments = segments
-        self.doc_count_all = searcher.doc_count_all()
+        self.collection = collection
+        self.doc_count_all = collection.documents if collection is not None else searcher.doc_count_all()
         stats = stats or Statistics()
         self._idf = stats.idf
         self._avg = stats.avg
@@ -110,15 +118,36 @@ class Evaluator:
         key = (fieldname, text)
         value = self._idf.get(key)
         if value is None:
-            df = _doc_frequency(self.searcher, fieldname, text)
+            if self.collection is None:
+                df = _doc_frequency(self.searcher, fieldname, text)
+            else:
+                try:
+                    df = self.collection.doc_frequencies[key]
+                except KeyError:
+                    raise QueryError(
+                        f"the collection statistics given hold no document frequency of {fieldname}:{text}; "
+                        "gather them for the same request"
+                    ) from None
             value = self._idf[key] = log(self.doc_count_all / (df + 1)) + 1
         return value
 
     def avg_length(self, fieldname: str) -> float:
         value = self._avg.get(fieldname)
         if value is None:
-            value = self._avg[fieldname] = _avg_field_length(self.searcher, fieldname) or 1.0
+            if self.collection is None:
+                value = _avg_field_length(self.searcher, fieldname) or 1.0
+            else:
+                length = self.collection.field_lengths.get(fieldname, 0)
+                value = length / (self.doc_count_all or 1) or 1.0
+            self._avg[fieldname] = value
         return value
+
+    def gather(self, q: wq.Query | None) -> CollectionStatistics:
+        """This index's share of the statistics that scoring ``q`` needs, to add up over shards."""
+        terms = set(scored_terms(q))
+        frequencies = {(name, text): _doc_frequency(self.searcher, name, text) for name, text in terms}
+        lengths = {name: _field_length(self.searcher, name) for name in {name for name, _text in terms}}
+        return CollectionStatistics(self.searcher.doc_count_all(), lengths, frequencies)
 
     # -- the query tree ---------------------------------------------------------
 
@@ -312,6 +341,9 @@ class Evaluator:
     def _fallback(self, q: wq.Query, seg: Segment) -> Scored:
         # Whoosh's matcher over this segment alone, scored with the top-level
         # statistics, as Whoosh's own leaf searchers do.
+        if self.collection is not None and not getattr(q, "constantscore", False):
+            # Whoosh would score it with this index's statistics, not the collection's.
+            raise QueryError(f"{q} cannot be scored with a collection's statistics")
         sub = _leaf_searcher(self.searcher, seg.reader)
         matcher = q.matcher(sub, sub.context())
         ids: list[int] = []
@@ -329,6 +361,11 @@ class Evaluator:
 @reads_index
 def _doc_frequency(searcher: Any, fieldname: str, text: Any) -> int:
     return int(searcher.doc_frequency(fieldname, text))
+
+
+@reads_index
+def _field_length(searcher: Any, fieldname: str) -> int:
+    return int(searcher.field_length(fieldname)) if searcher.schema[fieldname].scorable else 0
 
 
 @reads_index
@@ -352,8 +389,13 @@ class ArrayCache:
         self._stats: OrderedDict[tuple[str, ...], Statistics] = OrderedDict()
         self._lock = threading.Lock()
 
-    def evaluator(self, snapshot: Snapshot, params: BM25 = DEFAULT_BM25) -> Evaluator:
-        """An evaluator of queries over ``snapshot``, with the arrays its segments already have."""
+    def evaluator(
+        self, snapshot: Snapshot, params: BM25 = DEFAULT_BM25, collection: CollectionStatistics | None = None
+    ) -> Evaluator:
+        """An evaluator of queries over ``snapshot``, with the arrays its segments already have.
+
+        With ``collection``, scores use those statistics (see :class:`Evaluator`).
+        """
         parts = []
         seg_ids = []
         anonymous = False
@@ -369,6 +411,8 @@ class ArrayCache:
             deleted = arrays.deleted(part.segment) if part.segment is not None else None
             parts.append((part.offset, part.reader, arrays, deleted))
         key = tuple(seg_ids)
+        # Statistics kept for these segments are their own, not a collection's.
+        anonymous = anonymous or collection is not None
         with self._lock:
             stats = None if anonymous else self._stats.get(key)
             if stats is None:
@@ -383,4 +427,4 @@ class ArrayCache:
                 del self._segments[seg_id]
         if stale:
             self._postings.forget(stale)
-        return Evaluator(snapshot.searcher, parts, stats, params)
+        return Evaluator(snapshot.searcher, parts, stats, params, collection)

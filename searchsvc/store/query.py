@@ -462,6 +462,29 @@ def marked_terms(q: Query | None) -> Iterator[tuple[str, str, tuple[str, ...]]]:
             yield from marked_terms(child)
 
 
+def scored_terms(q: Query | None) -> Iterator[tuple[str, str]]:
+    """The ``(field, term)`` pairs whose document frequencies ``q``'s scores depend on.
+
+    Patterns (prefixes, wildcards, ranges) score a constant and need none.
+    """
+    if q is None:
+        return
+    if isinstance(q, VariantPhrase):
+        for alternatives in q.alternatives:
+            for text, _boost in alternatives:
+                yield q.fieldname, text
+    elif isinstance(q, wq.Phrase):
+        for word in q.words:
+            yield q.fieldname, word
+    elif isinstance(q, (TermSet, PrefixStem)):
+        return
+    elif isinstance(q, wq.Term):
+        yield q.fieldname, q.text
+    elif not q.is_leaf():
+        for child in q.children():
+            yield from scored_terms(child)
+
+
 # -- bounding queries ---------------------------------------------------------
 
 
