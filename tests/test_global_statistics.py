@@ -46,6 +46,7 @@ def corpus(n: int) -> list[dict[str, str]]:
                 "lead": " ".join(words[1:3]) if i % 3 else "",
                 "body": body,
                 "source": ["bbc", "kyiv independent", "tass"][i % 3],
+                "date": f"2024-{1 + i % 9:02d}-{10 + i % 17:02d}",
             }
         )
     return docs
