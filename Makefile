@@ -9,7 +9,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 install: $(BIN)/python
-	$(BIN)/pip install -q -e '.[dev,browser]'
+	$(BIN)/pip install -q -e '.[dev,browser,cluster]'
 
 lint:
 	$(BIN)/ruff check searchsvc tests $(wildcard bench)
