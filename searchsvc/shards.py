@@ -19,14 +19,17 @@ from __future__ import annotations
 
 import dataclasses
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol, TypeVar
 
 from .errors import InvalidParameter
 from .request import SearchRequest
 from .results import FacetBucket, Hit, SearchResult, WriteSummary
 from .scoring import CollectionStatistics
 from .settings import Settings
+
+T = TypeVar("T")
 
 #: What a shard is asked for per facet: every value, so that the sums are exact.
 ALL_VALUES = 1 << 30
@@ -57,6 +60,7 @@ class ShardedEngine:
             raise ValueError("a sharded engine needs at least one shard")
         self.shards = list(shards)
         self.settings = settings or Settings()
+        self._pool = ThreadPoolExecutor(max_workers=len(self.shards), thread_name_prefix="searchsvc-shard")
 
     # -- writing and reading documents ---------------------------------------
 
@@ -98,6 +102,26 @@ class ShardedEngine:
 
     # -- searching -----------------------------------------------------------
 
+    def _each(self, call: Callable[[Shard], T]) -> list[T]:
+        """``call`` on every shard at once, the answers in shard order.
+
+        A remote shard's call mostly waits on the network, so the shards are
+        asked together: a search waits for the slowest shard, not for all in turn.
+        """
+        if len(self.shards) == 1:
+            return [call(self.shards[0])]
+        return list(self._pool.map(call, self.shards))
+
+    def close(self) -> None:
+        """Stop the threads that ask the shards; the shards themselves are their owner's to close."""
+        self._pool.shutdown(wait=False)
+
+    def __enter__(self) -> ShardedEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def search(self, q: str | None = "", **params: Any) -> SearchResult:
         """As :meth:`SearchEngine.search <searchsvc.engine.SearchEngine.search>`, over every shard."""
         return self.run(SearchRequest.create(q, settings=self.settings, **params))
@@ -108,12 +132,12 @@ class ShardedEngine:
                 # Each needs the collection as a whole (its best hits, its newest
                 # article, its copies), which no one shard has.
                 raise InvalidParameter(f"{name} is not available across shards yet")
-        statistics = sum((shard.statistics(request) for shard in self.shards), CollectionStatistics())
+        statistics = sum(self._each(lambda shard: shard.statistics(request)), CollectionStatistics())
         # Each shard's best hits up to the end of the page, and all its facet values.
         page = dataclasses.replace(
             request, offset=0, limit=request.offset + request.limit, facet_size=ALL_VALUES
         )
-        results = [shard.run(page, statistics) for shard in self.shards]
+        results = self._each(lambda shard: shard.run(page, statistics))
         hits = sorted((hit for result in results for hit in result.hits), key=_order(request))
         facets: dict[str, list[FacetBucket]] = {}
         truncated: dict[str, bool] = {}

@@ -35,6 +35,7 @@ def engines(tmp_path_factory) -> Iterator[tuple[SearchEngine, ShardedEngine]]:
             whole.add(docs)
             whole.commit()
             yield whole, sharded
+        sharded.close()
     finally:
         ray.shutdown()
 

@@ -25,6 +25,7 @@ def engines() -> Iterator[tuple[SearchEngine, ShardedEngine]]:
             assert (summary.added, summary.rejected) == (90, 0)
             engine.commit()
         yield whole, sharded
+        sharded.close()
         for shard in shards:
             shard.close()
 
