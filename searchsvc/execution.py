@@ -26,7 +26,7 @@ from .querying import QueryBuilder
 from .request import DATE_INTERVALS, SearchRequest
 from .results import FacetBucket, Hit, SearchResult
 from .scoring import BM25, DEFAULT_BM25, CollectionStatistics, Scored
-from .store.evaluate import ArrayCache
+from .store.evaluate import ArrayCache, Evaluator
 from .store.query import Query, is_nothing, optional_of
 from .store.snapshot import Snapshot
 
@@ -91,9 +91,10 @@ class Executor:
         elif nothing:
             matched = BitMap()
         else:
-            scored = self.arrays.evaluator(snapshot, self.ranking, collection).run(q)
+            evaluator = self.arrays.evaluator(snapshot, self.ranking, collection)
+            scored = evaluator.run(q)
             if request.feedback and by_relevance:
-                scored = self._with_feedback(snapshot, request, q, scored, allowed)
+                scored = self._with_feedback(snapshot, evaluator, request, q, scored, allowed)
             if allowed is None and by_relevance and not request.facets:
                 # Nothing to intersect or count: the matches need no bitmap.
                 matched = BitMap()
@@ -152,7 +153,13 @@ class Executor:
         return self.arrays.evaluator(snapshot, self.ranking).gather(None if is_nothing(q) else q)
 
     def _with_feedback(
-        self, snapshot: Snapshot, request: SearchRequest, q: Query, scored: Scored, allowed: BitMap | None
+        self,
+        snapshot: Snapshot,
+        evaluator: Evaluator,
+        request: SearchRequest,
+        q: Query,
+        scored: Scored,
+        allowed: BitMap | None,
     ) -> Scored:
         """The documents of a second search, with the words of the first one's best hits added (RM3).
 
@@ -172,7 +179,7 @@ class Executor:
         if request.mode != "any":
             # The query language's words stay required: the added ones only reorder.
             expanded = optional_of(q, expanded)
-        return self.arrays.evaluator(snapshot, self.ranking).run(expanded)
+        return evaluator.run(expanded)
 
     def _collapsed(
         self, snapshot: Snapshot, scored: Scored, allowed: BitMap | None, keep: int

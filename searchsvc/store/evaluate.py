@@ -185,14 +185,17 @@ class Evaluator:
             return self._phrase(q, seg)
         return self._fallback(q, seg)
 
+    def _postings(self, fieldname: str, text: Any, seg: Segment) -> tuple[np.ndarray, np.ndarray]:
+        """The docnums holding a term in ``seg``, and the term's weight in each."""
+        tbytes = self.searcher.schema[fieldname].to_bytes(text)
+        ids, weights = seg.arrays.postings(seg.reader, fieldname, tbytes)
+        return ids.astype(np.int64), weights.astype(np.float64)
+
     def _term(self, q: wq.Term, seg: Segment) -> Scored:
         field = self.searcher.schema[q.fieldname]
-        tbytes = field.to_bytes(q.text)
-        small_ids, small_weights = seg.arrays.postings(seg.reader, q.fieldname, tbytes)
-        if not len(small_ids):
+        ids, weights = self._postings(q.fieldname, q.text, seg)
+        if not len(ids):
             return Scored.empty()
-        ids = small_ids.astype(np.int64)
-        weights = small_weights.astype(np.float64)
         if not field.scorable:
             return Scored(ids, np.full(len(ids), q.boost))
         lengths = seg.arrays.lengths(seg.reader, q.fieldname)[ids]
@@ -213,15 +216,12 @@ class Evaluator:
         parts = []
         terms = [t for t in q.subqueries if isinstance(t, wq.Term)]
         for t in terms:
-            field = self.searcher.schema[t.fieldname]
-            small_ids, small_weights = seg.arrays.postings(seg.reader, t.fieldname, field.to_bytes(t.text))
-            if not len(small_ids):
+            ids, weights = self._postings(t.fieldname, t.text, seg)
+            if not len(ids):
                 continue
-            ids = small_ids.astype(np.int64)
             lengths = seg.arrays.lengths(seg.reader, t.fieldname)[ids]
             norm = (1 - b) + b * lengths / self.avg_length(t.fieldname)
-            weights = small_weights.astype(np.float64) * self.params.weight_of(t.fieldname)
-            parts.append(Scored(ids, weights / norm))
+            parts.append(Scored(ids, weights * self.params.weight_of(t.fieldname) / norm))
         if not parts:
             return Scored.empty()
         tf = union(parts, seg.arrays.doc_count_all)
