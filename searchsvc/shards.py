@@ -65,30 +65,29 @@ class ShardedEngine:
     # -- writing and reading documents ---------------------------------------
 
     def add(self, docs: Iterable[Mapping[str, Any]] | Mapping[str, Any]) -> WriteSummary:
-        """Add or replace documents, each on the shard its id belongs to.
-
-        A document without a usable id is sent to the first shard, which
-        refuses it with its reason.
-        """
+        """Add or replace documents, each on the shard its id belongs to."""
         batch = [docs] if isinstance(docs, Mapping) else list(docs)
-        parts: list[list[Mapping[str, Any]]] = [[] for _ in self.shards]
-        for doc in batch:
-            doc_id = doc.get("id") if isinstance(doc, Mapping) else None
-            where = shard_of(doc_id, len(self.shards)) if isinstance(doc_id, str) else 0
-            parts[where].append(doc)
         summary = WriteSummary()
-        for shard, part in zip(self.shards, parts, strict=True):
-            if part:
-                summary.merge(shard.add(part))
+        for shard, part in self._by_shard(
+            batch, lambda doc: doc.get("id") if isinstance(doc, Mapping) else None
+        ):
+            summary.merge(shard.add(part))
         return summary
 
     def delete(self, ids: Iterable[str] | str) -> int:
         wanted = [ids] if isinstance(ids, str) else list(ids)
-        return sum(
-            self.shards[n].delete([i for i in wanted if shard_of(i, len(self.shards)) == n])
-            for n in range(len(self.shards))
-            if any(shard_of(i, len(self.shards)) == n for i in wanted)
-        )
+        return sum(shard.delete(part) for shard, part in self._by_shard(wanted, lambda doc_id: doc_id))
+
+    def _by_shard(self, items: list[T], id_of: Callable[[T], Any]) -> list[tuple[Shard, list[T]]]:
+        """``items`` grouped by the shard their id belongs to, for the shards that get any.
+
+        An item without a string id goes to the first shard, which refuses it with its reason.
+        """
+        parts: list[list[T]] = [[] for _ in self.shards]
+        for item in items:
+            doc_id = id_of(item)
+            parts[shard_of(doc_id, len(self.shards)) if isinstance(doc_id, str) else 0].append(item)
+        return [(shard, part) for shard, part in zip(self.shards, parts, strict=True) if part]
 
     def commit(self) -> None:
         for shard in self.shards:
