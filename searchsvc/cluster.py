@@ -14,26 +14,32 @@ shards, with the methods of a search engine.
 from __future__ import annotations
 
 import itertools
+import os
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from .errors import SearchsvcError, ShardUnavailable
 from .request import SearchRequest
 from .results import SearchResult, WriteSummary
 from .scoring import CollectionStatistics
-from .settings import Settings
+from .settings import SERVE_DURABILITY, Settings
 from .shards import ShardedEngine
+from .store.generations import shard_folders
 
-#: Calls a read may try, each on the next replica, before the shard counts as down.
-READ_ATTEMPTS = 3
+#: Seconds a replica that failed a call is passed over, while Ray restarts it.
+DOWN_SECONDS = 5.0
+#: Seconds between attempts to reach a writer that Ray is restarting.
+WRITER_RETRY_SECONDS = 0.2
 
 
 def _ray() -> Any:
     try:
         import ray
     except ImportError:  # pragma: no cover - depends on the installed extras
-        raise RuntimeError("searchsvc's cluster needs Ray: pip install 'searchsvc[cluster]'") from None
+        raise SearchsvcError("searchsvc's cluster needs Ray: pip install 'searchsvc[cluster]'") from None
     return ray
 
 
@@ -54,11 +60,22 @@ class ShardHost:
     def commit(self) -> None:
         self.engine.commit()
 
+    def pending(self) -> int:
+        return self.engine.pending
+
     def get(self, doc_id: str) -> dict[str, Any]:
         return self.engine.get(doc_id)
 
     def count(self) -> int:
         return len(self.engine)
+
+    def stats(self) -> dict[str, Any]:
+        return self.engine.stats()
+
+    def where(self) -> dict[str, Any]:
+        """The node and process this actor runs in."""
+        ray = _ray()
+        return {"node": ray.get_runtime_context().get_node_id(), "pid": os.getpid()}
 
     def statistics(self, request: SearchRequest) -> CollectionStatistics:
         return self.engine.statistics(request)
@@ -66,32 +83,71 @@ class ShardHost:
     def run(self, request: SearchRequest, statistics: CollectionStatistics | None) -> SearchResult:
         return self.engine.run(request, statistics)
 
+    def close(self) -> None:
+        self.engine.close()
+
 
 class RemoteShard:
-    """One shard seen from the coordinator: writes to its writer, reads from its replicas in turn."""
+    """One shard seen from the coordinator: writes to its writer, reads from its replicas in turn.
 
-    def __init__(self, writer: Any, replicas: list[Any]) -> None:
+    A replica that fails a call is passed over for :data:`DOWN_SECONDS` while
+    Ray restarts it, and the call goes to the next one; the shard is down when
+    every replica fails. A write that meets a dead writer waits for Ray to
+    restart it, up to the ``shard_timeout`` setting: the writer's log keeps
+    every write it acknowledged, and adding or deleting the same id twice
+    leaves the same index.
+    """
+
+    def __init__(self, number: int, writer: Any, replicas: list[Any], settings: Settings) -> None:
+        self.number = number
         self.writer = writer
         self.replicas = replicas
+        self.timeout = settings.shard_timeout
         self._turn = itertools.count()
+        self._down_until = [0.0] * len(replicas)
         self._lock = threading.Lock()
 
-    def _write(self, method: str, *args: Any) -> Any:
-        ray = _ray()
-        return ray.get(getattr(self.writer, method).remote(*args))
+    def _order(self) -> list[int]:
+        """Replicas to try, starting at the next in turn: those up first, then those passed over."""
+        with self._lock:
+            first = next(self._turn) % len(self.replicas)
+            now = time.monotonic()
+            turn = [(first + k) % len(self.replicas) for k in range(len(self.replicas))]
+            return [n for n in turn if self._down_until[n] <= now] + [
+                n for n in turn if self._down_until[n] > now
+            ]
 
     def _read(self, method: str, *args: Any) -> Any:
         ray = _ray()
-        failure: Exception | None = None
-        for _attempt in range(READ_ATTEMPTS):
-            with self._lock:
-                replica = self.replicas[next(self._turn) % len(self.replicas)]
+        failure = "no replica"
+        for number in self._order():
             try:
-                return ray.get(getattr(replica, method).remote(*args))
-            except (ray.exceptions.RayActorError, ray.exceptions.ActorUnavailableError) as exc:
-                failure = exc  # this replica is down or restarting: the next one answers
-        assert failure is not None
-        raise failure
+                return _answer(ray, getattr(self.replicas[number], method).remote(*args), self.timeout)
+            except (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError) as exc:
+                # Down, restarting or stuck: the next replica answers.
+                failure = type(exc).__name__
+                with self._lock:
+                    self._down_until[number] = time.monotonic() + DOWN_SECONDS
+        raise ShardUnavailable(f"no replica of shard {self.number} answered ({failure})")
+
+    def _write(self, method: str, *args: Any) -> Any:
+        ray = _ray()
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                return _answer(
+                    ray, getattr(self.writer, method).remote(*args), max(deadline - time.monotonic(), 0.001)
+                )
+            except ray.exceptions.RayActorError as exc:
+                # Dead or restarting: what it acknowledged is in its log, and
+                # the restarted writer takes this call again.
+                if time.monotonic() + WRITER_RETRY_SECONDS > deadline:
+                    raise ShardUnavailable(
+                        f"the writer of shard {self.number} did not come back ({type(exc).__name__})"
+                    ) from None
+                time.sleep(WRITER_RETRY_SECONDS)
+            except ray.exceptions.GetTimeoutError:
+                raise ShardUnavailable(f"the writer of shard {self.number} did not answer in time") from None
 
     def add(self, docs: Iterable[Mapping[str, Any]] | Mapping[str, Any]) -> WriteSummary:
         batch = [docs] if isinstance(docs, Mapping) else list(docs)
@@ -104,6 +160,10 @@ class RemoteShard:
     def commit(self) -> None:
         self._write("commit")
 
+    @property
+    def pending(self) -> int:
+        return int(self._write("pending"))
+
     def get(self, doc_id: str) -> dict[str, Any]:
         # The writer holds writes not yet committed: a real-time get asks it.
         found: dict[str, Any] = self._write("get", doc_id)
@@ -111,6 +171,19 @@ class RemoteShard:
 
     def __len__(self) -> int:
         return int(self._read("count"))
+
+    def stats(self) -> dict[str, Any]:
+        """The writer's figures of the shard, and where its writer and replicas run."""
+        ray = _ray()
+        found: dict[str, Any] = self._write("stats")
+        found["writer"] = self._write("where")
+        found["replicas"] = []
+        for replica in self.replicas:
+            try:
+                found["replicas"].append({**_answer(ray, replica.where.remote(), self.timeout), "up": True})
+            except (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError):
+                found["replicas"].append({"node": None, "pid": None, "up": False})
+        return found
 
     def statistics(self, request: SearchRequest) -> CollectionStatistics:
         found: CollectionStatistics = self._read("statistics", request)
@@ -120,29 +193,81 @@ class RemoteShard:
         found: SearchResult = self._read("run", request, statistics)
         return found
 
+    def stop(self) -> None:
+        """Commit what the writer holds, close every engine, and end the actors."""
+        ray = _ray()
+        try:
+            self._write("close")
+        finally:
+            for actor in (self.writer, *self.replicas):
+                ray.kill(actor, no_restart=True)
+
+
+def _answer(ray: Any, ref: Any, timeout: float) -> Any:
+    """What a call answered; an error of searchsvc's that the actor raised, raised here as it was."""
+    try:
+        return ray.get(ref, timeout=timeout)
+    except ray.exceptions.RayTaskError as exc:
+        if isinstance(exc.cause, SearchsvcError):
+            raise exc.cause from None
+        raise
+
 
 def start(
-    index_dir: str | Path,
+    index_dir: str | os.PathLike[str],
     shards: int,
     replicas: int = 1,
     settings: Settings | None = None,
 ) -> ShardedEngine:
-    """A sharded engine over ``shards`` folders of ``index_dir``, on the Ray cluster this process joined.
+    """A sharded engine over ``shards`` folders of ``index_dir``, on a Ray cluster.
 
-    Call ``ray.init`` first (or let this start a local Ray). Each shard gets a
-    writer actor and ``replicas`` searcher actors, restarted by Ray when they die.
+    It joins the cluster this process already joined, else the one at the
+    ``ray_address`` setting, else starts a local one, which it stops again on
+    :meth:`~ShardedEngine.close`. Each shard gets a writer actor and
+    ``replicas`` searcher actors, spread over the cluster's nodes and restarted
+    by Ray when they die. Every node must reach ``index_dir`` at the same path.
     """
     ray = _ray()
-    if not ray.is_initialized():
-        ray.init(include_dashboard=False, configure_logging=False)
     settings = settings or Settings()
+    folders = shard_folders(index_dir, shards)
+    started = not ray.is_initialized()
+    if started:
+        ray.init(
+            address=settings.ray_address,
+            include_dashboard=False,
+            configure_logging=False,
+            log_to_driver=False,
+        )
+    try:
+        remote = _shards(ray, folders, replicas, settings)
+    except BaseException:
+        if started:
+            ray.shutdown()
+        raise
+
+    def stop() -> None:
+        try:
+            for shard in remote:
+                shard.stop()
+        finally:
+            if started:
+                ray.shutdown()
+
+    return ShardedEngine(remote, settings, on_close=stop)
+
+
+def _shards(ray: Any, folders: list[Path], replicas: int, settings: Settings) -> list[RemoteShard]:
     actor = ray.remote(max_restarts=-1, max_task_retries=0)(ShardHost)
+    # No CPU is reserved: a shard's actors wait on calls most of the time, and a
+    # small node holds several. Spread: the replicas of a shard on different nodes when there are.
+    options: dict[str, Any] = {"num_cpus": 0, "scheduling_strategy": "SPREAD"}
+    writer_settings = settings.replace(durability=settings.durability or SERVE_DURABILITY)
+    reader_settings = settings.replace(durability="none")
     remote = []
-    for n in range(shards):
-        folder = str(Path(index_dir) / f"shard-{n}")
-        writer = actor.options(num_cpus=0).remote(folder, settings)
+    for number, folder in enumerate(folders):
+        writer = actor.options(**options).remote(str(folder), writer_settings)
         # The writer creates the folder's index before any searcher opens it.
-        ray.get(writer.count.remote())
-        searchers = [actor.options(num_cpus=0).remote(folder, settings) for _ in range(replicas)]
-        remote.append(RemoteShard(writer, searchers))
-    return ShardedEngine(remote, settings)
+        _answer(ray, writer.count.remote(), settings.shard_timeout)
+        searchers = [actor.options(**options).remote(str(folder), reader_settings) for _ in range(replicas)]
+        remote.append(RemoteShard(number, writer, searchers, settings))
+    return remote

@@ -187,6 +187,19 @@ class IndexNotWritable(SearchIndexError):
     code = "index_not_writable"
 
 
+class IndexLayoutMismatch(SearchIndexError):
+    """The folder is split into a different number of shards than asked (or not split at all)."""
+
+    status = 409
+    code = "index_layout_mismatch"
+
+
+class ShardUnavailable(SearchIndexError):
+    """A shard of a sharded index did not answer: every replica of it, or its writer, is down."""
+
+    code = "shard_unavailable"
+
+
 class EngineClosed(SearchsvcError):
     """The engine was used after close()."""
 
@@ -218,5 +231,7 @@ __all__ = [
     "IndexWriteFailed",
     "StorageFull",
     "IndexNotWritable",
+    "IndexLayoutMismatch",
+    "ShardUnavailable",
     "EngineClosed",
 ]

@@ -464,6 +464,18 @@ def _schemas(settings: Settings) -> dict[str, Any]:
                     "required": ["q", "total"],
                     "properties": {"q": {"type": "string"}, "total": {"type": "integer"}},
                 },
+                "shards": {
+                    "type": "object",
+                    "description": "The shards the search asked, and how many answered. With fewer "
+                    "`successful` than `total`, the answer is partial: it holds none of the documents of the "
+                    "shards that failed. One index counts as one shard.",
+                    "required": ["total", "successful", "failed"],
+                    "properties": {
+                        "total": {"type": "integer"},
+                        "successful": {"type": "integer"},
+                        "failed": {"type": "integer"},
+                    },
+                },
             },
         },
         "SearchBody": {

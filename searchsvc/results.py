@@ -7,7 +7,8 @@ A search::
                "matched" (with explain), "duplicates" (with collapse)}],
      "facets": {"source": [{"value", "count", "selected"}, ...], ...},
      "facets_truncated": {"source": false, ...},
-     "suggestion": {"q", "total"} or null}
+     "suggestion": {"q", "total"} or null,
+     "shards": {"total", "successful", "failed"}}
 
 A write: :class:`WriteSummary`, with a :class:`Rejection` for each document refused.
 """
@@ -64,6 +65,18 @@ class Suggestion:
 
 
 @dataclass
+class ShardCounts:
+    """How many shards a search asked, and how many answered: fewer than all makes a partial answer."""
+
+    total: int = 1
+    successful: int = 1
+    failed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"total": self.total, "successful": self.successful, "failed": self.failed}
+
+
+@dataclass
 class SearchResult:
     query: str
     total: int
@@ -76,6 +89,8 @@ class SearchResult:
     facets_truncated: dict[str, bool] = field(default_factory=dict)
     #: "Did you mean": a correction of the query that finds more, when it found few.
     suggestion: Suggestion | None = None
+    #: The shards asked and those that answered; one index is one shard.
+    shards: ShardCounts = field(default_factory=ShardCounts)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -88,6 +103,7 @@ class SearchResult:
             "facets": {name: [b.to_dict() for b in buckets] for name, buckets in self.facets.items()},
             "facets_truncated": self.facets_truncated,
             "suggestion": self.suggestion.to_dict() if self.suggestion is not None else None,
+            "shards": self.shards.to_dict(),
         }
 
 

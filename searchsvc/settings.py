@@ -172,6 +172,31 @@ class Settings:
     durability_interval: float = _declare(
         0.2, "Seconds between fsyncs of the write log with durability 'interval'.", minimum=0.001, maximum=60
     )
+    shards: int = _declare(
+        1,
+        "Shards the index is split into; more than 1 runs each shard on Ray (the cluster extra), "
+        "and the folder keeps its number of shards from its creation.",
+        minimum=1,
+        maximum=256,
+    )
+    replicas: int = _declare(
+        1, "Searcher processes per shard, each able to answer every search of it.", minimum=1, maximum=16
+    )
+    ray_address: str | None = _declare(
+        None, "Address of the Ray cluster to join (host:port); unset: start a local one."
+    )
+    partial_results: bool = _declare(
+        True,
+        "When a shard cannot answer: true answers from the others, saying so in `shards.failed`; "
+        "false refuses the search with 503.",
+    )
+    shard_timeout: float = _declare(
+        30,
+        "Seconds a call to a shard may take, including waiting for a writer that is restarting, "
+        "before the shard counts as down.",
+        minimum=0.1,
+        maximum=3600,
+    )
 
     def __post_init__(self) -> None:
         for declared in _DECLARED.values():

@@ -13,6 +13,10 @@ every shard and gathers:
 - hits: each shard returns its best ``offset + limit`` and the merge keeps the
   best of those, ties going by id, so the order does not depend on the number
   of shards. Each shard highlights its own hits.
+
+A shard that does not answer leaves the others' answer, which says so in
+``shards`` (its ``failed`` count), unless the ``partial_results`` setting is
+off; then, as when no shard answers, the search is refused.
 """
 
 from __future__ import annotations
@@ -23,26 +27,35 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
 
-from .errors import InvalidParameter
+from .analysis import VariantSource
+from .errors import EngineClosed, InvalidParameter, ShardUnavailable
 from .request import SearchRequest
-from .results import FacetBucket, Hit, SearchResult, WriteSummary
+from .results import FacetBucket, Hit, SearchResult, ShardCounts, WriteSummary
 from .scoring import CollectionStatistics
 from .settings import Settings
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 #: What a shard is asked for per facet: every value, so that the sums are exact.
 ALL_VALUES = 1 << 30
 
 
 class Shard(Protocol):
-    """What the sharded engine needs of each shard: a search engine's methods."""
+    """What the sharded engine needs of each shard: a search engine's methods.
+
+    A shard that cannot answer raises :class:`~searchsvc.errors.ShardUnavailable`;
+    a search then answers from the others, or refuses, as the settings say.
+    """
 
     def add(self, docs: Iterable[Mapping[str, Any]] | Mapping[str, Any]) -> WriteSummary: ...
     def delete(self, ids: Iterable[str] | str) -> int: ...
     def commit(self) -> None: ...
+    @property
+    def pending(self) -> int: ...
     def get(self, doc_id: str) -> dict[str, Any]: ...
     def __len__(self) -> int: ...
+    def stats(self) -> dict[str, Any]: ...
     def statistics(self, request: SearchRequest) -> CollectionStatistics: ...
     def run(self, request: SearchRequest, statistics: CollectionStatistics | None = None) -> SearchResult: ...
 
@@ -53,30 +66,43 @@ def shard_of(doc_id: str, shards: int) -> int:
 
 
 class ShardedEngine:
-    """A search engine whose documents are spread over ``shards`` by id."""
+    """A search engine whose documents are spread over ``shards`` by id.
 
-    def __init__(self, shards: Sequence[Shard], settings: Settings | None = None) -> None:
+    :param on_close: called by :meth:`close`, by whoever made the shards and
+        must stop them (:func:`searchsvc.cluster.start` does).
+    """
+
+    def __init__(
+        self,
+        shards: Sequence[Shard],
+        settings: Settings | None = None,
+        *,
+        on_close: Callable[[], None] | None = None,
+    ) -> None:
         if not shards:
             raise ValueError("a sharded engine needs at least one shard")
         self.shards = list(shards)
         self.settings = settings or Settings()
+        self._on_close = on_close
+        self._closed = False
+        self._variants: VariantSource | None | bool = False  # loaded when first asked for
         self._pool = ThreadPoolExecutor(max_workers=len(self.shards), thread_name_prefix="searchsvc-shard")
 
     # -- writing and reading documents ---------------------------------------
 
     def add(self, docs: Iterable[Mapping[str, Any]] | Mapping[str, Any]) -> WriteSummary:
-        """Add or replace documents, each on the shard its id belongs to."""
+        """Add or replace documents, each on the shard its id belongs to; the shards write at once."""
         batch = [docs] if isinstance(docs, Mapping) else list(docs)
         summary = WriteSummary()
-        for shard, part in self._by_shard(
-            batch, lambda doc: doc.get("id") if isinstance(doc, Mapping) else None
-        ):
-            summary.merge(shard.add(part))
+        groups = self._by_shard(batch, lambda doc: doc.get("id") if isinstance(doc, Mapping) else None)
+        for part in self._together(groups, lambda shard, part: shard.add(part)):
+            summary.merge(part)
         return summary
 
     def delete(self, ids: Iterable[str] | str) -> int:
         wanted = [ids] if isinstance(ids, str) else list(ids)
-        return sum(shard.delete(part) for shard, part in self._by_shard(wanted, lambda doc_id: doc_id))
+        groups = self._by_shard(wanted, lambda doc_id: doc_id)
+        return sum(self._together(groups, lambda shard, part: shard.delete(part)))
 
     def _by_shard(self, items: list[T], id_of: Callable[[T], Any]) -> list[tuple[Shard, list[T]]]:
         """``items`` grouped by the shard their id belongs to, for the shards that get any.
@@ -89,15 +115,49 @@ class ShardedEngine:
             parts[shard_of(doc_id, len(self.shards)) if isinstance(doc_id, str) else 0].append(item)
         return [(shard, part) for shard, part in zip(self.shards, parts, strict=True) if part]
 
+    def _together(self, groups: list[tuple[Shard, list[T]]], call: Callable[[Shard, list[T]], R]) -> list[R]:
+        if len(groups) == 1:
+            return [call(*groups[0])]
+        return list(self._pool.map(lambda group: call(*group), groups))
+
     def commit(self) -> None:
-        for shard in self.shards:
-            shard.commit()
+        self._each(lambda shard: shard.commit())
+
+    @property
+    def pending(self) -> int:
+        """Writes accepted by the shards and not yet committed."""
+        return sum(self._each(lambda shard: shard.pending))
 
     def get(self, doc_id: str) -> dict[str, Any]:
         return self.shards[shard_of(doc_id, len(self.shards))].get(doc_id)
 
     def __len__(self) -> int:
-        return sum(len(shard) for shard in self.shards)
+        return sum(self._each(len))
+
+    def stats(self) -> dict[str, Any]:
+        """As :meth:`SearchEngine.stats <searchsvc.engine.SearchEngine.stats>` for the whole index,
+        with each shard's own under ``shards``."""
+        parts = self._each(lambda shard: shard.stats())
+        commits = [part["last_commit"] for part in parts if part.get("last_commit")]
+        return {
+            "documents": sum(part["documents"] for part in parts),
+            "pending_writes": sum(part["pending_writes"] for part in parts),
+            "size_bytes": sum(part["size_bytes"] for part in parts),
+            "last_commit": max(commits) if commits else None,
+            "format_version": parts[0]["format_version"],
+            "generation": None,
+            "shards": [{"shard": number, **part} for number, part in enumerate(parts)],
+        }
+
+    @property
+    def variants(self) -> VariantSource | None:
+        """The variant spellings the shards match, for callers that name places (the search page)."""
+        if self._variants is False:
+            from .analysis.variants import load_variants
+
+            self._variants = load_variants(self.settings.variants_file)
+        assert not isinstance(self._variants, bool)
+        return self._variants
 
     # -- searching -----------------------------------------------------------
 
@@ -107,13 +167,41 @@ class ShardedEngine:
         A remote shard's call mostly waits on the network, so the shards are
         asked together: a search waits for the slowest shard, not for all in turn.
         """
+        if self._closed:
+            raise EngineClosed("the engine is closed")
         if len(self.shards) == 1:
             return [call(self.shards[0])]
         return list(self._pool.map(call, self.shards))
 
+    def _each_that_answers(self, call: Callable[[Shard], T], asked: list[int]) -> dict[int, T]:
+        """``call`` on the shards numbered ``asked``, at once: the answers of those that gave one."""
+
+        def answer(number: int) -> T | ShardUnavailable:
+            try:
+                return call(self.shards[number])
+            except ShardUnavailable as exc:
+                return exc
+
+        if self._closed:
+            raise EngineClosed("the engine is closed")
+        answers = dict(zip(asked, self._pool.map(answer, asked), strict=True))
+        found = {n: a for n, a in answers.items() if not isinstance(a, ShardUnavailable)}
+        failed = [a for a in answers.values() if isinstance(a, ShardUnavailable)]
+        if failed and (not found or not self.settings.partial_results):
+            raise ShardUnavailable(
+                f"{len(self.shards) - len(found)} of {len(self.shards)} shards did not answer: "
+                f"{failed[0].message}"
+            )
+        return found
+
     def close(self) -> None:
-        """Stop the threads that ask the shards; the shards themselves are their owner's to close."""
+        """Stop asking the shards; shards made by someone else are theirs to close, through ``on_close``."""
+        if self._closed:
+            return
+        self._closed = True
         self._pool.shutdown(wait=False)
+        if self._on_close is not None:
+            self._on_close()
 
     def __enter__(self) -> ShardedEngine:
         return self
@@ -131,12 +219,16 @@ class ShardedEngine:
                 # Each needs the collection as a whole (its best hits, its newest
                 # article, its copies), which no one shard has.
                 raise InvalidParameter(f"{name} is not available across shards yet")
-        statistics = sum(self._each(lambda shard: shard.statistics(request)), CollectionStatistics())
+        everyone = list(range(len(self.shards)))
+        gathered = self._each_that_answers(lambda shard: shard.statistics(request), everyone)
+        statistics = sum(gathered.values(), CollectionStatistics())
         # Each shard's best hits up to the end of the page, and all its facet values.
         page = dataclasses.replace(
             request, offset=0, limit=request.offset + request.limit, facet_size=ALL_VALUES
         )
-        results = self._each(lambda shard: shard.run(page, statistics))
+        results = list(
+            self._each_that_answers(lambda shard: shard.run(page, statistics), sorted(gathered)).values()
+        )
         hits = sorted((hit for result in results for hit in result.hits), key=_order(request))
         facets: dict[str, list[FacetBucket]] = {}
         truncated: dict[str, bool] = {}
@@ -153,6 +245,7 @@ class ShardedEngine:
             hits[request.offset : request.offset + request.limit],
             facets,
             truncated,
+            shards=ShardCounts(len(self.shards), len(results), len(self.shards) - len(results)),
         )
 
 

@@ -328,7 +328,9 @@ def test_result_shape(engine):
         "facets",
         "facets_truncated",
         "suggestion",
+        "shards",
     }
+    assert data["shards"] == {"total": 1, "successful": 1, "failed": 0}
     assert data["facets_truncated"] == {"source": False}
     assert set(data["hits"][0]) == {"id", "score", "document", "highlights"}
     assert set(data["hits"][0]["highlights"]) == {"title", "body"}

@@ -9,8 +9,9 @@ import pytest
 from test_global_statistics import SHARDS, corpus
 
 from searchsvc import SearchEngine
-from searchsvc.errors import InvalidParameter
+from searchsvc.errors import EngineClosed, InvalidParameter, ShardUnavailable
 from searchsvc.results import SearchResult
+from searchsvc.settings import Settings
 from searchsvc.shards import ShardedEngine, shard_of
 
 
@@ -61,8 +62,14 @@ SEARCHES: list[tuple[str, dict[str, Any]]] = [
 @pytest.mark.parametrize(("q", "params"), SEARCHES)
 def test_the_sharded_answer_is_the_one_index_answer(engines, q, params) -> None:
     whole, sharded = engines
-    one = whole.search(q, highlight=False, **params)
-    many = sharded.search(q, highlight=False, **params)
+    assert_same_answer(
+        whole.search(q, highlight=False, **params), sharded.search(q, highlight=False, **params), params
+    )
+
+
+def assert_same_answer(one: SearchResult, many: SearchResult, params: dict[str, Any]) -> None:
+    """``many`` (from shards) is ``one`` (from one index): totals, facets, scores and order, ties by id."""
+    assert many.shards.to_dict() == {"total": many.shards.total, "successful": many.shards.total, "failed": 0}
     assert many.total == one.total and len(many.hits) == len(one.hits)
     assert {name: [b.to_dict() for b in buckets] for name, buckets in many.facets.items()} == {
         name: [b.to_dict() for b in buckets] for name, buckets in one.facets.items()
@@ -107,3 +114,64 @@ def test_options_that_need_the_whole_collection_are_refused_for_now(engines, opt
     _whole, sharded = engines
     with pytest.raises(InvalidParameter, match="across shards"):
         sharded.search("grain", **option)
+
+
+class Unreachable:
+    """A shard whose every replica is down."""
+
+    def __getattr__(self, name: str) -> Any:
+        def fail(*args: Any, **kwargs: Any) -> Any:
+            raise ShardUnavailable("no replica of shard 1 answered")
+
+        return fail
+
+
+def test_a_shard_that_does_not_answer_makes_a_partial_answer_that_says_so(engines) -> None:
+    whole, _sharded = engines
+    with (
+        SearchEngine.in_memory(variants=whole.variants) as first,
+        SearchEngine.in_memory(variants=whole.variants) as third,
+    ):
+        partial = ShardedEngine([first, Unreachable(), third])  # type: ignore[list-item]
+        docs = corpus(90)
+        kept = [d for d in docs if shard_of(d["id"], 3) != 1]
+        for doc in kept:
+            partial.shards[shard_of(doc["id"], 3)].add(doc)
+        first.commit()
+        third.commit()
+        result = partial.search("grain", facets="source", limit=100)
+        assert result.shards.to_dict() == {"total": 3, "successful": 2, "failed": 1}
+        expected = {d["id"] for d in kept if "grain" in (d["title"] + d["body"]).lower()}
+        assert {h.id for h in result.hits} == expected and result.total == len(expected) > 0
+        assert sum(b.count for b in result.facets["source"]) == len(expected)
+        assert result.to_dict()["shards"]["failed"] == 1
+
+        strict = ShardedEngine(partial.shards, Settings(partial_results=False))
+        with pytest.raises(ShardUnavailable, match="1 of 3 shards did not answer") as refused:
+            strict.search("grain")
+        assert refused.value.status == 503
+        strict.close()
+        partial.close()
+
+
+def test_no_shard_answering_is_an_error_not_an_empty_answer() -> None:
+    dead = ShardedEngine([Unreachable(), Unreachable()])  # type: ignore[list-item]
+    with dead, pytest.raises(ShardUnavailable, match="2 of 2 shards did not answer"):
+        dead.search("grain")
+
+
+def test_a_closed_sharded_engine_refuses_searches(engines) -> None:
+    whole, _sharded = engines
+    with SearchEngine.in_memory(variants=whole.variants) as shard:
+        engine = ShardedEngine([shard, shard])
+        engine.close()
+        with pytest.raises(EngineClosed):
+            engine.search("grain")
+
+
+def test_stats_add_up_the_shards_and_list_each(engines) -> None:
+    _whole, sharded = engines
+    stats = sharded.stats()
+    assert stats["documents"] == len(sharded) == sum(part["documents"] for part in stats["shards"])
+    assert [part["shard"] for part in stats["shards"]] == list(range(SHARDS))
+    assert stats["pending_writes"] == sharded.pending == 0
