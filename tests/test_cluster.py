@@ -1,69 +1,93 @@
-"""Shards and replicas as Ray actors: the same answers as one index, and reads that survive a dead replica."""
+"""Shards and replicas on a two-node Ray cluster: one index's answers, reads and writes that
+survive killed processes, partial answers, and a cluster that leaves nothing behind."""
 
 from __future__ import annotations
 
-import tempfile
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from test_global_statistics import corpus
+from test_shards import SEARCHES, assert_same_answer
 
 from searchsvc import SearchEngine
-from searchsvc.shards import ShardedEngine
+from searchsvc.errors import IndexLayoutMismatch, ShardUnavailable
+from searchsvc.settings import Settings
+from searchsvc.shards import ShardedEngine, shard_of
 
 ray = pytest.importorskip("ray", reason="needs the cluster extra: pip install 'searchsvc[cluster]'")
+pytest.importorskip("psutil", reason="needs the dev extra")
+
+from ray_nodes import TwoNodes  # noqa: E402
 
 from searchsvc import cluster  # noqa: E402
 
+SHARDS, REPLICAS = 3, 2
+
 
 @pytest.fixture(scope="module")
-def engines(tmp_path_factory) -> Iterator[tuple[SearchEngine, ShardedEngine]]:
-    # Ray's socket paths must stay short: a folder of its own under /tmp.
-    ray.init(
-        num_cpus=2,
-        include_dashboard=False,
-        configure_logging=False,
-        _temp_dir=tempfile.mkdtemp(prefix="ray-"),
-    )
+def nodes() -> Iterator[TwoNodes]:
+    two = TwoNodes()
+    two.start()
     try:
-        docs = corpus(90)
-        sharded = cluster.start(tmp_path_factory.mktemp("cluster"), shards=2, replicas=2)
+        with two.joined():
+            yield two
+    finally:
+        two.stop()
+    assert two.processes() == []
+
+
+@pytest.fixture(scope="module")
+def engines(nodes, tmp_path_factory) -> Iterator[tuple[SearchEngine, ShardedEngine]]:
+    docs = corpus(90)
+    sharded = cluster.start(tmp_path_factory.mktemp("cluster"), shards=SHARDS, replicas=REPLICAS)
+    with sharded, SearchEngine.in_memory() as whole:
         summary = sharded.add(docs)
         sharded.commit()
         assert (summary.added, summary.rejected) == (90, 0)
-        with SearchEngine.in_memory() as whole:
-            whole.add(docs)
-            whole.commit()
-            yield whole, sharded
-        sharded.close()
-    finally:
-        ray.shutdown()
+        whole.add(docs)
+        whole.commit()
+        yield whole, sharded
 
 
-@pytest.mark.parametrize(
-    ("q", "params"),
-    [
-        ("grain OR drone", {"facets": "source,date"}),
-        ('"power plant"', {"filters": {"source": "bbc"}}),
-        ("Slavyansk", {"facets": "places"}),
-        ("what happened near Kostantinovka?", {"mode": "any"}),
-    ],
-)
+def test_the_shards_run_on_both_nodes(nodes, engines) -> None:
+    _whole, sharded = engines
+    stats = sharded.stats()
+    assert [part["documents"] for part in stats["shards"]] == [
+        sum(1 for d in corpus(90) if shard_of(d["id"], SHARDS) == n) for n in range(SHARDS)
+    ]
+    placed = [part["writer"] for part in stats["shards"]]
+    placed += [replica for part in stats["shards"] for replica in part["replicas"]]
+    assert len(placed) == SHARDS * (1 + REPLICAS) and all(p.get("up", True) for p in placed)
+    assert len({p["node"] for p in placed}) == 2 == len(ray.nodes())
+
+
+@pytest.mark.parametrize(("q", "params"), SEARCHES)
 def test_the_cluster_answers_as_one_index(engines, q, params) -> None:
     whole, sharded = engines
-    one = whole.search(q, highlight=False, limit=100, **params)
-    many = sharded.search(q, highlight=False, limit=100, **params)
+    assert_same_answer(
+        whole.search(q, highlight=False, **params), sharded.search(q, highlight=False, **params), params
+    )
+
+
+def test_hits_are_highlighted_by_their_shard_as_by_one_index(engines) -> None:
+    whole, sharded = engines
+    one, many = whole.search("Slavyansk grain", limit=20), sharded.search("Slavyansk grain", limit=20)
     assert many.total == one.total > 0
-    assert sorted((h.id, h.score) for h in many.hits) == sorted((h.id, h.score) for h in one.hits)
-    assert {k: [b.to_dict() for b in v] for k, v in many.facets.items()} == {
-        k: [b.to_dict() for b in v] for k, v in one.facets.items()
-    }
+    assert {h.id: h.highlights for h in many.hits} == {h.id: h.highlights for h in one.hits}
 
 
 def test_writes_reach_the_replicas_after_a_commit(engines) -> None:
     _whole, sharded = engines
     sharded.add({"id": "zep-1", "title": "Zeppelin over the river", "body": "A zeppelin."})
     assert sharded.get("zep-1")["title"] == "Zeppelin over the river"  # real time, from the writer
+    assert sharded.pending == 1
     sharded.commit()
     assert [h.id for h in sharded.search("zeppelin").hits] == ["zep-1"]
     assert sharded.delete("zep-1") == 1
@@ -71,10 +95,113 @@ def test_writes_reach_the_replicas_after_a_commit(engines) -> None:
     assert sharded.search("zeppelin").total == 0
 
 
-def test_a_dead_replica_fails_no_read(engines) -> None:
+def _back(actor: Any, old_pid: int, since: float) -> float:
+    """Seconds from ``since`` until ``actor`` answers from a process other than ``old_pid``."""
+    while True:
+        try:
+            if ray.get(actor.where.remote(), timeout=5)["pid"] != old_pid:
+                return time.monotonic() - since
+        except (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError):
+            pass
+        assert time.monotonic() - since < 120, "Ray did not restart the actor"
+        time.sleep(0.05)
+
+
+def test_killed_replicas_and_writers_fail_no_query_and_lose_no_acknowledged_write(engines) -> None:
     whole, sharded = engines
     expected = whole.search("grain", highlight=False).total
-    for shard in sharded.shards:
-        ray.kill(shard.replicas[0], no_restart=False)  # Ray restarts it
-    answers = [sharded.search("grain", highlight=False).total for _ in range(10)]
-    assert answers == [expected] * 10
+    stop = threading.Event()
+    failed: list[BaseException] = []
+    answered = [0]
+    acknowledged: list[str] = []
+
+    def search() -> None:
+        while not stop.is_set():
+            try:
+                result = sharded.search("grain", highlight=False, limit=5)
+                assert (result.total, result.shards.failed) == (expected, 0)
+                answered[0] += 1
+            except BaseException as exc:  # noqa: BLE001 - every failure is counted
+                failed.append(exc)
+
+    def write() -> None:
+        number = 0
+        while not stop.is_set():
+            doc_id = f"ferry-{number}"
+            number += 1
+            try:
+                summary = sharded.add({"id": doc_id, "title": f"Ferry {number}", "body": "A ferry sailed."})
+            except ShardUnavailable:
+                continue  # not acknowledged: the caller knows it failed
+            assert summary.accepted == 1
+            acknowledged.append(doc_id)
+
+    load = [threading.Thread(target=search), threading.Thread(target=search), threading.Thread(target=write)]
+    for thread in load:
+        thread.start()
+    try:
+        time.sleep(1)
+        shard = sharded.shards[shard_of("ferry-1", SHARDS)]
+        times = {}
+        for role, actor in (("replica", shard.replicas[0]), ("writer", shard.writer)):
+            pid = ray.get(actor.where.remote())["pid"]
+            killed_at = time.monotonic()
+            os.kill(pid, signal.SIGKILL)  # noqa: S603 - an actor of the tests' own cluster
+            times[role] = _back(actor, pid, killed_at)
+            time.sleep(1)
+    finally:
+        stop.set()
+        for thread in load:
+            thread.join(timeout=120)
+    print(f"\nback after SIGKILL: {times}; {answered[0]} searches, {len(acknowledged)} writes acknowledged")
+    assert failed == [] and answered[0] > 0
+    sharded.commit()
+    assert len(acknowledged) > 0
+    assert [doc_id for doc_id in acknowledged if sharded.get(doc_id)["id"] != doc_id] == []
+    assert sharded.search("ferry", limit=1).total >= len(acknowledged)
+    sharded.delete(acknowledged)
+    sharded.commit()
+
+
+def test_a_shard_with_no_replica_left_gives_a_partial_answer_that_says_so(nodes, tmp_path) -> None:
+    docs = corpus(60)
+    with cluster.start(
+        tmp_path / "partial", shards=2, replicas=1, settings=Settings(shard_timeout=10)
+    ) as two:
+        two.add(docs)
+        two.commit()
+        ray.kill(two.shards[1].replicas[0], no_restart=True)
+        result = two.search("grain", limit=100)
+        assert result.shards.to_dict() == {"total": 2, "successful": 1, "failed": 1}
+        assert {h.id for h in result.hits} and all(shard_of(h.id, 2) == 0 for h in result.hits)
+        strict = ShardedEngine(two.shards, Settings(partial_results=False))
+        with pytest.raises(ShardUnavailable, match="1 of 2 shards did not answer"):
+            strict.search("grain")
+        strict.close()
+
+
+def test_a_folder_opens_only_with_the_shards_it_was_made_with(engines, tmp_path) -> None:
+    folder = tmp_path / "made"
+    cluster.start(folder, shards=2, replicas=1).close()
+    with pytest.raises(IndexLayoutMismatch, match="split into 2 shards, not 3"):
+        cluster.start(folder, shards=3)
+    with pytest.raises(IndexLayoutMismatch, match="--shards 2"):
+        SearchEngine(folder)
+    SearchEngine(tmp_path / "single").close()
+    with pytest.raises(IndexLayoutMismatch, match="holds one index, not shards"):
+        cluster.start(tmp_path / "single", shards=2)
+
+
+def test_a_driver_without_the_cluster_token_is_refused(nodes) -> None:
+    joins = (
+        f"import ray; ray.init(address={nodes.address!r}, configure_logging=False, log_to_driver=False); "
+        "print(len(ray.nodes()))"
+    )
+    for token, expected in ((nodes.env["RAY_AUTH_TOKEN"], 0), ("0" * 32, 1)):
+        env = {**nodes.env, "RAY_AUTH_TOKEN": token}
+        done = subprocess.run(
+            [sys.executable, "-c", joins], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert (done.returncode != 0) == bool(expected), done.stderr[-2000:]
+        if not expected:
+            assert done.stdout.strip() == "2"
