@@ -29,7 +29,7 @@ import falcon
 import orjson
 
 from .documents import normalize_document
-from .engine import SearchEngine
+from .engine import Engine
 from .errors import (
     InvalidDocument,
     InvalidJSON,
@@ -67,7 +67,7 @@ def _keys(*keys: str | None) -> tuple[bytes, ...]:
 class Service:
     """The engine, the settings and the helpers the resources share."""
 
-    def __init__(self, engine: SearchEngine, settings: Settings, on_write: Callable[[], None] | None) -> None:
+    def __init__(self, engine: Engine, settings: Settings, on_write: Callable[[], None] | None) -> None:
         self.engine = engine
         self.settings = settings
         self.on_write = on_write
@@ -650,7 +650,7 @@ class RequestLog:
 
 
 def create_app(
-    engine: SearchEngine,
+    engine: Engine,
     settings: Settings,
     *,
     clock: Callable[[], float] | None = None,

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import click
 
-from .engine import SearchEngine
+from .engine import Engine, SearchEngine
 from .errors import InvalidParameter, SearchsvcError
 from .parameters import CLI_PARAMETERS, SEARCH_PARAMETERS, SearchParameter
 from .results import WriteSummary
@@ -61,11 +61,19 @@ class Context:
         except SearchsvcError as exc:
             raise click.ClickException(str(exc)) from None
 
-    def engine(self, *, create: bool = True) -> SearchEngine:
-        """The engine of the index; without ``create``, a missing index is an error, and nothing is made."""
+    def engine(self, *, create: bool = True) -> Engine:
+        """The engine of the index; without ``create``, a missing index is an error, and nothing is made.
+
+        A folder split into shards opens as its shards, each an engine in this process.
+        """
         from .errors import IndexNotFound
+        from .shards import open_shards
+        from .store.generations import recorded_shards
 
         try:
+            shards = self.shards()
+            if shards > 1 or recorded_shards(Path(self.settings.index_dir)) is not None:
+                return open_shards(self.settings.index_dir, shards, settings=self.settings, create=create)
             return SearchEngine(self.settings.index_dir, settings=self.settings, create=create)
         except IndexNotFound:
             # Most often a mistyped --index-dir: name the folder as it was given.
@@ -73,6 +81,14 @@ class Context:
                 f"the index is missing: no index in {self.settings.index_dir!r} (check --index-dir or "
                 f"{setting('index_dir').env}); 'searchsvc index PATH...' creates one"
             ) from None
+
+    def shards(self) -> int:
+        """The number of shards asked for, else the number the folder was made with, else 1."""
+        from .store.generations import recorded_shards
+
+        if self.settings.shards > 1:
+            return self.settings.shards
+        return recorded_shards(Path(self.settings.index_dir)) or 1
 
 
 pass_context = click.make_pass_decorator(Context)
@@ -210,9 +226,7 @@ def _progress(items: Iterator[dict[str, Any]], label: str, quiet: bool) -> Itera
         click.echo(f"read {count} documents in {elapsed:.1f}s ({count / elapsed:.0f} docs/s)", err=True)
 
 
-def _index_into(
-    engine: SearchEngine, docs: Iterator[dict[str, Any]], summary: WriteSummary, strict: bool
-) -> None:
+def _index_into(engine: Engine, docs: Iterator[dict[str, Any]], summary: WriteSummary, strict: bool) -> None:
     # Into an empty index, bulk_index analyses and writes with one process per core.
     summary.merge(engine.bulk_index(docs, batch=INDEX_BATCH, strict=strict))
 
@@ -278,6 +292,10 @@ def _max_field_length_option(func: F) -> F:
     )
 
 
+def _shards_option(func: F) -> F:
+    return click.option("--shards", type=int, default=None, help=_env_help("shards"))(func)
+
+
 def _reading_options(func: F) -> F:
     """The options of the commands that read files: index and reindex."""
     func = _root_option(func)
@@ -292,6 +310,7 @@ def _reading_options(func: F) -> F:
 @cli.command("index")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @_reading_options
+@_shards_option
 @pass_context
 @user_errors
 def index_command(
@@ -302,6 +321,7 @@ def index_command(
     quiet: bool,
     max_field_length: int | None,
     root: str | None,
+    shards: int | None,
 ) -> None:
     """Add or update documents from files and folders.
 
@@ -309,9 +329,11 @@ def index_command(
     are read recursively. A document whose id exists is replaced. A bad record
     or a file that cannot be read (binary, cut off, gone) is reported and the
     rest indexed; with --strict the first one stops it. A path given that does
-    not exist is an error (exit 2), after the other paths are indexed.
+    not exist is an error (exit 2), after the other paths are indexed. With
+    --shards N, a new folder is split into N shards; a folder of shards keeps
+    the number it was made with.
     """
-    obj.settings = _with_options(obj.settings, max_field_length=max_field_length)
+    obj.settings = _with_options(obj.settings, max_field_length=max_field_length, shards=shards)
     bad = _bad_paths(paths, fmt)
     if bad and (strict or all(path in bad for path in paths)):
         raise _bad_paths_error(bad)
@@ -396,8 +418,15 @@ def reindex_command(
 def _open_for_rebuild(obj: Context) -> SearchEngine:
     from .errors import IndexCorrupt, IndexVersionMismatch
 
+    if obj.shards() > 1:
+        raise click.ClickException(
+            "reindex cannot rebuild a folder of shards yet: index the documents into a new folder "
+            "with 'searchsvc --index-dir NEW index --shards N PATHS...'"
+        )
     try:
-        return obj.engine()
+        engine = obj.engine()
+        assert isinstance(engine, SearchEngine)
+        return engine
     except (IndexVersionMismatch, IndexCorrupt):
         # An unreadable or outdated index is exactly what reindex is for: start a
         # fresh one, keeping the old files untouched beside it.
@@ -405,13 +434,17 @@ def _open_for_rebuild(obj: Context) -> SearchEngine:
         meta = path / "searchsvc.json"
         if meta.exists():
             meta.rename(path / "searchsvc.json.old")
-            return obj.engine()
+            return SearchEngine(obj.settings.index_dir, settings=obj.settings)
         raise
 
 
-def ensure_default_index(obj: Context) -> SearchEngine:
+def ensure_default_index(obj: Context) -> Engine:
     """Open the index; when it is missing or empty, index the seed articles first."""
-    engine = obj.engine()
+    return with_seeds(obj, obj.engine())
+
+
+def with_seeds(obj: Context, engine: Engine) -> Engine:
+    """``engine``, with the seed articles indexed first when it is empty."""
     if len(engine) == 0 and engine.pending == 0:
         seeds = seeds_dir()
         if seeds is not None:
@@ -596,6 +629,11 @@ def stats_command(obj: Context) -> None:
 @click.option(
     "--cors-origins", default=None, metavar="ORIGINS", help=_env_help("cors_origins", default=False)
 )
+@_shards_option
+@click.option("--replicas", type=int, default=None, help=_env_help("replicas"))
+@click.option(
+    "--ray-address", default=None, metavar="HOST:PORT", help=_env_help("ray_address", default=False)
+)
 @pass_context
 @user_errors
 def serve_command(
@@ -608,6 +646,9 @@ def serve_command(
     read_key: str | None,
     allow_unauthenticated_writes: bool | None,
     cors_origins: str | None,
+    shards: int | None,
+    replicas: int | None,
+    ray_address: str | None,
 ) -> None:
     """Serve the index over HTTP: a JSON API described at /openapi.json.
 
@@ -618,6 +659,10 @@ def serve_command(
     seconds (add ?commit=true to wait for it). SIGTERM or Ctrl-C stops the
     server after committing every acknowledged write. With an empty index,
     the seed articles are indexed first.
+
+    With --shards N (or a folder split into shards), each shard runs as Ray
+    actors: a writer and --replicas searchers, on a local Ray started here or
+    on the cluster at --ray-address, whose nodes must all reach the folder.
     """
     from .server import check_serving, serve_workers
 
@@ -634,14 +679,42 @@ def serve_command(
         read_key=read_key,
         allow_unauthenticated_writes=allow_unauthenticated_writes or None,
         cors_origins=cors_origins,
+        shards=shards,
+        replicas=replicas,
+        ray_address=ray_address,
     )
     # Before the seeds are indexed: a server that will not start does nothing.
     check_serving(obj.settings)
     # A server answers writes: unless told otherwise, each is logged before its answer.
     obj.settings = obj.settings.replace(durability=obj.settings.durability or SERVE_DURABILITY)
+    if obj.shards() > 1:
+        _serve_shards(obj)
+        return
     # The seeds are indexed once, before any worker starts; workers open their own engines.
     ensure_default_index(obj).close()
     serve_workers(obj.engine, obj.settings)  # each worker commits what is pending, then closes
+
+
+def _serve_shards(obj: Context) -> None:
+    from .cluster import start
+    from .server import serve
+
+    settings = obj.settings
+    if settings.workers > 1:
+        raise click.UsageError(
+            "--workers cannot be combined with shards: the shards' replicas share the searches "
+            "(raise --replicas instead)"
+        )
+    shards = obj.shards()
+    where = f"the Ray cluster at {settings.ray_address}" if settings.ray_address else "a local Ray"
+    click.echo(f"searchsvc: starting {shards} shards x {settings.replicas} replicas on {where}", err=True)
+    engine = start(settings.index_dir, shards, settings.replicas, settings)
+    try:
+        with_seeds(obj, engine)
+    except BaseException:
+        engine.close()
+        raise
+    serve(engine, settings)  # commits what is pending, then stops the shards
 
 
 @cli.command("analyze")

@@ -51,8 +51,8 @@ class ShardHost:
 
         self.engine = SearchEngine(folder, settings=settings)
 
-    def add(self, docs: list[Mapping[str, Any]]) -> WriteSummary:
-        return self.engine.add(docs)
+    def add(self, docs: list[Mapping[str, Any]], strict: bool) -> WriteSummary:
+        return self.engine.add(docs, strict=strict)
 
     def delete(self, ids: list[str]) -> int:
         return self.engine.delete(ids)
@@ -103,14 +103,16 @@ class RemoteShard:
         self.writer = writer
         self.replicas = replicas
         self.timeout = settings.shard_timeout
-        self._turn = itertools.count()
+        # A turn per method: a search asks each shard twice (statistics, then run),
+        # and one turn for both would send every run to the same replicas.
+        self._turns: dict[str, itertools.count[int]] = {}
         self._down_until = [0.0] * len(replicas)
         self._lock = threading.Lock()
 
-    def _order(self) -> list[int]:
+    def _order(self, method: str) -> list[int]:
         """Replicas to try, starting at the next in turn: those up first, then those passed over."""
         with self._lock:
-            first = next(self._turn) % len(self.replicas)
+            first = next(self._turns.setdefault(method, itertools.count())) % len(self.replicas)
             now = time.monotonic()
             turn = [(first + k) % len(self.replicas) for k in range(len(self.replicas))]
             return [n for n in turn if self._down_until[n] <= now] + [
@@ -120,7 +122,7 @@ class RemoteShard:
     def _read(self, method: str, *args: Any) -> Any:
         ray = _ray()
         failure = "no replica"
-        for number in self._order():
+        for number in self._order(method):
             try:
                 return _answer(ray, getattr(self.replicas[number], method).remote(*args), self.timeout)
             except (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError) as exc:
@@ -149,9 +151,11 @@ class RemoteShard:
             except ray.exceptions.GetTimeoutError:
                 raise ShardUnavailable(f"the writer of shard {self.number} did not answer in time") from None
 
-    def add(self, docs: Iterable[Mapping[str, Any]] | Mapping[str, Any]) -> WriteSummary:
+    def add(
+        self, docs: Iterable[Mapping[str, Any]] | Mapping[str, Any], *, strict: bool = False
+    ) -> WriteSummary:
         batch = [docs] if isinstance(docs, Mapping) else list(docs)
-        result: WriteSummary = self._write("add", batch)
+        result: WriteSummary = self._write("add", batch, strict)
         return result
 
     def delete(self, ids: Iterable[str] | str) -> int:

@@ -19,7 +19,7 @@ import os
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from .analysis import NewsAnalyzer, VariantSource
 from .errors import (
@@ -40,6 +40,7 @@ from .request import SearchRequest
 from .results import Rejection, SearchResult, WriteSummary
 from .scoring import BM25, CollectionStatistics
 from .settings import Settings
+from .shards import ShardedEngine
 from .staging import Staging
 from .store.generations import FORMAT_VERSION, IndexStore
 from .store.schema import build_schema
@@ -51,6 +52,35 @@ LOG = logging.getLogger("searchsvc.engine")
 
 #: ``variants="default"``: load the shipped gazetteer (and the settings' variants file).
 DEFAULT_VARIANTS = "default"
+
+
+class Engine(Protocol):
+    """What the command line and the HTTP server need of an engine: one index
+    (:class:`SearchEngine`) or an index split into shards
+    (:class:`~searchsvc.shards.ShardedEngine`) alike."""
+
+    settings: Settings
+
+    @property
+    def variants(self) -> VariantSource | None: ...
+    @property
+    def pending(self) -> int: ...
+    def add(
+        self, docs: Iterable[Mapping[str, Any]] | Mapping[str, Any], *, strict: bool = False
+    ) -> WriteSummary: ...
+    def delete(self, ids: Iterable[str] | str) -> int: ...
+    def commit(self) -> None: ...
+    def bulk_index(
+        self, docs: Iterable[Mapping[str, Any]], *, batch: int = 5000, strict: bool = False
+    ) -> WriteSummary: ...
+    def get(self, doc_id: str) -> dict[str, Any]: ...
+    def __len__(self) -> int: ...
+    def stats(self) -> dict[str, Any]: ...
+    def search(self, q: str | None = "", **params: Any) -> SearchResult: ...
+    def run(self, request: SearchRequest) -> SearchResult: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Any: ...
+    def __exit__(self, *exc: object) -> None: ...
 
 
 class SearchEngine:
@@ -144,6 +174,25 @@ class SearchEngine:
     ) -> SearchEngine:
         """An engine whose index lives in memory: for tests and embedding."""
         return cls(None, settings=settings, variants=variants)
+
+    @staticmethod
+    def cluster(
+        path: str | os.PathLike[str],
+        *,
+        shards: int,
+        replicas: int = 1,
+        settings: Settings | None = None,
+    ) -> ShardedEngine:
+        """An index split into ``shards`` on a Ray cluster, each shard with ``replicas`` searchers.
+
+        It has this class's methods for writing, getting and searching (see
+        :func:`searchsvc.cluster.start`, and the README's "Shards and replicas"),
+        and needs ``pip install 'searchsvc[cluster]'``. Close it to commit and
+        stop the shards' processes.
+        """
+        from .cluster import start
+
+        return start(path, shards, replicas, settings)
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -310,12 +359,13 @@ class SearchEngine:
         (see :meth:`statistics`).
 
         A query that finds fewer than :data:`~searchsvc.suggest.FEW_HITS` documents
-        gets a ``suggestion`` when a correction of its spelling finds more.
+        gets a ``suggestion`` when a correction of its spelling finds more, unless
+        ``statistics`` are given: a shard's few hits say nothing of the whole index's.
         """
         self._check_open()
         with self._pool.snapshot() as snapshot:
             result = self._executor.run(snapshot, request, statistics)
-            if result.total >= FEW_HITS:
+            if result.total >= FEW_HITS or statistics is not None:
                 return result
             started = time.perf_counter()
             suggestion = self._speller.suggest(snapshot, request, result.total)

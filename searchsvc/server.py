@@ -17,7 +17,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-from .engine import SearchEngine
+from .engine import Engine
 from .errors import InvalidParameter
 from .openapi import MAX_HEADER_BYTES
 from .settings import Settings, parse_origins
@@ -77,7 +77,7 @@ class Committer:
 
     def __init__(
         self,
-        engine: SearchEngine,
+        engine: Engine,
         *,
         interval: float,
         batch: int,
@@ -265,7 +265,7 @@ class AcceptBalance:
 
 
 def serve_workers(
-    open_engine: Callable[[], SearchEngine], settings: Settings, *, log: Callable[[str], None] = _stderr
+    open_engine: Callable[[], Engine], settings: Settings, *, log: Callable[[str], None] = _stderr
 ) -> None:
     """Serve with ``settings.workers`` processes that share one listening socket.
 
@@ -363,7 +363,7 @@ def serve_workers(
 
 
 def serve(
-    engine: SearchEngine,
+    engine: Engine,
     settings: Settings,
     *,
     log: Callable[[str], None] = _stderr,
@@ -477,7 +477,7 @@ def _json_refusals(max_body_bytes: int) -> type:
 
 
 def _serve(
-    engine: SearchEngine,
+    engine: Engine,
     settings: Settings,
     log: Callable[[str], None],
     sockets: list[Any] | None = None,

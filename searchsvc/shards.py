@@ -22,17 +22,21 @@ off; then, as when no shard answers, the search is refused.
 from __future__ import annotations
 
 import dataclasses
+import os
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from .analysis import VariantSource
-from .errors import EngineClosed, InvalidParameter, ShardUnavailable
+from .documents import normalize_document
+from .errors import EngineClosed, IndexNotFound, InvalidParameter, ShardUnavailable
 from .request import SearchRequest
 from .results import FacetBucket, Hit, SearchResult, ShardCounts, WriteSummary
 from .scoring import CollectionStatistics
 from .settings import Settings
+from .store.generations import recorded_shards, shard_folders
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -48,7 +52,9 @@ class Shard(Protocol):
     a search then answers from the others, or refuses, as the settings say.
     """
 
-    def add(self, docs: Iterable[Mapping[str, Any]] | Mapping[str, Any]) -> WriteSummary: ...
+    def add(
+        self, docs: Iterable[Mapping[str, Any]] | Mapping[str, Any], *, strict: bool = False
+    ) -> WriteSummary: ...
     def delete(self, ids: Iterable[str] | str) -> int: ...
     def commit(self) -> None: ...
     @property
@@ -90,9 +96,18 @@ class ShardedEngine:
 
     # -- writing and reading documents ---------------------------------------
 
-    def add(self, docs: Iterable[Mapping[str, Any]] | Mapping[str, Any]) -> WriteSummary:
-        """Add or replace documents, each on the shard its id belongs to; the shards write at once."""
+    def add(
+        self, docs: Iterable[Mapping[str, Any]] | Mapping[str, Any], *, strict: bool = False
+    ) -> WriteSummary:
+        """Add or replace documents, each on the shard its id belongs to; the shards write at once.
+
+        With ``strict``, an invalid document raises :class:`~searchsvc.errors.InvalidDocument`
+        before any shard is written to.
+        """
         batch = [docs] if isinstance(docs, Mapping) else list(docs)
+        if strict:
+            for doc in batch:
+                normalize_document(doc, max_field_length=self.settings.max_field_length)
         summary = WriteSummary()
         groups = self._by_shard(batch, lambda doc: doc.get("id") if isinstance(doc, Mapping) else None)
         for part in self._together(groups, lambda shard, part: shard.add(part)):
@@ -123,6 +138,22 @@ class ShardedEngine:
     def commit(self) -> None:
         self._each(lambda shard: shard.commit())
 
+    def bulk_index(
+        self, docs: Iterable[Mapping[str, Any]], *, batch: int = 5000, strict: bool = False
+    ) -> WriteSummary:
+        """Add many documents, committing every ``batch``."""
+        summary = WriteSummary()
+        chunk: list[Mapping[str, Any]] = []
+        for doc in docs:
+            chunk.append(doc)
+            if len(chunk) >= batch:
+                summary.merge(self.add(chunk, strict=strict))
+                self.commit()
+                chunk = []
+        summary.merge(self.add(chunk, strict=strict))
+        self.commit()
+        return summary
+
     @property
     def pending(self) -> int:
         """Writes accepted by the shards and not yet committed."""
@@ -139,6 +170,13 @@ class ShardedEngine:
         with each shard's own under ``shards``."""
         parts = self._each(lambda shard: shard.stats())
         commits = [part["last_commit"] for part in parts if part.get("last_commit")]
+        # Where a shard's processes run, when they run elsewhere (searchsvc.cluster says).
+        nodes = {
+            process["node"]
+            for part in parts
+            for process in [part.get("writer"), *part.get("replicas", [])]
+            if process and process.get("node")
+        }
         return {
             "documents": sum(part["documents"] for part in parts),
             "pending_writes": sum(part["pending_writes"] for part in parts),
@@ -147,6 +185,7 @@ class ShardedEngine:
             "format_version": parts[0]["format_version"],
             "generation": None,
             "shards": [{"shard": number, **part} for number, part in enumerate(parts)],
+            **({"nodes": len(nodes)} if nodes else {}),
         }
 
     @property
@@ -247,6 +286,43 @@ class ShardedEngine:
             truncated,
             shards=ShardCounts(len(self.shards), len(results), len(self.shards) - len(results)),
         )
+
+
+def open_shards(
+    path: str | os.PathLike[str],
+    shards: int,
+    *,
+    settings: Settings | None = None,
+    create: bool = True,
+) -> ShardedEngine:
+    """The shards of the folder ``path``, each an engine in this process (no cluster): for
+    commands that index, search or count a folder of shards in one process.
+
+    Without ``create``, a folder that is not split into shards raises
+    :class:`~searchsvc.errors.IndexNotFound`, and nothing is made.
+    """
+    from .engine import SearchEngine  # the engine names this module's class in its own API
+
+    if not create and recorded_shards(Path(path)) is None:
+        raise IndexNotFound(f"no index split into shards in {os.fspath(path)!r}")
+    folders = shard_folders(path, shards)
+    settings = settings or Settings()
+    first = SearchEngine(folders[0], settings=settings, create=create)
+    engines = [first]
+    try:
+        for folder in folders[1:]:
+            # One copy of the gazetteer serves every shard of the process.
+            engines.append(SearchEngine(folder, settings=settings, variants=first.variants, create=create))
+    except BaseException:
+        for engine in engines:
+            engine.close()
+        raise
+
+    def close() -> None:
+        for engine in engines:
+            engine.close()
+
+    return ShardedEngine(engines, settings, on_close=close)
 
 
 def _order(request: SearchRequest) -> Any:

@@ -4,12 +4,14 @@ survive killed processes, partial answers, and a cluster that leaves nothing beh
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -205,3 +207,45 @@ def test_a_driver_without_the_cluster_token_is_refused(nodes) -> None:
         assert (done.returncode != 0) == bool(expected), done.stderr[-2000:]
         if not expected:
             assert done.stdout.strip() == "2"
+
+
+def test_serve_with_shards_answers_the_readmes_search_and_stops_its_shards(nodes, tmp_path) -> None:
+    from test_server_e2e import request, start_serve
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    example = re.search(r"curl '(localhost:8080)(/search\?[^']+)'", readme)
+    assert example is not None, "the README's example search"
+    actors_before = _shard_actors(nodes)
+    log = tmp_path / "serve.log"
+    options = ("--shards", "2", "--replicas", "2", "--ray-address", nodes.address)
+    process, port = start_serve(tmp_path / "index", log, *options)
+    try:
+        status, _headers, answer = request(f"http://127.0.0.1:{port}{example.group(2)}")
+        assert status == 200 and answer["total"] >= 1, log.read_text()
+        assert answer["shards"] == {"total": 2, "successful": 2, "failed": 0}
+        assert "pokrovsk" in answer["hits"][0]["document"]["title"].lower()
+        stats = request(f"http://127.0.0.1:{port}/stats")[2]
+        assert [len(part["replicas"]) for part in stats["shards"]] == [2, 2] and stats["nodes"] == 2
+        assert len(_shard_actors(nodes)) == len(actors_before) + 6
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0, log.read_text()
+    assert "stopped; committed" in log.read_text()
+    deadline = time.monotonic() + 30  # the actors' processes end soon after they are killed
+    while _shard_actors(nodes) != actors_before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _shard_actors(nodes) == actors_before
+
+
+def _shard_actors(nodes: TwoNodes) -> set[int]:
+    """The processes of the cluster's live shard actors (Ray names them after the class)."""
+    import psutil
+
+    found = set()
+    for process in nodes.processes():
+        try:
+            if process.status() != psutil.STATUS_ZOMBIE and "ShardHost" in " ".join(process.cmdline()):
+                found.add(process.pid)
+        except psutil.Error:
+            continue  # ended meanwhile
+    return found

@@ -100,3 +100,15 @@ def test_the_store_imports_nothing_above_it():
         if name.startswith("searchsvc") and not name.startswith(allowed)
     ]
     assert offenders == []
+
+
+def test_only_the_cluster_module_knows_ray():
+    # Ray's API, its errors and its actors stay in searchsvc/cluster.py.
+    offenders = [
+        f"{path.relative_to(PACKAGE)} imports {name}"
+        for path in PACKAGE.rglob("*.py")
+        if path.name != "cluster.py"
+        for name in _imports(path)
+        if name == "ray" or name.startswith("ray.")
+    ]
+    assert offenders == []

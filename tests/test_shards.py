@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,7 +10,8 @@ import pytest
 from test_global_statistics import SHARDS, corpus
 
 from searchsvc import SearchEngine
-from searchsvc.errors import EngineClosed, InvalidParameter, ShardUnavailable
+from searchsvc.errors import EngineClosed, InvalidDocument, InvalidParameter, ShardUnavailable
+from searchsvc.request import SearchRequest
 from searchsvc.results import SearchResult
 from searchsvc.settings import Settings
 from searchsvc.shards import ShardedEngine, shard_of
@@ -175,3 +177,78 @@ def test_stats_add_up_the_shards_and_list_each(engines) -> None:
     assert stats["documents"] == len(sharded) == sum(part["documents"] for part in stats["shards"])
     assert [part["shard"] for part in stats["shards"]] == list(range(SHARDS))
     assert stats["pending_writes"] == sharded.pending == 0
+
+
+def test_the_command_line_indexes_searches_and_counts_a_folder_of_shards(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from searchsvc.cli import cli
+
+    folder = tmp_path / "sharded"
+    data = tmp_path / "docs.jsonl"
+    data.write_text("\n".join(json.dumps(doc) for doc in corpus(30)), "utf-8")
+
+    def run(*args: str) -> Any:
+        return CliRunner().invoke(cli, ["--index-dir", str(folder), *args])
+
+    assert run("index", "--shards", "3", str(data)).exit_code == 0
+    assert json.loads((folder / "shards.json").read_text()) == {"shards": 3}
+    stats = json.loads(run("stats").output)
+    assert stats["documents"] == 30 and [s["shard"] for s in stats["shards"]] == [0, 1, 2]
+    assert [s["documents"] for s in stats["shards"]] == [
+        sum(1 for d in corpus(30) if shard_of(d["id"], 3) == n) for n in range(3)
+    ]
+    found = json.loads(run("search", "grain", "--json").output)
+    with SearchEngine.in_memory() as whole:
+        whole.add(corpus(30))
+        whole.commit()
+        assert found["total"] == whole.search("grain").total > 0
+    assert run("get", "doc-4").exit_code == 0
+    # The folder keeps its number of shards: a different one, or reindex, is a one-line error.
+    wrong = run("index", "--shards", "2", str(data))
+    assert wrong.exit_code == 1 and "split into 3 shards, not 2" in wrong.output
+    refused = run("reindex", str(data))
+    assert refused.exit_code == 1 and "cannot rebuild a folder of shards yet" in refused.output
+    single = CliRunner().invoke(cli, ["--index-dir", str(tmp_path / "one"), "index", str(data)])
+    assert single.exit_code == 0
+    mixed = CliRunner().invoke(
+        cli, ["--index-dir", str(tmp_path / "one"), "index", "--shards", "2", str(data)]
+    )
+    assert mixed.exit_code == 1 and "holds one index, not shards" in mixed.output
+
+
+def test_strict_writes_refuse_a_bad_document_before_any_shard_writes(engines) -> None:
+    _whole, sharded = engines
+    before = sharded.pending
+    with pytest.raises(InvalidDocument):
+        sharded.add([{"id": "fine-1", "title": "Fine"}, {"title": "no id"}], strict=True)
+    assert sharded.pending == before
+
+
+def test_a_prefix_reaching_a_stem_one_shard_holds_scores_as_in_one_index() -> None:
+    # "lipre*" reaches the stem "lipr" of "lipre", which is in one shard only.
+    docs = [
+        {"id": f"p{i}", "title": title, "body": f"about {title}"}
+        for i, title in enumerate(["lipre talk", "liprelo boat", "lipre zone", "other thing", "more other"])
+    ]
+    with SearchEngine.in_memory() as whole:
+        shards = [SearchEngine.in_memory(variants=whole.variants) for _ in range(2)]
+        assert len({shard_of(d["id"], 2) for d in docs if "lipre " in d["title"] + " "}) == 1
+        with ShardedEngine(shards) as sharded:
+            for engine in (whole, sharded):
+                engine.add(docs)
+                engine.commit()
+            for q in ("lipre*", "lipr*", "lipre"):
+                assert_same_answer(whole.search(q, highlight=False), sharded.search(q, highlight=False), {})
+        for shard in shards:
+            shard.close()
+
+
+def test_a_shard_offers_no_suggestion_of_its_own(engines) -> None:
+    # A shard's few hits say nothing of the whole index's; the merge has no suggestion to keep.
+    _whole, sharded = engines
+    assert sharded.search("grian").suggestion is None
+    request = SearchRequest.create("grian")
+    shard = sharded.shards[0]
+    assert shard.run(request, shard.statistics(request)).suggestion is None
+    assert shard.run(request).suggestion is not None

@@ -465,7 +465,8 @@ def marked_terms(q: Query | None) -> Iterator[tuple[str, str, tuple[str, ...]]]:
 def scored_terms(q: Query | None) -> Iterator[tuple[str, str]]:
     """The ``(field, term)`` pairs whose document frequencies ``q``'s scores depend on.
 
-    Patterns (prefixes, wildcards, ranges) score a constant and need none.
+    Patterns (prefixes, wildcards, ranges) score a constant and need none; the
+    stem a prefix reaches (:class:`PrefixStem`) scores as the term it is.
     """
     if q is None:
         return
@@ -476,7 +477,7 @@ def scored_terms(q: Query | None) -> Iterator[tuple[str, str]]:
     elif isinstance(q, wq.Phrase):
         for word in q.words:
             yield q.fieldname, word
-    elif isinstance(q, (TermSet, PrefixStem)):
+    elif isinstance(q, TermSet):
         return
     elif isinstance(q, wq.Term):
         yield q.fieldname, q.text

@@ -21,7 +21,7 @@ import falcon
 import jinja2
 
 from ..documents import TEXT_FIELDS
-from ..engine import SearchEngine
+from ..engine import Engine
 from ..parameters import SEARCH_PARAMETERS
 from ..request import SearchRequest
 from ..results import FacetBucket, SearchResult
@@ -120,7 +120,7 @@ class Pages:
     """What the page's resources share: the engine, templates and the API's checks."""
 
     def __init__(
-        self, engine: SearchEngine, settings: Settings, *, authorize: Authorize, parse: ParseQuery
+        self, engine: Engine, settings: Settings, *, authorize: Authorize, parse: ParseQuery
     ) -> None:
         self.engine = engine
         self.settings = settings
