@@ -64,7 +64,8 @@ class Context:
     def engine(self, *, create: bool = True) -> Engine:
         """The engine of the index; without ``create``, a missing index is an error, and nothing is made.
 
-        A folder split into shards opens as its shards, each an engine in this process.
+        A folder split into shards opens as its shards, each an engine in this process,
+        or processes of the Ray cluster at the ``ray_address`` setting when there is one.
         """
         from .errors import IndexNotFound
         from .shards import open_shards
@@ -72,6 +73,10 @@ class Context:
 
         try:
             shards = self.shards()
+            if shards > 1 and self.settings.ray_address:
+                from .cluster import start
+
+                return start(self.settings.index_dir, shards, self.settings.replicas, self.settings)
             if shards > 1 or recorded_shards(Path(self.settings.index_dir)) is not None:
                 return open_shards(self.settings.index_dir, shards, settings=self.settings, create=create)
             return SearchEngine(self.settings.index_dir, settings=self.settings, create=create)
@@ -311,6 +316,9 @@ def _reading_options(func: F) -> F:
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @_reading_options
 @_shards_option
+@click.option(
+    "--ray-address", default=None, metavar="HOST:PORT", help=_env_help("ray_address", default=False)
+)
 @pass_context
 @user_errors
 def index_command(
@@ -322,6 +330,7 @@ def index_command(
     max_field_length: int | None,
     root: str | None,
     shards: int | None,
+    ray_address: str | None,
 ) -> None:
     """Add or update documents from files and folders.
 
@@ -330,10 +339,13 @@ def index_command(
     or a file that cannot be read (binary, cut off, gone) is reported and the
     rest indexed; with --strict the first one stops it. A path given that does
     not exist is an error (exit 2), after the other paths are indexed. With
-    --shards N, a new folder is split into N shards; a folder of shards keeps
-    the number it was made with.
+    --shards N, a new folder is split into N shards, which load their shares
+    at once (with --ray-address, on that Ray cluster's nodes); a folder of
+    shards keeps the number it was made with.
     """
-    obj.settings = _with_options(obj.settings, max_field_length=max_field_length, shards=shards)
+    obj.settings = _with_options(
+        obj.settings, max_field_length=max_field_length, shards=shards, ray_address=ray_address
+    )
     bad = _bad_paths(paths, fmt)
     if bad and (strict or all(path in bad for path in paths)):
         raise _bad_paths_error(bad)

@@ -31,6 +31,8 @@ from .store.generations import shard_folders
 
 #: Seconds a replica that failed a call is passed over, while Ray restarts it.
 DOWN_SECONDS = 5.0
+#: Documents sent to a writer in one call by a bulk load.
+WRITE_CALL = 1000
 #: Seconds between attempts to reach a writer that Ray is restarting.
 WRITER_RETRY_SECONDS = 0.2
 
@@ -49,7 +51,18 @@ class ShardHost:
     def __init__(self, folder: str, settings: Settings) -> None:
         from .engine import SearchEngine
 
-        self.engine = SearchEngine(folder, settings=settings)
+        self._failure: SearchsvcError | None = None
+        try:
+            self._engine = SearchEngine(folder, settings=settings)
+        except SearchsvcError as exc:
+            # Kept for the callers: an actor whose constructor raises dies with only a message.
+            self._failure = exc
+
+    @property
+    def engine(self) -> Any:
+        if self._failure is not None:
+            raise self._failure
+        return self._engine
 
     def add(self, docs: list[Mapping[str, Any]], strict: bool) -> WriteSummary:
         return self.engine.add(docs, strict=strict)
@@ -92,8 +105,9 @@ class RemoteShard:
 
     A replica that fails a call is passed over for :data:`DOWN_SECONDS` while
     Ray restarts it, and the call goes to the next one; the shard is down when
-    every replica fails. A write that meets a dead writer waits for Ray to
-    restart it, up to the ``shard_timeout`` setting: the writer's log keeps
+    every replica fails. A write waits for its writer as long as the writer
+    works; one that meets a dead writer waits for Ray to restart it, up to
+    the ``shard_timeout`` setting: the writer's log keeps
     every write it acknowledged, and adding or deleting the same id twice
     leaves the same index.
     """
@@ -137,9 +151,8 @@ class RemoteShard:
         deadline = time.monotonic() + self.timeout
         while True:
             try:
-                return _answer(
-                    ray, getattr(self.writer, method).remote(*args), max(deadline - time.monotonic(), 0.001)
-                )
+                # No time limit while the writer lives: a commit of a large load takes what it takes.
+                return _answer(ray, getattr(self.writer, method).remote(*args), None)
             except ray.exceptions.RayActorError as exc:
                 # Dead or restarting: what it acknowledged is in its log, and
                 # the restarted writer takes this call again.
@@ -148,8 +161,6 @@ class RemoteShard:
                         f"the writer of shard {self.number} did not come back ({type(exc).__name__})"
                     ) from None
                 time.sleep(WRITER_RETRY_SECONDS)
-            except ray.exceptions.GetTimeoutError:
-                raise ShardUnavailable(f"the writer of shard {self.number} did not answer in time") from None
 
     def add(
         self, docs: Iterable[Mapping[str, Any]] | Mapping[str, Any], *, strict: bool = False
@@ -163,6 +174,26 @@ class RemoteShard:
 
     def commit(self) -> None:
         self._write("commit")
+
+    def bulk_index(
+        self, docs: Iterable[Mapping[str, Any]], *, batch: int = 5000, strict: bool = False
+    ) -> WriteSummary:
+        """Add many documents, :data:`WRITE_CALL` to a call, committing every ``batch``."""
+        summary = WriteSummary()
+        chunk: list[Mapping[str, Any]] = []
+        uncommitted = 0
+        for doc in docs:
+            chunk.append(doc)
+            if len(chunk) >= WRITE_CALL:
+                summary.merge(self.add(chunk, strict=strict))
+                uncommitted += len(chunk)
+                chunk = []
+                if uncommitted >= batch:
+                    self.commit()
+                    uncommitted = 0
+        summary.merge(self.add(chunk, strict=strict))
+        self.commit()
+        return summary
 
     @property
     def pending(self) -> int:
@@ -207,7 +238,7 @@ class RemoteShard:
                 ray.kill(actor, no_restart=True)
 
 
-def _answer(ray: Any, ref: Any, timeout: float) -> Any:
+def _answer(ray: Any, ref: Any, timeout: float | None) -> Any:
     """What a call answered; an error of searchsvc's that the actor raised, raised here as it was."""
     try:
         return ray.get(ref, timeout=timeout)
@@ -267,11 +298,28 @@ def _shards(ray: Any, folders: list[Path], replicas: int, settings: Settings) ->
     options: dict[str, Any] = {"num_cpus": 0, "scheduling_strategy": "SPREAD"}
     writer_settings = settings.replace(durability=settings.durability or SERVE_DURABILITY)
     reader_settings = settings.replace(durability="none")
-    remote = []
-    for number, folder in enumerate(folders):
-        writer = actor.options(**options).remote(str(folder), writer_settings)
-        # The writer creates the folder's index before any searcher opens it.
-        _answer(ray, writer.count.remote(), settings.shard_timeout)
-        searchers = [actor.options(**options).remote(str(folder), reader_settings) for _ in range(replicas)]
-        remote.append(RemoteShard(number, writer, searchers, settings))
-    return remote
+    created: list[Any] = []
+    try:
+        writers = []
+        for folder in folders:
+            writers.append(actor.options(**options).remote(str(folder), writer_settings))
+            created.append(writers[-1])
+        # Each writer creates its folder's index (or commits its log) before any searcher opens it.
+        for writer in writers:
+            _answer(ray, writer.count.remote(), None)
+        searchers = []
+        for folder in folders:
+            searchers.append(
+                [actor.options(**options).remote(str(folder), reader_settings) for _ in range(replicas)]
+            )
+            created.extend(searchers[-1])
+        for searcher in created[len(writers) :]:
+            _answer(ray, searcher.count.remote(), None)
+    except BaseException:
+        for started in created:
+            ray.kill(started, no_restart=True)
+        raise
+    return [
+        RemoteShard(number, writer, replicas_of_shard, settings)
+        for number, (writer, replicas_of_shard) in enumerate(zip(writers, searchers, strict=True))
+    ]

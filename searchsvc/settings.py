@@ -192,8 +192,8 @@ class Settings:
     )
     shard_timeout: float = _declare(
         30,
-        "Seconds a call to a shard may take, including waiting for a writer that is restarting, "
-        "before the shard counts as down.",
+        "Seconds a search waits for a replica of a shard before trying the next, and a write waits "
+        "for a shard's writer to come back after it died, before the shard counts as down.",
         minimum=0.1,
         maximum=3600,
     )

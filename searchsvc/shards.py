@@ -21,11 +21,13 @@ off; then, as when no shard answers, the search is refused.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
+import queue
 import zlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -57,6 +59,9 @@ class Shard(Protocol):
     ) -> WriteSummary: ...
     def delete(self, ids: Iterable[str] | str) -> int: ...
     def commit(self) -> None: ...
+    def bulk_index(
+        self, docs: Iterable[Mapping[str, Any]], *, batch: int = 5000, strict: bool = False
+    ) -> WriteSummary: ...
     @property
     def pending(self) -> int: ...
     def get(self, doc_id: str) -> dict[str, Any]: ...
@@ -141,17 +146,38 @@ class ShardedEngine:
     def bulk_index(
         self, docs: Iterable[Mapping[str, Any]], *, batch: int = 5000, strict: bool = False
     ) -> WriteSummary:
-        """Add many documents, committing every ``batch``."""
+        """Add many documents, each shard loading its share at the same time, as its own
+        ``bulk_index`` does (into an empty shard: analysed and written by processes of its own).
+
+        With ``strict``, the first invalid document stops every shard: a shard that was
+        empty stays empty, and one that was not keeps the batches it committed.
+        """
+        if self._closed:
+            raise EngineClosed("the engine is closed")
+        feeds = [_Feed() for _ in self.shards]
+
+        def load(number: int) -> WriteSummary:
+            return self.shards[number].bulk_index(feeds[number].documents(), batch=batch, strict=strict)
+
+        loading = [self._pool.submit(load, number) for number in range(len(self.shards))]
+        try:
+            for doc in docs:
+                if strict:
+                    normalize_document(doc, max_field_length=self.settings.max_field_length)
+                doc_id = doc.get("id") if isinstance(doc, Mapping) else None
+                number = shard_of(doc_id, len(self.shards)) if isinstance(doc_id, str) else 0
+                feeds[number].put(doc, loading[number])
+            for feed, future in zip(feeds, loading, strict=True):
+                feed.close(future)
+        except BaseException:
+            for feed in feeds:
+                feed.abort()
+            for future in loading:
+                future.exception()  # wait until each shard has dropped its unfinished load
+            raise
         summary = WriteSummary()
-        chunk: list[Mapping[str, Any]] = []
-        for doc in docs:
-            chunk.append(doc)
-            if len(chunk) >= batch:
-                summary.merge(self.add(chunk, strict=strict))
-                self.commit()
-                chunk = []
-        summary.merge(self.add(chunk, strict=strict))
-        self.commit()
+        for future in loading:
+            summary.merge(future.result())
         return summary
 
     @property
@@ -288,6 +314,63 @@ class ShardedEngine:
         )
 
 
+class _Feed:
+    """Documents handed from the thread that reads them to the thread that loads one shard."""
+
+    CHUNK = 500
+
+    def __init__(self) -> None:
+        self._chunks: queue.Queue[list[Any] | BaseException | None] = queue.Queue(maxsize=8)
+        self._chunk: list[Any] = []
+
+    def put(self, doc: Any, loading: Future[Any]) -> None:
+        self._chunk.append(doc)
+        if len(self._chunk) >= self.CHUNK:
+            self._send(self._chunk, loading)
+            self._chunk = []
+
+    def close(self, loading: Future[Any]) -> None:
+        """No more documents: the shard's load ends once it has the last ones."""
+        if self._chunk:
+            self._send(self._chunk, loading)
+        self._send(None, loading)
+
+    def abort(self) -> None:
+        """Make the shard's load fail, so that it keeps nothing unfinished."""
+        while True:
+            try:
+                self._chunks.put(_Aborted("the documents' reader failed"), timeout=0.1)
+                return
+            except queue.Full:
+                # The loader is gone or slow: chunks it has not read yet no longer matter.
+                with contextlib.suppress(queue.Empty):
+                    self._chunks.get_nowait()
+
+    def _send(self, item: list[Any] | None, loading: Future[Any]) -> None:
+        while True:
+            if loading.done():
+                loading.result()  # the shard's load failed: its error is the reason
+                raise RuntimeError("a shard stopped loading before its documents ended")
+            try:
+                self._chunks.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def documents(self) -> Iterator[Any]:
+        while True:
+            item = self._chunks.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield from item
+
+
+class _Aborted(Exception):
+    """The documents' reader failed: a shard's load stops without keeping what it had."""
+
+
 def open_shards(
     path: str | os.PathLike[str],
     shards: int,
@@ -307,12 +390,16 @@ def open_shards(
         raise IndexNotFound(f"no index split into shards in {os.fspath(path)!r}")
     folders = shard_folders(path, shards)
     settings = settings or Settings()
-    first = SearchEngine(folders[0], settings=settings, create=create)
+    # Each shard loads its share with its own processes: together, one per core.
+    procs = max(1, (os.cpu_count() or 1) // shards)
+    first = SearchEngine(folders[0], settings=settings, create=create, procs=procs)
     engines = [first]
     try:
         for folder in folders[1:]:
             # One copy of the gazetteer serves every shard of the process.
-            engines.append(SearchEngine(folder, settings=settings, variants=first.variants, create=create))
+            engines.append(
+                SearchEngine(folder, settings=settings, variants=first.variants, create=create, procs=procs)
+            )
     except BaseException:
         for engine in engines:
             engine.close()

@@ -249,3 +249,53 @@ def _shard_actors(nodes: TwoNodes) -> set[int]:
         except psutil.Error:
             continue  # ended meanwhile
     return found
+
+
+def test_index_with_shards_loads_them_on_the_cluster(nodes, engines, tmp_path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from searchsvc.cli import cli
+    from searchsvc.shards import open_shards
+
+    whole, _sharded = engines
+    data = tmp_path / "docs.jsonl"
+    data.write_text("\n".join(json.dumps(doc) for doc in corpus(90)), "utf-8")
+    folder = tmp_path / "loaded"
+    actors_before = _shard_actors(nodes)
+    options = ["--shards", "3", "--ray-address", nodes.address, "--quiet", str(data)]
+    done = CliRunner().invoke(cli, ["--index-dir", str(folder), "index", *options])
+    assert done.exit_code == 0, done.output
+    assert "indexed: 90 added, 0 updated, 0 rejected" in done.output
+    deadline = time.monotonic() + 30  # the load's actors end when it does
+    while _shard_actors(nodes) != actors_before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _shard_actors(nodes) == actors_before
+    with open_shards(folder, 3, create=False) as loaded:
+        assert [len(shard) for shard in loaded.shards] == [
+            sum(1 for d in corpus(90) if shard_of(d["id"], 3) == n) for n in range(3)
+        ]
+        for q, params in SEARCHES[:4]:
+            assert_same_answer(
+                whole.search(q, highlight=False, **params),
+                loaded.search(q, highlight=False, **params),
+                params,
+            )
+
+
+def test_a_shard_that_cannot_open_stops_the_start_with_its_reason(nodes, tmp_path) -> None:
+    from searchsvc.errors import IndexCorrupt
+    from searchsvc.store.generations import shard_folders
+
+    folder = tmp_path / "damaged"
+    second = shard_folders(folder, 2)[1]
+    second.mkdir(parents=True)
+    (second / "searchsvc.json").write_text("{not json", "utf-8")
+    actors_before = _shard_actors(nodes)
+    with pytest.raises(IndexCorrupt, match="metadata file is damaged"):
+        cluster.start(folder, shards=2, replicas=1)
+    deadline = time.monotonic() + 30
+    while _shard_actors(nodes) != actors_before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _shard_actors(nodes) == actors_before

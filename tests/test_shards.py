@@ -14,7 +14,7 @@ from searchsvc.errors import EngineClosed, InvalidDocument, InvalidParameter, Sh
 from searchsvc.request import SearchRequest
 from searchsvc.results import SearchResult
 from searchsvc.settings import Settings
-from searchsvc.shards import ShardedEngine, shard_of
+from searchsvc.shards import ShardedEngine, open_shards, shard_of
 
 
 @pytest.fixture(scope="module")
@@ -252,3 +252,37 @@ def test_a_shard_offers_no_suggestion_of_its_own(engines) -> None:
     shard = sharded.shards[0]
     assert shard.run(request, shard.statistics(request)).suggestion is None
     assert shard.run(request).suggestion is not None
+
+
+def test_a_bulk_load_fills_every_shard_at_once_with_the_one_index_answers(engines, tmp_path) -> None:
+    whole, _sharded = engines
+    docs = corpus(90)
+    with open_shards(tmp_path / "bulk", SHARDS) as loaded:
+        summary = loaded.bulk_index(iter(docs), batch=40)
+        assert (summary.added, summary.updated, summary.rejected) == (90, 0, 0)
+        assert [len(shard) for shard in loaded.shards] == [
+            sum(1 for d in docs if shard_of(d["id"], SHARDS) == n) for n in range(SHARDS)
+        ]
+        for q, params in SEARCHES:
+            assert_same_answer(
+                whole.search(q, highlight=False, **params),
+                loaded.search(q, highlight=False, **params),
+                params,
+            )
+
+
+def test_a_bulk_load_whose_reader_fails_leaves_empty_shards_empty(tmp_path) -> None:
+    def failing() -> Iterator[dict[str, str]]:
+        yield from corpus(1200)
+        raise OSError("the disk went away")
+
+    with open_shards(tmp_path / "failed", 2) as loaded:
+        with pytest.raises(OSError, match="went away"):
+            loaded.bulk_index(failing())
+        assert len(loaded) == 0 and loaded.pending == 0
+        bad = [*corpus(700), {"title": "no id"}]
+        with pytest.raises(InvalidDocument):
+            loaded.bulk_index(bad, strict=True)
+        assert len(loaded) == 0
+        summary = loaded.bulk_index(bad)
+        assert (summary.added, summary.rejected) == (700, 1) and len(loaded) == 700
