@@ -43,6 +43,13 @@ class QueryError(InvalidInput):
     code = "invalid_query"
 
 
+class StatisticsMismatch(QueryError):
+    """The collection statistics given to a search lack a term it scores: they were
+    gathered for another query, or before a commit changed what the query reaches."""
+
+    code = "statistics_mismatch"
+
+
 class InvalidParameter(InvalidInput):
     """A search or request parameter out of range or of the wrong kind."""
 
@@ -211,6 +218,7 @@ __all__ = [
     "SearchsvcError",
     "InvalidInput",
     "QueryError",
+    "StatisticsMismatch",
     "InvalidParameter",
     "UnknownField",
     "InvalidDate",

@@ -33,7 +33,7 @@ from typing import Any, Protocol, TypeVar
 
 from .analysis import VariantSource
 from .documents import normalize_document
-from .errors import EngineClosed, IndexNotFound, InvalidParameter, ShardUnavailable
+from .errors import EngineClosed, IndexNotFound, InvalidParameter, ShardUnavailable, StatisticsMismatch
 from .request import SearchRequest
 from .results import FacetBucket, Hit, SearchResult, ShardCounts, WriteSummary
 from .scoring import CollectionStatistics
@@ -45,6 +45,8 @@ R = TypeVar("R")
 
 #: What a shard is asked for per facet: every value, so that the sums are exact.
 ALL_VALUES = 1 << 30
+#: Times a search gathers statistics and runs again when a shard's index changed in between.
+SEARCH_ATTEMPTS = 3
 
 
 class Shard(Protocol):
@@ -259,6 +261,16 @@ class ShardedEngine:
             )
         return found
 
+    def _scored_with_all_statistics(
+        self, request: SearchRequest, page: SearchRequest
+    ) -> dict[int, SearchResult]:
+        """``page`` run by every shard that answers, scored with the statistics of them all."""
+        gathered = self._each_that_answers(
+            lambda shard: shard.statistics(request), list(range(len(self.shards)))
+        )
+        statistics = sum(gathered.values(), CollectionStatistics())
+        return self._each_that_answers(lambda shard: shard.run(page, statistics), sorted(gathered))
+
     def close(self) -> None:
         """Stop asking the shards; shards made by someone else are theirs to close, through ``on_close``."""
         if self._closed:
@@ -284,16 +296,20 @@ class ShardedEngine:
                 # Each needs the collection as a whole (its best hits, its newest
                 # article, its copies), which no one shard has.
                 raise InvalidParameter(f"{name} is not available across shards yet")
-        everyone = list(range(len(self.shards)))
-        gathered = self._each_that_answers(lambda shard: shard.statistics(request), everyone)
-        statistics = sum(gathered.values(), CollectionStatistics())
         # Each shard's best hits up to the end of the page, and all its facet values.
         page = dataclasses.replace(
             request, offset=0, limit=request.offset + request.limit, facet_size=ALL_VALUES
         )
-        results = list(
-            self._each_that_answers(lambda shard: shard.run(page, statistics), sorted(gathered)).values()
-        )
+        for attempt in range(SEARCH_ATTEMPTS):
+            try:
+                answered = self._scored_with_all_statistics(request, page)
+                break
+            except StatisticsMismatch:
+                # A commit between the two calls (or a replica a commit behind another)
+                # made the query reach a term the statistics lack: gather them again.
+                if attempt + 1 == SEARCH_ATTEMPTS:
+                    raise
+        results = list(answered.values())
         hits = sorted((hit for result in results for hit in result.hits), key=_order(request))
         facets: dict[str, list[FacetBucket]] = {}
         truncated: dict[str, bool] = {}

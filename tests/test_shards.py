@@ -10,9 +10,16 @@ import pytest
 from test_global_statistics import SHARDS, corpus
 
 from searchsvc import SearchEngine
-from searchsvc.errors import EngineClosed, InvalidDocument, InvalidParameter, ShardUnavailable
+from searchsvc.errors import (
+    EngineClosed,
+    InvalidDocument,
+    InvalidParameter,
+    ShardUnavailable,
+    StatisticsMismatch,
+)
 from searchsvc.request import SearchRequest
 from searchsvc.results import SearchResult
+from searchsvc.scoring import CollectionStatistics
 from searchsvc.settings import Settings
 from searchsvc.shards import ShardedEngine, open_shards, shard_of
 
@@ -286,3 +293,34 @@ def test_a_bulk_load_whose_reader_fails_leaves_empty_shards_empty(tmp_path) -> N
         assert len(loaded) == 0
         summary = loaded.bulk_index(bad)
         assert (summary.added, summary.rejected) == (700, 1) and len(loaded) == 700
+
+
+class Stale:
+    """A shard whose first statistics lack the query's terms, as if a commit came between the calls."""
+
+    def __init__(self, shard: SearchEngine, stale: int) -> None:
+        self.shard = shard
+        self.stale = stale
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.shard, name)
+
+    def statistics(self, request: SearchRequest) -> CollectionStatistics:
+        found = self.shard.statistics(request)
+        if self.stale:
+            self.stale -= 1
+            return CollectionStatistics(found.documents, found.field_lengths, {})
+        return found
+
+
+def test_statistics_that_a_commit_made_stale_are_gathered_again(engines) -> None:
+    _whole, sharded = engines
+    expected = sharded.search("grain", highlight=False)
+    # No shard's statistics hold the word: each shard's search finds it missing.
+    again = ShardedEngine([Stale(shard, 1) for shard in sharded.shards])  # type: ignore[misc]
+    assert_same_answer(expected, again.search("grain", highlight=False), {})
+    never = ShardedEngine([Stale(shard, 10) for shard in sharded.shards])  # type: ignore[misc]
+    with pytest.raises(StatisticsMismatch, match="hold no document frequency"):
+        never.search("grain")
+    again.close()
+    never.close()

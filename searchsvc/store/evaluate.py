@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from whoosh import query as wq
 
-from ..errors import QueryError
+from ..errors import QueryError, StatisticsMismatch
 from ..scoring import (
     BM25,
     DEFAULT_BM25,
@@ -124,7 +124,7 @@ class Evaluator:
                 try:
                     df = self.collection.doc_frequencies[key]
                 except KeyError:
-                    raise QueryError(
+                    raise StatisticsMismatch(
                         f"the collection statistics given hold no document frequency of {fieldname}:{text}; "
                         "gather them for the same request"
                     ) from None
