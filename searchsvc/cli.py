@@ -69,7 +69,7 @@ class Context:
         """
         from .errors import IndexNotFound
         from .shards import open_shards
-        from .store.generations import recorded_shards
+        from .store.layout import recorded_shards
 
         try:
             shards = self.shards()
@@ -89,7 +89,7 @@ class Context:
 
     def shards(self) -> int:
         """The number of shards asked for, else the number the folder was made with, else 1."""
-        from .store.generations import recorded_shards
+        from .store.layout import recorded_shards
 
         if self.settings.shards > 1:
             return self.settings.shards
@@ -375,6 +375,7 @@ def index_command(
     is_flag=True,
     help="Replace the index even when PATHS hold no documents, leaving it empty.",
 )
+@_shards_option
 @pass_context
 @user_errors
 def reindex_command(
@@ -386,6 +387,7 @@ def reindex_command(
     max_field_length: int | None,
     root: str | None,
     allow_empty: bool,
+    shards: int | None,
 ) -> None:
     """Rebuild the whole index from PATHS and swap it in atomically.
 
@@ -393,10 +395,14 @@ def reindex_command(
     When PATHS hold no documents, the index is left as it was (unless
     --allow-empty). A path that cannot be read stops the rebuild before it
     starts; files that fail while it runs are reported, as bad records are.
+
+    A folder of shards is rebuilt whole, all shards swapped in at once, and
+    --shards N splits it anew into N shards; nothing may be using the folder
+    meanwhile (stop the server first).
     """
     from .errors import EmptyRebuild
 
-    obj.settings = _with_options(obj.settings, max_field_length=max_field_length)
+    obj.settings = _with_options(obj.settings, max_field_length=max_field_length, shards=shards)
     if not paths:
         # Without paths this used to rebuild from the seed articles, replacing the whole index.
         raise click.UsageError("give the files or folders to rebuild the index from")
@@ -406,16 +412,22 @@ def reindex_command(
         raise _bad_paths_error(bad)
     summary = WriteSummary()
     skipped: list[str] = []
-    engine = _open_for_rebuild(obj)
+    docs = _progress(_records(paths, fmt, strict, summary, obj.settings, root, skipped), "reindexing", quiet)
     try:
-        with engine:
-            result = engine.rebuild(
-                _progress(
-                    _records(paths, fmt, strict, summary, obj.settings, root, skipped), "reindexing", quiet
-                ),
+        if obj.shards() > 1:
+            from .shards import rebuild_shards
+
+            result = rebuild_shards(
+                obj.settings.index_dir,
+                obj.shards(),
+                docs,
+                settings=obj.settings,
                 strict=strict,
                 allow_empty=allow_empty,
             )
+        else:
+            with _open_for_rebuild(obj) as engine:
+                result = engine.rebuild(docs, strict=strict, allow_empty=allow_empty)
     except EmptyRebuild:
         _report_problems(summary, skipped)
         rejected = f" ({summary.rejected} rejected)" if summary.rejected else ""
@@ -430,11 +442,6 @@ def reindex_command(
 def _open_for_rebuild(obj: Context) -> SearchEngine:
     from .errors import IndexCorrupt, IndexVersionMismatch
 
-    if obj.shards() > 1:
-        raise click.ClickException(
-            "reindex cannot rebuild a folder of shards yet: index the documents into a new folder "
-            "with 'searchsvc --index-dir NEW index --shards N PATHS...'"
-        )
     try:
         engine = obj.engine()
         assert isinstance(engine, SearchEngine)

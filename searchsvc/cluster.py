@@ -27,7 +27,7 @@ from .results import SearchResult, WriteSummary
 from .scoring import CollectionStatistics
 from .settings import SERVE_DURABILITY, Settings
 from .shards import ShardedEngine
-from .store.generations import shard_folders
+from .store.layout import FolderUse, shard_folders
 
 #: Seconds a replica that failed a call is passed over, while Ray restarts it.
 DOWN_SECONDS = 5.0
@@ -265,19 +265,22 @@ def start(
     ray = _ray()
     settings = settings or Settings()
     folders = shard_folders(index_dir, shards)
+    # Held while the shards run: a rebuild of them all waits for the folder to be free.
+    use = FolderUse(index_dir)
     started = not ray.is_initialized()
-    if started:
-        ray.init(
-            address=settings.ray_address,
-            include_dashboard=False,
-            configure_logging=False,
-            log_to_driver=False,
-        )
     try:
+        if started:
+            ray.init(
+                address=settings.ray_address,
+                include_dashboard=False,
+                configure_logging=False,
+                log_to_driver=False,
+            )
         remote = _shards(ray, folders, replicas, settings)
     except BaseException:
         if started:
             ray.shutdown()
+        use.close()
         raise
 
     def stop() -> None:
@@ -287,6 +290,7 @@ def start(
         finally:
             if started:
                 ray.shutdown()
+            use.close()
 
     return ShardedEngine(remote, settings, on_close=stop)
 

@@ -93,6 +93,15 @@ class EmptyRebuild(InvalidInput):
 
     code = "empty_rebuild"
 
+    @classmethod
+    def with_rejected(cls, rejected: int) -> EmptyRebuild:
+        """The refusal of a rebuild that accepted no document, ``rejected`` of them refused."""
+        return cls(
+            "there are no documents to rebuild the index from"
+            + (f" ({rejected} rejected)" if rejected else "")
+            + "; the index is left as it was (allow an empty index to replace it)"
+        )
+
 
 class InputFormatError(InvalidInput):
     """A file or body that cannot be read at all (unknown format, bad encoding)."""

@@ -106,11 +106,7 @@ class Rebuilder:
                 with writing(ix, "write the new index") as writes:
                     writes.apply(again, staging.index_fields)
             if not summary.accepted and not allow_empty:
-                raise EmptyRebuild(
-                    "there are no documents to rebuild the index from"
-                    + (f" ({summary.rejected} rejected)" if summary.rejected else "")
-                    + "; the index is left as it was (allow an empty index to replace it)"
-                )
+                raise EmptyRebuild.with_rejected(summary.rejected)
         except BaseException:
             # Whatever failed (the index, or the documents' own source), the
             # live generation stays, and the new one goes.

@@ -33,12 +33,19 @@ from typing import Any, Protocol, TypeVar
 
 from .analysis import VariantSource
 from .documents import normalize_document
-from .errors import EngineClosed, IndexNotFound, InvalidParameter, ShardUnavailable, StatisticsMismatch
+from .errors import (
+    EmptyRebuild,
+    EngineClosed,
+    IndexNotFound,
+    InvalidParameter,
+    ShardUnavailable,
+    StatisticsMismatch,
+)
 from .request import SearchRequest
 from .results import FacetBucket, Hit, SearchResult, ShardCounts, WriteSummary
 from .scoring import CollectionStatistics
 from .settings import Settings
-from .store.generations import recorded_shards, shard_folders
+from .store.layout import FolderUse, NewSet, recorded_shards, shard_folders
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -400,32 +407,81 @@ def open_shards(
     Without ``create``, a folder that is not split into shards raises
     :class:`~searchsvc.errors.IndexNotFound`, and nothing is made.
     """
-    from .engine import SearchEngine  # the engine names this module's class in its own API
-
     if not create and recorded_shards(Path(path)) is None:
         raise IndexNotFound(f"no index split into shards in {os.fspath(path)!r}")
-    folders = shard_folders(path, shards)
-    settings = settings or Settings()
+    use = FolderUse(path)
+    try:
+        engines = _engines(shard_folders(path, shards), settings or Settings(), create=create)
+    except BaseException:
+        use.close()
+        raise
+
+    def close() -> None:
+        try:
+            for engine in engines:
+                engine.close()
+        finally:
+            use.close()
+
+    return ShardedEngine(engines, settings, on_close=close)
+
+
+def _engines(folders: list[Path], settings: Settings, *, create: bool = True) -> list[Any]:
+    """An engine over each of ``folders``, sharing one copy of the gazetteer."""
+    from .engine import SearchEngine  # the engine names this module's class in its own API
+
     # Each shard loads its share with its own processes: together, one per core.
-    procs = max(1, (os.cpu_count() or 1) // shards)
-    first = SearchEngine(folders[0], settings=settings, create=create, procs=procs)
-    engines = [first]
+    procs = max(1, (os.cpu_count() or 1) // len(folders))
+    engines = [SearchEngine(folders[0], settings=settings, create=create, procs=procs)]
     try:
         for folder in folders[1:]:
-            # One copy of the gazetteer serves every shard of the process.
             engines.append(
-                SearchEngine(folder, settings=settings, variants=first.variants, create=create, procs=procs)
+                SearchEngine(
+                    folder, settings=settings, variants=engines[0].variants, create=create, procs=procs
+                )
             )
     except BaseException:
         for engine in engines:
             engine.close()
         raise
+    return engines
 
-    def close() -> None:
-        for engine in engines:
-            engine.close()
 
-    return ShardedEngine(engines, settings, on_close=close)
+def rebuild_shards(
+    path: str | os.PathLike[str],
+    shards: int,
+    docs: Iterable[Mapping[str, Any]],
+    *,
+    settings: Settings | None = None,
+    strict: bool = False,
+    allow_empty: bool = False,
+) -> WriteSummary:
+    """Replace every shard of the folder ``path`` with ``docs``, split into ``shards`` (which may
+    differ from the folder's number until now), in one swap.
+
+    The new shards are built beside the live ones, each loading its share at the
+    same time, and become live together; if anything fails, the live ones stay as
+    they were. The folder must not be in use: a server or command using it would
+    keep answering from, or writing to, the shards replaced.
+    """
+    settings = settings or Settings()
+    with contextlib.closing(FolderUse(path, alone=True)):
+        built = NewSet(path, shards)
+        try:
+            engines = _engines(built.folders, settings)
+            try:
+                with ShardedEngine(engines, settings) as new:
+                    summary = new.bulk_index(docs, strict=strict)
+            finally:
+                for engine in engines:
+                    engine.close()
+            if not summary.accepted and not allow_empty:
+                raise EmptyRebuild.with_rejected(summary.rejected)
+            built.swap()
+        except BaseException:
+            built.discard()
+            raise
+    return summary
 
 
 def _order(request: SearchRequest) -> Any:

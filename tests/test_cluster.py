@@ -286,7 +286,7 @@ def test_index_with_shards_loads_them_on_the_cluster(nodes, engines, tmp_path) -
 
 def test_a_shard_that_cannot_open_stops_the_start_with_its_reason(nodes, tmp_path) -> None:
     from searchsvc.errors import IndexCorrupt
-    from searchsvc.store.generations import shard_folders
+    from searchsvc.store.layout import shard_folders
 
     folder = tmp_path / "damaged"
     second = shard_folders(folder, 2)[1]

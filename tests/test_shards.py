@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +12,9 @@ from test_global_statistics import SHARDS, corpus
 
 from searchsvc import SearchEngine
 from searchsvc.errors import (
+    EmptyRebuild,
     EngineClosed,
+    IndexLocked,
     InvalidDocument,
     InvalidParameter,
     ShardUnavailable,
@@ -21,7 +24,8 @@ from searchsvc.request import SearchRequest
 from searchsvc.results import SearchResult
 from searchsvc.scoring import CollectionStatistics
 from searchsvc.settings import Settings
-from searchsvc.shards import ShardedEngine, open_shards, shard_of
+from searchsvc.shards import ShardedEngine, open_shards, rebuild_shards, shard_of
+from searchsvc.store.layout import recorded_shards
 
 
 @pytest.fixture(scope="module")
@@ -199,7 +203,7 @@ def test_the_command_line_indexes_searches_and_counts_a_folder_of_shards(tmp_pat
         return CliRunner().invoke(cli, ["--index-dir", str(folder), *args])
 
     assert run("index", "--shards", "3", str(data)).exit_code == 0
-    assert json.loads((folder / "shards.json").read_text()) == {"shards": 3}
+    assert json.loads((folder / "shards.json").read_text()) == {"shards": 3, "set": "set-000001"}
     stats = json.loads(run("stats").output)
     assert stats["documents"] == 30 and [s["shard"] for s in stats["shards"]] == [0, 1, 2]
     assert [s["documents"] for s in stats["shards"]] == [
@@ -214,8 +218,6 @@ def test_the_command_line_indexes_searches_and_counts_a_folder_of_shards(tmp_pat
     # The folder keeps its number of shards: a different one, or reindex, is a one-line error.
     wrong = run("index", "--shards", "2", str(data))
     assert wrong.exit_code == 1 and "split into 3 shards, not 2" in wrong.output
-    refused = run("reindex", str(data))
-    assert refused.exit_code == 1 and "cannot rebuild a folder of shards yet" in refused.output
     single = CliRunner().invoke(cli, ["--index-dir", str(tmp_path / "one"), "index", str(data)])
     assert single.exit_code == 0
     mixed = CliRunner().invoke(
@@ -324,3 +326,64 @@ def test_statistics_that_a_commit_made_stale_are_gathered_again(engines) -> None
         never.search("grain")
     again.close()
     never.close()
+
+
+def _shard_stats(folder: Path) -> list[int]:
+    with open_shards(folder, recorded_shards(folder) or 0, create=False) as engine:
+        return [part["documents"] for part in engine.stats()["shards"]]
+
+
+def test_reindex_replaces_every_shard_at_once_and_may_split_anew(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from searchsvc.cli import cli
+
+    folder = tmp_path / "sharded"
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_text("\n".join(json.dumps(doc) for doc in corpus(30)), "utf-8")
+    second.write_text("\n".join(json.dumps(doc) for doc in corpus(90)[40:]), "utf-8")
+
+    def run(*args: str) -> Any:
+        return CliRunner().invoke(cli, ["--index-dir", str(folder), *args])
+
+    assert run("index", "--shards", "3", "-q", str(first)).exit_code == 0
+    live = json.loads((folder / "shards.json").read_text())["set"]
+    done = run("reindex", "-q", str(second))
+    assert done.exit_code == 0, done.output
+    assert "reindexed: 50 added" in done.output
+    now = json.loads((folder / "shards.json").read_text())
+    assert now["shards"] == 3 and now["set"] != live and not (folder / live).exists()
+    assert sum(_shard_stats(folder)) == 50
+    # Split anew into 2: the answers are one index's over the same documents.
+    assert run("reindex", "--shards", "2", "-q", str(second)).exit_code == 0
+    assert len(_shard_stats(folder)) == 2 and sum(_shard_stats(folder)) == 50
+    with SearchEngine.in_memory() as whole, open_shards(folder, 2, create=False) as sharded:
+        whole.add(corpus(90)[40:])
+        whole.commit()
+        for q, params in SEARCHES[:5]:
+            assert_same_answer(
+                whole.search(q, highlight=False, **params),
+                sharded.search(q, highlight=False, **params),
+                params,
+            )
+
+
+def test_a_reindex_that_fails_or_finds_the_folder_in_use_leaves_the_live_shards(tmp_path) -> None:
+    folder = tmp_path / "sharded"
+    with open_shards(folder, 2) as engine:
+        engine.bulk_index(corpus(40))
+        with pytest.raises(IndexLocked, match="in use"):
+            rebuild_shards(folder, 2, corpus(10))
+    live = json.loads((folder / "shards.json").read_text())["set"]
+
+    def failing() -> Iterator[dict[str, str]]:
+        yield from corpus(1200)
+        raise OSError("the disk went away")
+
+    with pytest.raises(OSError, match="went away"):
+        rebuild_shards(folder, 2, failing())
+    with pytest.raises(EmptyRebuild):
+        rebuild_shards(folder, 2, [{"title": "no id"}])
+    assert json.loads((folder / "shards.json").read_text())["set"] == live
+    assert sorted(p.name for p in folder.iterdir()) == sorted(["shards.json", "shards.lock", live])
+    assert sum(_shard_stats(folder)) == 40

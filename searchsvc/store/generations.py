@@ -7,11 +7,7 @@ Layout of an index folder::
       gen-000001/       a Whoosh index
       gen-000002/       the next full rebuild, built beside the live one
 
-An index split into shards is a folder of such folders::
-
-    index/
-      shards.json       the number of shards, fixed when the folder is made
-      shard-0/ ...      one index folder per shard
+An index split into shards is a folder of such folders (see :mod:`.layout`).
 
 A rebuild writes a new generation, then replaces ``searchsvc.json`` with
 ``os.replace``: readers that have the old generation open keep answering from
@@ -49,8 +45,6 @@ FORMAT_VERSION = 3
 FORMAT_NAME = "searchsvc-index"
 META_FILE = "searchsvc.json"
 INDEX_NAME = "MAIN"
-#: In a folder of shards: how many there are.
-SHARDS_FILE = "shards.json"
 #: Held (flock) by the process rebuilding the index, as long as it does.
 REBUILD_MARK = "rebuilding"
 #: How long a rebuild waits for other processes' commits before it swaps.
@@ -64,47 +58,6 @@ def fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def recorded_shards(folder: Path) -> int | None:
-    """The number of shards ``folder`` is split into, or None if it is not a folder of shards."""
-    try:
-        meta = json.loads((folder / SHARDS_FILE).read_text("utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError):
-        raise IndexCorrupt(f"{SHARDS_FILE} of the folder {folder.name!r} cannot be read") from None
-    count = meta.get("shards") if isinstance(meta, dict) else None
-    if not isinstance(count, int) or count < 1:
-        raise IndexCorrupt(f"{SHARDS_FILE} of the folder {folder.name!r} is damaged")
-    return count
-
-
-def shard_folders(folder: str | os.PathLike[str], shards: int) -> list[Path]:
-    """The folders of ``shards`` shards in ``folder``: recorded when the folder is new, checked when not.
-
-    Documents are placed by the number of shards, so a folder opens only with the number it was made with.
-    """
-    root = Path(folder)
-    recorded = recorded_shards(root)
-    if recorded is None:
-        if (root / META_FILE).exists():
-            raise IndexLayoutMismatch(
-                f"the folder {root.name!r} holds one index, not shards: index its documents into a "
-                f"new folder with --shards {shards}"
-            )
-        root.mkdir(parents=True, exist_ok=True)
-        temporary = root / (SHARDS_FILE + ".tmp")
-        temporary.write_text(json.dumps({"shards": shards}), "utf-8")
-        fsync(temporary)
-        os.replace(temporary, root / SHARDS_FILE)
-        fsync(root)
-    elif recorded != shards:
-        raise IndexLayoutMismatch(
-            f"the folder {root.name!r} is split into {recorded} shards, not {shards}: "
-            f"open it with --shards {recorded}"
-        )
-    return [root / f"shard-{n}" for n in range(shards)]
 
 
 class IndexStore:
@@ -135,6 +88,8 @@ class IndexStore:
         try:
             raw = self.meta_path.read_text("utf-8")
         except FileNotFoundError:
+            from .layout import recorded_shards  # the layout of shards builds on this module's
+
             count = recorded_shards(self.path)
             if count is not None:
                 raise IndexLayoutMismatch(
