@@ -29,6 +29,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: Documents written per commit by ``index``; large enough to amortise a commit.
 INDEX_BATCH = 5000
+#: Seconds between two redraws of a progress bar.
+PROGRESS_SECONDS = 0.1
 
 
 def user_errors(func: F) -> F:
@@ -184,6 +186,7 @@ def _records(
     settings: Settings,
     root: str | None = None,
     skipped: list[str] | None = None,
+    reading: Reading | None = None,
 ) -> Iterator[dict[str, Any]]:
     from .ingest import read_records
     from .results import Rejection
@@ -197,6 +200,7 @@ def _records(
         on_skip=None if skipped is None else skipped.append,
         # A file that cannot be read is reported with the bad records, and the rest is read.
         reject_bad_paths=not strict,
+        on_read=None if reading is None else reading.read,
     )
     for record in records:
         if record.note:
@@ -210,25 +214,72 @@ def _records(
             )
 
 
-def _progress(items: Iterator[dict[str, Any]], label: str, quiet: bool) -> Iterator[dict[str, Any]]:
-    if quiet:
-        yield from items
-        return
+class Reading:
+    """How far reading the input has got, in bytes of the files, for a progress bar."""
+
+    def __init__(self, paths: Iterable[str], fmt: str | None) -> None:
+        from .ingest import input_size
+
+        #: The bytes to read, or None for standard input.
+        self.total = input_size(paths, fmt)
+        self.done = 0
+
+    def read(self, count: int) -> None:
+        self.done += count
+
+
+def _is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+def _progress(
+    items: Iterator[dict[str, Any]], label: str, quiet: bool, reading: Reading
+) -> Iterator[dict[str, Any]]:
+    """``items``, showing on a terminal how far reading them has got: a bar of the bytes
+    read out of the input's size, with documents per second and the time left, or,
+    for standard input, a count. Otherwise only the summary at the end is printed."""
     count = 0
     started = time.monotonic()
-    with click.progressbar(
-        length=0, label=label, file=sys.stderr, show_eta=False, show_percent=False, show_pos=True
-    ) as bar:
+    if quiet or not _is_terminal():
         for item in items:
             count += 1
-            bar.length = count
-            if count % 250 == 0:
-                bar.update(250)
             yield item
-        bar.update(count % 250)
+    elif reading.total is None:
+        shown = started
+        for item in items:
+            count += 1
+            if time.monotonic() - shown >= PROGRESS_SECONDS:
+                shown = time.monotonic()
+                click.echo(f"\r{label}: {count:,} documents, {_rate(count, started)}", nl=False, err=True)
+            yield item
+        click.echo(f"\r{label}: {count:,} documents, {_rate(count, started)}", err=True)
+    else:
+        with click.progressbar(
+            length=max(reading.total, 1),
+            label=label,
+            file=sys.stderr,
+            show_eta=True,
+            show_percent=True,
+            show_pos=False,
+            item_show_func=lambda text: text,
+        ) as bar:
+            shown_at, shown_bytes = started, 0
+            for item in items:
+                count += 1
+                if time.monotonic() - shown_at >= PROGRESS_SECONDS:
+                    shown_at = time.monotonic()
+                    bar.update(reading.done - shown_bytes, f"{count:,} documents, {_rate(count, started)}")
+                    shown_bytes = reading.done
+                yield item
+            bar.update(max(reading.total, 1) - shown_bytes, f"{count:,} documents, {_rate(count, started)}")
     elapsed = time.monotonic() - started
     if elapsed > 0 and count:
         click.echo(f"read {count} documents in {elapsed:.1f}s ({count / elapsed:.0f} docs/s)", err=True)
+
+
+def _rate(count: int, started: float) -> str:
+    elapsed = time.monotonic() - started
+    return f"{count / elapsed:,.0f} docs/s" if elapsed > 0 else ""
 
 
 def _index_into(engine: Engine, docs: Iterator[dict[str, Any]], summary: WriteSummary, strict: bool) -> None:
@@ -335,7 +386,9 @@ def index_command(
     """Add or update documents from files and folders.
 
     Reads seed-style .txt articles, JSON Lines, JSON arrays and CSV; folders
-    are read recursively. A document whose id exists is replaced. A bad record
+    are read recursively, and - is standard input (JSON Lines unless --format).
+    On a terminal, a bar shows the share of the input read, documents per
+    second and the time left. A document whose id exists is replaced. A bad record
     or a file that cannot be read (binary, cut off, gone) is reported and the
     rest indexed; with --strict the first one stops it. A path given that does
     not exist is an error (exit 2), after the other paths are indexed. With
@@ -352,11 +405,15 @@ def index_command(
     summary = WriteSummary()
     skipped: list[str] = []
     readable = [path for path in paths if path not in bad]
+    reading = Reading(readable, fmt)
     with obj.engine() as engine:
         _index_into(
             engine,
             _progress(
-                _records(readable, fmt, strict, summary, obj.settings, root, skipped), "indexing", quiet
+                _records(readable, fmt, strict, summary, obj.settings, root, skipped, reading),
+                "indexing",
+                quiet,
+                reading,
             ),
             summary,
             strict,
@@ -412,7 +469,13 @@ def reindex_command(
         raise _bad_paths_error(bad)
     summary = WriteSummary()
     skipped: list[str] = []
-    docs = _progress(_records(paths, fmt, strict, summary, obj.settings, root, skipped), "reindexing", quiet)
+    reading = Reading(paths, fmt)
+    docs = _progress(
+        _records(paths, fmt, strict, summary, obj.settings, root, skipped, reading),
+        "reindexing",
+        quiet,
+        reading,
+    )
     try:
         if obj.shards() > 1:
             from .shards import rebuild_shards

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO
+from typing import IO, Any
 
 from ..errors import InputFormatError, InvalidDocument
 from .csvfile import read_csv
@@ -20,7 +21,17 @@ from .jsonfiles import read_json, read_jsonl
 from .records import Record, position, rejected
 from .text import read_text
 
-__all__ = ["FORMATS", "Record", "detect_format", "path_problem", "position", "read_body", "read_records"]
+__all__ = [
+    "FORMATS",
+    "STDIN",
+    "Record",
+    "detect_format",
+    "input_size",
+    "path_problem",
+    "position",
+    "read_body",
+    "read_records",
+]
 
 PathArg = str | os.PathLike[str]
 
@@ -37,6 +48,9 @@ _BODY_FORMATS = {
 }
 
 BODY_SOURCE = "<request>"
+#: The path that means standard input, read as JSON Lines unless a format is given.
+STDIN = "-"
+STDIN_SOURCE = "<stdin>"
 
 #: Bytes of a JSON, JSON Lines or CSV file looked at to tell binary data from text.
 SNIFF_BYTES = 8192
@@ -53,6 +67,7 @@ def read_records(
     on_skip: Callable[[str], None] | None = None,
     root: PathArg | None = None,
     reject_bad_paths: bool = False,
+    on_read: Callable[[int], None] | None = None,
 ) -> Iterator[Record]:
     """The records of files and folders (recursively), in order.
 
@@ -74,6 +89,10 @@ def read_records(
     rejected record (its source the path) when the walk reaches it, and the
     rest is read. A file that disappears while the files are being read is a
     rejected record either way, as is a file of binary data.
+
+    The path ``-`` is standard input (JSON Lines unless ``format`` says
+    otherwise). ``on_read`` is called with the number of bytes each read took
+    from a file or standard input, for a progress bar (see :func:`input_size`).
     """
     fmt = _check_format(format)
     base = _check_root(root)
@@ -81,10 +100,12 @@ def read_records(
         paths = [paths]
     if isinstance(paths, (list, tuple)):
         for path in paths:
+            if os.fspath(path) == STDIN:
+                continue
             if not reject_bad_paths:
                 _check_path(path, fmt)
             _id_prefix(os.fspath(path), base)
-    records = _read_paths(paths, fmt, max_field_length, on_skip, base, reject_bad_paths)
+    records = _read_paths(paths, fmt, max_field_length, on_skip, base, reject_bad_paths, on_read)
     return _raise_on_bad(records) if strict else records
 
 
@@ -129,6 +150,8 @@ def path_problem(path: PathArg, format: str | None = None) -> str | None:
 
     The reason does not name the path: ``"no such file or folder"``.
     """
+    if os.fspath(path) == STDIN:
+        return None
     try:
         is_dir = os.path.isdir(path)
         if not is_dir:
@@ -180,9 +203,14 @@ def _read_paths(
     on_skip: Callable[[str], None] | None,
     base: str | None,
     reject_bad_paths: bool,
+    on_read: Callable[[int], None] | None,
 ) -> Iterator[Record]:
     for path in paths:
         given = os.fspath(path)
+        if given == STDIN:
+            stream = _counted(sys.stdin.buffer, on_read)
+            yield from _read_stream(stream, fmt or "jsonl", STDIN_SOURCE, "stdin", max_field_length)
+            continue
         if reject_bad_paths:
             problem = path_problem(given, fmt)
             if problem is not None:
@@ -192,7 +220,7 @@ def _read_paths(
             detected = fmt or detect_format(given)
             assert detected is not None  # _check_path raised otherwise
             doc_id = os.path.basename(given) if base is None else _id_prefix(given, base)
-            yield from _read_file(given, detected, doc_id, max_field_length)
+            yield from _read_file(given, detected, doc_id, max_field_length, on_read)
             continue
         prefix = _id_prefix(given, base)
         prefix += "/" if prefix else ""
@@ -207,12 +235,71 @@ def _read_paths(
                 if on_skip is not None:
                     on_skip(entry.path)
                 continue
-            yield from _read_file(entry.path, file_format, prefix + entry.relative, max_field_length)
+            yield from _read_file(entry.path, file_format, prefix + entry.relative, max_field_length, on_read)
 
 
-def _read_file(path: str, fmt: str, doc_id: str, max_field_length: int | None) -> Iterator[Record]:
+def input_size(paths: Iterable[PathArg], format: str | None = None) -> int | None:
+    """The bytes :func:`read_records` reads from ``paths``, folders walked as it walks them,
+    or None when one of them is standard input, whose size is not known beforehand."""
+    total = 0
+    for path in paths:
+        given = os.fspath(path)
+        if given == STDIN:
+            return None
+        if os.path.isdir(given):
+            total += sum(
+                _size(entry.path)
+                for entry in walk_folder(given)
+                if entry.error is None and (format or detect_format(entry.path))
+            )
+        else:
+            total += _size(given)
+    return total
+
+
+def _size(path: str) -> int:
     try:
-        stream = open(path, "rb")  # noqa: SIM115  (closed below, around a generator)
+        return os.stat(path).st_size
+    except OSError:
+        return 0  # reported as a rejection when it is read
+
+
+class _Counting(io.RawIOBase):
+    """A binary file that tells how many bytes each read took from it."""
+
+    def __init__(self, raw: IO[bytes], on_read: Callable[[int], None]) -> None:
+        self._raw = raw
+        self._on_read = on_read
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._raw.read(len(buffer))
+        buffer[: len(data)] = data
+        if data:
+            self._on_read(len(data))
+        return len(data)
+
+    def close(self) -> None:
+        if self._raw is not sys.stdin.buffer:
+            self._raw.close()
+        super().close()
+
+
+def _counted(stream: IO[bytes], on_read: Callable[[int], None] | None) -> io.BufferedReader:
+    """``stream`` buffered, counting what is read from it when ``on_read`` is given."""
+    if on_read is None:
+        return stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)  # type: ignore[arg-type]
+    return io.BufferedReader(_Counting(stream, on_read))
+
+
+def _read_file(
+    path: str, fmt: str, doc_id: str, max_field_length: int | None, on_read: Callable[[int], None] | None
+) -> Iterator[Record]:
+    try:
+        # Unbuffered: what is read from the disk is counted once, then buffered.
+        stream = _counted(open(path, "rb", buffering=0), on_read)  # noqa: SIM115  (closed below)
     except FileNotFoundError:
         # Listed (or checked) a moment ago: moved or deleted since.
         yield rejected(
