@@ -6,6 +6,7 @@ exit. This is the only module that starts waitress.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import json
@@ -690,6 +691,47 @@ def stats_command(obj: Context) -> None:
     """Print document count, size on disk, last commit and format version."""
     with obj.engine(create=False) as engine:
         click.echo(json.dumps(engine.stats(), indent=2))
+
+
+# -- backing up ---------------------------------------------------------------
+
+
+@cli.command("export")
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False), default=None, help="Write to FILE instead of stdout."
+)
+@pass_context
+@user_errors
+def export_command(obj: Context, output: str | None) -> None:
+    """Write every committed document as JSON Lines, in the order of their ids.
+
+    Each line is a document as stored: unknown fields, tags and dates as the
+    index keeps them, so that 'searchsvc index FILE' rebuilds the same
+    documents. With --output, the file appears only once it is complete.
+    """
+    started = time.monotonic()
+    count = 0
+    with obj.engine(create=False) as engine:
+        if output is None:
+            for doc in engine.export():
+                click.echo(json.dumps(doc, ensure_ascii=False))
+                count += 1
+        else:
+            partial = f"{output}.partial"
+            try:
+                with open(partial, "w", encoding="utf-8") as out:
+                    for doc in engine.export():
+                        out.write(json.dumps(doc, ensure_ascii=False) + "\n")
+                        count += 1
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.replace(partial, output)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(partial)
+                raise
+    where = f" to {output}" if output is not None else ""
+    click.echo(f"exported {count} documents{where} in {time.monotonic() - started:.1f}s", err=True)
 
 
 # -- serving ------------------------------------------------------------------

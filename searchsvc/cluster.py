@@ -17,7 +17,7 @@ import itertools
 import os
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,8 @@ from .store.layout import FolderUse, shard_folders
 DOWN_SECONDS = 5.0
 #: Documents sent to a writer in one call by a bulk load.
 WRITE_CALL = 1000
+#: Documents a replica sends in one call of an export.
+EXPORT_PAGE = 1000
 #: Seconds between attempts to reach a writer that Ray is restarting.
 WRITER_RETRY_SECONDS = 0.2
 
@@ -81,6 +83,9 @@ class ShardHost:
 
     def count(self) -> int:
         return len(self.engine)
+
+    def export_page(self, after: str | None, size: int) -> list[dict[str, Any]]:
+        return list(itertools.islice(self.engine.export(after), size))
 
     def stats(self) -> dict[str, Any]:
         return self.engine.stats()
@@ -206,6 +211,16 @@ class RemoteShard:
 
     def __len__(self) -> int:
         return int(self._read("count"))
+
+    def export(self) -> Iterator[dict[str, Any]]:
+        """The shard's committed documents in the order of their ids, a page per call."""
+        after: str | None = None
+        while True:
+            page: list[dict[str, Any]] = self._read("export_page", after, EXPORT_PAGE)
+            yield from page
+            if len(page) < EXPORT_PAGE:
+                return
+            after = str(page[-1]["id"])
 
     def stats(self) -> dict[str, Any]:
         """The writer's figures of the shard, and where its writer and replicas run."""

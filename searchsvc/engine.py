@@ -17,7 +17,7 @@ import dataclasses
 import logging
 import os
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -74,6 +74,7 @@ class Engine(Protocol):
         self, docs: Iterable[Mapping[str, Any]], *, batch: int = 5000, strict: bool = False
     ) -> WriteSummary: ...
     def get(self, doc_id: str) -> dict[str, Any]: ...
+    def export(self) -> Iterator[dict[str, Any]]: ...
     def __len__(self) -> int: ...
     def stats(self) -> dict[str, Any]: ...
     def search(self, q: str | None = "", **params: Any) -> SearchResult: ...
@@ -314,6 +315,13 @@ class SearchEngine:
         self._check_open()
         with self._pool.snapshot() as snapshot:
             return snapshot.doc_count()
+
+    def export(self, after: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every committed document as stored, in the order of their ids (from the first after
+        ``after``), all from one commit: what ``add`` takes back to rebuild the index."""
+        self._check_open()
+        with self._pool.snapshot() as snapshot:
+            yield from snapshot.documents_by_id(after)
 
     def stats(self) -> dict[str, Any]:
         """Document count, size on disk, last commit time and format version."""

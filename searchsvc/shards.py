@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import heapq
 import os
 import queue
 import zlib
@@ -74,6 +75,7 @@ class Shard(Protocol):
     @property
     def pending(self) -> int: ...
     def get(self, doc_id: str) -> dict[str, Any]: ...
+    def export(self) -> Iterator[dict[str, Any]]: ...
     def __len__(self) -> int: ...
     def stats(self) -> dict[str, Any]: ...
     def statistics(self, request: SearchRequest) -> CollectionStatistics: ...
@@ -199,6 +201,12 @@ class ShardedEngine:
 
     def __len__(self) -> int:
         return sum(self._each(len))
+
+    def export(self) -> Iterator[dict[str, Any]]:
+        """Every committed document of every shard, in the order of their ids."""
+        if self._closed:
+            raise EngineClosed("the engine is closed")
+        return heapq.merge(*(shard.export() for shard in self.shards), key=lambda doc: str(doc["id"]))
 
     def stats(self) -> dict[str, Any]:
         """As :meth:`SearchEngine.stats <searchsvc.engine.SearchEngine.stats>` for the whole index,

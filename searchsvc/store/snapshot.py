@@ -174,6 +174,21 @@ class Snapshot:
         found = self._searcher.document_number(id=doc_id)
         return None if found is None else int(found)
 
+    def documents_by_id(self, after: str | None = None) -> Iterator[dict[str, Any]]:
+        """The live documents in the order of their ids (that of their UTF-8 bytes, which is
+        that of their characters), from the first id after ``after``."""
+        searcher = self._searcher
+        with store_errors("read the index"):
+            for fieldname, text in searcher.reader().terms_from("id", after or ""):
+                if fieldname != "id":
+                    return
+                doc_id = text.decode("utf-8") if isinstance(text, bytes) else text
+                if after is not None and doc_id <= after:
+                    continue
+                docnum = searcher.document_number(id=doc_id)
+                if docnum is not None:  # else every document with it was deleted
+                    yield self.stored(int(docnum))
+
     @reads_index
     def stored(self, docnum: int) -> dict[str, Any]:
         """The document stored with ``docnum``, as it was given."""
