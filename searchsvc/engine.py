@@ -42,6 +42,7 @@ from .scoring import BM25, CollectionStatistics
 from .settings import Settings
 from .shards import ShardedEngine
 from .staging import Staging
+from .store.backup import SnapshotReport, take_snapshot
 from .store.generations import FORMAT_VERSION, IndexStore
 from .store.schema import build_schema
 from .suggest import FEW_HITS, Speller
@@ -315,6 +316,15 @@ class SearchEngine:
         self._check_open()
         with self._pool.snapshot() as snapshot:
             return snapshot.doc_count()
+
+    def snapshot(self, dest: str | os.PathLike[str]) -> SnapshotReport:
+        """Copy the index's latest commit into the new folder ``dest``, which then opens as an
+        index of its own. Commits wait meanwhile, from any process, for as long as it takes to
+        hard-link the files (or, on another file system, to open them for copying)."""
+        self._check_open()
+        if self.path is None:
+            raise InvalidInput("an index in memory has no files to take a snapshot of")
+        return take_snapshot(self._store, self._pool.current_index(), dest)
 
     def export(self, after: str | None = None) -> Iterator[dict[str, Any]]:
         """Every committed document as stored, in the order of their ids (from the first after

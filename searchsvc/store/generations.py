@@ -60,6 +60,22 @@ def fsync(path: Path) -> None:
         os.close(fd)
 
 
+def write_meta(folder: Path, generation: str) -> None:
+    """Make ``generation`` the live one of the index folder ``folder``, atomically."""
+    meta = {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "generation": generation,
+        "activated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    tmp = folder / (META_FILE + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(meta, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, folder / META_FILE)
+
+
 class IndexStore:
     """Where an index lives: a folder of generations, or memory.
 
@@ -122,18 +138,8 @@ class IndexStore:
         return meta
 
     def _write_meta(self, generation: str) -> None:
-        meta = {
-            "format": FORMAT_NAME,
-            "version": FORMAT_VERSION,
-            "generation": generation,
-            "activated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        }
-        tmp = self.meta_path.with_suffix(".json.tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(meta, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.meta_path)
+        assert self.path is not None
+        write_meta(self.path, generation)
 
     def _stamp(self) -> tuple[int, int] | None:
         try:

@@ -1,0 +1,115 @@
+"""Snapshots: a copy of one commit of an index in use, that opens as an index of its own."""
+
+from __future__ import annotations
+
+import errno
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from test_global_statistics import corpus
+
+from searchsvc import SearchEngine
+from searchsvc.cli import cli
+from searchsvc.errors import InvalidInput
+
+BATCH = 10
+
+
+def run(folder: Path, *args: str) -> Any:
+    return CliRunner().invoke(cli, ["--index-dir", str(folder), *args])
+
+
+def test_a_snapshot_opens_with_the_same_documents(tmp_path) -> None:
+    live = tmp_path / "live"
+    with SearchEngine(live) as engine:
+        engine.add(corpus(200))
+        engine.commit()
+        engine.delete(["doc-1"])
+        engine.commit()
+    done = run(live, "snapshot", str(tmp_path / "copy"))
+    assert done.exit_code == 0, done.output
+    assert "snapshot of 199 documents" in done.stderr and "hard links" in done.stderr
+    with SearchEngine(live) as one, SearchEngine(tmp_path / "copy", create=False) as copy:
+        assert list(copy.export()) == list(one.export())
+        assert copy.search("grain", limit=100).total == one.search("grain", limit=100).total > 0
+        # The copy is an index of its own: writing to it leaves the live one as it was.
+        copy.add({"id": "only-in-the-copy", "title": "Copy"})
+        copy.commit()
+        assert len(copy) == 200 and len(one) == 199
+
+
+def test_snapshots_taken_during_writes_each_hold_exactly_one_commit(tmp_path) -> None:
+    live = tmp_path / "live"
+    stop = threading.Event()
+    committed: list[int] = []
+    failures: list[BaseException] = []
+    with SearchEngine(live) as engine:
+
+        def write() -> None:
+            number = 0
+            try:
+                while not stop.is_set():
+                    engine.add([{"id": f"b{number}-{k}", "title": f"batch {number}"} for k in range(BATCH)])
+                    engine.commit()
+                    committed.append(number)
+                    number += 1
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                failures.append(exc)
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        try:
+            sizes = []
+            for n in range(6):
+                while len(committed) < 3 * (n + 1) and not failures:
+                    stop.wait(0.01)
+                engine.snapshot(tmp_path / f"snap-{n}")
+                with SearchEngine(tmp_path / f"snap-{n}", create=False) as copy:
+                    ids = {doc["id"] for doc in copy.export()}
+                batches = len(ids) // BATCH
+                # Whole batches, the first ones, and nothing else: one commit's documents.
+                assert ids == {f"b{b}-{k}" for b in range(batches) for k in range(BATCH)}
+                sizes.append(batches)
+        finally:
+            stop.set()
+            writer.join(timeout=60)
+    assert failures == []
+    assert sizes == sorted(sizes) and sizes[-1] > sizes[0] > 0
+
+
+def test_without_hard_links_the_files_are_copied(tmp_path, monkeypatch) -> None:
+    live = tmp_path / "live"
+    with SearchEngine(live) as engine:
+        engine.add(corpus(50))
+        engine.commit()
+
+        def no_links(source: Any, target: Any) -> None:
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+        monkeypatch.setattr(os, "link", no_links)
+        report = engine.snapshot(tmp_path / "copy")
+    assert report.linked is False and report.files > 0 and report.bytes > 0
+    with SearchEngine(tmp_path / "copy", create=False) as copy:
+        assert len(copy) == 50
+
+
+def test_a_snapshot_goes_into_a_new_folder(tmp_path) -> None:
+    live = tmp_path / "live"
+    with SearchEngine(live) as engine:
+        engine.add(corpus(5))
+        engine.commit()
+        (tmp_path / "taken").mkdir()
+        (tmp_path / "taken" / "something").write_text("x")
+        with pytest.raises(InvalidInput, match="not empty"):
+            engine.snapshot(tmp_path / "taken")
+        with SearchEngine.in_memory() as memory, pytest.raises(InvalidInput, match="in memory"):
+            memory.snapshot(tmp_path / "memory")
+    done = run(live, "snapshot", str(tmp_path / "taken"))
+    assert done.exit_code == 1 and "not empty" in done.output
+    missing = run(tmp_path / "nothing", "snapshot", str(tmp_path / "copy"))
+    assert missing.exit_code == 1 and "the index is missing" in missing.output
+    assert not (tmp_path / "copy").exists() and not (tmp_path / "copy.partial").exists()
