@@ -43,6 +43,8 @@ from .errors import (
 )
 from .ingest import read_body
 from .ingest.records import one_line
+from .metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from .metrics import Metrics
 from .openapi import BULK_MEDIA_TYPES, DOCUMENT_MEDIA_TYPES, build_spec
 from .parameters import HTTP_PARAMETERS, SearchParameter
 from .request import SearchRequest
@@ -67,10 +69,17 @@ def _keys(*keys: str | None) -> tuple[bytes, ...]:
 class Service:
     """The engine, the settings and the helpers the resources share."""
 
-    def __init__(self, engine: Engine, settings: Settings, on_write: Callable[[], None] | None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        on_write: Callable[[], None] | None,
+        metrics: Metrics,
+    ) -> None:
         self.engine = engine
         self.settings = settings
         self.on_write = on_write
+        self.metrics = metrics
         self._write_keys = _keys(settings.api_key)
         # Reads are open unless there is a read key; the write key grants reads too.
         self._read_keys = _keys(settings.read_key, settings.api_key) if settings.read_key else ()
@@ -109,9 +118,11 @@ class Service:
         """Commit now if asked, else hand the write to the committer; answer with the summary."""
         commit = _flag(req, "commit")
         if commit:
-            self.engine.commit()
-        elif self.on_write is not None:
-            self.on_write()
+            self.metrics.commit("request")
+        else:
+            self.metrics.wrote()
+            if self.on_write is not None:
+                self.on_write()
         answer = summary.to_dict()
         answer["committed"] = commit
         send(resp, answer)
@@ -319,7 +330,9 @@ class SearchResource(_Resource):
     def _search(self, resp: falcon.Response, args: dict[str, Any]) -> None:
         settings = self.service.settings
         request = SearchRequest.create(**args, settings=settings)
-        send(resp, self.service.engine.run(request).to_dict())
+        with self.service.metrics.searching(request.q, request.mode):
+            result = self.service.engine.run(request)
+        send(resp, result.to_dict())
 
 
 _WRITE_PARAMS = frozenset({"commit"})
@@ -410,6 +423,13 @@ class StatsResource(_Resource):
         send(resp, self.service.engine.stats())
 
 
+class MetricsResource(_Resource):
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        self.service.authorize_read(req)
+        resp.content_type = METRICS_CONTENT_TYPE
+        resp.data = self.service.metrics.exposition()
+
+
 class OpenAPIResource(_Resource):
     def __init__(self, service: Service) -> None:
         super().__init__(service)
@@ -432,6 +452,7 @@ ROUTES: tuple[tuple[str, type[_Resource]], ...] = (
     (DOCUMENT_PREFIX + "{id:path}", DocumentResource),
     ("/health", HealthResource),
     ("/stats", StatsResource),
+    ("/metrics", MetricsResource),
     ("/openapi.json", OpenAPIResource),
 )
 
@@ -568,18 +589,24 @@ def _loggable(text: str) -> str:
     return _CONTROL.sub(lambda m: f"%{ord(m.group()):02X}", text)
 
 
+#: The fields of an access log line, also set on its log record (``--log-format json`` writes them).
+ACCESS_FIELDS = ("client", "method", "target", "status", "latency_ms", "request_id")
+
+
 def _log_access(
     client: str, method: str, target: str, status: int, latency_ms: float, request_id: str
 ) -> None:
+    method, target = _loggable(method), _loggable(target)
+    fields = (client, method, target, status, round(latency_ms, 3), request_id)
     ACCESS_LOG.info(
         "%s %s %s %d %.1fms %s",
         client,
-        _loggable(method),
-        _loggable(target),
+        method,
+        target,
         status,
         latency_ms,
         request_id,
-        extra={"request_id": request_id, "status": status, "latency_ms": latency_ms},
+        extra=dict(zip(ACCESS_FIELDS, fields, strict=True)),
     )
 
 
@@ -619,14 +646,16 @@ class CORS(falcon.CORSMiddleware):
 
 
 class RequestLog:
-    """Gives each request an id (``X-Request-Id``) and logs one line when it is answered.
+    """Gives each request an id (``X-Request-Id``), logs one line when it is answered, and counts it.
 
     The line has the client, method, path and query string, status, latency and
-    request id: never a header (so never the API key) and never a body.
+    request id: never a header (so never the API key) and never a body. The
+    count goes under the route's template (``/documents/{id}``), never the path.
     """
 
-    def __init__(self, clock: Callable[[], float]) -> None:
+    def __init__(self, clock: Callable[[], float], metrics: Metrics | None = None) -> None:
         self.clock = clock
+        self.metrics = metrics
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         req.context.request_id = uuid.uuid4().hex
@@ -644,6 +673,9 @@ class RequestLog:
                 resp.set_header(name, value)
         target = req.path + ("?" + req.query_string if req.query_string else "")
         _log_access(req.remote_addr or "-", req.method, target, resp.status_code, latency_ms, request_id)
+        if self.metrics is not None:
+            route = openapi_path(req.uri_template) if req.uri_template else None
+            self.metrics.request(route, req.method, resp.status_code, latency_ms / 1000)
 
 
 # -- the app ------------------------------------------------------------------------------------
@@ -655,6 +687,7 @@ def create_app(
     *,
     clock: Callable[[], float] | None = None,
     on_write: Callable[[], None] | None = None,
+    metrics: Metrics | None = None,
 ) -> falcon.App:
     """The WSGI app serving ``engine``.
 
@@ -663,8 +696,12 @@ def create_app(
         that a committer can batch it (see :class:`searchsvc.server.Committer`).
         Without it, writes become visible at the next commit (``?commit=true``,
         or ``engine.commit()``).
+    :param metrics: what ``GET /metrics`` answers and requests, searches and
+        ``?commit=true`` commits are counted in (default: figures of this app alone).
     """
-    middleware: list[Any] = [RequestLog(clock or time.perf_counter), TrailingSlash()]
+    if metrics is None:
+        metrics = Metrics(engine)
+    middleware: list[Any] = [RequestLog(clock or time.perf_counter, metrics), TrailingSlash()]
     origins = parse_origins(settings.cors_origins)
     if origins:
         middleware.append(
@@ -674,7 +711,7 @@ def create_app(
             )
         )
     app = falcon.App(middleware=middleware)
-    service = Service(engine, settings, on_write)
+    service = Service(engine, settings, on_write, metrics)
     for template, resource in ROUTES:
         app.add_route(template, resource(service))
     # The search page reads a search and the read key as GET /search does.
@@ -688,4 +725,13 @@ def create_app(
     return app
 
 
-__all__ = ["DOCUMENT_PREFIX", "ROUTES", "Service", "create_app", "openapi_path", "refusal", "send"]
+__all__ = [
+    "ACCESS_FIELDS",
+    "DOCUMENT_PREFIX",
+    "ROUTES",
+    "Service",
+    "create_app",
+    "openapi_path",
+    "refusal",
+    "send",
+]

@@ -781,6 +781,12 @@ def snapshot_command(obj: Context, dest: str) -> None:
 @click.option(
     "--cors-origins", default=None, metavar="ORIGINS", help=_env_help("cors_origins", default=False)
 )
+@click.option(
+    "--log-format",
+    type=click.Choice(setting("log_format").choices or ()),
+    default=None,
+    help=_env_help("log_format"),
+)
 @_shards_option
 @click.option("--replicas", type=int, default=None, help=_env_help("replicas"))
 @click.option(
@@ -798,6 +804,7 @@ def serve_command(
     read_key: str | None,
     allow_unauthenticated_writes: bool | None,
     cors_origins: str | None,
+    log_format: str | None,
     shards: int | None,
     replicas: int | None,
     ray_address: str | None,
@@ -810,7 +817,8 @@ def serve_command(
     Writes are committed in the background within SEARCHSVC_COMMIT_INTERVAL
     seconds (add ?commit=true to wait for it). SIGTERM or Ctrl-C stops the
     server after committing every acknowledged write. With an empty index,
-    the seed articles are indexed first.
+    the seed articles are indexed first. GET /metrics answers figures for
+    Prometheus, counted over every worker process.
 
     With --shards N (or a folder split into shards), each shard runs as Ray
     actors: a writer and --replicas searchers, on a local Ray started here or
@@ -831,6 +839,7 @@ def serve_command(
         read_key=read_key,
         allow_unauthenticated_writes=allow_unauthenticated_writes or None,
         cors_origins=cors_origins,
+        log_format=log_format,
         shards=shards,
         replicas=replicas,
         ray_address=ray_address,

@@ -267,17 +267,22 @@ def _headers(status: str) -> dict[str, Any]:
     return {name: _ref(ref, "headers") for name, ref in names.items()}
 
 
-def _responses(ok: str, ok_schema: str | None, *raised: ErrorSource) -> dict[str, Any]:
+def _responses(
+    ok: str, ok_schema: str | None, *raised: ErrorSource, ok_content: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The answers of one operation: 200 with ``ok_schema`` (no body when None), and errors.
 
     ``raised`` says what the operation can raise besides what any request can be answered.
+    ``ok_content`` is the content of an answer that is not JSON, in place of ``ok_schema``.
     """
     ok_answer: dict[str, Any] = {"description": ok, "headers": _headers("200")}
-    if ok_schema is not None:
+    if ok_content is not None:
+        ok_answer["content"] = ok_content
+    elif ok_schema is not None:
         ok_answer["content"] = _json_content(_ref(ok_schema))
     data: dict[str, Any] = {"200": ok_answer}
     for status in sorted({str(source.status) for source in (*raised, *_ANY_REQUEST)}):
-        if ok_schema is None:
+        if ok_schema is None and ok_content is None:
             # HEAD: the same statuses and headers as GET, without a body.
             data[status] = {"description": ERROR_RESPONSES[status][1], "headers": _headers(status)}
         else:
@@ -714,6 +719,24 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                 "responses": _responses("Index statistics.", "Stats", *read_errors, *_INDEX),
             }
         },
+        "/metrics": {
+            "get": {
+                "operationId": "metrics",
+                "summary": "Figures for Prometheus: requests, searches, commits, pending writes, the index",
+                "description": "Prometheus text format: requests by route template, method and status, "
+                "their latency by route and method, search latency by kind of query, commits and their "
+                "duration, pending writes, documents, the index's size, the write log's size and uptime. "
+                "With several worker processes, the counts cover them all. Metric names start with "
+                "`searchsvc_`.",
+                **read,
+                "responses": _responses(
+                    "The figures.",
+                    None,
+                    *read_errors,
+                    ok_content={"text/plain": {"schema": {"type": "string"}}},
+                ),
+            }
+        },
         "/openapi.json": {
             "get": {
                 "operationId": "openapi",
@@ -749,7 +772,7 @@ def build_spec(settings: Settings) -> dict[str, Any]:
             "title": "searchsvc",
             "version": _version(),
             "description": "Full-text search of news documents, with facets and highlighting. Every answer "
-            'is JSON; every error has the shape `{"error": {"status", "code", "message"}}`. Every '
+            'but `/metrics` (Prometheus text) is JSON; every error has the shape `{"error": {"status", "code", "message"}}`. Every '
             "answer carries an `X-Request-Id` header. " + _access_note(settings),
         },
         "paths": paths,
@@ -766,8 +789,8 @@ def _access_note(settings: Settings) -> str:
     """Who may read and write, and from which browser origins, as configured."""
     if settings.read_key:
         reads = (
-            "Searches, documents and stats need `Authorization: Bearer KEY` with the read key or the API "
-            "key; `/health` and `/openapi.json` are open. "
+            "Searches, documents, stats and metrics need `Authorization: Bearer KEY` with the read key or "
+            "the API key; `/health` and `/openapi.json` are open. "
         )
     else:
         reads = "Reads are open. "
@@ -800,7 +823,7 @@ def _security_schemes(settings: Settings) -> dict[str, Any]:
             "type": "http",
             "scheme": "bearer",
             "description": "The server's read key (`--read-key` or SEARCHSVC_READ_KEY): it grants "
-            "searches, documents and stats.",
+            "searches, documents, stats and metrics.",
         }
     return schemes
 

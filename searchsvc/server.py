@@ -7,13 +7,16 @@ or Ctrl-C, once every acknowledged write is committed and the engine closed.
 from __future__ import annotations
 
 import contextlib
+import datetime
+import functools
 import ipaddress
+import json
 import logging
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from types import FrameType
 from typing import Any
 
@@ -73,6 +76,8 @@ class Committer:
     A write is committed ``interval`` seconds after the first uncommitted write,
     or at once when ``batch`` writes are pending: a burst of writes costs one
     commit, and no acknowledged write waits longer than about ``interval``.
+    ``commit`` is what commits (``engine.commit`` by default; the server's is
+    counted in its metrics).
     """
 
     def __init__(
@@ -82,8 +87,10 @@ class Committer:
         interval: float,
         batch: int,
         clock: Callable[[], float] = time.monotonic,
+        commit: Callable[[], None] | None = None,
     ) -> None:
         self.engine = engine
+        self._commit = commit or engine.commit
         self.interval = max(0.0, interval)
         self.batch = max(1, batch)
         self.clock = clock
@@ -135,7 +142,7 @@ class Committer:
                     continue
             # Commit outside the lock: notify() from request threads must never wait for disk.
             try:
-                self.engine.commit()
+                self._commit()
                 due = None
             except Exception:
                 LOG.exception("background commit failed; retrying in %.1f s", self.interval)
@@ -158,14 +165,55 @@ def _stderr(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def _configure_logging() -> None:
+class JSONFormatter(logging.Formatter):
+    """One JSON object per line: ``time`` (UTC), ``level``, ``logger``, ``message``, the ``fields``
+    a record carries (an access line's client, method, target, status, latency and request id),
+    and ``exception`` with its traceback when there is one."""
+
+    def __init__(self, fields: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.fields = tuple(fields)
+
+    def format(self, record: logging.LogRecord) -> str:
+        when = datetime.datetime.fromtimestamp(record.created, datetime.UTC)
+        entry: dict[str, Any] = {
+            "time": when.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for name in self.fields:
+            if name in record.__dict__:
+                entry[name] = record.__dict__[name]
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        # ASCII: no line separator a reader might split on survives unescaped.
+        return json.dumps(entry, ensure_ascii=True, default=str)
+
+
+def _configure_logging(log_format: str = "text") -> None:
     # An embedding application that configured logging keeps its configuration.
-    if not logging.getLogger().handlers:
-        logging.basicConfig(
-            level=logging.INFO,
-            stream=sys.stderr,
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        )
+    if logging.getLogger().handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    if log_format == "json":
+        from .api import ACCESS_FIELDS
+
+        handler.setFormatter(JSONFormatter(ACCESS_FIELDS))
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
+
+
+def _to_log(line: str) -> None:
+    LOG.info(line)
+
+
+def _lines(log: Callable[[str], None], settings: Settings) -> Callable[[str], None]:
+    """Where the startup and shutdown lines go: with JSON logs, stderr's lines are log records too."""
+    return _to_log if log is _stderr and settings.log_format == "json" else log
 
 
 class AcceptBalance:
@@ -273,14 +321,20 @@ def serve_workers(
     and runs :func:`serve`; searches in one see the commits of the others at
     their next request. SIGTERM or Ctrl-C reaches every worker, and each
     commits its acknowledged writes before it exits. A worker that dies is
-    replaced, unless it died soon after it started.
+    replaced, unless it died soon after it started. The workers keep their
+    metrics in a folder they share, so that ``/metrics`` counts them all.
     """
     import os
     import socket
 
+    from . import metrics
+
     check_serving(settings)
+    since = time.monotonic()
+    log = _lines(log, settings)
+    _configure_logging(settings.log_format)
     if settings.workers <= 1 or not hasattr(os, "fork"):
-        serve(open_engine(), settings, log=log)
+        serve(open_engine(), settings, log=log, started=since)
         return
     listener = socket.create_server((settings.host, settings.port), reuse_port=False, backlog=1024)
     listener.set_inheritable(True)
@@ -307,7 +361,7 @@ def serve_workers(
             def take_share(server: Any) -> None:
                 balance.install(server, number)
 
-            serve(open_engine(), settings, log=quiet, sockets=[listener], configure=take_share)
+            serve(open_engine(), settings, log=quiet, sockets=[listener], configure=take_share, started=since)
         except BaseException:
             LOG.exception("worker %d failed", number)
             code = 1
@@ -326,38 +380,41 @@ def serve_workers(
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGTERM)
 
-    # Before the first fork: a signal while the workers start must reach them too.
-    previous = {sig: signal.signal(sig, forward) for sig in STOP_SIGNALS}
-    failed = False
-    try:
-        for number in range(settings.workers):
-            if not stopping:
-                start(number)
-        log(f"searchsvc: {settings.workers} worker processes share http://{host}:{port}/")
-        while children:
-            try:
-                pid, status = os.wait()
-            except InterruptedError:
-                continue
-            if pid not in children:
-                continue
-            number = children.pop(pid)
-            lived = time.monotonic() - started.pop(pid)
-            code = os.waitstatus_to_exitcode(status)
-            if not stopping and lived >= RESTART_AFTER_SECONDS:
-                # A worker killed (by the OOM killer, say) is replaced; the new one
-                # opens the index, and so commits what the dead one had logged.
-                LOG.warning("worker %d exited with %d; starting another", number, code)
-                balance.revive(number)
-                start(number)
-                continue
-            # The others must not keep deferring new connections to a worker that is gone.
-            balance.gone(number)
-            failed = failed or code != 0
-    finally:
-        listener.close()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    # Before the first fork, and before the workers import prometheus_client.
+    with metrics.shared_across_processes():
+        # Before the first fork: a signal while the workers start must reach them too.
+        previous = {sig: signal.signal(sig, forward) for sig in STOP_SIGNALS}
+        failed = False
+        try:
+            for number in range(settings.workers):
+                if not stopping:
+                    start(number)
+            log(f"searchsvc: {settings.workers} worker processes share http://{host}:{port}/")
+            while children:
+                try:
+                    pid, status = os.wait()
+                except InterruptedError:
+                    continue
+                if pid not in children:
+                    continue
+                number = children.pop(pid)
+                lived = time.monotonic() - started.pop(pid)
+                metrics.process_exited(pid)
+                code = os.waitstatus_to_exitcode(status)
+                if not stopping and lived >= RESTART_AFTER_SECONDS:
+                    # A worker killed (by the OOM killer, say) is replaced; the new one
+                    # opens the index, and so commits what the dead one had logged.
+                    LOG.warning("worker %d exited with %d; starting another", number, code)
+                    balance.revive(number)
+                    start(number)
+                    continue
+                # The others must not keep deferring new connections to a worker that is gone.
+                balance.gone(number)
+                failed = failed or code != 0
+        finally:
+            listener.close()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
     if failed:
         raise SystemExit(1)
 
@@ -369,6 +426,7 @@ def serve(
     log: Callable[[str], None] = _stderr,
     sockets: list[Any] | None = None,
     configure: Callable[[Any], None] | None = None,
+    started: float | None = None,
 ) -> None:
     """Serve ``engine`` over HTTP until SIGTERM or Ctrl-C, then commit and close it.
 
@@ -377,12 +435,14 @@ def serve(
     default); the access log goes to the ``searchsvc.access`` logger. The engine
     is closed on return, also when the server cannot start. ``sockets`` are
     listening sockets to serve instead of binding ``settings``' address, and
-    ``configure`` is called with the waitress server before it runs. Without an
-    API key it serves only loopback addresses (see :func:`check_serving`).
+    ``configure`` is called with the waitress server before it runs. ``started``
+    is when the server started, on ``time.monotonic()`` (default: now), for the
+    uptime ``/metrics`` reports. Without an API key it serves only loopback
+    addresses (see :func:`check_serving`).
     """
     try:
         check_serving(settings)
-        _serve(engine, settings, log, sockets, configure)
+        _serve(engine, settings, _lines(log, settings), sockets, configure, started)
     finally:
         # close() commits: every write acknowledged with 200 is on disk after this.
         engine.close()
@@ -482,16 +542,25 @@ def _serve(
     log: Callable[[str], None],
     sockets: list[Any] | None = None,
     configure: Callable[[Any], None] | None = None,
+    started: float | None = None,
 ) -> None:
     import waitress
     from waitress import wasyncore
     from waitress.server import BaseWSGIServer
 
     from .api import create_app
+    from .metrics import Metrics
 
-    _configure_logging()
-    committer = Committer(engine, interval=settings.commit_interval, batch=settings.commit_batch)
-    app = create_app(engine, settings, on_write=committer.notify)
+    _configure_logging(settings.log_format)
+    # The folder of the engine served, which an embedder may have opened elsewhere than index_dir.
+    metrics = Metrics(engine, index_dir=getattr(engine, "path", None), started=started)
+    committer = Committer(
+        engine,
+        interval=settings.commit_interval,
+        batch=settings.commit_batch,
+        commit=functools.partial(metrics.commit, "background"),
+    )
+    app = create_app(engine, settings, on_write=committer.notify, metrics=metrics)
     where: dict[str, Any] = (
         {"sockets": sockets} if sockets else {"host": settings.host, "port": settings.port}
     )
@@ -528,7 +597,7 @@ def _serve(
         if not settings.api_key:
             log("searchsvc: no API key is set: anyone who can reach this address can write")
         if settings.read_key:
-            log("searchsvc: searches, documents and stats need the read key or the API key")
+            log("searchsvc: searches, documents, stats and metrics need the read key or the API key")
         if settings.cors_origins:
             log(f"searchsvc: browsers may call the API from {settings.cors_origins}")
         # Not server.run(): on a signal it closes every connection at once, and the

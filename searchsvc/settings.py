@@ -67,12 +67,17 @@ class Settings:
     )
     read_key: str | None = _declare(
         None,
-        "When set, searches, documents and stats require 'Authorization: Bearer KEY' with this key or "
-        "the API key; /health and /openapi.json stay open.",
+        "When set, searches, documents, stats and metrics require 'Authorization: Bearer KEY' with this "
+        "key or the API key; /health and /openapi.json stay open.",
         secret=True,
     )
     allow_unauthenticated_writes: bool = _declare(
         False, "Serve on an address other than loopback without an API key, letting anyone write."
+    )
+    log_format: str = _declare(
+        "text",
+        "Format of the server's log on stderr: 'text', or 'json' for one JSON object per line.",
+        choices=("text", "json"),
     )
     cors_origins: str | None = _declare(
         None,

@@ -5,12 +5,12 @@ import sys
 from pathlib import Path
 
 
-def test_importing_searchsvc_loads_no_falcon_click_or_waitress():
+def test_importing_searchsvc_loads_no_falcon_click_waitress_or_prometheus_client():
     code = (
         "import sys, searchsvc, searchsvc.engine\n"
         "engine = searchsvc.SearchEngine.in_memory()\n"
         "engine.add([{'id': '1', 'title': 'x'}]); engine.commit(); engine.search('x')\n"
-        "loaded = [m for m in ('falcon', 'click', 'waitress') if m in sys.modules]\n"
+        "loaded = [m for m in ('falcon', 'click', 'waitress', 'prometheus_client') if m in sys.modules]\n"
         "print(','.join(loaded))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -29,7 +29,7 @@ def test_the_library_never_imports_its_adapters():
     from pathlib import Path
 
     package = Path(__file__).resolve().parents[1] / "searchsvc"
-    adapters = {"api", "server", "cli", "openapi", "__main__"}
+    adapters = {"api", "server", "cli", "openapi", "metrics", "__main__"}
     offenders = []
     for path in package.rglob("*.py"):
         module = path.relative_to(package).with_suffix("").as_posix().replace("/", ".")
@@ -110,5 +110,17 @@ def test_only_the_cluster_module_knows_ray():
         if path.name != "cluster.py"
         for name in _imports(path)
         if name == "ray" or name.startswith("ray.")
+    ]
+    assert offenders == []
+
+
+def test_only_the_metrics_module_knows_prometheus_client():
+    # It must be imported after PROMETHEUS_MULTIPROC_DIR is set: one module decides when.
+    offenders = [
+        f"{path.relative_to(PACKAGE)} imports {name}"
+        for path in PACKAGE.rglob("*.py")
+        if path.name != "metrics.py"
+        for name in _imports(path)
+        if name.split(".")[0] == "prometheus_client"
     ]
     assert offenders == []
