@@ -17,6 +17,7 @@ from __future__ import annotations
 import hmac
 import http
 import inspect
+import itertools
 import json
 import logging
 import re
@@ -57,6 +58,7 @@ ACCESS_LOG = logging.getLogger("searchsvc.access")
 LOG = logging.getLogger("searchsvc.api")
 
 JSON = "application/json"
+NDJSON = "application/x-ndjson"
 
 
 # -- the service: what every resource needs ----------------------------------------
@@ -423,6 +425,19 @@ class StatsResource(_Resource):
         send(resp, self.service.engine.stats())
 
 
+class ExportResource(_Resource):
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        # Every document at once: a backup needs the API key, and the read key, where they are set.
+        self.service.authorize(req)
+        self.service.authorize_read(req)
+        docs = self.service.engine.export()
+        # The first document is read before the answer starts: an index that cannot be
+        # read is still answered with an error, not with a cut stream.
+        first = next(docs, None)
+        resp.content_type = NDJSON
+        resp.stream = (orjson.dumps(doc) + b"\n" for doc in itertools.chain([first] if first else [], docs))
+
+
 class MetricsResource(_Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         self.service.authorize_read(req)
@@ -452,6 +467,7 @@ ROUTES: tuple[tuple[str, type[_Resource]], ...] = (
     (DOCUMENT_PREFIX + "{id:path}", DocumentResource),
     ("/health", HealthResource),
     ("/stats", StatsResource),
+    ("/export", ExportResource),
     ("/metrics", MetricsResource),
     ("/openapi.json", OpenAPIResource),
 )

@@ -719,6 +719,24 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                 "responses": _responses("Index statistics.", "Stats", *read_errors, *_INDEX),
             }
         },
+        "/export": {
+            "get": {
+                "operationId": "export",
+                "summary": "Every committed document, as JSON Lines in the order of their ids",
+                "description": "A backup of a running server: one stored document per line, as "
+                "`GET /documents/{id}` returns it, all from one commit, streamed. `POST /documents` "
+                "with `Content-Type: application/x-ndjson`, or `searchsvc index FILE`, reads it back. "
+                "It needs the API key when the server has one, and the read key when it has one.",
+                "security": write_security if settings.api_key else read.get("security", [{}]),
+                "responses": _responses(
+                    "The documents.",
+                    None,
+                    *((Unauthorized,) if settings.api_key or settings.read_key else ()),
+                    *_INDEX,
+                    ok_content={"application/x-ndjson": {"schema": {"type": "string"}}},
+                ),
+            }
+        },
         "/metrics": {
             "get": {
                 "operationId": "metrics",

@@ -94,3 +94,31 @@ def test_exporting_a_missing_index_is_a_one_line_error(tmp_path) -> None:
     done = run(tmp_path / "nothing", "export", "--output", str(tmp_path / "out.jsonl"))
     assert done.exit_code == 1 and "the index is missing" in done.output
     assert not (tmp_path / "out.jsonl").exists() and not (tmp_path / "nothing").exists()
+
+
+def test_a_running_server_exports_behind_its_keys_and_reads_the_export_back(tmp_path) -> None:
+    import falcon.testing
+
+    from searchsvc.api import create_app
+    from searchsvc.settings import Settings
+
+    settings = Settings(api_key="write-key", read_key="read-key")
+    with SearchEngine(tmp_path / "live") as engine, SearchEngine(tmp_path / "restored") as restored:
+        engine.add([*corpus(40), *ODD])
+        engine.commit()
+        client = falcon.testing.TestClient(create_app(engine, settings))
+        assert client.simulate_get("/export").status_code == 401
+        assert client.simulate_get("/export", headers={"Authorization": "Bearer read-key"}).status_code == 401
+        answer = client.simulate_get("/export", headers={"Authorization": "Bearer write-key"})
+        assert answer.status_code == 200 and answer.headers["content-type"] == "application/x-ndjson"
+        lines = answer.text.splitlines()
+        assert [json.loads(line) for line in lines] == list(engine.export())
+        back = falcon.testing.TestClient(create_app(restored, Settings()))
+        written = back.simulate_post(
+            "/documents",
+            body=answer.content,
+            headers={"Content-Type": "application/x-ndjson"},
+            params={"commit": "true"},
+        )
+        assert written.status_code == 200 and written.json["accepted"] == len(lines) == 43
+        assert list(restored.export()) == list(engine.export())
