@@ -685,12 +685,46 @@ def delete_command(obj: Context, doc_ids: tuple[str, ...]) -> None:
 
 
 @cli.command("stats")
+@click.option(
+    "--server",
+    metavar="URL",
+    default=None,
+    help="Ask the server at URL (its GET /stats) instead of opening the index: for shards, "
+    "where each shard's writer and replicas run. The read key, if any, from SEARCHSVC_READ_KEY.",
+)
 @pass_context
 @user_errors
-def stats_command(obj: Context) -> None:
-    """Print document count, size on disk, last commit and format version."""
+def stats_command(obj: Context, server: str | None) -> None:
+    """Print document count, size on disk, last commit and format version; for a folder of
+    shards, each shard's too."""
+    if server is not None:
+        click.echo(json.dumps(_server_stats(server, obj.settings.read_key or obj.settings.api_key), indent=2))
+        return
     with obj.engine(create=False) as engine:
         click.echo(json.dumps(engine.stats(), indent=2))
+
+
+def _server_stats(url: str, key: str | None) -> Any:
+    import urllib.error
+    import urllib.request
+
+    if not url.startswith(("http://", "https://")):
+        raise click.BadParameter("give the server's address as http://HOST:PORT", param_hint="'--server'")
+    request = urllib.request.Request(url.rstrip("/") + "/stats")
+    if key:
+        request.add_header("Authorization", f"Bearer {key}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return json.loads(answer.read())
+    except urllib.error.HTTPError as exc:
+        try:
+            reason = json.loads(exc.read())["error"]["message"]
+        except (ValueError, KeyError, TypeError):
+            reason = exc.reason
+        raise click.ClickException(f"the server answered {exc.code}: {reason}") from None
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise click.ClickException(f"cannot reach the server at {url}: {reason}") from None
 
 
 # -- backing up ---------------------------------------------------------------

@@ -3,6 +3,7 @@ survive killed processes, partial answers, and a cluster that leaves nothing beh
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -226,6 +227,15 @@ def test_serve_with_shards_answers_the_readmes_search_and_stops_its_shards(nodes
         assert "pokrovsk" in answer["hits"][0]["document"]["title"].lower()
         stats = request(f"http://127.0.0.1:{port}/stats")[2]
         assert [len(part["replicas"]) for part in stats["shards"]] == [2, 2] and stats["nodes"] == 2
+        # The command line shows the same, asking the server.
+        from click.testing import CliRunner
+
+        from searchsvc.cli import cli
+
+        shown = CliRunner().invoke(cli, ["stats", "--server", f"http://127.0.0.1:{port}"])
+        assert (
+            shown.exit_code == 0 and json.loads(shown.output) == request(f"http://127.0.0.1:{port}/stats")[2]
+        )
         assert len(_shard_actors(nodes)) == len(actors_before) + 6
     finally:
         process.send_signal(signal.SIGTERM)

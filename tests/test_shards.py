@@ -215,6 +215,9 @@ def test_the_command_line_indexes_searches_and_counts_a_folder_of_shards(tmp_pat
         whole.commit()
         assert found["total"] == whole.search("grain").total > 0
     assert run("get", "doc-4").exit_code == 0
+    unreachable = run("stats", "--server", "http://127.0.0.1:9")
+    assert unreachable.exit_code == 1 and "cannot reach the server" in unreachable.output
+    assert run("stats", "--server", "127.0.0.1:9").exit_code == 2
     # The folder keeps its number of shards: a different one, or reindex, is a one-line error.
     wrong = run("index", "--shards", "2", str(data))
     assert wrong.exit_code == 1 and "split into 3 shards, not 2" in wrong.output
