@@ -238,10 +238,14 @@ def _progress(
 ) -> Iterator[dict[str, Any]]:
     """``items``, showing on a terminal how far reading them has got: a bar of the bytes
     read out of the input's size, with documents per second and the time left, or,
-    for standard input, a count. Otherwise only the summary at the end is printed."""
+    for standard input, a count. Off a terminal only the summary at the end is printed, and with
+    ``quiet`` nothing."""
+    if quiet:
+        yield from items
+        return
     count = 0
     started = time.monotonic()
-    if quiet or not _is_terminal():
+    if not _is_terminal():
         for item in items:
             count += 1
             yield item
