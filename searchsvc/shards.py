@@ -163,8 +163,7 @@ class ShardedEngine:
         With ``strict``, the first invalid document stops every shard: a shard that was
         empty stays empty, and one that was not keeps the batches it committed.
         """
-        if self._closed:
-            raise EngineClosed("the engine is closed")
+        self._check_open()
         feeds = [_Feed() for _ in self.shards]
 
         def load(number: int) -> WriteSummary:
@@ -204,8 +203,7 @@ class ShardedEngine:
 
     def export(self) -> Iterator[dict[str, Any]]:
         """Every committed document of every shard, in the order of their ids."""
-        if self._closed:
-            raise EngineClosed("the engine is closed")
+        self._check_open()
         return heapq.merge(*(shard.export() for shard in self.shards), key=lambda doc: str(doc["id"]))
 
     def stats(self) -> dict[str, Any]:
@@ -249,8 +247,7 @@ class ShardedEngine:
         A remote shard's call mostly waits on the network, so the shards are
         asked together: a search waits for the slowest shard, not for all in turn.
         """
-        if self._closed:
-            raise EngineClosed("the engine is closed")
+        self._check_open()
         if len(self.shards) == 1:
             return [call(self.shards[0])]
         return list(self._pool.map(call, self.shards))
@@ -264,8 +261,7 @@ class ShardedEngine:
             except ShardUnavailable as exc:
                 return exc
 
-        if self._closed:
-            raise EngineClosed("the engine is closed")
+        self._check_open()
         answers = dict(zip(asked, self._pool.map(answer, asked), strict=True))
         found = {n: a for n, a in answers.items() if not isinstance(a, ShardUnavailable)}
         failed = [a for a in answers.values() if isinstance(a, ShardUnavailable)]
@@ -285,6 +281,10 @@ class ShardedEngine:
         )
         statistics = sum(gathered.values(), CollectionStatistics())
         return self._each_that_answers(lambda shard: shard.run(page, statistics), sorted(gathered))
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise EngineClosed("the engine is closed")
 
     def close(self) -> None:
         """Stop asking the shards; shards made by someone else are theirs to close, through ``on_close``."""
