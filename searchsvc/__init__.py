@@ -20,6 +20,7 @@ from .errors import __all__ as _errors_all
 from .request import SearchRequest
 from .results import FacetBucket, Hit, Rejection, SearchResult, WriteSummary
 from .settings import Settings
+from .store.integrity import IndexCheck, check_index
 
 __version__ = "0.1.0"
 
@@ -32,5 +33,7 @@ __all__ = [
     "WriteSummary",
     "Rejection",
     "Settings",
+    "IndexCheck",
+    "check_index",
     *_errors_all,
 ]

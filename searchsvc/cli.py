@@ -25,6 +25,7 @@ from .errors import InvalidParameter, SearchsvcError
 from .parameters import CLI_PARAMETERS, SEARCH_PARAMETERS, SearchParameter
 from .results import WriteSummary
 from .settings import SERVE_DURABILITY, Settings, setting
+from .store.integrity import IndexCheck, check_index
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -800,6 +801,58 @@ def snapshot_command(obj: Context, dest: str) -> None:
     )
 
 
+@cli.command("check")
+@click.option("--quick", is_flag=True, help="Only compare the files with their recorded sizes and checksums.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@pass_context
+@user_errors
+def check_command(obj: Context, quick: bool, as_json: bool) -> None:
+    """Check the index, as Lucene's CheckIndex does, and change nothing.
+
+    Compares every file with the size and checksum recorded when it was written,
+    then opens every segment and reads every posting list, stored document and
+    column, and compares document counts, deletions and ids with the table of
+    contents. Exits 0 with a short report, or 1 naming each problem. Safe
+    while a server uses the index.
+    """
+    report = check_index(obj.settings.index_dir, full=not quick)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        for line in _check_lines(report):
+            click.echo(line)
+    if not report.ok:
+        count = len(report.problems)
+        raise click.ClickException(
+            f"the index is damaged: {count} problem{'s' if count > 1 else ''} found; restore a snapshot "
+            "or rebuild it with 'searchsvc reindex'"
+        )
+
+
+def _check_lines(report: IndexCheck) -> Iterator[str]:
+    parts = [(f"shard {n}", shard) for n, shard in enumerate(report.shards)] or [("index", report)]
+    for name, part in parts:
+        yield (
+            f"{name} {part.path} ({part.generation}): {part.segments} segments, "
+            f"{part.documents:,} documents, {part.deleted:,} deleted"
+        )
+    if report.full:
+        yield (
+            f"read {report.terms:,} terms, {report.postings:,} postings, {report.positions:,} positions "
+            f"and {report.stored:,} stored documents"
+        )
+    yield f"verified the checksums of {report.files} files ({report.bytes / 2**20:,.1f} MiB)"
+    if report.unrecorded:
+        yield (
+            f"{report.unrecorded} of the segments were written before checksums were recorded: "
+            "read, but not verified byte for byte"
+        )
+    for problem in report.problems:
+        yield f"problem: {problem}"
+    if report.ok:
+        yield f"no problems found in {report.seconds:.1f}s"
+
+
 # -- serving ------------------------------------------------------------------
 
 
@@ -862,7 +915,7 @@ def serve_command(
     actors: a writer and --replicas searchers, on a local Ray started here or
     on the cluster at --ray-address, whose nodes must all reach the folder.
     """
-    from .server import check_serving, serve_workers
+    from .server import check_serving, serve_workers, verify_index
 
     # Only `serve` reads the environment: SEARCHSVC_* variables, then the options given.
     obj.settings = _with_options(
@@ -884,6 +937,7 @@ def serve_command(
     )
     # Before the seeds are indexed: a server that will not start does nothing.
     check_serving(obj.settings)
+    verify_index(obj.settings)
     # A server answers writes: unless told otherwise, each is logged before its answer.
     obj.settings = obj.settings.replace(durability=obj.settings.durability or SERVE_DURABILITY)
     if obj.shards() > 1:

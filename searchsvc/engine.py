@@ -44,6 +44,7 @@ from .shards import ShardedEngine
 from .staging import Staging
 from .store.backup import SnapshotReport, take_snapshot
 from .store.generations import FORMAT_VERSION, IndexStore
+from .store.integrity import IndexCheck, check_index
 from .store.schema import build_schema
 from .suggest import FEW_HITS, Speller
 from .wal import FOLDER as WAL_FOLDER
@@ -326,6 +327,14 @@ class SearchEngine:
             raise InvalidInput("an index in memory has no files to take a snapshot of")
         return take_snapshot(self._store, self._pool.current_index(), dest)
 
+    def check(self, *, full: bool = True) -> IndexCheck:
+        """Check the index's files, changing nothing (see :func:`searchsvc.check_index`): their
+        checksums, and with ``full`` every segment read whole. Damage is listed in ``problems``."""
+        self._check_open()
+        if self.path is None:
+            raise InvalidInput("an index in memory has no files to check")
+        return check_index(self.path, full=full, schema=self.schema)
+
     def export(self, after: str | None = None) -> Iterator[dict[str, Any]]:
         """Every committed document as stored, in the order of their ids (from the first after
         ``after``), all from one commit: what ``add`` takes back to rebuild the index."""
@@ -334,11 +343,16 @@ class SearchEngine:
             yield from snapshot.documents_by_id(after)
 
     def stats(self) -> dict[str, Any]:
-        """Document count, size on disk, last commit time and format version."""
-        count = len(self)
+        """Document count, segments, size on disk, last commit time and format version."""
+        self._check_open()
+        with self._pool.snapshot() as snapshot:
+            count = snapshot.doc_count()
+            # An index that never had a commit reads as one segment that is none.
+            segments = sum(1 for part in snapshot.segments() if part.segment is not None)
         last = self._staging.last_commit
         return {
             "documents": count,
+            "segments": segments,
             "pending_writes": self.pending,
             "size_bytes": self._store.size_bytes(),
             "last_commit": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(last)) if last else None,

@@ -268,6 +268,7 @@ class Metrics:
             LOG.warning("/metrics cannot read the index: %s", exc.message)
         else:
             figures["searchsvc_documents"] = stats.get("documents") or 0
+            figures["searchsvc_index_segments"] = stats.get("segments") or 0
             figures["searchsvc_index_size_bytes"] = stats.get("size_bytes") or 0
         wal = _folder_bytes(self.wal) if self.wal is not None else None
         if wal is not None:
@@ -278,6 +279,7 @@ class Metrics:
 _FIGURE_HELP = {
     "searchsvc_uptime_seconds": "Seconds since the server started.",
     "searchsvc_documents": "Documents in the index, committed.",
+    "searchsvc_index_segments": "Segments of the index's latest commit (of every shard's).",
     "searchsvc_index_size_bytes": "Size of the index's live generation, in bytes.",
     "searchsvc_wal_size_bytes": "Size of the write log (the index folder's wal/), in bytes.",
 }

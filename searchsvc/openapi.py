@@ -529,6 +529,7 @@ def _schemas(settings: Settings) -> dict[str, Any]:
             "type": "object",
             "properties": {
                 "documents": {"type": "integer"},
+                "segments": {"type": "integer", "description": "Segments of the latest commit."},
                 "pending_writes": {"type": "integer"},
                 "size_bytes": {"type": "integer"},
                 "last_commit": nullable_string,

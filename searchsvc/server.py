@@ -21,9 +21,10 @@ from types import FrameType
 from typing import Any
 
 from .engine import Engine
-from .errors import InvalidParameter
+from .errors import IndexNotFound, InvalidParameter
 from .openapi import MAX_HEADER_BYTES
 from .settings import Settings, parse_origins
+from .store.integrity import IndexCheck, check_index
 
 LOG = logging.getLogger("searchsvc.server")
 
@@ -64,6 +65,24 @@ def check_serving(settings: Settings) -> None:
         "or SEARCHSVC_ALLOW_UNAUTHENTICATED_WRITES=true)",
         setting="host",
     )
+
+
+def verify_index(settings: Settings) -> IndexCheck | None:
+    """Refuse to serve an index whose files differ from the sizes and checksums recorded
+    when they were written (unless ``verify_on_start`` is off): it would answer wrongly.
+
+    Returns what was verified, or None when there was nothing to (no index yet, or off).
+    Raises :class:`~searchsvc.errors.IndexCorrupt` naming the first damaged file.
+    """
+    if not settings.verify_on_start:
+        return None
+    try:
+        report = check_index(settings.index_dir, full=False)
+    except IndexNotFound:
+        return None
+    if not report.ok:
+        raise report.error()
+    return report
 
 
 #: A worker that exits sooner after it started is not replaced: it would fail again.

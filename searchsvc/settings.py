@@ -74,6 +74,11 @@ class Settings:
     allow_unauthenticated_writes: bool = _declare(
         False, "Serve on an address other than loopback without an API key, letting anyone write."
     )
+    verify_on_start: bool = _declare(
+        True,
+        "Before serving, compare every index file with the size and checksum recorded when it was "
+        "written, and refuse to serve a damaged index.",
+    )
     log_format: str = _declare(
         "text",
         "Format of the server's log on stderr: 'text', or 'json' for one JSON object per line.",

@@ -220,6 +220,7 @@ class ShardedEngine:
         }
         return {
             "documents": sum(part["documents"] for part in parts),
+            "segments": sum(part["segments"] for part in parts),
             "pending_writes": sum(part["pending_writes"] for part in parts),
             "size_bytes": sum(part["size_bytes"] for part in parts),
             "last_commit": max(commits) if commits else None,

@@ -129,6 +129,7 @@ def test_requests_searches_writes_and_commits_are_counted(engine: SearchEngine, 
     assert value(figures, "searchsvc_pending_writes") == 1
     assert value(figures, "searchsvc_documents") == len(DOCS)
     assert (value(figures, "searchsvc_index_size_bytes") or 0) > 0
+    assert (value(figures, "searchsvc_index_segments") or 0) >= 1
     assert (value(figures, "searchsvc_wal_size_bytes") or 0) > 0
     assert (value(figures, "searchsvc_uptime_seconds") or 0) > 0
     assert value(figures, "searchsvc_commits_total", trigger="request") is None

@@ -12,7 +12,7 @@ import pickle
 import struct
 import zlib
 from collections.abc import Iterator, Sequence
-from itertools import chain
+from itertools import accumulate, chain
 from typing import Any
 
 import numpy as np
@@ -214,6 +214,45 @@ def read_blocks(postings: bytes) -> tuple[np.ndarray, np.ndarray]:
     if len(id_parts) == 1:
         return id_parts[0], weight_parts[0]
     return np.concatenate(id_parts), np.concatenate(weight_parts)
+
+
+@reads_index
+def read_whole(terms: W3TermsReader, info: Any) -> tuple[list[int], list[float], list[bytes]]:
+    """Every docnum, weight and value of one term, each block unpickled in full.
+
+    For the index check, which must read everything: searches read only what
+    they need (:func:`read_blocks`, :func:`read_positions`).
+    """
+    if info.is_inlined():
+        ids_any, weights_any, values_any = info.inlined_postings()
+        return list(ids_any), _weights(weights_any, len(ids_any)), _values(values_any, len(ids_any))
+    offset, length = info.extent()
+    length = length[0] if isinstance(length, tuple) else length
+    postings = terms._postfile.get(offset, length)
+    ids: list[int] = []
+    weights: list[float] = []
+    values: list[bytes] = []
+    for header, start, end in _w3_blocks(postings):
+        deltas, weights_any, values_any = pickle.loads(_block_data(postings, header, start, end))
+        count = header[0]
+        if len(deltas) != count:
+            raise IndexCorrupt("cannot read the index: a block of postings holds fewer than it says")
+        # A block holds the gaps between its docnums, the first from 0.
+        ids.extend(accumulate(deltas))
+        weights.extend(_weights(weights_any, count))
+        values.extend(_values(values_any, count))
+    return ids, weights, values
+
+
+def _weights(weights: Any, count: int) -> list[float]:
+    # A block whose weights are all one value stores that value (None for 1.0).
+    if weights is None or isinstance(weights, float):
+        return [1.0 if weights is None else weights] * count
+    return list(weights)
+
+
+def _values(values: Any, count: int) -> list[bytes]:
+    return list(values) if values is not None else [b""] * count
 
 
 @reads_index

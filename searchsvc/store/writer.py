@@ -39,6 +39,7 @@ from whoosh.writing import NO_MERGE, SegmentWriter
 
 from ..errors import IndexWriteFailed, SearchsvcError
 from .errors import store_errors
+from .integrity import record_checksums
 from .postings import column_array
 
 #: Field length for each stored length byte; 0 means "no length", as in Whoosh.
@@ -126,6 +127,15 @@ class FastSegmentWriter(SegmentWriter):  # type: ignore[misc]
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)
         self._postings: dict[str, _FieldPostings] = {}
+        # Whoosh's merge policies may hand back this very list, with the new segments appended.
+        self._segments_before = {segment.segment_id() for segment in self.segments}
+
+    def _commit_toc(self, segments: list[Any]) -> None:
+        # The checksums of the segments this commit wrote go to disk before the
+        # table of contents that makes them part of the index.
+        new = [segment for segment in segments if segment.segment_id() not in self._segments_before]
+        record_checksums(self.storage, new)
+        super()._commit_toc(segments)
 
     def _field_postings(self, fieldname: str) -> _FieldPostings:
         postings = self._postings.get(fieldname)

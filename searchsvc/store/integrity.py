@@ -1,0 +1,531 @@
+"""An index's integrity: checksums recorded at each commit, and a check that reads everything.
+
+Whoosh keeps no checksums, and a flipped byte inside a segment decodes
+silently: as another word in a stored document, or another document in a
+posting list. So each commit records, beside every segment it writes, the
+size and CRC-32 of the segment's files (``MAIN_<id>.sum``). The name starts
+with the segment's: Whoosh removes it with the segment's own files once no
+table of contents needs them.
+
+:func:`check_index` is searchsvc's CheckIndex. It verifies those checksums,
+then opens every segment and reads every posting list (positions too), every
+stored document and every column, and compares what it finds with what the
+table of contents says: document counts, deletions, and one live document per
+id. :func:`verify_checksums` does the first part only, which is quick enough
+for a server to do before it answers.
+
+Both only read: they take no lock and never write, so they run beside a
+server. A commit that removes a segment while it is read makes them start
+again from the new table of contents.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import pickle
+import struct
+import time
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from whoosh.formats import Positions
+from whoosh.index import TOC
+from whoosh.reading import SegmentReader
+
+from ..errors import IndexCorrupt, IndexLocked, IndexNotFound, SearchIndexError
+from .errors import OPEN_FAILURES, store_errors
+from .generations import INDEX_NAME, IndexStore
+from .layout import recorded_shards, shard_folders
+from .postings import read_lengths, read_whole
+from .schema import STORED_DOCUMENT
+
+#: The ending of a segment's checksum file, after the segment's id.
+CHECKSUMS_EXT = ".sum"
+_CHECKSUMS_FORMAT = "searchsvc-checksums"
+_CHUNK = 1 << 20
+#: How often a check starts again because commits removed what it was reading.
+_ATTEMPTS = 5
+#: A list of positions starts with its length, as Whoosh's ``pack_uint`` writes it.
+_COUNT = struct.Struct("!I")
+#: Problems listed one by one; beyond this, a segment's reading stops and they are counted.
+MAX_PROBLEMS = 50
+
+
+# -- recording -------------------------------------------------------------------
+
+
+def segment_files(storage: Any, segment: Any) -> list[str]:
+    """The names of the files holding ``segment`` (its compound file, usually)."""
+    prefix = segment.segment_id() + "."
+    return sorted(
+        name
+        for name in storage.list()
+        if name.startswith(prefix) and not name.endswith((CHECKSUMS_EXT, ".tmp"))
+    )
+
+
+def _checksum(file: Any) -> tuple[int, int]:
+    """Size and CRC-32 of an open file, read from its start."""
+    crc = 0
+    size = 0
+    while True:
+        chunk = file.read(_CHUNK)
+        if not chunk:
+            return size, crc
+        crc = zlib.crc32(chunk, crc)
+        size += len(chunk)
+
+
+def record_checksums(storage: Any, segments: Iterable[Any]) -> None:
+    """Record the size and CRC-32 of each file of ``segments``, which a commit has just written.
+
+    Called before the table of contents naming them is written: once a commit is
+    visible, its new segments' checksums are on disk beside them.
+    """
+    for segment in segments:
+        entries = {}
+        for name in segment_files(storage, segment):
+            file = storage.open_file(name)
+            try:
+                size, crc = _checksum(file)
+            finally:
+                file.close()
+            entries[name] = {"bytes": size, "crc32": crc}
+        payload = json.dumps(
+            {"format": _CHECKSUMS_FORMAT, "segment": segment.segment_id(), "files": entries}
+        ).encode("utf-8")
+        name = segment.segment_id() + CHECKSUMS_EXT
+        out = storage.create_file(name + ".tmp")
+        try:
+            out.write(payload)
+        finally:
+            out.close()
+        storage.rename_file(name + ".tmp", name, safe=False)
+
+
+def _recorded(storage: Any, segment: Any) -> dict[str, dict[str, int]] | None:
+    """The checksums recorded for ``segment``, or None for a segment written before they were."""
+    name = segment.segment_id() + CHECKSUMS_EXT
+    if not storage.file_exists(name):
+        return None
+    file = storage.open_file(name)
+    try:
+        data = json.loads(file.read())
+        files = data["files"]
+        if data.get("format") != _CHECKSUMS_FORMAT or not isinstance(files, dict):
+            raise ValueError
+        return {n: {"bytes": int(v["bytes"]), "crc32": int(v["crc32"])} for n, v in files.items()}
+    except (ValueError, KeyError, TypeError):
+        raise _Damaged(f"segment {segment.segment_id()}: its checksum file is damaged") from None
+    finally:
+        file.close()
+
+
+class _Damaged(Exception):
+    """A problem found while checking, which the check reports rather than raises."""
+
+
+# -- the report -----------------------------------------------------------------
+
+
+@dataclass
+class IndexCheck:
+    """What a check of one index folder (or a folder of shards) read and found."""
+
+    path: str
+    #: Whether everything was read (False: only the checksums were verified).
+    full: bool = True
+    generation: str | None = None
+    segments: int = 0
+    documents: int = 0
+    deleted: int = 0
+    terms: int = 0
+    postings: int = 0
+    positions: int = 0
+    stored: int = 0
+    #: Files whose size and checksum were verified, and their bytes.
+    files: int = 0
+    bytes: int = 0
+    #: Segments written before checksums were recorded: read, but not verified byte for byte.
+    unrecorded: int = 0
+    seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)
+    #: For a folder of shards: each shard's check, the counts above their sums.
+    shards: list[IndexCheck] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        fields = {
+            name: getattr(self, name)
+            for name in (
+                "path", "full", "generation", "segments", "documents", "deleted", "terms",
+                "postings", "positions", "stored", "files", "bytes", "unrecorded", "seconds",
+            )
+        }  # fmt: skip
+        return {
+            **fields,
+            "ok": self.ok,
+            "problems": list(self.problems),
+            **({"shards": [s.to_dict() for s in self.shards]} if self.shards else {}),
+        }
+
+    def error(self) -> IndexCorrupt:
+        """The error that names the first problem found, for whoever must refuse the index."""
+        more = f" (and {len(self.problems) - 1} more problems)" if len(self.problems) > 1 else ""
+        return IndexCorrupt(
+            f"the index is damaged: {self.problems[0]}{more}; run 'searchsvc check' for the whole "
+            "report, then restore a snapshot or rebuild it with 'searchsvc reindex'"
+        )
+
+    def _add(self, problem: str) -> None:
+        self.problems.append(problem)
+
+
+# -- checking --------------------------------------------------------------------
+
+
+def check_index(path: str | os.PathLike[str], *, full: bool = True, schema: Any = None) -> IndexCheck:
+    """Check the index folder ``path``, or each shard of a folder of shards.
+
+    With ``full``, every segment is read whole; without, only the checksums of
+    its files are verified. Damage is reported in the result's ``problems``.
+    Raises an index error (:class:`~searchsvc.errors.IndexNotFound`, ...) when
+    ``path`` holds no index to check.
+    """
+    started = time.perf_counter()
+    folder = Path(path)
+    if schema is None:
+        schema = _reading_schema()
+    count = recorded_shards(folder)
+    if count is None:
+        report = _check_one(folder, full, schema)
+    else:
+        report = IndexCheck(str(folder), full=full)
+        for number, shard in enumerate(shard_folders(folder, count)):
+            try:
+                part = _check_one(shard, full, schema)
+            except IndexNotFound:
+                continue  # a shard no document has reached yet: nothing to check
+            report.shards.append(part)
+            report.problems.extend(f"shard {number}: {problem}" for problem in part.problems)
+            for name in (
+                "segments", "documents", "deleted", "terms", "postings", "positions",
+                "stored", "files", "bytes", "unrecorded",
+            ):  # fmt: skip
+                setattr(report, name, getattr(report, name) + getattr(part, name))
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+def verify_checksums(path: str | os.PathLike[str], *, schema: Any = None) -> IndexCheck:
+    """Verify the size and checksum of every file of the index (or of each shard's)."""
+    return check_index(path, full=False, schema=schema)
+
+
+def _reading_schema() -> Any:
+    # Reading needs the fields' formats, not their analysis: no gazetteer.
+    from ..analysis import NewsAnalyzer
+    from .schema import build_schema
+
+    return build_schema(NewsAnalyzer(None))
+
+
+def _check_one(folder: Path, full: bool, schema: Any) -> IndexCheck:
+    store = IndexStore(folder, schema)
+    for _attempt in range(_ATTEMPTS):
+        report = IndexCheck(str(folder), full=full)
+        ix = store.open(create=False)
+        generation = store.current_generation()
+        assert generation is not None
+        report.generation = generation
+        storage = ix.storage
+        with store_errors("check the index", OPEN_FAILURES):
+            toc = ix._read_toc()
+        try:
+            _check_segments(storage, schema, toc, report)
+        except _Moved:
+            continue
+        # What a commit removed meanwhile may look missing; all else was read from open files.
+        if not (report.problems or report.unrecorded) or not _moved_on(storage, toc, store, generation):
+            return report
+    raise IndexLocked(
+        f"the index changed {_ATTEMPTS} times while it was checked; try again when writes pause"
+    )
+
+
+_READ_FAILURES: tuple[type[BaseException], ...] = (SearchIndexError, *OPEN_FAILURES)
+
+
+class _Moved(Exception):
+    """A segment being read was removed by a commit: the check starts again."""
+
+
+def _moved_on(storage: Any, toc: Any, store: IndexStore, generation: str) -> bool:
+    """Whether the index's latest commit is no longer the one ``toc`` describes."""
+    try:
+        return (
+            store.current_generation() != generation
+            or TOC._latest_generation(storage, INDEX_NAME) != toc.generation
+        )
+    except _READ_FAILURES:
+        return True
+
+
+def _check_segments(storage: Any, schema: Any, toc: Any, report: IndexCheck) -> None:
+    seen_ids: dict[str, str] = {}
+    report.segments = len(toc.segments)
+    for segment in toc.segments:
+        name = segment.segment_id()
+        doc_count = segment.doc_count_all()
+        try:
+            deleted = sorted(segment.deleted_docs()) if segment.has_deletions() else []
+        except Exception as exc:  # noqa: BLE001 - a damaged table of contents, reported
+            report._add(f"segment {name}: its deleted documents cannot be read ({_what(exc)})")
+            deleted = []
+        report.documents += doc_count - len(deleted)
+        report.deleted += len(deleted)
+        if deleted and (deleted[0] < 0 or deleted[-1] >= doc_count):
+            report._add(f"segment {name}: deleted documents outside its {doc_count} documents")
+        try:
+            reader = SegmentReader(storage, schema, segment, generation=toc.generation)
+        except FileNotFoundError:
+            raise _Moved from None
+        except Exception as exc:  # noqa: BLE001 - damage, reported
+            if not _files_present(storage, segment):
+                raise _Moved from None
+            report._add(f"segment {name}: cannot be opened ({_what(exc)})")
+            _verify_segment(storage, segment, None, report)
+            continue
+        try:
+            _verify_segment(storage, segment, reader, report)
+            if report.full:
+                _SegmentCheck(reader, segment, set(deleted), seen_ids, report).run()
+        finally:
+            reader.close()
+
+
+def _files_present(storage: Any, segment: Any) -> bool:
+    return bool(segment_files(storage, segment))
+
+
+def _what(exc: BaseException) -> str:
+    if isinstance(exc, SearchIndexError):
+        return exc.message
+    text = str(exc)
+    return f"{type(exc).__name__}: {text[:120]}" if text else type(exc).__name__
+
+
+def _verify_segment(storage: Any, segment: Any, reader: Any, report: IndexCheck) -> None:
+    """Compare the segment's files with their recorded sizes and checksums."""
+    name = segment.segment_id()
+    try:
+        recorded = _recorded(storage, segment)
+    except _Damaged as exc:
+        report._add(str(exc))
+        return
+    if recorded is None:
+        report.unrecorded += 1
+        return
+    for filename, expected in sorted(recorded.items()):
+        file = _open_for_checksum(storage, filename, reader)
+        try:
+            size, crc = _checksum(file)
+        finally:
+            file.close()
+        report.files += 1
+        report.bytes += size
+        if size != expected["bytes"]:
+            report._add(
+                f"segment {name}: file {filename} has {size:,} bytes, {expected['bytes']:,} were written"
+            )
+        elif crc != expected["crc32"]:
+            report._add(
+                f"segment {name}: file {filename} does not match its checksum "
+                f"(crc32 {crc:08x}, {expected['crc32']:08x} was written)"
+            )
+
+
+def _open_for_checksum(storage: Any, filename: str, reader: Any) -> Any:
+    """``filename`` opened for reading from its start: through the reader's own
+    descriptor when it has the file open (it stays readable if a commit removes it)."""
+    compound = getattr(getattr(reader, "_storage", None), "a", None)
+    opened = getattr(compound, "_file", None)
+    if opened is not None and getattr(opened, "_name", None) == filename:
+        return opened.subset(0, len(opened._buf), name=filename)
+    try:
+        return storage.open_file(filename)
+    except (FileNotFoundError, NameError):
+        raise _Moved from None
+
+
+class _TooMany(Exception):
+    """A segment with so many problems that reading on would only repeat them."""
+
+
+class _SegmentCheck:
+    """Reads one segment whole, noting what does not agree with the rest."""
+
+    def __init__(
+        self, reader: Any, segment: Any, deleted: set[int], seen_ids: dict[str, str], report: IndexCheck
+    ) -> None:
+        self.reader = reader
+        self.name = segment.segment_id()
+        self.doc_count = segment.doc_count_all()
+        self.deleted = deleted
+        self.seen_ids = seen_ids
+        self.report = report
+        self.found = 0
+        #: The id each live document has in the id field's postings.
+        self.id_of: dict[int, str] = {}
+
+    def problem(self, text: str) -> None:
+        self.report._add(f"segment {self.name}: {text}")
+        self.found += 1
+        if self.found >= MAX_PROBLEMS:
+            raise _TooMany
+
+    def run(self) -> None:
+        try:
+            self._counts()
+            self._lengths()
+            self._terms()
+            self._ids()
+            self._stored()
+        except _TooMany:
+            self.report._add(f"segment {self.name}: too many problems; the rest of it was not read")
+
+    def guarded(self, what: str, read: Callable[[], Any]) -> Any:
+        try:
+            return read()
+        except (_TooMany, _Moved):
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever damaged data makes Whoosh raise
+            self.problem(f"{what} cannot be read ({_what(exc)})")
+            return None
+
+    def _counts(self) -> None:
+        counted = self.guarded("its document count", self.reader.doc_count_all)
+        if counted is not None and counted != self.doc_count:
+            self.problem(f"holds {counted} documents, the table of contents says {self.doc_count}")
+
+    def _lengths(self) -> None:
+        reader = self.reader
+        for fieldname, field_type in reader.schema.items():
+            if not field_type.scorable:
+                continue
+            lengths = self.guarded(
+                f"field {fieldname!r}'s lengths", partial(read_lengths, reader, fieldname, self.doc_count)
+            )
+            if lengths is not None and len(lengths) != self.doc_count:
+                self.problem(f"field {fieldname!r} has {len(lengths)} lengths for {self.doc_count} documents")
+
+    def _terms(self) -> None:
+        """Every term of every field, from one pass over the segment's terms file."""
+        terms = self.reader._terms
+        schema = self.reader.schema
+        entries = self.guarded("its terms", partial(iter, terms.items()))
+        while entries is not None:
+            entry = self.guarded("its terms", partial(next, entries, None))
+            if entry is None:
+                return
+            (fieldname, tbytes), info = entry
+            if fieldname not in schema:
+                self.problem(f"field {fieldname!r} is not in the schema")
+                continue
+            try:
+                self._term(terms, fieldname, tbytes, info, schema[fieldname].format)
+            except (_TooMany, _Moved):
+                raise
+            except Exception as exc:  # noqa: BLE001 - whatever damaged data makes Whoosh raise
+                self.problem(f"field {fieldname!r} term {tbytes[:40]!r} cannot be read ({_what(exc)})")
+
+    def _term(self, terms: Any, fieldname: str, tbytes: bytes, info: Any, fmt: Any) -> None:
+        ids, weights, values = read_whole(terms, info)
+        # Plain Python rather than NumPy: most terms have a posting or two.
+        report = self.report
+        report.terms += 1
+        report.postings += len(ids)
+        if len(ids) != info.doc_frequency():
+            self.term_problem(
+                fieldname, tbytes, f"has {len(ids)} postings, its entry says {info.doc_frequency()}"
+            )
+        if ids and (
+            ids[0] < 0 or ids[-1] >= self.doc_count or any(a >= b for a, b in zip(ids, ids[1:], strict=False))
+        ):
+            self.term_problem(fieldname, tbytes, "its documents are out of order or outside the segment")
+            return
+        total = math.fsum(weights)
+        if not math.isfinite(total) or (weights and min(weights) < 0):
+            self.term_problem(fieldname, tbytes, "its weights are not finite positive numbers")
+        elif not math.isclose(total, info.weight(), rel_tol=1e-3, abs_tol=1e-3):
+            self.term_problem(
+                fieldname, tbytes, f"its weights add up to {total:g}, its entry says {info.weight():g}"
+            )
+        if fmt.supports("positions"):
+            self._positions(fieldname, tbytes, values, fmt)
+        if fieldname == "id":
+            self._id_postings(tbytes, ids)
+
+    def term_problem(self, fieldname: str, tbytes: bytes, text: str) -> None:
+        self.problem(f"field {fieldname!r} term {tbytes[:40]!r}: {text}")
+
+    def _positions(self, fieldname: str, tbytes: bytes, values: list[bytes], fmt: Any) -> None:
+        gaps = type(fmt).decode_positions is Positions.decode_positions
+        count = 0
+        for value in values:
+            # Whoosh's Positions: the count, then the pickled gaps between positions.
+            if gaps:
+                listed = pickle.loads(value[4:] if value.endswith(b".") else value[4:] + b".")
+            else:
+                listed = fmt.decode_positions(value)
+            if len(listed) != _COUNT.unpack_from(value)[0] or (listed and min(listed) < 0):
+                self.term_problem(fieldname, tbytes, "a list of positions does not hold what it says")
+                return
+            count += len(listed)
+        self.report.positions += count
+
+    def _id_postings(self, tbytes: bytes, ids: list[int]) -> None:
+        doc_id = tbytes.decode("utf-8", "replace")
+        for docnum in ids:
+            if docnum in self.deleted:
+                continue
+            if docnum in self.id_of:
+                self.problem(f"document {docnum} has two ids, {self.id_of[docnum]!r} and {doc_id!r}")
+            self.id_of[docnum] = doc_id
+            where = self.seen_ids.get(doc_id)
+            if where is not None:
+                self.problem(f"id {doc_id!r} is live twice (also in segment {where})")
+            self.seen_ids[doc_id] = self.name
+
+    def _ids(self) -> None:
+        live = self.doc_count - len(self.deleted)
+        if len(self.id_of) != live:
+            self.problem(f"{live} live documents, but {len(self.id_of)} of them have an id")
+
+    def _stored(self) -> None:
+        reader = self.reader
+        for docnum in range(self.doc_count):
+            stored = self.guarded(f"stored document {docnum}", partial(reader.stored_fields, docnum))
+            if stored is None:
+                continue
+            self.report.stored += 1
+            if docnum in self.deleted:
+                continue
+            try:
+                doc = json.loads(stored[STORED_DOCUMENT])
+                stored_id = doc["id"]
+            except (ValueError, KeyError, TypeError):
+                self.problem(f"stored document {docnum} is not a document")
+                continue
+            expected = self.id_of.get(docnum)
+            if expected is not None and stored_id != expected:
+                self.problem(f"stored document {docnum} has id {stored_id!r}, the index has {expected!r}")

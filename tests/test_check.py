@@ -1,0 +1,260 @@
+"""The index check: checksums recorded at each commit, `searchsvc check`, and a server that
+refuses a damaged index."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from test_global_statistics import corpus
+
+from searchsvc import IndexCheck, SearchEngine, Settings, check_index
+from searchsvc.cli import cli
+from searchsvc.errors import IndexCorrupt, IndexNotFound, InvalidInput
+from searchsvc.server import verify_index
+from searchsvc.shards import open_shards
+from searchsvc.store.integrity import CHECKSUMS_EXT
+from searchsvc.store.writer import writing
+
+
+def run(folder: Path, *args: str) -> Any:
+    return CliRunner().invoke(cli, ["--index-dir", str(folder), *args])
+
+
+def built(folder: Path) -> Path:
+    """An index of three commits: added, added again, one document deleted."""
+    with SearchEngine(folder, variants=None) as engine:
+        engine.add(corpus(120))
+        engine.commit()
+        engine.add(corpus(160)[120:])
+        engine.commit()
+        engine.delete(["doc-5"])
+        engine.commit()
+    return folder
+
+
+def generation(folder: Path) -> Path:
+    return folder / json.loads((folder / "searchsvc.json").read_text())["generation"]
+
+
+def segment_files(folder: Path) -> list[Path]:
+    return sorted(generation(folder).glob("MAIN_*.seg"))
+
+
+def flip(path: Path, offset: int) -> None:
+    with open(path, "r+b") as fh:
+        fh.seek(offset)
+        byte = fh.read(1)
+        fh.seek(offset)
+        fh.write(bytes([byte[0] ^ 0x55]))
+
+
+def test_a_sound_index_checks_clean_and_counts_what_it_read(tmp_path) -> None:
+    folder = built(tmp_path / "ix")
+    report = check_index(folder)
+    assert report.ok, report.problems
+    assert (report.documents, report.deleted) == (159, 1)
+    assert report.stored == 160  # a deleted document stays stored until a merge
+    assert report.segments == len(segment_files(folder)) == report.files
+    assert report.unrecorded == 0
+    assert report.terms > 0 and report.postings >= report.terms and report.positions > 0
+    assert report.bytes == sum(f.stat().st_size for f in segment_files(folder))
+
+    done = run(folder, "check")
+    assert done.exit_code == 0, done.output
+    assert "159 documents, 1 deleted" in done.output
+    assert "no problems found" in done.output
+
+
+def test_every_segment_written_has_its_checksums_and_merged_ones_lose_theirs(tmp_path) -> None:
+    folder = tmp_path / "ix"
+    with SearchEngine(folder, variants=None) as engine:
+        # Many small commits: Whoosh merges segments along the way.
+        for start in range(0, 300, 10):
+            engine.add(corpus(300)[start : start + 10])
+            engine.commit()
+        engine.bulk_index(iter(corpus(400)[300:]), procs=2)
+    live = generation(folder)
+    segments = {p.name.removesuffix(".seg") for p in live.glob("MAIN_*.seg")}
+    sums = {p.name.removesuffix(CHECKSUMS_EXT) for p in live.glob("MAIN_*" + CHECKSUMS_EXT)}
+    assert segments == sums
+    assert len(segments) < 30  # merged along the way
+    assert check_index(folder).ok
+
+
+def test_a_rebuilt_index_has_checksums_too(tmp_path) -> None:
+    folder = tmp_path / "ix"
+    with SearchEngine(folder, variants=None) as engine:
+        engine.rebuild(iter(corpus(200)), procs=2)
+    report = check_index(folder)
+    assert report.ok and report.unrecorded == 0 and report.files >= 1
+
+
+@pytest.mark.parametrize("where", [0.0, 0.3, 0.5, 0.8, 1.0])
+def test_a_flipped_byte_anywhere_in_a_segment_is_reported(tmp_path, where) -> None:
+    folder = built(tmp_path / "ix")
+    damaged = max(segment_files(folder), key=lambda p: p.stat().st_size)
+    flip(damaged, min(int(damaged.stat().st_size * where), damaged.stat().st_size - 1))
+
+    quick = check_index(folder, full=False)
+    assert not quick.ok
+    assert any(damaged.name in p and "does not match its checksum" in p for p in quick.problems)
+
+    done = run(folder, "check")
+    assert done.exit_code == 1
+    assert f"problem: segment {damaged.stem}: file {damaged.name} does not match its checksum" in done.output
+    assert done.stderr.startswith("Error: the index is damaged:") and done.stderr.count("\n") == 1
+
+
+def test_a_truncated_segment_is_reported_with_its_sizes(tmp_path) -> None:
+    folder = built(tmp_path / "ix")
+    damaged = segment_files(folder)[0]
+    size = damaged.stat().st_size
+    os.truncate(damaged, size // 2)
+    report = check_index(folder)
+    assert not report.ok
+    assert f"file {damaged.name} has {size // 2:,} bytes, {size:,} were written" in " ".join(report.problems)
+    done = run(folder, "check", "--json")
+    assert done.exit_code == 1
+    answer = json.loads(done.stdout)
+    assert answer["ok"] is False and answer["problems"] == report.problems
+
+
+def test_the_server_refuses_a_damaged_index_with_one_clear_line(tmp_path) -> None:
+    folder = built(tmp_path / "ix")
+    damaged = segment_files(folder)[-1]
+    flip(damaged, damaged.stat().st_size // 2)
+    # It stops before it binds a port or indexes anything: a healthy index would serve forever here.
+    done = CliRunner().invoke(cli, ["--index-dir", str(folder), "serve", "--port", "0"])
+    assert done.exit_code == 1
+    assert done.stderr.startswith("Error: the index is damaged: segment ")
+    assert damaged.name in done.stderr and "searchsvc check" in done.stderr
+    assert done.stderr.count("\n") == 1
+
+    with pytest.raises(IndexCorrupt):
+        verify_index(Settings(index_dir=str(folder)))
+    # Turned off, nothing is verified, and nothing refused.
+    assert verify_index(Settings(index_dir=str(folder), verify_on_start=False)) is None
+
+
+def test_verifying_a_sound_index_or_none_at_all(tmp_path) -> None:
+    folder = built(tmp_path / "ix")
+    report = verify_index(Settings(index_dir=str(folder)))
+    assert isinstance(report, IndexCheck) and report.ok and not report.full
+    assert report.files == len(segment_files(folder)) and report.terms == 0
+    assert verify_index(Settings(index_dir=str(tmp_path / "new"))) is None
+
+
+def test_a_damaged_checksum_file_is_a_problem_and_a_missing_one_is_not(tmp_path) -> None:
+    folder = built(tmp_path / "ix")
+    first, second = sorted(generation(folder).glob("MAIN_*" + CHECKSUMS_EXT))[:2]
+    first.write_text("{not json")
+    second.unlink()  # as for a segment written before checksums were recorded
+    report = check_index(folder)
+    assert f"segment {first.stem}: its checksum file is damaged" in report.problems
+    assert report.unrecorded == 1
+    assert len(report.problems) == 1
+
+
+def test_without_checksums_the_full_read_still_finds_a_segment_cut_short(tmp_path) -> None:
+    folder = built(tmp_path / "ix")
+    for recorded in generation(folder).glob("MAIN_*" + CHECKSUMS_EXT):
+        recorded.unlink()
+    damaged = segment_files(folder)[0]
+    os.truncate(damaged, damaged.stat().st_size - 100)
+    report = check_index(folder)
+    assert report.unrecorded == report.segments
+    assert any(p.startswith(f"segment {damaged.stem}: ") for p in report.problems), report.problems
+
+
+def _write_raw(folder: Path, fields: dict[str, Any]) -> None:
+    """A document written past the engine, which would have replaced the older one."""
+    with (
+        SearchEngine(folder, variants=None) as engine,
+        writing(engine.pool.current_index(), "write a test document") as writes,
+    ):
+        writes.add(fields)
+
+
+def test_an_id_live_twice_is_reported(tmp_path) -> None:
+    folder = built(tmp_path / "ix")
+    _write_raw(folder, {"id": "doc-7", "doc": json.dumps({"id": "doc-7", "title": "again"})})
+    report = check_index(folder)
+    assert any("id 'doc-7' is live twice" in p for p in report.problems), report.problems
+
+
+def test_a_stored_document_that_is_not_the_one_indexed_is_reported(tmp_path) -> None:
+    folder = built(tmp_path / "ix")
+    _write_raw(folder, {"id": "doc-new", "doc": json.dumps({"id": "doc-other"})})
+    report = check_index(folder)
+    assert any("has id 'doc-other', the index has 'doc-new'" in p for p in report.problems), report.problems
+
+
+def test_checking_while_commits_land_and_merge(tmp_path) -> None:
+    folder = tmp_path / "ix"
+    stop = threading.Event()
+    failures: list[BaseException] = []
+    with SearchEngine(folder, variants=None) as engine:
+        engine.add(corpus(100))
+        engine.commit()
+
+        def write() -> None:
+            number = 0
+            try:
+                while not stop.is_set():
+                    engine.add([{"id": f"w{number}-{k}", "title": f"write {number}"} for k in range(5)])
+                    engine.commit()
+                    number += 1
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                failures.append(exc)
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        try:
+            reports = [check_index(folder) for _ in range(8)]
+        finally:
+            stop.set()
+            writer.join()
+    assert not failures
+    for report in reports:
+        assert report.ok, report.problems
+        assert report.documents >= 100 and report.unrecorded == 0
+
+
+def test_each_shard_is_checked_and_named_in_its_problems(tmp_path) -> None:
+    folder = tmp_path / "sharded"
+    with open_shards(folder, 2, settings=Settings(), create=True) as engine:
+        engine.add(corpus(80))
+        engine.commit()
+    report = check_index(folder)
+    assert report.ok and len(report.shards) == 2
+    assert report.documents == 80 == sum(part.documents for part in report.shards)
+    done = run(folder, "check")
+    assert done.exit_code == 0 and "shard 0 " in done.output and "shard 1 " in done.output
+
+    damaged = next(sorted(path.glob("MAIN_*.seg")) for path in folder.glob("set-*/shard-1/gen-*"))[0]
+    flip(damaged, 10)
+    report = check_index(folder)
+    assert [p.split(":")[0] for p in report.problems] == ["shard 1"]
+
+
+def test_the_engine_checks_its_own_files(tmp_path) -> None:
+    with SearchEngine(built(tmp_path / "ix"), variants=None) as engine:
+        assert engine.check().ok
+        assert engine.check(full=False).terms == 0
+        assert engine.stats()["segments"] == len(segment_files(tmp_path / "ix"))
+    with SearchEngine.in_memory() as memory, pytest.raises(InvalidInput):
+        memory.check()
+
+
+def test_checking_a_folder_without_an_index_is_one_line(tmp_path) -> None:
+    with pytest.raises(IndexNotFound):
+        check_index(tmp_path / "none")
+    done = run(tmp_path / "none", "check")
+    assert done.exit_code == 1 and done.stderr.startswith("Error: no index") and done.stderr.count("\n") == 1
+    assert not (tmp_path / "none").exists()  # a check writes nothing
