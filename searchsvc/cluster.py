@@ -307,7 +307,7 @@ def start(
                 ray.shutdown()
             use.close()
 
-    return ShardedEngine(remote, settings, on_close=stop)
+    return ShardedEngine(remote, settings, on_close=stop, path=index_dir)
 
 
 def _shards(ray: Any, folders: list[Path], replicas: int, settings: Settings) -> list[RemoteShard]:

@@ -38,6 +38,7 @@ from .errors import (
     EmptyRebuild,
     EngineClosed,
     IndexNotFound,
+    InvalidInput,
     InvalidParameter,
     ShardUnavailable,
     StatisticsMismatch,
@@ -46,6 +47,7 @@ from .request import SearchRequest
 from .results import FacetBucket, Hit, SearchResult, ShardCounts, WriteSummary
 from .scoring import CollectionStatistics
 from .settings import Settings
+from .store.backup import SnapshotReport, snapshot_shards
 from .store.layout import FolderUse, NewSet, recorded_shards, shard_folders
 
 T = TypeVar("T")
@@ -100,10 +102,13 @@ class ShardedEngine:
         settings: Settings | None = None,
         *,
         on_close: Callable[[], None] | None = None,
+        path: str | os.PathLike[str] | None = None,
     ) -> None:
         if not shards:
             raise ValueError("a sharded engine needs at least one shard")
         self.shards = list(shards)
+        #: The folder of shards, where this process can read it: what snapshots copy.
+        self.path = path
         self.settings = settings or Settings()
         self._on_close = on_close
         self._closed = False
@@ -147,6 +152,7 @@ class ShardedEngine:
         return [(shard, part) for shard, part in zip(self.shards, parts, strict=True) if part]
 
     def _together(self, groups: list[tuple[Shard, list[T]]], call: Callable[[Shard, list[T]], R]) -> list[R]:
+        self._check_open()
         if len(groups) == 1:
             return [call(*groups[0])]
         return list(self._pool.map(lambda group: call(*group), groups))
@@ -196,6 +202,7 @@ class ShardedEngine:
         return sum(self._each(lambda shard: shard.pending))
 
     def get(self, doc_id: str) -> dict[str, Any]:
+        self._check_open()
         return self.shards[shard_of(doc_id, len(self.shards))].get(doc_id)
 
     def __len__(self) -> int:
@@ -205,6 +212,15 @@ class ShardedEngine:
         """Every committed document of every shard, in the order of their ids."""
         self._check_open()
         return heapq.merge(*(shard.export() for shard in self.shards), key=lambda doc: str(doc["id"]))
+
+    def snapshot(self, dest: str | os.PathLike[str]) -> SnapshotReport:
+        """Copy every shard's latest commit into the new folder ``dest``, which then opens as a
+        folder of as many shards. Every shard's commits wait while the files are linked (or,
+        on another file system, opened), so the copy holds them all as at one moment."""
+        self._check_open()
+        if self.path is None:
+            raise InvalidInput("these shards have no folder here to take a snapshot of")
+        return snapshot_shards(self.path, dest)
 
     def stats(self) -> dict[str, Any]:
         """As :meth:`SearchEngine.stats <searchsvc.engine.SearchEngine.stats>` for the whole index,
@@ -432,7 +448,7 @@ def open_shards(
         finally:
             use.close()
 
-    return ShardedEngine(engines, settings, on_close=close)
+    return ShardedEngine(engines, settings, on_close=close, path=path)
 
 
 def _engines(folders: list[Path], settings: Settings, *, create: bool = True) -> list[Any]:

@@ -173,13 +173,22 @@ def test_no_shard_answering_is_an_error_not_an_empty_answer() -> None:
         dead.search("grain")
 
 
-def test_a_closed_sharded_engine_refuses_searches(engines) -> None:
+def test_a_closed_sharded_engine_refuses_searches_and_writes(engines) -> None:
     whole, _sharded = engines
     with SearchEngine.in_memory(variants=whole.variants) as shard:
         engine = ShardedEngine([shard, shard])
         engine.close()
         with pytest.raises(EngineClosed):
             engine.search("grain")
+        # Writes to several shards at once too, not the error of a stopped thread pool.
+        with pytest.raises(EngineClosed):
+            engine.add([{"id": f"doc-{n}", "title": "grain"} for n in range(10)])
+        with pytest.raises(EngineClosed):
+            engine.delete([f"doc-{n}" for n in range(10)])
+        with pytest.raises(EngineClosed):
+            engine.get("doc-1")
+        with pytest.raises(EngineClosed):
+            engine.snapshot("anywhere")
 
 
 def test_stats_add_up_the_shards_and_list_each(engines) -> None:

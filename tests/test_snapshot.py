@@ -12,9 +12,11 @@ import pytest
 from click.testing import CliRunner
 from test_global_statistics import corpus
 
-from searchsvc import SearchEngine
+from searchsvc import SearchEngine, check_index
 from searchsvc.cli import cli
 from searchsvc.errors import InvalidInput
+from searchsvc.shards import open_shards
+from searchsvc.store.layout import recorded_shards
 
 BATCH = 10
 
@@ -79,6 +81,33 @@ def test_snapshots_taken_during_writes_each_hold_exactly_one_commit(tmp_path) ->
             writer.join(timeout=60)
     assert failures == []
     assert sizes == sorted(sizes) and sizes[-1] > sizes[0] > 0
+
+
+def test_a_folder_of_shards_is_copied_whole(tmp_path) -> None:
+    live = tmp_path / "live"
+    with open_shards(live, 3, create=True) as engine:
+        engine.add(corpus(90))
+        engine.commit()
+        engine.delete(["doc-1"])
+        engine.commit()
+        before = list(engine.export())
+    done = run(live, "snapshot", str(tmp_path / "copy"))
+    assert done.exit_code == 0, done.output
+    assert "snapshot of 89 documents" in done.stderr and "hard links" in done.stderr
+    assert recorded_shards(tmp_path / "copy") == 3
+    assert check_index(tmp_path / "copy").ok
+    with open_shards(tmp_path / "copy", 3, create=False) as copy:
+        assert list(copy.export()) == before
+        copy.add({"id": "only-in-the-copy", "title": "Copy"})
+        copy.commit()
+        assert len(copy) == 90
+    with open_shards(live, 3, create=False) as engine:
+        assert len(engine) == 89
+        # The library's way, from an open engine, into a folder that must be new.
+        report = engine.snapshot(tmp_path / "second")
+        assert (report.documents, report.linked) == (89, True)
+        with pytest.raises(InvalidInput, match="not empty"):
+            engine.snapshot(tmp_path / "copy")
 
 
 def test_without_hard_links_the_files_are_copied(tmp_path, monkeypatch) -> None:

@@ -43,7 +43,7 @@ from .errors import OPEN_FAILURES, store_errors
 from .generations import INDEX_NAME, IndexStore
 from .layout import recorded_shards, shard_folders
 from .postings import read_lengths, read_whole
-from .schema import STORED_DOCUMENT
+from .schema import STORED_DOCUMENT, reading_schema
 
 #: The ending of a segment's checksum file, after the segment's id.
 CHECKSUMS_EXT = ".sum"
@@ -204,7 +204,7 @@ def check_index(path: str | os.PathLike[str], *, full: bool = True, schema: Any 
     started = time.perf_counter()
     folder = Path(path)
     if schema is None:
-        schema = _reading_schema()
+        schema = reading_schema()
     count = recorded_shards(folder)
     if count is None:
         report = _check_one(folder, full, schema)
@@ -229,14 +229,6 @@ def check_index(path: str | os.PathLike[str], *, full: bool = True, schema: Any 
 def verify_checksums(path: str | os.PathLike[str], *, schema: Any = None) -> IndexCheck:
     """Verify the size and checksum of every file of the index (or of each shard's)."""
     return check_index(path, full=False, schema=schema)
-
-
-def _reading_schema() -> Any:
-    # Reading needs the fields' formats, not their analysis: no gazetteer.
-    from ..analysis import NewsAnalyzer
-    from .schema import build_schema
-
-    return build_schema(NewsAnalyzer(None))
 
 
 def _check_one(folder: Path, full: bool, schema: Any) -> IndexCheck:

@@ -56,7 +56,8 @@ def _folders(root: Path, live: str, shards: int) -> list[Path]:
     return [root / live / f"shard-{n}" for n in range(shards)]
 
 
-def _record(root: Path, shards: int, live: str) -> None:
+def record_shards(root: Path, shards: int, live: str) -> None:
+    """Say, atomically, that ``root`` is split into ``shards`` whose live set is ``live``."""
     temporary = root / (SHARDS_FILE + ".tmp")
     temporary.write_text(json.dumps({"shards": shards, "set": live}), "utf-8")
     fsync(temporary)
@@ -82,7 +83,7 @@ def shard_folders(folder: str | os.PathLike[str], shards: int) -> list[Path]:
     if meta is None:
         _refuse_one_index(root, shards)
         root.mkdir(parents=True, exist_ok=True)
-        _record(root, shards, "set-000001")
+        record_shards(root, shards, "set-000001")
         return _folders(root, "set-000001", shards)
     if meta["shards"] != shards:
         raise IndexLayoutMismatch(
@@ -137,7 +138,7 @@ class NewSet:
         for folder in self.folders:
             folder.mkdir(parents=True, exist_ok=True)
         fsync(self.root / self.name)
-        _record(self.root, self.shards, self.name)
+        record_shards(self.root, self.shards, self.name)
         if self.previous is not None:
             shutil.rmtree(self.root / self.previous, ignore_errors=True)
 

@@ -66,6 +66,12 @@ def build_schema(analyzer: NewsAnalyzer) -> Schema:
     return Schema(**fields)
 
 
+def reading_schema() -> Schema:
+    """A schema to read or copy an index with: the fields' formats, with analysis that
+    loads no gazetteer (reading never analyses text)."""
+    return build_schema(NewsAnalyzer(None))
+
+
 def to_index_fields(doc: dict[str, Any], places: list[str]) -> dict[str, Any]:
     """The Whoosh fields of one normalized document and the places its text names."""
     fields: dict[str, Any] = {"id": doc["id"], STORED_DOCUMENT: json.dumps(doc, ensure_ascii=False)}
