@@ -810,7 +810,11 @@ def check_command(obj: Context, quick: bool, as_json: bool) -> None:
     contents. Exits 0 with a short report, or 1 naming each problem. Safe
     while a server uses the index.
     """
-    report = check_index(obj.settings.index_dir, full=not quick)
+    if _is_terminal():
+        with _BytesBar("checking") as bar:
+            report = check_index(obj.settings.index_dir, full=not quick, progress=bar.show)
+    else:
+        report = check_index(obj.settings.index_dir, full=not quick)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:
@@ -822,6 +826,31 @@ def check_command(obj: Context, quick: bool, as_json: bool) -> None:
             f"the index is damaged: {count} problem{'s' if count > 1 else ''} found; restore a snapshot "
             "or rebuild it with 'searchsvc reindex'"
         )
+
+
+class _BytesBar:
+    """click's bar on stderr, drawn once the total is known, for work counted in bytes."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self._bar: Any = None
+        self._shown = 0
+
+    def show(self, done: int, total: int) -> None:
+        if self._bar is None:
+            self._bar = click.progressbar(
+                length=max(total, 1), label=self.label, file=sys.stderr, show_eta=True, show_pos=False
+            )
+            self._bar.__enter__()
+        self._bar.update(done - self._shown)
+        self._shown = done
+
+    def __enter__(self) -> _BytesBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(*exc)
 
 
 def _check_lines(report: IndexCheck) -> Iterator[str]:

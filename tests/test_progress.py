@@ -100,3 +100,14 @@ def test_off_a_terminal_only_the_summary_is_printed(articles, tmp_path) -> None:
     assert status == 0
     assert "\r" not in written and "%" not in written
     assert re.fullmatch(r"read 4000 documents in [\d.]+s \(\d+ docs/s\)\n", written), written
+
+
+def test_check_shows_a_bar_of_its_work_on_a_terminal_only(articles, tmp_path) -> None:
+    folder = str(tmp_path / "index")
+    assert run(["--index-dir", folder, "index", "-q", str(articles)], terminal=False)[0] == 0
+    status, written = run(["--index-dir", folder, "check"], terminal=True)
+    assert status == 0, written
+    shares = [int(m.group(1)) for m in re.finditer(r"checking .*?(\d+)%", written)]
+    assert shares == sorted(shares) and shares[-1] == 100 and len(set(shares)) > 2, written
+    status, written = run(["--index-dir", folder, "check"], terminal=False)
+    assert status == 0 and written == ""

@@ -70,7 +70,7 @@ def segment_files(storage: Any, segment: Any) -> list[str]:
     )
 
 
-def _checksum(file: Any) -> tuple[int, int]:
+def _checksum(file: Any, progress: _Progress | None = None) -> tuple[int, int]:
     """Size and CRC-32 of an open file, read from its start."""
     crc = 0
     size = 0
@@ -80,6 +80,28 @@ def _checksum(file: Any) -> tuple[int, int]:
             return size, crc
         crc = zlib.crc32(chunk, crc)
         size += len(chunk)
+        if progress is not None:
+            progress.advance(len(chunk))
+
+
+class _Progress:
+    """Bytes of work done out of the total, told to a callback every mebibyte or so.
+
+    Each segment's bytes count once for its checksums and, in a full check,
+    once more for reading it whole, whether there was anything to verify or not.
+    """
+
+    def __init__(self, total: int, callback: Callable[[int, int], None] | None) -> None:
+        self.total = total
+        self.done = 0
+        self._told = 0
+        self._callback = callback
+
+    def advance(self, amount: int) -> None:
+        self.done = min(self.total, self.done + max(0, amount))
+        if self._callback is not None and (self.done - self._told >= _CHUNK or self.done == self.total):
+            self._told = self.done
+            self._callback(self.done, self.total)
 
 
 def record_checksums(storage: Any, segments: Iterable[Any]) -> None:
@@ -193,11 +215,18 @@ class IndexCheck:
 # -- checking --------------------------------------------------------------------
 
 
-def check_index(path: str | os.PathLike[str], *, full: bool = True, schema: Any = None) -> IndexCheck:
+def check_index(
+    path: str | os.PathLike[str],
+    *,
+    full: bool = True,
+    schema: Any = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> IndexCheck:
     """Check the index folder ``path``, or each shard of a folder of shards.
 
     With ``full``, every segment is read whole; without, only the checksums of
     its files are verified. Damage is reported in the result's ``problems``.
+    ``progress`` is told ``(done, total)`` as the check goes, in bytes of work.
     Raises an index error (:class:`~searchsvc.errors.IndexNotFound`, ...) when
     ``path`` holds no index to check.
     """
@@ -206,13 +235,15 @@ def check_index(path: str | os.PathLike[str], *, full: bool = True, schema: Any 
     if schema is None:
         schema = reading_schema()
     count = recorded_shards(folder)
+    folders = [folder] if count is None else shard_folders(folder, count)
+    tracker = _Progress(sum(_live_bytes(f, schema) for f in folders) * (2 if full else 1), progress)
     if count is None:
-        report = _check_one(folder, full, schema)
+        report = _check_one(folder, full, schema, tracker)
     else:
         report = IndexCheck(str(folder), full=full)
-        for number, shard in enumerate(shard_folders(folder, count)):
+        for number, shard in enumerate(folders):
             try:
-                part = _check_one(shard, full, schema)
+                part = _check_one(shard, full, schema, tracker)
             except IndexNotFound:
                 continue  # a shard no document has reached yet: nothing to check
             report.shards.append(part)
@@ -231,7 +262,18 @@ def verify_checksums(path: str | os.PathLike[str], *, schema: Any = None) -> Ind
     return check_index(path, full=False, schema=schema)
 
 
-def _check_one(folder: Path, full: bool, schema: Any) -> IndexCheck:
+def _live_bytes(folder: Path, schema: Any) -> int:
+    """The size of the segment files of ``folder``'s live generation (0 where there is none)."""
+    try:
+        generation = IndexStore(folder, schema).current_generation()
+    except SearchIndexError:
+        return 0
+    if generation is None:
+        return 0
+    return sum(p.stat().st_size for p in (folder / generation).glob(f"{INDEX_NAME}_*.seg"))
+
+
+def _check_one(folder: Path, full: bool, schema: Any, progress: _Progress) -> IndexCheck:
     store = IndexStore(folder, schema)
     for _attempt in range(_ATTEMPTS):
         report = IndexCheck(str(folder), full=full)
@@ -243,7 +285,7 @@ def _check_one(folder: Path, full: bool, schema: Any) -> IndexCheck:
         with store_errors("check the index", OPEN_FAILURES):
             toc = ix._read_toc()
         try:
-            _check_segments(storage, schema, toc, report)
+            _check_segments(storage, schema, toc, report, progress)
         except _Moved:
             continue
         # What a commit removed meanwhile may look missing; all else was read from open files.
@@ -272,7 +314,7 @@ def _moved_on(storage: Any, toc: Any, store: IndexStore, generation: str) -> boo
         return True
 
 
-def _check_segments(storage: Any, schema: Any, toc: Any, report: IndexCheck) -> None:
+def _check_segments(storage: Any, schema: Any, toc: Any, report: IndexCheck, progress: _Progress) -> None:
     seen_ids: dict[str, str] = {}
     report.segments = len(toc.segments)
     for segment in toc.segments:
@@ -295,14 +337,19 @@ def _check_segments(storage: Any, schema: Any, toc: Any, report: IndexCheck) -> 
             if not _files_present(storage, segment):
                 raise _Moved from None
             report._add(f"segment {name}: cannot be opened ({_what(exc)})")
-            _verify_segment(storage, segment, None, report)
+            _verify_segment(storage, segment, None, report, progress)
             continue
         try:
-            _verify_segment(storage, segment, reader, report)
+            _verify_segment(storage, segment, reader, report, progress)
             if report.full:
-                _SegmentCheck(reader, segment, set(deleted), seen_ids, report).run()
+                size = _segment_bytes(storage, segment)
+                _SegmentCheck(reader, segment, set(deleted), seen_ids, report, progress, size).run()
         finally:
             reader.close()
+
+
+def _segment_bytes(storage: Any, segment: Any) -> int:
+    return sum(storage.file_length(name) for name in segment_files(storage, segment))
 
 
 def _files_present(storage: Any, segment: Any) -> bool:
@@ -316,21 +363,23 @@ def _what(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[:120]}" if text else type(exc).__name__
 
 
-def _verify_segment(storage: Any, segment: Any, reader: Any, report: IndexCheck) -> None:
+def _verify_segment(storage: Any, segment: Any, reader: Any, report: IndexCheck, progress: _Progress) -> None:
     """Compare the segment's files with their recorded sizes and checksums."""
     name = segment.segment_id()
     try:
         recorded = _recorded(storage, segment)
     except _Damaged as exc:
         report._add(str(exc))
+        progress.advance(_segment_bytes(storage, segment))
         return
     if recorded is None:
         report.unrecorded += 1
+        progress.advance(_segment_bytes(storage, segment))
         return
     for filename, expected in sorted(recorded.items()):
         file = _open_for_checksum(storage, filename, reader)
         try:
-            size, crc = _checksum(file)
+            size, crc = _checksum(file, progress)
         finally:
             file.close()
         report.files += 1
@@ -367,9 +416,19 @@ class _SegmentCheck:
     """Reads one segment whole, noting what does not agree with the rest."""
 
     def __init__(
-        self, reader: Any, segment: Any, deleted: set[int], seen_ids: dict[str, str], report: IndexCheck
+        self,
+        reader: Any,
+        segment: Any,
+        deleted: set[int],
+        seen_ids: dict[str, str],
+        report: IndexCheck,
+        progress: _Progress,
+        size: int,
     ) -> None:
         self.reader = reader
+        self.progress = progress
+        #: Bytes of the segment's files not yet counted as read.
+        self.unread = size
         self.name = segment.segment_id()
         self.doc_count = segment.doc_count_all()
         self.deleted = deleted
@@ -394,6 +453,12 @@ class _SegmentCheck:
             self._stored()
         except _TooMany:
             self.report._add(f"segment {self.name}: too many problems; the rest of it was not read")
+        self.read(self.unread)
+
+    def read(self, amount: int) -> None:
+        amount = min(amount, self.unread)
+        self.unread -= amount
+        self.progress.advance(amount)
 
     def guarded(self, what: str, read: Callable[[], Any]) -> Any:
         try:
@@ -442,6 +507,9 @@ class _SegmentCheck:
 
     def _term(self, terms: Any, fieldname: str, tbytes: bytes, info: Any, fmt: Any) -> None:
         ids, weights, values = read_whole(terms, info)
+        if not info.is_inlined():
+            extent = info.extent()[1]
+            self.read(extent[0] if isinstance(extent, tuple) else extent)
         # Plain Python rather than NumPy: most terms have a posting or two.
         report = self.report
         report.terms += 1
@@ -505,7 +573,11 @@ class _SegmentCheck:
 
     def _stored(self) -> None:
         reader = self.reader
+        # The rest of the segment is mostly its stored documents: a share for each.
+        share = self.unread / max(1, self.doc_count)
         for docnum in range(self.doc_count):
+            if docnum % 1000 == 999:
+                self.read(int(share * 1000))
             stored = self.guarded(f"stored document {docnum}", partial(reader.stored_fields, docnum))
             if stored is None:
                 continue
