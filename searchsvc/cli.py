@@ -281,6 +281,9 @@ def _progress(
     elapsed = time.monotonic() - started
     if elapsed > 0 and count:
         click.echo(f"read {count} documents in {elapsed:.1f}s ({count / elapsed:.0f} docs/s)", err=True)
+        if _is_terminal():
+            # The last segments and the commit can take a while after the last document is read.
+            click.echo("committing...", err=True)
 
 
 def _rate(count: int, started: float) -> str:

@@ -75,6 +75,8 @@ def test_a_file_shows_a_bar_of_the_bytes_read_with_a_rate_and_time_left(articles
     # Honest: the bar starts empty, and documents and their rate are counted along the way.
     assert shares[0] < 50
     assert any(re.search(r"[\d,]+ documents, [\d,]+ docs/s", bar) for bar in bars[1:]), bars
+    # What follows the last document read is said too: the commit can take a while.
+    assert frames(written)[-1] == "committing..."
 
 
 def test_reindex_shows_the_same_bar(articles, tmp_path) -> None:
