@@ -29,7 +29,7 @@ from .store.integrity import IndexCheck, check_index
 LOG = logging.getLogger("searchsvc.server")
 
 #: A body this much over ``max_body_bytes`` is refused by waitress itself before it
-#: is buffered (see :func:`_json_refusals`); smaller excesses reach the app, which
+#: is buffered (see :func:`_channel_class`); smaller excesses reach the app, which
 #: refuses them with the exact size. Both answer 413 in the JSON error shape.
 WAITRESS_BODY_SLACK = 1024 * 1024
 
@@ -483,6 +483,9 @@ def _answer_requests_in_flight(servers: dict[Any, Any], deadline: float, use_pol
             # The dispatcher's own close: the server's would also close the trigger
             # that wakes this loop when a request thread has an answer ready.
             wasyncore.dispatcher.close(dispatcher)
+    for channel in list(servers.values()):
+        if isinstance(channel, HTTPChannel):
+            channel.stopping = True  # see _channel_class
     while True:
         busy = False
         for channel in list(servers.values()):
@@ -497,15 +500,21 @@ def _answer_requests_in_flight(servers: dict[Any, Any], deadline: float, use_pol
         wasyncore.loop(0.05, use_poll, servers, count=1)
 
 
-def _json_refusals(max_body_bytes: int) -> type:
-    """A waitress channel whose own refusals are JSON errors, like the app's answers.
+def _channel_class(max_body_bytes: int) -> type:
+    """A waitress channel whose own refusals are JSON errors, like the app's answers, and
+    that stops taking requests when the server stops.
 
     Waitress answers a body or request header over its limits, a request that is
     not HTTP and an unknown Transfer-Encoding itself, in plain text and without a
     request id. Its channel class names the task that writes those answers.
+
+    Once the server stops, a channel finishes the requests it has received, says
+    ``Connection: close`` in their answers, and reads no new one: a client that
+    sends request after request on one connection would otherwise keep it busy
+    until the shutdown's deadline, and have its last requests cut off there.
     """
     from waitress.channel import HTTPChannel
-    from waitress.task import ErrorTask
+    from waitress.task import ErrorTask, WSGITask
 
     from .api import refusal
 
@@ -549,10 +558,25 @@ def _json_refusals(max_body_bytes: int) -> type:
             self.content_length = len(body)
             self.write(body)
 
-    class JSONErrorChannel(HTTPChannel):  # type: ignore[misc]
-        error_task_class = JSONErrorTask
+    class ClosingTask(WSGITask):  # type: ignore[misc]
+        def build_response_header(self) -> Any:
+            if self.channel.stopping:
+                self.set_close_on_finish()
+            return super().build_response_header()
 
-    return JSONErrorChannel
+    class ServerChannel(HTTPChannel):  # type: ignore[misc]
+        error_task_class = JSONErrorTask
+        task_class = ClosingTask
+        #: Set by the server as it stops.
+        stopping = False
+
+        def readable(self) -> bool:
+            # A request partly received is read to its end; no new one is begun.
+            if self.stopping and self.request is None:
+                return False
+            return bool(super().readable())
+
+    return ServerChannel
 
 
 def _serve(
@@ -594,7 +618,7 @@ def _serve(
         max_request_header_size=MAX_HEADER_BYTES,
     )
     # One listening server per address; each makes the channels of its connections.
-    channel = _json_refusals(settings.max_body_bytes)
+    channel = _channel_class(settings.max_body_bytes)
     for dispatcher in servers.values():
         if isinstance(dispatcher, BaseWSGIServer):
             dispatcher.channel_class = channel
