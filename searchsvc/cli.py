@@ -859,8 +859,9 @@ class _BytesBar:
 def _check_lines(report: IndexCheck) -> Iterator[str]:
     parts = [(f"shard {n}", shard) for n, shard in enumerate(report.shards)] or [("index", report)]
     for name, part in parts:
+        segments = "1 segment" if part.segments == 1 else f"{part.segments} segments"
         yield (
-            f"{name} {part.path} ({part.generation}): {part.segments} segments, "
+            f"{name} {part.path} ({part.generation}): {segments}, "
             f"{part.documents:,} documents, {part.deleted:,} deleted"
         )
     if report.full:
@@ -868,7 +869,8 @@ def _check_lines(report: IndexCheck) -> Iterator[str]:
             f"read {report.terms:,} terms, {report.postings:,} postings, {report.positions:,} positions "
             f"and {report.stored:,} stored documents"
         )
-    yield f"verified the checksums of {report.files} files ({report.bytes / 2**20:,.1f} MiB)"
+    files = "1 file" if report.files == 1 else f"{report.files} files"
+    yield f"verified the checksums of {files} ({report.bytes / 2**20:,.1f} MiB)"
     if report.unrecorded:
         yield (
             f"{report.unrecorded} of the segments were written before checksums were recorded: "
