@@ -13,12 +13,12 @@ import pytest
 from click.testing import CliRunner
 from test_global_statistics import corpus
 
-from searchsvc import IndexCheck, SearchEngine, Settings, check_index
+from searchsvc import IndexCheck, SearchEngine, SearchsvcError, Settings, check_index
 from searchsvc.cli import cli
 from searchsvc.errors import IndexCorrupt, IndexNotFound, InvalidInput
 from searchsvc.server import verify_index
 from searchsvc.shards import open_shards
-from searchsvc.store.integrity import CHECKSUMS_EXT
+from searchsvc.store.checksums import CHECKSUMS_EXT
 from searchsvc.store.writer import writing
 
 
@@ -156,9 +156,42 @@ def test_a_damaged_checksum_file_is_a_problem_and_a_missing_one_is_not(tmp_path)
     first.write_text("{not json")
     second.unlink()  # as for a segment written before checksums were recorded
     report = check_index(folder)
-    assert f"segment {first.stem}: its checksum file is damaged" in report.problems
+    assert f"segment {first.stem}: its checksum file {first.name} is damaged" in report.problems
     assert report.unrecorded == 1
     assert len(report.problems) == 1
+
+
+def test_a_damaged_table_of_contents_is_refused_everywhere(tmp_path) -> None:
+    folder = built(tmp_path / "ix")
+    tocs = sorted(generation(folder).glob("_MAIN_*.toc"))
+    assert len(tocs) == 1
+    # Only the latest commit's table of contents has a record: older ones went with their files.
+    assert [p.name for p in generation(folder).glob("_MAIN_*.toc" + CHECKSUMS_EXT)] == [tocs[0].name + ".sum"]
+    # Its first bytes are the schema, which searchsvc never reads: damage there too is damage.
+    flip(tocs[0], 40)
+    report = check_index(folder)
+    assert len(report.problems) == 1
+    assert f"file {tocs[0].name} does not match its checksum" in report.problems[0]
+    with pytest.raises(IndexCorrupt, match="does not match its checksum"):
+        SearchEngine(folder, variants=None, create=False)
+    done = CliRunner().invoke(cli, ["--index-dir", str(folder), "serve", "--port", "0"])
+    assert done.exit_code == 1 and tocs[0].name in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_every_byte_of_a_table_of_contents_flipped_is_an_index_error(tmp_path) -> None:
+    folder = built(tmp_path / "ix")
+    for recorded in generation(folder).glob("_MAIN_*.toc" + CHECKSUMS_EXT):
+        recorded.unlink()  # as for an index written before they were recorded: decoding alone must tell
+    toc = next(generation(folder).glob("_MAIN_*.toc"))
+    original = toc.read_bytes()
+    for offset in range(0, len(original), 7):
+        toc.write_bytes(original[:offset] + bytes([original[offset] ^ 0x55]) + original[offset + 1 :])
+        try:
+            check_index(folder)
+            with SearchEngine(folder, variants=None, create=False) as engine:
+                engine.search("grain")
+        except SearchsvcError:
+            pass  # a clear error is the right answer; so is none, where the byte changed nothing read
 
 
 def test_without_checksums_the_full_read_still_finds_a_segment_cut_short(tmp_path) -> None:

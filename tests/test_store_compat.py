@@ -8,6 +8,9 @@ not make older indexes unreadable.
 
 from __future__ import annotations
 
+import json
+import zlib
+
 from searchsvc import SearchEngine
 
 
@@ -22,6 +25,17 @@ def test_an_index_opens_when_the_module_that_wrote_it_is_gone(tmp_path):
         assert b"searchsvc.store.schema" in data
         # The same length, so the file stays well formed: a module that never existed.
         toc.write_bytes(data.replace(b"searchsvc.store.schema", b"searchsvc.gone.elsewhr"))
+        # Its checksum was of the bytes as the older code wrote them: recorded anew here.
+        toc.with_name(toc.name + ".sum").write_text(
+            json.dumps(
+                {
+                    "format": "searchsvc-checksums",
+                    "files": {
+                        toc.name: {"bytes": len(toc.read_bytes()), "crc32": zlib.crc32(toc.read_bytes())}
+                    },
+                }
+            )
+        )
     with SearchEngine(path, variants=None) as engine:
         assert [hit.id for hit in engine.search("odesa").hits] == ["a"]
         engine.add([{"id": "b", "title": "More grain"}])

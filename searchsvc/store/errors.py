@@ -42,8 +42,21 @@ STORE_FAILURES: tuple[type[BaseException], ...] = (
     struct.error,
 )
 #: Opening an index only runs Whoosh's code on the index's files: anything it
-#: raises while decoding them means they are damaged.
-OPEN_FAILURES = (*STORE_FAILURES, ValueError, KeyError, IndexError, TypeError)
+#: raises while decoding them means they are damaged. A damaged pickle can name a
+#: module or class that does not exist (ImportError, AttributeError), or a length
+#: too large to allocate (MemoryError); Whoosh asserts what it expects (AssertionError).
+OPEN_FAILURES = (
+    *STORE_FAILURES,
+    ValueError,
+    KeyError,
+    IndexError,
+    TypeError,
+    ImportError,
+    AttributeError,
+    ArithmeticError,
+    AssertionError,
+    MemoryError,
+)
 
 
 #: What a failed write's errno says: the disk is full, or the folder cannot be written.

@@ -37,6 +37,7 @@ from ..errors import (
     IndexVersionMismatch,
     SearchIndexError,
 )
+from .checksums import toc_problem
 from .errors import OPEN_FAILURES, store_errors
 from .files import IndexFiles, MemoryFiles
 
@@ -74,6 +75,39 @@ def write_meta(folder: Path, generation: str) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, folder / META_FILE)
+
+
+def _toc_problem(ix: Any) -> str | None:
+    """What is wrong with what the table of contents of ``ix`` says of its segments, or None.
+
+    Everything searchsvc and Whoosh later ask of a segment is asked here once,
+    where a damaged table of contents (one without a checksum to tell) can
+    still be refused with a clear error rather than fail a search.
+    """
+    segments = ix._read_toc().segments
+    if not isinstance(segments, list):
+        return "the table of contents has no list of segments"
+    for number, segment in enumerate(segments, 1):
+        segment.segment_id()
+        segment.codec()
+        segment.is_compound()
+        count = segment.doc_count_all()
+        # The W3 codec's segment keeps the total length of each field here, for scoring.
+        lengths = segment._fieldlengths
+        if (
+            not isinstance(count, int)
+            or count < 0
+            or not isinstance(lengths, dict)
+            or not all(isinstance(v, int) for v in lengths.values())
+        ):
+            return f"the table of contents' entry of segment {number} is damaged"
+        if segment.has_deletions():
+            deleted = list(segment.deleted_docs())
+            if len(deleted) != segment.deleted_count() or not all(
+                isinstance(d, int) and 0 <= d < count for d in deleted
+            ):
+                return f"the table of contents' deletions of segment {number} are damaged"
+    return None
 
 
 class IndexStore:
@@ -187,11 +221,17 @@ class IndexStore:
             try:
                 # Always with the running code's schema: Whoosh would otherwise unpickle
                 # the one saved in the index, naming the modules of the code that wrote it.
-                return storage.open_index(INDEX_NAME, schema=self.schema)
+                ix = storage.open_index(INDEX_NAME, schema=self.schema)
             except EmptyIndexError:
                 raise IndexCorrupt(
                     f"the active index generation {generation!r} is missing; rebuild it with 'searchsvc reindex PATH...'"
                 ) from None
+            problem = toc_problem(storage, INDEX_NAME, ix.latest_generation()) or _toc_problem(ix)
+            if problem is not None:
+                raise IndexCorrupt(
+                    f"the index is damaged: {problem}; restore a snapshot or rebuild it with 'searchsvc reindex'"
+                )
+            return ix
 
     def create_generation(self) -> tuple[str, Any]:
         """A new, empty generation beside the active one (not yet active)."""

@@ -1,22 +1,15 @@
-"""An index's integrity: checksums recorded at each commit, and a check that reads everything.
+"""searchsvc's CheckIndex: read a whole index, and compare it with its checksums and itself.
 
-Whoosh keeps no checksums, and a flipped byte inside a segment decodes
-silently: as another word in a stored document, or another document in a
-posting list. So each commit records, beside every segment it writes, the
-size and CRC-32 of the segment's files (``MAIN_<id>.sum``). The name starts
-with the segment's: Whoosh removes it with the segment's own files once no
-table of contents needs them.
+:func:`check_index` compares every file with the size and checksum its commit
+recorded (see :mod:`.checksums`), then opens every segment and reads every
+posting list (positions too), every stored document and every column, and
+compares what it finds with what the table of contents says: document counts,
+deletions, and one live document per id. With ``full=False`` it does the first
+part only, which is quick enough for a server to do before it answers.
 
-:func:`check_index` is searchsvc's CheckIndex. It verifies those checksums,
-then opens every segment and reads every posting list (positions too), every
-stored document and every column, and compares what it finds with what the
-table of contents says: document counts, deletions, and one live document per
-id. :func:`verify_checksums` does the first part only, which is quick enough
-for a server to do before it answers.
-
-Both only read: they take no lock and never write, so they run beside a
-server. A commit that removes a segment while it is read makes them start
-again from the new table of contents.
+It only reads: it takes no lock and never writes, so it runs beside a server.
+A commit that removes a segment while it is read makes it start again from
+the new table of contents.
 """
 
 from __future__ import annotations
@@ -27,27 +20,26 @@ import os
 import pickle
 import struct
 import time
-import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Positions
 from whoosh.index import TOC
 from whoosh.reading import SegmentReader
 
 from ..errors import IndexCorrupt, IndexLocked, IndexNotFound, SearchIndexError
+from .checksums import DamagedRecord, checksum, compare, segment_files, segment_record
 from .errors import OPEN_FAILURES, store_errors
 from .generations import INDEX_NAME, IndexStore
 from .layout import recorded_shards, shard_folders
 from .postings import read_lengths, read_whole
 from .schema import STORED_DOCUMENT, reading_schema
 
-#: The ending of a segment's checksum file, after the segment's id.
-CHECKSUMS_EXT = ".sum"
-_CHECKSUMS_FORMAT = "searchsvc-checksums"
+#: How often, in bytes of work, a check's progress is told.
 _CHUNK = 1 << 20
 #: How often a check starts again because commits removed what it was reading.
 _ATTEMPTS = 5
@@ -55,33 +47,6 @@ _ATTEMPTS = 5
 _COUNT = struct.Struct("!I")
 #: Problems listed one by one; beyond this, a segment's reading stops and they are counted.
 MAX_PROBLEMS = 50
-
-
-# -- recording -------------------------------------------------------------------
-
-
-def segment_files(storage: Any, segment: Any) -> list[str]:
-    """The names of the files holding ``segment`` (its compound file, usually)."""
-    prefix = segment.segment_id() + "."
-    return sorted(
-        name
-        for name in storage.list()
-        if name.startswith(prefix) and not name.endswith((CHECKSUMS_EXT, ".tmp"))
-    )
-
-
-def _checksum(file: Any, progress: _Progress | None = None) -> tuple[int, int]:
-    """Size and CRC-32 of an open file, read from its start."""
-    crc = 0
-    size = 0
-    while True:
-        chunk = file.read(_CHUNK)
-        if not chunk:
-            return size, crc
-        crc = zlib.crc32(chunk, crc)
-        size += len(chunk)
-        if progress is not None:
-            progress.advance(len(chunk))
 
 
 class _Progress:
@@ -102,55 +67,6 @@ class _Progress:
         if self._callback is not None and (self.done - self._told >= _CHUNK or self.done == self.total):
             self._told = self.done
             self._callback(self.done, self.total)
-
-
-def record_checksums(storage: Any, segments: Iterable[Any]) -> None:
-    """Record the size and CRC-32 of each file of ``segments``, which a commit has just written.
-
-    Called before the table of contents naming them is written: once a commit is
-    visible, its new segments' checksums are on disk beside them.
-    """
-    for segment in segments:
-        entries = {}
-        for name in segment_files(storage, segment):
-            file = storage.open_file(name)
-            try:
-                size, crc = _checksum(file)
-            finally:
-                file.close()
-            entries[name] = {"bytes": size, "crc32": crc}
-        payload = json.dumps(
-            {"format": _CHECKSUMS_FORMAT, "segment": segment.segment_id(), "files": entries}
-        ).encode("utf-8")
-        name = segment.segment_id() + CHECKSUMS_EXT
-        out = storage.create_file(name + ".tmp")
-        try:
-            out.write(payload)
-        finally:
-            out.close()
-        storage.rename_file(name + ".tmp", name, safe=False)
-
-
-def _recorded(storage: Any, segment: Any) -> dict[str, dict[str, int]] | None:
-    """The checksums recorded for ``segment``, or None for a segment written before they were."""
-    name = segment.segment_id() + CHECKSUMS_EXT
-    if not storage.file_exists(name):
-        return None
-    file = storage.open_file(name)
-    try:
-        data = json.loads(file.read())
-        files = data["files"]
-        if data.get("format") != _CHECKSUMS_FORMAT or not isinstance(files, dict):
-            raise ValueError
-        return {n: {"bytes": int(v["bytes"]), "crc32": int(v["crc32"])} for n, v in files.items()}
-    except (ValueError, KeyError, TypeError):
-        raise _Damaged(f"segment {segment.segment_id()}: its checksum file is damaged") from None
-    finally:
-        file.close()
-
-
-class _Damaged(Exception):
-    """A problem found while checking, which the check reports rather than raises."""
 
 
 # -- the report -----------------------------------------------------------------
@@ -277,54 +193,63 @@ def _check_one(folder: Path, full: bool, schema: Any, progress: _Progress) -> In
     store = IndexStore(folder, schema)
     for _attempt in range(_ATTEMPTS):
         report = IndexCheck(str(folder), full=full)
-        ix = store.open(create=False)
-        generation = store.current_generation()
-        assert generation is not None
-        report.generation = generation
-        storage = ix.storage
-        with store_errors("check the index", OPEN_FAILURES):
-            toc = ix._read_toc()
+        before = _latest(store)
         try:
-            _check_segments(storage, schema, toc, report, progress)
-        except _Moved:
-            continue
+            # Opening compares the table of contents with its checksum.
+            ix = store.open(create=False)
+            report.generation = store.current_generation()
+            with store_errors("read the table of contents", OPEN_FAILURES):
+                toc = ix._read_toc()
+        except IndexCorrupt as exc:
+            if _latest(store) != before:
+                continue  # a commit replaced what was being read
+            report._add(exc.message)
+            return report
+        try:
+            _check_segments(ix.storage, schema, toc, report, progress)
+        except _Moved as gone:
+            if _latest(store) != before:
+                continue
+            # Nothing replaced the commit: the table of contents names files that are not there.
+            report._add(f"segment {gone}: its files are missing")
+            return report
         # What a commit removed meanwhile may look missing; all else was read from open files.
-        if not (report.problems or report.unrecorded) or not _moved_on(storage, toc, store, generation):
+        if not (report.problems or report.unrecorded) or _latest(store) == before:
             return report
     raise IndexLocked(
         f"the index changed {_ATTEMPTS} times while it was checked; try again when writes pause"
     )
 
 
-_READ_FAILURES: tuple[type[BaseException], ...] = (SearchIndexError, *OPEN_FAILURES)
-
-
 class _Moved(Exception):
-    """A segment being read was removed by a commit: the check starts again."""
+    """A segment's files are gone: removed by a commit (the check starts again), or missing."""
 
 
-def _moved_on(storage: Any, toc: Any, store: IndexStore, generation: str) -> bool:
-    """Whether the index's latest commit is no longer the one ``toc`` describes."""
+def _latest(store: IndexStore) -> tuple[str | None, int | None]:
+    """The live generation and its latest commit, or what of them can be read."""
     try:
-        return (
-            store.current_generation() != generation
-            or TOC._latest_generation(storage, INDEX_NAME) != toc.generation
-        )
-    except _READ_FAILURES:
-        return True
+        generation = store.current_generation()
+    except SearchIndexError:
+        return None, None
+    if generation is None or store.path is None:
+        return generation, None
+    try:
+        return generation, TOC._latest_generation(FileStorage(str(store.path / generation)), INDEX_NAME)
+    except OSError:
+        return generation, None
 
 
 def _check_segments(storage: Any, schema: Any, toc: Any, report: IndexCheck, progress: _Progress) -> None:
     seen_ids: dict[str, str] = {}
     report.segments = len(toc.segments)
-    for segment in toc.segments:
-        name = segment.segment_id()
-        doc_count = segment.doc_count_all()
+    for number, segment in enumerate(toc.segments):
         try:
+            name = segment.segment_id()
+            doc_count = segment.doc_count_all()
             deleted = sorted(segment.deleted_docs()) if segment.has_deletions() else []
         except Exception as exc:  # noqa: BLE001 - a damaged table of contents, reported
-            report._add(f"segment {name}: its deleted documents cannot be read ({_what(exc)})")
-            deleted = []
+            report._add(f"the table of contents' entry of segment {number + 1} is damaged ({_what(exc)})")
+            continue
         report.documents += doc_count - len(deleted)
         report.deleted += len(deleted)
         if deleted and (deleted[0] < 0 or deleted[-1] >= doc_count):
@@ -332,10 +257,10 @@ def _check_segments(storage: Any, schema: Any, toc: Any, report: IndexCheck, pro
         try:
             reader = SegmentReader(storage, schema, segment, generation=toc.generation)
         except FileNotFoundError:
-            raise _Moved from None
+            raise _Moved(name) from None
         except Exception as exc:  # noqa: BLE001 - damage, reported
-            if not _files_present(storage, segment):
-                raise _Moved from None
+            if not segment_files(storage, segment):
+                raise _Moved(name) from None
             report._add(f"segment {name}: cannot be opened ({_what(exc)})")
             _verify_segment(storage, segment, None, report, progress)
             continue
@@ -352,10 +277,6 @@ def _segment_bytes(storage: Any, segment: Any) -> int:
     return sum(storage.file_length(name) for name in segment_files(storage, segment))
 
 
-def _files_present(storage: Any, segment: Any) -> bool:
-    return bool(segment_files(storage, segment))
-
-
 def _what(exc: BaseException) -> str:
     if isinstance(exc, SearchIndexError):
         return exc.message
@@ -367,9 +288,9 @@ def _verify_segment(storage: Any, segment: Any, reader: Any, report: IndexCheck,
     """Compare the segment's files with their recorded sizes and checksums."""
     name = segment.segment_id()
     try:
-        recorded = _recorded(storage, segment)
-    except _Damaged as exc:
-        report._add(str(exc))
+        recorded = segment_record(storage, segment)
+    except DamagedRecord as exc:
+        report._add(f"segment {name}: {exc}")
         progress.advance(_segment_bytes(storage, segment))
         return
     if recorded is None:
@@ -379,20 +300,14 @@ def _verify_segment(storage: Any, segment: Any, reader: Any, report: IndexCheck,
     for filename, expected in sorted(recorded.items()):
         file = _open_for_checksum(storage, filename, reader)
         try:
-            size, crc = _checksum(file, progress)
+            size, crc = checksum(file, progress.advance)
         finally:
             file.close()
         report.files += 1
         report.bytes += size
-        if size != expected["bytes"]:
-            report._add(
-                f"segment {name}: file {filename} has {size:,} bytes, {expected['bytes']:,} were written"
-            )
-        elif crc != expected["crc32"]:
-            report._add(
-                f"segment {name}: file {filename} does not match its checksum "
-                f"(crc32 {crc:08x}, {expected['crc32']:08x} was written)"
-            )
+        problem = compare(filename, {"bytes": size, "crc32": crc}, expected)
+        if problem is not None:
+            report._add(f"segment {name}: {problem}")
 
 
 def _open_for_checksum(storage: Any, filename: str, reader: Any) -> Any:
@@ -405,7 +320,7 @@ def _open_for_checksum(storage: Any, filename: str, reader: Any) -> Any:
     try:
         return storage.open_file(filename)
     except (FileNotFoundError, NameError):
-        raise _Moved from None
+        raise _Moved(filename.split(".")[0]) from None
 
 
 class _TooMany(Exception):

@@ -103,6 +103,9 @@ def column_array(column: Any, doc_count: int) -> np.ndarray:
         values = np.frombuffer(raw, dtype=np.dtype(">" + column._typecode)).astype(
             np.uint64 if size == 8 else np.int64
         )
+        if len(values) > doc_count:
+            # The table of contents counts fewer documents than the segment holds.
+            raise IndexCorrupt("cannot read the index: a column holds more documents than its segment")
         if len(values) < doc_count:
             values = np.concatenate(
                 [values, np.full(doc_count - len(values), column._default, dtype=values.dtype)]

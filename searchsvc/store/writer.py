@@ -38,8 +38,8 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import NO_MERGE, SegmentWriter
 
 from ..errors import IndexWriteFailed, SearchsvcError
+from .checksums import record_segments, record_toc
 from .errors import store_errors
-from .integrity import record_checksums
 from .postings import column_array
 
 #: Field length for each stored length byte; 0 means "no length", as in Whoosh.
@@ -134,8 +134,9 @@ class FastSegmentWriter(SegmentWriter):  # type: ignore[misc]
         # The checksums of the segments this commit wrote go to disk before the
         # table of contents that makes them part of the index.
         new = [segment for segment in segments if segment.segment_id() not in self._segments_before]
-        record_checksums(self.storage, new)
+        record_segments(self.storage, new)
         super()._commit_toc(segments)
+        record_toc(self.storage, self.indexname, self.generation)
 
     def _field_postings(self, fieldname: str) -> _FieldPostings:
         postings = self._postings.get(fieldname)
