@@ -173,11 +173,6 @@ def check_index(
     return report
 
 
-def verify_checksums(path: str | os.PathLike[str], *, schema: Any = None) -> IndexCheck:
-    """Verify the size and checksum of every file of the index (or of each shard's)."""
-    return check_index(path, full=False, schema=schema)
-
-
 def _live_bytes(folder: Path, schema: Any) -> int:
     """The size of the segment files of ``folder``'s live generation (0 where there is none)."""
     try:
