@@ -59,12 +59,9 @@ ALL_VALUES = 1 << 30
 SEARCH_ATTEMPTS = 3
 
 
-class Shard(Protocol):
-    """What the sharded engine needs of each shard: a search engine's methods.
-
-    A shard that cannot answer raises :class:`~searchsvc.errors.ShardUnavailable`;
-    a search then answers from the others, or refuses, as the settings say.
-    """
+class Documents(Protocol):
+    """The documents of an index, written and read: what one engine, a sharded engine
+    and each of its shards all have (see :class:`~searchsvc.engine.Engine` and :class:`Shard`)."""
 
     def add(
         self, docs: Iterable[Mapping[str, Any]] | Mapping[str, Any], *, strict: bool = False
@@ -80,6 +77,16 @@ class Shard(Protocol):
     def export(self) -> Iterator[dict[str, Any]]: ...
     def __len__(self) -> int: ...
     def stats(self) -> dict[str, Any]: ...
+
+
+class Shard(Documents, Protocol):
+    """What the sharded engine needs of each shard: its documents, and searches scored
+    with the statistics of all the shards.
+
+    A shard that cannot answer raises :class:`~searchsvc.errors.ShardUnavailable`;
+    a search then answers from the others, or refuses, as the settings say.
+    """
+
     def statistics(self, request: SearchRequest) -> CollectionStatistics: ...
     def run(self, request: SearchRequest, statistics: CollectionStatistics | None = None) -> SearchResult: ...
 
