@@ -813,11 +813,13 @@ def check_command(obj: Context, quick: bool, as_json: bool) -> None:
     contents. Exits 0 with a short report, or 1 naming each problem. Safe
     while a server uses the index.
     """
+    # Segments are read by one process per core.
+    procs = os.cpu_count() or 1
     if _is_terminal():
         with _BytesBar("checking") as bar:
-            report = check_index(obj.settings.index_dir, full=not quick, progress=bar.show)
+            report = check_index(obj.settings.index_dir, full=not quick, progress=bar.show, procs=procs)
     else:
-        report = check_index(obj.settings.index_dir, full=not quick)
+        report = check_index(obj.settings.index_dir, full=not quick, procs=procs)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:

@@ -228,6 +228,38 @@ def test_a_stored_document_that_is_not_the_one_indexed_is_reported(tmp_path) -> 
     assert any("has id 'doc-other', the index has 'doc-new'" in p for p in report.problems), report.problems
 
 
+@pytest.mark.parametrize("procs", [1, 2])
+def test_progress_rises_to_the_whole_work_and_processes_find_the_same(tmp_path, procs) -> None:
+    folder = tmp_path / "ix"
+    with SearchEngine(folder, variants=None) as engine:
+        engine.bulk_index(iter(corpus(3000)), procs=2)  # a segment per process
+        engine.add(corpus(3100)[3000:])
+        engine.commit()
+    told: list[tuple[int, int]] = []
+    report = check_index(folder, procs=procs, progress=lambda done, total: told.append((done, total)))
+    assert report.ok and report.segments >= 2
+    totals = {total for _done, total in told}
+    assert len(totals) == 1 and told[-1][0] == totals.pop()
+    assert [done for done, _total in told] == sorted(done for done, _total in told)
+    if procs == 1:
+        assert len(told) > 2  # told as it goes, not only at the end
+    single = check_index(folder)
+    assert (report.terms, report.postings, report.positions, report.stored, report.files) == (
+        single.terms,
+        single.postings,
+        single.positions,
+        single.stored,
+        single.files,
+    )
+
+
+def test_processes_find_an_id_live_in_two_segments(tmp_path) -> None:
+    folder = built(tmp_path / "ix")
+    _write_raw(folder, {"id": "doc-7", "doc": json.dumps({"id": "doc-7", "title": "again"})})
+    report = check_index(folder, procs=2)
+    assert any("id 'doc-7' is live twice" in p for p in report.problems), report.problems
+
+
 def test_checking_while_commits_land_and_merge(tmp_path) -> None:
     folder = tmp_path / "ix"
     stop = threading.Event()

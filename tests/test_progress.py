@@ -110,6 +110,7 @@ def test_check_shows_a_bar_of_its_work_on_a_terminal_only(articles, tmp_path) ->
     status, written = run(["--index-dir", folder, "check"], terminal=True)
     assert status == 0, written
     shares = [int(m.group(1)) for m in re.finditer(r"checking .*?(\d+)%", written)]
-    assert shares == sorted(shares) and shares[-1] == 100 and len(set(shares)) > 2, written
+    # One process per core reads the segments: a small index may go from empty to full at once.
+    assert shares == sorted(shares) and shares[0] == 0 and shares[-1] == 100, written
     status, written = run(["--index-dir", folder, "check"], terminal=False)
     assert status == 0 and written == ""

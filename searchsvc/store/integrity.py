@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing
 import os
 import pickle
 import struct
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -38,6 +40,7 @@ from .generations import INDEX_NAME, IndexStore
 from .layout import recorded_shards, shard_folders
 from .postings import read_lengths, read_whole
 from .schema import STORED_DOCUMENT, reading_schema
+from .writer import parallel_available
 
 #: How often, in bytes of work, a check's progress is told.
 _CHUNK = 1 << 20
@@ -124,6 +127,15 @@ class IndexCheck:
             "report, then restore a snapshot or rebuild it with 'searchsvc reindex'"
         )
 
+    def include(self, part: IndexCheck, prefix: str = "") -> None:
+        """Count what ``part`` read and found as this check's too, its problems after ``prefix``."""
+        for name in (
+            "documents", "deleted", "terms", "postings", "positions", "stored", "files", "bytes",
+            "unrecorded",
+        ):  # fmt: skip
+            setattr(self, name, getattr(self, name) + getattr(part, name))
+        self.problems.extend(prefix + problem for problem in part.problems)
+
     def _add(self, problem: str) -> None:
         self.problems.append(problem)
 
@@ -137,12 +149,15 @@ def check_index(
     full: bool = True,
     schema: Any = None,
     progress: Callable[[int, int], None] | None = None,
+    procs: int = 1,
 ) -> IndexCheck:
     """Check the index folder ``path``, or each shard of a folder of shards.
 
     With ``full``, every segment is read whole; without, only the checksums of
     its files are verified. Damage is reported in the result's ``problems``.
     ``progress`` is told ``(done, total)`` as the check goes, in bytes of work.
+    With ``procs`` above 1, that many forked processes read segments at once
+    (where the platform forks; a process with threads of its own should not).
     Raises an index error (:class:`~searchsvc.errors.IndexNotFound`, ...) when
     ``path`` holds no index to check.
     """
@@ -154,21 +169,17 @@ def check_index(
     folders = [folder] if count is None else shard_folders(folder, count)
     tracker = _Progress(sum(_live_bytes(f, schema) for f in folders) * (2 if full else 1), progress)
     if count is None:
-        report = _check_one(folder, full, schema, tracker)
+        report = _check_one(folder, full, schema, tracker, procs)
     else:
         report = IndexCheck(str(folder), full=full)
         for number, shard in enumerate(folders):
             try:
-                part = _check_one(shard, full, schema, tracker)
+                part = _check_one(shard, full, schema, tracker, procs)
             except IndexNotFound:
                 continue  # a shard no document has reached yet: nothing to check
             report.shards.append(part)
-            report.problems.extend(f"shard {number}: {problem}" for problem in part.problems)
-            for name in (
-                "segments", "documents", "deleted", "terms", "postings", "positions",
-                "stored", "files", "bytes", "unrecorded",
-            ):  # fmt: skip
-                setattr(report, name, getattr(report, name) + getattr(part, name))
+            report.include(part, f"shard {number}: ")
+            report.segments += part.segments
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 
@@ -184,7 +195,7 @@ def _live_bytes(folder: Path, schema: Any) -> int:
     return sum(p.stat().st_size for p in (folder / generation).glob(f"{INDEX_NAME}_*.seg"))
 
 
-def _check_one(folder: Path, full: bool, schema: Any, progress: _Progress) -> IndexCheck:
+def _check_one(folder: Path, full: bool, schema: Any, progress: _Progress, procs: int) -> IndexCheck:
     store = IndexStore(folder, schema)
     for _attempt in range(_ATTEMPTS):
         report = IndexCheck(str(folder), full=full)
@@ -201,7 +212,7 @@ def _check_one(folder: Path, full: bool, schema: Any, progress: _Progress) -> In
             report._add(exc.message)
             return report
         try:
-            _check_segments(ix.storage, schema, toc, report, progress)
+            _check_segments(ix.storage, schema, toc, report, progress, procs)
         except _Moved as gone:
             if _latest(store) != before:
                 continue
@@ -234,38 +245,110 @@ def _latest(store: IndexStore) -> tuple[str | None, int | None]:
         return generation, None
 
 
-def _check_segments(storage: Any, schema: Any, toc: Any, report: IndexCheck, progress: _Progress) -> None:
-    seen_ids: dict[str, str] = {}
+def _check_segments(
+    storage: Any, schema: Any, toc: Any, report: IndexCheck, progress: _Progress, procs: int
+) -> None:
     report.segments = len(toc.segments)
-    for number, segment in enumerate(toc.segments):
-        try:
-            name = segment.segment_id()
-            doc_count = segment.doc_count_all()
-            deleted = sorted(segment.deleted_docs()) if segment.has_deletions() else []
-        except Exception as exc:  # noqa: BLE001 - a damaged table of contents, reported
-            report._add(f"the table of contents' entry of segment {number + 1} is damaged ({_what(exc)})")
-            continue
-        report.documents += doc_count - len(deleted)
-        report.deleted += len(deleted)
-        if deleted and (deleted[0] < 0 or deleted[-1] >= doc_count):
-            report._add(f"segment {name}: deleted documents outside its {doc_count} documents")
-        try:
-            reader = SegmentReader(storage, schema, segment, generation=toc.generation)
-        except FileNotFoundError:
+    numbered = list(enumerate(toc.segments))
+    if procs > 1 and len(numbered) > 1 and report.full and parallel_available():
+        parts = _in_processes(storage, schema, toc, numbered, progress, procs)
+    else:
+        parts = [
+            _check_segment(storage, schema, toc, number, segment, report.full, progress)
+            for number, segment in numbered
+        ]
+    live_in: dict[str, str] = {}
+    twice = 0
+    for part, ids in parts:
+        report.include(part)
+        for doc_id, segment_name in ids.items():
+            where = live_in.setdefault(doc_id, segment_name)
+            if where != segment_name and twice < MAX_PROBLEMS:
+                twice += 1
+                report._add(f"segment {segment_name}: id {doc_id!r} is live twice (also in segment {where})")
+
+
+def _check_segment(
+    storage: Any, schema: Any, toc: Any, number: int, segment: Any, full: bool, progress: _Progress
+) -> tuple[IndexCheck, dict[str, str]]:
+    """One segment checked: what was read and found, and the id of each live document."""
+    report = IndexCheck("", full=full)
+    ids: dict[str, str] = {}
+    try:
+        name = segment.segment_id()
+        doc_count = segment.doc_count_all()
+        deleted = sorted(segment.deleted_docs()) if segment.has_deletions() else []
+    except Exception as exc:  # noqa: BLE001 - a damaged table of contents, reported
+        report._add(f"the table of contents' entry of segment {number + 1} is damaged ({_what(exc)})")
+        return report, ids
+    report.documents += doc_count - len(deleted)
+    report.deleted += len(deleted)
+    if deleted and (deleted[0] < 0 or deleted[-1] >= doc_count):
+        report._add(f"segment {name}: deleted documents outside its {doc_count} documents")
+    try:
+        reader = SegmentReader(storage, schema, segment, generation=toc.generation)
+    except FileNotFoundError:
+        raise _Moved(name) from None
+    except Exception as exc:  # noqa: BLE001 - damage, reported
+        if not segment_files(storage, segment):
             raise _Moved(name) from None
-        except Exception as exc:  # noqa: BLE001 - damage, reported
-            if not segment_files(storage, segment):
-                raise _Moved(name) from None
-            report._add(f"segment {name}: cannot be opened ({_what(exc)})")
-            _verify_segment(storage, segment, None, report, progress)
-            continue
-        try:
-            _verify_segment(storage, segment, reader, report, progress)
-            if report.full:
-                size = _segment_bytes(storage, segment)
-                _SegmentCheck(reader, segment, set(deleted), seen_ids, report, progress, size).run()
-        finally:
-            reader.close()
+        report._add(f"segment {name}: cannot be opened ({_what(exc)})")
+        _verify_segment(storage, segment, None, report, progress)
+        return report, ids
+    try:
+        _verify_segment(storage, segment, reader, report, progress)
+        if report.full:
+            size = _segment_bytes(storage, segment)
+            _SegmentCheck(reader, segment, set(deleted), ids, report, progress, size).run()
+    finally:
+        reader.close()
+    return report, ids
+
+
+#: What forked checking processes inherit: the storage, schema and table of contents
+#: being checked, and the shared count of their progress.
+_FORKED: tuple[Any, Any, Any, Any] | None = None
+
+
+def _in_processes(
+    storage: Any, schema: Any, toc: Any, numbered: list[tuple[int, Any]], progress: _Progress, procs: int
+) -> list[tuple[IndexCheck, dict[str, str]]]:
+    """The segments checked by ``procs`` forked processes at once, in segment order."""
+    global _FORKED
+    context = multiprocessing.get_context("fork")
+    done = context.Value("q", 0)
+    _FORKED = (storage, schema, toc, done)
+    try:
+        with ProcessPoolExecutor(min(procs, len(numbered)), mp_context=context) as pool:
+            futures = [pool.submit(_check_forked, number, progress.total, True) for number, _ in numbered]
+            told = 0
+            while not all(future.done() for future in futures):
+                wait(futures, timeout=0.2)
+                progress.advance(done.value - told)
+                told = done.value
+            progress.advance(done.value - told)
+            return [future.result() for future in futures]
+    finally:
+        _FORKED = None
+
+
+def _check_forked(number: int, total: int, full: bool) -> tuple[IndexCheck, dict[str, str]]:
+    assert _FORKED is not None, "runs in a process forked by _in_processes"
+    storage, schema, toc, done = _FORKED
+    told = 0
+
+    def tell(own: int, _total: int) -> None:
+        # This process's bytes of work, added to the count every process shares.
+        nonlocal told
+        with done.get_lock():
+            done.value += own - told
+        told = own
+
+    progress = _Progress(total, tell)
+    try:
+        return _check_segment(storage, schema, toc, number, toc.segments[number], full, progress)
+    finally:
+        tell(progress.done, total)
 
 
 def _segment_bytes(storage: Any, segment: Any) -> int:
@@ -471,9 +554,8 @@ class _SegmentCheck:
             if docnum in self.id_of:
                 self.problem(f"document {docnum} has two ids, {self.id_of[docnum]!r} and {doc_id!r}")
             self.id_of[docnum] = doc_id
-            where = self.seen_ids.get(doc_id)
-            if where is not None:
-                self.problem(f"id {doc_id!r} is live twice (also in segment {where})")
+            if doc_id in self.seen_ids:
+                self.problem(f"id {doc_id!r} is live twice in it")
             self.seen_ids[doc_id] = self.name
 
     def _ids(self) -> None:
