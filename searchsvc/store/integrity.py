@@ -38,7 +38,7 @@ from .checksums import DamagedRecord, checksum, compare, segment_files, segment_
 from .errors import OPEN_FAILURES, store_errors
 from .generations import INDEX_NAME, IndexStore
 from .layout import recorded_shards, shard_folders
-from .postings import read_lengths, read_whole
+from .postings import postings_extent, read_lengths, read_whole
 from .schema import STORED_DOCUMENT, reading_schema
 from .writer import parallel_available
 
@@ -501,8 +501,7 @@ class _SegmentCheck:
     def _term(self, terms: Any, fieldname: str, tbytes: bytes, info: Any, fmt: Any) -> None:
         ids, weights, values = read_whole(terms, info)
         if not info.is_inlined():
-            extent = info.extent()[1]
-            self.read(extent[0] if isinstance(extent, tuple) else extent)
+            self.read(postings_extent(info)[1])
         # Plain Python rather than NumPy: most terms have a posting or two.
         report = self.report
         report.terms += 1

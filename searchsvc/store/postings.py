@@ -116,6 +116,19 @@ def column_array(column: Any, doc_count: int) -> np.ndarray:
         return np.fromiter((column[i] for i in range(doc_count)), dtype=np.int64, count=doc_count)
 
 
+def postings_extent(info: Any) -> tuple[int, int]:
+    """Where the postings of a term that are not inlined lie in the postings file: offset, length."""
+    offset, length = info.extent()
+    # Whoosh 2.7.4 reads the length back as a 1-tuple (unpack without [0]).
+    return offset, length[0] if isinstance(length, tuple) else length
+
+
+def _postings_bytes(terms: W3TermsReader, info: Any) -> bytes:
+    offset, length = postings_extent(info)
+    data: bytes = terms._postfile.get(offset, length)
+    return data
+
+
 @reads_index
 def read_postings(reader: Any, fieldname: str, tbytes: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Local docnums and weights of one term of one segment, deleted documents included."""
@@ -129,10 +142,7 @@ def read_postings(reader: Any, fieldname: str, tbytes: bytes) -> tuple[np.ndarra
         except (KeyError, TermNotFound):
             return EMPTY_IDS, EMPTY_SCORES
         if not info.is_inlined():
-            offset, length = info.extent()
-            # Whoosh 2.7.4 reads the length back as a 1-tuple (unpack without [0]).
-            length = length[0] if isinstance(length, tuple) else length
-            return read_blocks(terms._postfile.get(offset, length))
+            return read_blocks(_postings_bytes(terms, info))
     try:
         matcher = reader._terms.matcher(fieldname, tbytes, reader.schema[fieldname].format)
     except (KeyError, TermNotFound):
@@ -229,9 +239,7 @@ def read_whole(terms: W3TermsReader, info: Any) -> tuple[list[int], list[float],
     if info.is_inlined():
         ids_any, weights_any, values_any = info.inlined_postings()
         return list(ids_any), _weights(weights_any, len(ids_any)), _values(values_any, len(ids_any))
-    offset, length = info.extent()
-    length = length[0] if isinstance(length, tuple) else length
-    postings = terms._postfile.get(offset, length)
+    postings = _postings_bytes(terms, info)
     ids: list[int] = []
     weights: list[float] = []
     values: list[bytes] = []
@@ -277,9 +285,7 @@ def read_positions(reader: Any, fieldname: str, tbytes: bytes, docs: np.ndarray)
     if info.is_inlined():
         ids, _weights, values = info.inlined_postings()
         return _occurrences(np.asarray(ids, dtype=np.int64), values, docs, fmt)
-    offset, length = info.extent()
-    length = length[0] if isinstance(length, tuple) else length
-    postings = terms._postfile.get(offset, length)
+    postings = _postings_bytes(terms, info)
     parts: list[np.ndarray] = []
     first_possible = 0
     for header, start, end in _w3_blocks(postings):
