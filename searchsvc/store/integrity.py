@@ -14,6 +14,7 @@ the new table of contents.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import multiprocessing
@@ -192,7 +193,11 @@ def _live_bytes(folder: Path, schema: Any) -> int:
         return 0
     if generation is None:
         return 0
-    return sum(p.stat().st_size for p in (folder / generation).glob(f"{INDEX_NAME}_*.seg"))
+    total = 0
+    for path in (folder / generation).glob(f"{INDEX_NAME}_*.seg"):
+        with contextlib.suppress(FileNotFoundError):  # removed by a commit since it was listed
+            total += path.stat().st_size
+    return total
 
 
 def _check_one(folder: Path, full: bool, schema: Any, progress: _Progress, procs: int) -> IndexCheck:
@@ -352,7 +357,13 @@ def _check_forked(number: int, total: int, full: bool) -> tuple[IndexCheck, dict
 
 
 def _segment_bytes(storage: Any, segment: Any) -> int:
-    return sum(storage.file_length(name) for name in segment_files(storage, segment))
+    """The size of the segment's files, for the progress: a file a commit removed meanwhile
+    (still read through the descriptor open on it) counts for nothing."""
+    total = 0
+    for name in segment_files(storage, segment):
+        with contextlib.suppress(FileNotFoundError):
+            total += storage.file_length(name)
+    return total
 
 
 def _what(exc: BaseException) -> str:
