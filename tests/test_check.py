@@ -231,8 +231,11 @@ def test_a_stored_document_that_is_not_the_one_indexed_is_reported(tmp_path) -> 
 @pytest.mark.parametrize("procs", [1, 2])
 def test_progress_rises_to_the_whole_work_and_processes_find_the_same(tmp_path, procs) -> None:
     folder = tmp_path / "ix"
-    # Long bodies: the progress is told every mebibyte of work, and there must be many of them.
-    docs = [{**doc, "body": doc["body"] * 20} for doc in corpus(3100)]
+    # Many distinct words: the progress is told every mebibyte of work, and there must be many.
+    docs = [
+        {**doc, "body": doc["body"] + " " + " ".join(f"w{(n * 31 + k * 17) % 20000}" for k in range(150))}
+        for n, doc in enumerate(corpus(3100))
+    ]
     with SearchEngine(folder, variants=None) as engine:
         engine.bulk_index(iter(docs[:3000]), procs=2)  # a segment per process
         engine.add(docs[3000:])
