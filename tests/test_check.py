@@ -221,6 +221,19 @@ def test_an_id_live_twice_is_reported(tmp_path) -> None:
     assert any("id 'doc-7' is live twice" in p for p in report.problems), report.problems
 
 
+def test_an_id_live_twice_in_one_segment_is_reported(tmp_path) -> None:
+    folder = tmp_path / "ix"
+    with (
+        SearchEngine(folder, variants=None) as engine,
+        writing(engine.pool.current_index(), "write test documents") as writes,
+    ):
+        for title in ("first", "second"):
+            writes.add({"id": "same", "doc": json.dumps({"id": "same", "title": title})})
+    report = check_index(folder)
+    assert report.segments == 1
+    assert report.problems == [f"segment {segment_files(folder)[0].stem}: id 'same' is live 2 times in it"]
+
+
 def test_a_stored_document_that_is_not_the_one_indexed_is_reported(tmp_path) -> None:
     folder = built(tmp_path / "ix")
     _write_raw(folder, {"id": "doc-new", "doc": json.dumps({"id": "doc-other"})})

@@ -22,6 +22,7 @@ import os
 import pickle
 import struct
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -264,9 +265,9 @@ def _check_segments(
         ]
     live_in: dict[str, str] = {}
     twice = 0
-    for part, ids in parts:
+    for part, segment_name, ids in parts:
         report.include(part)
-        for doc_id, segment_name in ids.items():
+        for doc_id in ids:
             where = live_in.setdefault(doc_id, segment_name)
             if where != segment_name and twice < MAX_PROBLEMS:
                 twice += 1
@@ -275,17 +276,17 @@ def _check_segments(
 
 def _check_segment(
     storage: Any, schema: Any, toc: Any, number: int, segment: Any, full: bool, progress: _Progress
-) -> tuple[IndexCheck, dict[str, str]]:
-    """One segment checked: what was read and found, and the id of each live document."""
+) -> tuple[IndexCheck, str, set[str]]:
+    """One segment checked: what was read and found, its name, and the ids of its live documents."""
     report = IndexCheck("", full=full)
-    ids: dict[str, str] = {}
+    ids: set[str] = set()
     try:
         name = segment.segment_id()
         doc_count = segment.doc_count_all()
         deleted = sorted(segment.deleted_docs()) if segment.has_deletions() else []
     except Exception as exc:  # noqa: BLE001 - a damaged table of contents, reported
         report._add(f"the table of contents' entry of segment {number + 1} is damaged ({_what(exc)})")
-        return report, ids
+        return report, "", ids
     report.documents += doc_count - len(deleted)
     report.deleted += len(deleted)
     if deleted and (deleted[0] < 0 or deleted[-1] >= doc_count):
@@ -299,15 +300,17 @@ def _check_segment(
             raise _Moved(name) from None
         report._add(f"segment {name}: cannot be opened ({_what(exc)})")
         _verify_segment(storage, segment, None, report, progress)
-        return report, ids
+        return report, name, ids
     try:
         _verify_segment(storage, segment, reader, report, progress)
         if report.full:
             size = _segment_bytes(storage, segment)
-            _SegmentCheck(reader, segment, set(deleted), ids, report, progress, size).run()
+            check = _SegmentCheck(reader, segment, set(deleted), report, progress, size)
+            check.run()
+            ids = set(check.id_of.values())
     finally:
         reader.close()
-    return report, ids
+    return report, name, ids
 
 
 #: What forked checking processes inherit: the storage, schema and table of contents
@@ -317,7 +320,7 @@ _FORKED: tuple[Any, Any, Any, Any] | None = None
 
 def _in_processes(
     storage: Any, schema: Any, toc: Any, numbered: list[tuple[int, Any]], progress: _Progress, procs: int
-) -> list[tuple[IndexCheck, dict[str, str]]]:
+) -> list[tuple[IndexCheck, str, set[str]]]:
     """The segments checked by ``procs`` forked processes at once, in segment order."""
     global _FORKED
     context = multiprocessing.get_context("fork")
@@ -337,7 +340,7 @@ def _in_processes(
         _FORKED = None
 
 
-def _check_forked(number: int, total: int, full: bool) -> tuple[IndexCheck, dict[str, str]]:
+def _check_forked(number: int, total: int, full: bool) -> tuple[IndexCheck, str, set[str]]:
     assert _FORKED is not None, "runs in a process forked by _in_processes"
     storage, schema, toc, done = _FORKED
     told = 0
@@ -424,7 +427,6 @@ class _SegmentCheck:
         reader: Any,
         segment: Any,
         deleted: set[int],
-        seen_ids: dict[str, str],
         report: IndexCheck,
         progress: _Progress,
         size: int,
@@ -436,7 +438,6 @@ class _SegmentCheck:
         self.name = segment.segment_id()
         self.doc_count = segment.doc_count_all()
         self.deleted = deleted
-        self.seen_ids = seen_ids
         self.report = report
         self.found = 0
         #: The id each live document has in the id field's postings.
@@ -564,14 +565,14 @@ class _SegmentCheck:
             if docnum in self.id_of:
                 self.problem(f"document {docnum} has two ids, {self.id_of[docnum]!r} and {doc_id!r}")
             self.id_of[docnum] = doc_id
-            if doc_id in self.seen_ids:
-                self.problem(f"id {doc_id!r} is live twice in it")
-            self.seen_ids[doc_id] = self.name
 
     def _ids(self) -> None:
         live = self.doc_count - len(self.deleted)
         if len(self.id_of) != live:
             self.problem(f"{live} live documents, but {len(self.id_of)} of them have an id")
+        for doc_id, count in Counter(self.id_of.values()).items():
+            if count > 1:
+                self.problem(f"id {doc_id!r} is live {count} times in it")
 
     def _stored(self) -> None:
         reader = self.reader
