@@ -89,12 +89,13 @@ def snapshot_shards(
     count = recorded_shards(folder)
     if count is None:
         raise IndexNotFound(f"no index split into shards in {os.fspath(root)!r}")
+    schema = schema or reading_schema()
     with contextlib.closing(FolderUse(folder)):  # no rebuild replaces the shards meanwhile
         folders = shard_folders(folder, count)
         live = folders[0].parent.name
         parts = []
         for number, shard in enumerate(folders):
-            store = IndexStore(shard, schema or reading_schema())
+            store = IndexStore(shard, schema)
             if store.current_generation() is not None:
                 parts.append(_Part(store, store.open(create=False), Path(live) / f"shard-{number}"))
 
