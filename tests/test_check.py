@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from test_global_statistics import corpus
+from test_snapshot import BatchWriter
 
 from searchsvc import IndexCheck, SearchEngine, SearchsvcError, Settings, check_index
 from searchsvc.cli import cli
@@ -280,30 +280,12 @@ def test_processes_find_an_id_live_in_two_segments(tmp_path) -> None:
 
 def test_checking_while_commits_land_and_merge(tmp_path) -> None:
     folder = tmp_path / "ix"
-    stop = threading.Event()
-    failures: list[BaseException] = []
     with SearchEngine(folder, variants=None) as engine:
         engine.add(corpus(100))
         engine.commit()
-
-        def write() -> None:
-            number = 0
-            try:
-                while not stop.is_set():
-                    engine.add([{"id": f"w{number}-{k}", "title": f"write {number}"} for k in range(5)])
-                    engine.commit()
-                    number += 1
-            except BaseException as exc:  # noqa: BLE001 - reported below
-                failures.append(exc)
-
-        writer = threading.Thread(target=write)
-        writer.start()
-        try:
+        with BatchWriter(engine, 5) as writer:
             reports = [check_index(folder) for _ in range(8)]
-        finally:
-            stop.set()
-            writer.join()
-    assert not failures
+    assert not writer.failures
     for report in reports:
         assert report.ok, report.problems
         assert report.documents >= 100 and report.unrecorded == 0

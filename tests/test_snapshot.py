@@ -44,42 +44,55 @@ def test_a_snapshot_opens_with_the_same_documents(tmp_path) -> None:
         assert len(copy) == 200 and len(one) == 199
 
 
+class BatchWriter(threading.Thread):
+    """Adds and commits batches of ``size`` documents (ids ``b{batch}-{k}``) for as long as
+    the ``with`` block it is used in runs; a failure of its own is kept in ``failures``."""
+
+    def __init__(self, engine: SearchEngine, size: int) -> None:
+        super().__init__()
+        self.engine = engine
+        self.size = size
+        self.committed: list[int] = []
+        self.failures: list[BaseException] = []
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        number = 0
+        try:
+            while not self.stopping.is_set():
+                self.engine.add(
+                    [{"id": f"b{number}-{k}", "title": f"batch {number}"} for k in range(self.size)]
+                )
+                self.engine.commit()
+                self.committed.append(number)
+                number += 1
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            self.failures.append(exc)
+
+    def __enter__(self) -> BatchWriter:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopping.set()
+        self.join(timeout=60)
+
+
 def test_snapshots_taken_during_writes_each_hold_exactly_one_commit(tmp_path) -> None:
     live = tmp_path / "live"
-    stop = threading.Event()
-    committed: list[int] = []
-    failures: list[BaseException] = []
-    with SearchEngine(live) as engine:
-
-        def write() -> None:
-            number = 0
-            try:
-                while not stop.is_set():
-                    engine.add([{"id": f"b{number}-{k}", "title": f"batch {number}"} for k in range(BATCH)])
-                    engine.commit()
-                    committed.append(number)
-                    number += 1
-            except BaseException as exc:  # noqa: BLE001 - reported below
-                failures.append(exc)
-
-        writer = threading.Thread(target=write)
-        writer.start()
-        try:
-            sizes = []
-            for n in range(6):
-                while len(committed) < 3 * (n + 1) and not failures:
-                    stop.wait(0.01)
-                engine.snapshot(tmp_path / f"snap-{n}")
-                with SearchEngine(tmp_path / f"snap-{n}", create=False) as copy:
-                    ids = {doc["id"] for doc in copy.export()}
-                batches = len(ids) // BATCH
-                # Whole batches, the first ones, and nothing else: one commit's documents.
-                assert ids == {f"b{b}-{k}" for b in range(batches) for k in range(BATCH)}
-                sizes.append(batches)
-        finally:
-            stop.set()
-            writer.join(timeout=60)
-    assert failures == []
+    with SearchEngine(live) as engine, BatchWriter(engine, BATCH) as writer:
+        sizes = []
+        for n in range(6):
+            while len(writer.committed) < 3 * (n + 1) and not writer.failures:
+                writer.stopping.wait(0.01)
+            engine.snapshot(tmp_path / f"snap-{n}")
+            with SearchEngine(tmp_path / f"snap-{n}", create=False) as copy:
+                ids = {doc["id"] for doc in copy.export()}
+            batches = len(ids) // BATCH
+            # Whole batches, the first ones, and nothing else: one commit's documents.
+            assert ids == {f"b{b}-{k}" for b in range(batches) for k in range(BATCH)}
+            sizes.append(batches)
+    assert writer.failures == []
     assert sizes == sorted(sizes) and sizes[-1] > sizes[0] > 0
 
 
