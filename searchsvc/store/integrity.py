@@ -328,7 +328,7 @@ def _in_processes(
     _FORKED = (storage, schema, toc, done)
     try:
         with ProcessPoolExecutor(min(procs, len(numbered)), mp_context=context) as pool:
-            futures = [pool.submit(_check_forked, number, progress.total, True) for number, _ in numbered]
+            futures = [pool.submit(_check_forked, number, progress.total) for number, _ in numbered]
             told = 0
             while not all(future.done() for future in futures):
                 wait(futures, timeout=0.2)
@@ -340,7 +340,8 @@ def _in_processes(
         _FORKED = None
 
 
-def _check_forked(number: int, total: int, full: bool) -> tuple[IndexCheck, str, set[str]]:
+def _check_forked(number: int, total: int) -> tuple[IndexCheck, str, set[str]]:
+    # Only full checks read segments in processes (a quick one is mostly waiting on the disk).
     assert _FORKED is not None, "runs in a process forked by _in_processes"
     storage, schema, toc, done = _FORKED
     told = 0
@@ -354,7 +355,7 @@ def _check_forked(number: int, total: int, full: bool) -> tuple[IndexCheck, str,
 
     progress = _Progress(total, tell)
     try:
-        return _check_segment(storage, schema, toc, number, toc.segments[number], full, progress)
+        return _check_segment(storage, schema, toc, number, toc.segments[number], True, progress)
     finally:
         tell(progress.done, total)
 
