@@ -187,3 +187,17 @@ def test_postings_are_pickled_without_a_codecs_call_per_value(tmp_path, variants
     # Protocol 2 writes each bytes value as a _codecs.encode call; ours does not.
     assert all(v[struct_size : struct_size + 2] == b"\x80\x04" for v in inline)
     assert not any(b"_codecs" in v for v in inline)
+
+
+def test_commits_do_not_depend_on_the_programs_random_state(tmp_path: Path) -> None:
+    # Whoosh names segments with the random module: a program that seeds it (a test,
+    # a reproducible job) would name a new segment as one it wrote before.
+    import random
+
+    with SearchEngine(tmp_path / "ix", variants=None) as engine:
+        for n in range(4):
+            random.seed(7)
+            engine.add({"id": f"d{n}", "title": "seeded"})
+            engine.commit()
+        assert len(engine) == 4
+        assert engine.search("seeded").total == 4

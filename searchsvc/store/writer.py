@@ -22,6 +22,7 @@ import operator
 import os
 import pickle
 import queue
+import secrets
 import signal
 import sys
 import time
@@ -31,7 +32,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3TermInfo, _lenfield
+from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
+    WHOOSH3_HEADER_MAGIC,
+    W3Codec,
+    W3Segment,
+    W3TermInfo,
+    _lenfield,
+)
 from whoosh.formats import Positions
 from whoosh.system import pack_int, pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
@@ -115,6 +123,24 @@ class _FieldPostings:
         self.values.append(value)
 
 
+#: The characters of a segment's name, as Whoosh names them.
+_SEGMENT_NAME_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+class _FreshlyNamed(W3Codec):  # type: ignore[misc]
+    """Whoosh's codec, but new segments are named from the system's randomness.
+
+    Whoosh names them with the ``random`` module, whose state belongs to the
+    program: one that seeds it (as a test or a reproducible job does) would get the
+    names of segments it wrote before, and every commit would fail on the clash.
+    The segment keeps a plain W3 codec, so the table of contents pickles it as before.
+    """
+
+    def new_segment(self, storage: Any, indexname: str) -> W3Segment:
+        name = "".join(secrets.choice(_SEGMENT_NAME_CHARS) for _ in range(16))
+        return W3Segment(W3Codec(), indexname, segid=name)
+
+
 class FastSegmentWriter(SegmentWriter):  # type: ignore[misc]
     """A ``SegmentWriter`` that writes the same segment files, faster.
 
@@ -125,6 +151,7 @@ class FastSegmentWriter(SegmentWriter):  # type: ignore[misc]
     """
 
     def __init__(self, ix: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("codec", _FreshlyNamed())
         super().__init__(ix, **kwargs)
         self._postings: dict[str, _FieldPostings] = {}
         # Whoosh's merge policies may hand back this very list, with the new segments appended.
