@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import InvalidDate, InvalidDocument
+from .jsonvalues import ValueProblem, check_string, json_value
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,8 @@ FACET_FIELDS = KEYWORD_FIELDS + MULTI_VALUE_FIELDS
 PLAIN_FIELDS = tuple(f.name for f in FIELDS if f.kind in ("text", "keyword", "url"))
 #: Every field a client may give with a meaning to searchsvc; others are kept as they are.
 KNOWN_FIELDS = tuple(f.name for f in FIELDS if not f.derived)
+#: Fields searchsvc computes, which a client may not give.
+DERIVED_FIELDS = tuple(f.name for f in FIELDS if f.derived)
 #: Fields a query may name with ``field:value``.
 QUERY_FIELDS = (
     *TEXT_FIELDS,
@@ -74,9 +77,14 @@ QUERY_FIELDS = (
 
 MAX_ID_LENGTH = 512
 #: What an id may not hold anywhere: control characters (a log line, a header and a
-#: terminal would show them as something else) and the halves of surrogate pairs
-#: (no UTF-8 URL can carry them).
-_ID_FORBIDDEN = frozenset(("Cc", "Cs"))
+#: terminal would show them as something else), the halves of surrogate pairs (no
+#: UTF-8 URL can carry them), format characters (bidi controls and zero-width
+#: characters would make ids that look alike but differ) and line and paragraph
+#: separators (which split a log line for readers that split on them).
+ID_FORBIDDEN_CATEGORIES = frozenset(("Cc", "Cs", "Cf", "Zl", "Zp"))
+#: What a tag may not hold: control characters, among them the separator the index
+#: keeps between the values of a field.
+_TAG_FORBIDDEN = frozenset(("Cc", "Cs"))
 #: Ids a URL cannot carry: clients resolve them as steps of the path, even encoded.
 _PATH_STEPS = frozenset((".", ".."))
 
@@ -114,10 +122,10 @@ def document_id(value: Any) -> str:
             f"field 'id' {doc_id!r} starts or ends with a blank, which ids may not", field="id"
         )
     for char in doc_id:
-        if unicodedata.category(char) in _ID_FORBIDDEN:
+        if unicodedata.category(char) in ID_FORBIDDEN_CATEGORIES:
             raise InvalidDocument(
                 f"field 'id' {doc_id!r} holds the character U+{ord(char):04X}, which ids may not "
-                "(control characters and lone surrogates)",
+                "(control, format and separator characters, and lone surrogates)",
                 field="id",
             )
     if doc_id in _PATH_STEPS:
@@ -182,7 +190,16 @@ def _as_text(name: str, value: Any) -> str:
         raise InvalidDocument(f"field {name!r} must be a string, got {type(value).__name__}", field=name)
     if isinstance(value, float) and not math.isfinite(value):
         raise InvalidDocument(f"field {name!r} must be a string, got {value!r}", field=name)
-    return _text_of(name, value).strip()
+    text = _text_of(name, value).strip()
+    _check_text(name, text)
+    return text
+
+
+def _check_text(name: str, text: str) -> None:
+    try:
+        check_string(text, name)
+    except ValueProblem as exc:
+        raise InvalidDocument(f"field {name!r} {exc.problem}", field=name) from None
 
 
 def _text_of(name: str, value: str | int | float) -> str:
@@ -206,6 +223,7 @@ def _as_tags(value: Any) -> list[str]:
             f"field 'tags' must be a list of strings, got {type(value).__name__}", field="tags"
         )
     tags: list[str] = []
+    seen: set[str] = set()
     for item in items:
         if not isinstance(item, str):
             raise InvalidDocument(
@@ -213,7 +231,16 @@ def _as_tags(value: Any) -> list[str]:
                 field="tags",
             )
         tag = item.strip()
-        if tag and tag not in tags:
+        _check_text("tags", tag)
+        for char in tag:
+            if not char.isprintable() and unicodedata.category(char) in _TAG_FORBIDDEN:
+                raise InvalidDocument(
+                    f"field 'tags' holds {tag!r}, with the control character U+{ord(char):04X}, "
+                    "which tags may not",
+                    field="tags",
+                )
+        if tag and tag not in seen:
+            seen.add(tag)
             tags.append(tag)
     return tags
 
@@ -242,11 +269,24 @@ def normalize_document(raw: Mapping[str, Any], *, max_field_length: int | None =
     tags = _as_tags(raw.get("tags"))
     if tags:
         doc["tags"] = tags
+    extra: dict[str, Any] = {}
     for name, value in raw.items():
-        if name not in KNOWN_FIELDS:
-            if not isinstance(name, str) or not name or name.startswith("_"):
-                raise InvalidDocument(f"invalid field name {name!r}", field=name)
-            doc[name] = value
+        if name in KNOWN_FIELDS:
+            continue
+        if name in DERIVED_FIELDS:
+            raise InvalidDocument(
+                f"field {name!r} is derived from the text by searchsvc and cannot be given", field=name
+            )
+        if not isinstance(name, str) or not name or name.startswith("_"):
+            raise InvalidDocument(f"invalid field name {name!r}", field=name)
+        extra[name] = value
+    if extra:
+        try:
+            # One walk over all of them: the limits count the whole document.
+            doc.update(json_value(extra, ""))
+        except ValueProblem as exc:
+            field = exc.path.split(".", 1)[0].split("[", 1)[0]
+            raise InvalidDocument(f"field {exc.path!r} {exc.problem}", field=field) from None
     if max_field_length is not None:
         for name, value in doc.items():
             if isinstance(value, str) and len(value) > max_field_length:

@@ -24,7 +24,7 @@ from .store.generations import IndexStore
 from .store.schema import to_index_fields
 from .store.writer import writing
 from .wal import FOLDER as WAL_FOLDER
-from .wal import JOURNAL, Write, WriteLog, journal
+from .wal import JOURNAL, Write, WriteLog, encode, journal
 
 #: How long a commit waits for another writer's lock before it fails.
 LOCK_TIMEOUT_SECONDS = 5.0
@@ -106,6 +106,8 @@ class Staging:
 
     def _stage(self, writes: list[Write]) -> None:
         """Make ``writes`` pending, and return once they are logged (when there is a log)."""
+        # Encoded before anything changes: a write that cannot be logged leaves no trace.
+        record = encode(writes) if self._log is not None else b""
         with self._lock:
             undo: _Undo = [(i, i in self._pending, self._pending.get(i)) for i, _doc in writes]
             for doc_id, doc in writes:
@@ -114,7 +116,7 @@ class Staging:
                 return
             # Logged in the order they become pending, under the same lock: the
             # log replays writes to one id in the order they were answered.
-            number = self._log.enqueue(writes)
+            number = self._log.enqueue(record)
             self._last_number = number
             self._unlogged[number] = undo
             for doc_id, _doc in writes:

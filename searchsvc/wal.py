@@ -32,9 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from .errors import SearchIndexError
+from .jsonvalues import dumps, loads
 from .store.errors import write_failure
 from .store.generations import fsync
 
@@ -109,10 +108,8 @@ class WriteLog:
 
     # -- appending -------------------------------------------------------------
 
-    def enqueue(self, writes: list[Write]) -> int:
-        """Queue a record of ``writes``; returns its number, for :meth:`wait`."""
-        payload = orjson.dumps({"t": time.time_ns(), "w": writes})
-        record = _HEADER.pack(len(payload), zlib.crc32(payload)) + payload
+    def enqueue(self, record: bytes) -> int:
+        """Queue a record made by :func:`encode`; returns its number, for :meth:`wait`."""
         with self._cond:
             self._enqueued += 1
             self._queue.append(record)
@@ -311,14 +308,24 @@ def _orphan_lock(path: Path, kind: int) -> int | None:
 JOURNAL = "journal"
 
 
+def encode(writes: list[Write]) -> bytes:
+    """One record of the log holding ``writes``, with its length and checksum.
+
+    The documents were checked against :mod:`searchsvc.jsonvalues`'s limits, so this
+    does not fail; it is still done before a write changes anything.
+    """
+    payload = dumps({"t": time.time_ns(), "w": writes})
+    return _HEADER.pack(len(payload), zlib.crc32(payload)) + payload
+
+
 def journal(folder: Path, writes: Mapping[str, dict[str, Any] | None]) -> None:
     """Keep ``writes``, just committed, for the rebuild under way (see :mod:`searchsvc.rebuild`)."""
     folder.mkdir(parents=True, exist_ok=True)
-    payload = orjson.dumps({"t": time.time_ns(), "w": list(writes.items())})
+    record = encode(list(writes.items()))
     path = folder / f"{time.time_ns():020d}-{os.getpid()}{SUFFIX}"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
     try:
-        _write_all(fd, _HEADER.pack(len(payload), zlib.crc32(payload)) + payload)
+        _write_all(fd, record)
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -345,7 +352,7 @@ def read_writes(path: Path) -> Iterator[Write]:
         if len(payload) < length or zlib.crc32(payload) != crc:
             LOG.warning("%s: a record cut short at byte %d is ignored (never acknowledged)", path.name, pos)
             return
-        yield from ((doc_id, doc) for doc_id, doc in orjson.loads(payload)["w"])
+        yield from ((doc_id, doc) for doc_id, doc in loads(payload)["w"])
         pos += _HEADER.size + length
 
 

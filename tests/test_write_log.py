@@ -15,7 +15,7 @@ import pytest
 import searchsvc.engine
 from searchsvc import SearchEngine, Settings
 from searchsvc.errors import IndexNotWritable
-from searchsvc.wal import WriteLog, has_orphans, read_writes
+from searchsvc.wal import WriteLog, encode, has_orphans, read_writes
 
 DURABLE = Settings(durability="request")
 
@@ -112,7 +112,7 @@ def test_writes_that_arrive_together_share_fsyncs(tmp_path: Path, monkeypatch) -
     def write(n: int) -> None:
         start.wait()
         for m in range(20):
-            log.wait(log.enqueue([(f"d{n}-{m}", {"id": f"d{n}-{m}"})]))
+            log.wait(log.enqueue(encode([(f"d{n}-{m}", {"id": f"d{n}-{m}"})])))
 
     threads = [threading.Thread(target=write, args=(n,)) for n in range(16)]
     for thread in threads:

@@ -17,7 +17,7 @@ from ..errors import InputFormatError, InvalidDocument
 from .csvfile import read_csv
 from .encoding import utf8_problem
 from .folder import FORMATS, detect_format, walk_folder
-from .jsonfiles import read_json, read_jsonl
+from .jsonfiles import decode_json, read_json, read_jsonl
 from .records import Record, position, rejected
 from .text import read_text
 
@@ -25,6 +25,7 @@ __all__ = [
     "FORMATS",
     "STDIN",
     "Record",
+    "decode_json",
     "detect_format",
     "input_size",
     "path_problem",

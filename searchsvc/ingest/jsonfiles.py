@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
+from ..errors import InvalidJSON
 from .records import ESCAPED_BYTE, Record, has_lone_surrogate, make_record, rejected, utf8_error
 
 DEFAULT_CHUNK_SIZE = 256 * 1024
@@ -89,6 +90,30 @@ def read_jsonl(stream: IO[bytes], *, source: str, max_field_length: int | None =
             yield rejected(source, number, _SURROGATE_ERROR)
             continue
         yield make_record(source, number, value, max_field_length)
+
+
+def decode_json(data: bytes) -> Any:
+    """One JSON value read as documents are read from files: integers exact, NaN and
+    Infinity refused. Raises :class:`~searchsvc.errors.InvalidJSON` saying why not."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidJSON(f"the body is not valid JSON: {utf8_error(data, exc, multiline=True)}") from None
+    try:
+        value = _DECODER.decode(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidJSON(f"the body is not valid JSON: {exc}") from None
+    except _NonFiniteNumber as exc:
+        raise InvalidJSON(f"the body is not valid JSON: {_reason(str(exc))}") from None
+    except RecursionError:
+        raise InvalidJSON("the body is not valid JSON: it is nested too deeply") from None
+    except ValueError:
+        raise InvalidJSON(f"the body is not valid JSON: {_reason(_TOO_LONG_NUMBER)}") from None
+    return value
+
+
+def _reason(message: str) -> str:
+    return message.removeprefix("invalid JSON: ")
 
 
 def _ends_early(text: str, exc: json.JSONDecodeError) -> bool:

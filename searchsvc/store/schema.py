@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +12,7 @@ from whoosh.formats import Positions
 
 from ..analysis import NewsAnalyzer
 from ..documents import FIELDS, MULTI_VALUE_FIELDS, PLAIN_FIELDS
+from ..jsonvalues import dumps
 
 #: Separates the values of a multi-value field as handed to Whoosh.
 VALUE_SEPARATOR = "\x1f"
@@ -74,7 +74,7 @@ def reading_schema() -> Schema:
 
 def to_index_fields(doc: dict[str, Any], places: list[str]) -> dict[str, Any]:
     """The Whoosh fields of one normalized document and the places its text names."""
-    fields: dict[str, Any] = {"id": doc["id"], STORED_DOCUMENT: json.dumps(doc, ensure_ascii=False)}
+    fields: dict[str, Any] = {"id": doc["id"], STORED_DOCUMENT: dumps(doc).decode("utf-8")}
     for name in PLAIN_FIELDS:
         value = doc.get(name)
         if value:
