@@ -18,12 +18,13 @@ import hmac
 import http
 import inspect
 import itertools
-import json
 import logging
 import re
 import time
+import urllib.parse
 import uuid
-from collections.abc import Callable, Mapping
+import zlib
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import falcon
@@ -33,6 +34,7 @@ from .documents import normalize_document
 from .engine import Engine
 from .errors import (
     InvalidDocument,
+    InvalidInput,
     InvalidJSON,
     InvalidParameter,
     LimitExceeded,
@@ -42,11 +44,12 @@ from .errors import (
     Unauthorized,
     UnsupportedMediaType,
 )
-from .ingest import read_body
+from .ingest import decode_json, read_body
 from .ingest.records import one_line
+from .jsonvalues import ValueProblem, check_body, dumps
 from .metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from .metrics import Metrics
-from .openapi import BULK_MEDIA_TYPES, DOCUMENT_MEDIA_TYPES, build_spec
+from .openapi import BULK_MEDIA_TYPES, DOCUMENT_MEDIA_TYPES, EXPORT_COUNT_HEADER, build_spec
 from .parameters import HTTP_PARAMETERS, SearchParameter
 from .request import SearchRequest
 from .results import Rejection, WriteSummary
@@ -114,7 +117,7 @@ class Service:
         # The header may lie or be absent: the bytes read are what count.
         if len(data) > limit:
             raise LimitExceeded(f"the body is larger than the limit of {limit} bytes")
-        return data
+        return _decoded(req.get_header("Content-Encoding"), data, limit)
 
     def write_answer(self, req: falcon.Request, resp: falcon.Response, summary: WriteSummary) -> None:
         """Commit now if asked, else hand the write to the committer; answer with the summary."""
@@ -128,6 +131,41 @@ class Service:
         answer = summary.to_dict()
         answer["committed"] = commit
         send(resp, answer)
+
+
+#: Content-Encoding values a body may have; anything else is refused, not read as JSON.
+BODY_ENCODINGS = ("gzip", "identity")
+
+
+def _decoded(encoding: str | None, data: bytes, limit: int) -> bytes:
+    """The body once its Content-Encoding is undone, refused past ``limit`` bytes decoded:
+    a small compressed body may stand for a huge one."""
+    codings = [c.strip().lower() for c in (encoding or "").split(",") if c.strip()]
+    for coding in reversed(codings):
+        if coding == "identity":
+            continue
+        if coding not in ("gzip", "x-gzip"):
+            raise UnsupportedMediaType(
+                f"cannot read a body with Content-Encoding {coding!r}; send it as is or gzip"
+            )
+        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        try:
+            data = inflater.decompress(data, limit + 1)
+        except zlib.error as exc:
+            raise InvalidInput(f"the body is not valid gzip: {exc}") from None
+        if len(data) > limit or inflater.unconsumed_tail:
+            raise LimitExceeded(f"the body is larger than the limit of {limit} bytes once decompressed")
+        if not inflater.eof:
+            raise InvalidInput("the body is not valid gzip: it ends in the middle of the stream")
+    return data
+
+
+def _check_structure(data: bytes) -> None:
+    """Refuse a JSON body of more objects and arrays than parsing it should cost."""
+    try:
+        check_body(data)
+    except ValueProblem as exc:
+        raise LimitExceeded(exc.problem) from None
 
 
 def _check_key(req: falcon.Request, keys: tuple[bytes, ...], what: str) -> None:
@@ -152,11 +190,7 @@ def _check_key(req: falcon.Request, keys: tuple[bytes, ...], what: str) -> None:
 def send(resp: falcon.Response, data: Any, status: int = 200) -> None:
     resp.status = status
     resp.content_type = JSON
-    try:
-        resp.data = orjson.dumps(data)
-    except TypeError:
-        # orjson refuses integers beyond 64 bits, which a stored document may hold.
-        resp.data = json.dumps(data, ensure_ascii=True, default=str).encode("ascii")
+    resp.data = dumps(data)
 
 
 def _media_type(req: falcon.Request, allowed: tuple[str, ...]) -> str:
@@ -177,6 +211,7 @@ def _media_type(req: falcon.Request, allowed: tuple[str, ...]) -> str:
 def _parse_json(data: bytes) -> Any:
     if not data.strip():
         raise InvalidJSON("the body is empty")
+    _check_structure(data)
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
@@ -350,9 +385,13 @@ class DocumentsResource(_Resource):
         limit = service.settings.max_batch_documents
         too_many = f"the body holds more than {limit} documents; send them in several requests"
         ids: list[Any] | None = None
+        if media != "text/csv":
+            _check_structure(data)
         if media == JSON:
             # Valid JSON as a whole, or nothing: past a syntax error no element can be trusted.
-            parsed = _parse_json(data)
+            if not data.strip():
+                raise InvalidJSON("the body is empty")
+            parsed = decode_json(data)
             if not isinstance(parsed, (list, dict)):
                 raise InvalidDocument("the body must be a JSON array of documents or one document, an object")
             items = parsed if isinstance(parsed, list) else [parsed]
@@ -393,7 +432,11 @@ class DocumentResource(_Resource):
         service.authorize(req)
         _only_params(req, _WRITE_PARAMS)
         data, _ = service.body(req, DOCUMENT_MEDIA_TYPES)
-        raw = _parse_json(data)
+        if not data.strip():
+            raise InvalidJSON("the body is empty")
+        _check_structure(data)
+        # Read as files are, so that numbers are the same whichever way a document comes.
+        raw = decode_json(data)
         if not isinstance(raw, dict):
             raise InvalidDocument("the body must be one document, a JSON object")
         if raw.get("id") is not None and _id_text(raw["id"]) != id:
@@ -430,12 +473,26 @@ class ExportResource(_Resource):
         # Every document at once: a backup needs the API key, and the read key, where they are set.
         self.service.authorize(req)
         self.service.authorize_read(req)
-        docs = self.service.engine.export()
+        export = self.service.engine.export()
         # The first document is read before the answer starts: an index that cannot be
         # read is still answered with an error, not with a cut stream.
-        first = next(docs, None)
+        first = next(export, None)
         resp.content_type = NDJSON
-        resp.stream = (orjson.dumps(doc) + b"\n" for doc in itertools.chain([first] if first else [], docs))
+        if export.count is not None:
+            # A client checks that it got them all: chunked framing alone is easy to ignore.
+            resp.set_header(EXPORT_COUNT_HEADER, str(export.count))
+        resp.stream = _export_lines(itertools.chain([first] if first else [], export))
+
+
+def _export_lines(docs: Iterator[dict[str, Any]]) -> Iterator[bytes]:
+    try:
+        for doc in docs:
+            yield dumps(doc) + b"\n"
+    except Exception:
+        # Too late for an error answer: the connection is cut, without the chunked
+        # ending, and the lines fall short of the count the header promised.
+        LOG.exception("the export stopped before its end")
+        raise
 
 
 class MetricsResource(_Resource):
@@ -646,6 +703,30 @@ class TrailingSlash:
             req.path = path[:-1]
 
 
+class Utf8Only:
+    """Refuses a path or query string whose percent-encoded bytes are not UTF-8.
+
+    Decoded leniently, ``bad%FF`` and ``bad%EF%BF%BD`` would both be ``bad\ufffd``:
+    two ids, or two queries, read as one.
+    """
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        raw_path = req.env.get("PATH_INFO", "")
+        try:
+            # WSGI gives the path's bytes as latin-1 characters.
+            raw_path.encode("latin-1").decode("utf-8")
+        except UnicodeEncodeError:
+            pass  # already text (a test client): nothing was replaced
+        except UnicodeDecodeError:
+            raise InvalidInput("the path is not UTF-8 once percent-decoded") from None
+        query = req.query_string
+        if "%" in query:
+            try:
+                urllib.parse.unquote_to_bytes(query).decode("utf-8")
+            except UnicodeDecodeError:
+                raise InvalidInput("the query string is not UTF-8 once percent-decoded") from None
+
+
 class CORS(falcon.CORSMiddleware):
     """falcon's CORS policy for the origins of ``cors_origins``; answers say they vary by Origin.
 
@@ -717,13 +798,13 @@ def create_app(
     """
     if metrics is None:
         metrics = Metrics(engine)
-    middleware: list[Any] = [RequestLog(clock or time.perf_counter, metrics), TrailingSlash()]
+    middleware: list[Any] = [RequestLog(clock or time.perf_counter, metrics), Utf8Only(), TrailingSlash()]
     origins = parse_origins(settings.cors_origins)
     if origins:
         middleware.append(
             CORS(
                 allow_origins="*" if origins == ("*",) else origins,
-                expose_headers=["X-Request-Id", "WWW-Authenticate"],
+                expose_headers=["X-Request-Id", "WWW-Authenticate", EXPORT_COUNT_HEADER],
             )
         )
     app = falcon.App(middleware=middleware)
@@ -744,6 +825,7 @@ def create_app(
 __all__ = [
     "ACCESS_FIELDS",
     "DOCUMENT_PREFIX",
+    "EXPORT_COUNT_HEADER",
     "ROUTES",
     "Service",
     "create_app",

@@ -753,17 +753,20 @@ def export_command(obj: Context, output: str | None) -> None:
     """
     started = time.monotonic()
     count = 0
+    from .jsonvalues import dumps
+
     with obj.engine(create=False) as engine:
+        export = engine.export()
         if output is None:
-            for doc in engine.export():
-                click.echo(json.dumps(doc, ensure_ascii=False))
+            for doc in export:
+                click.echo(dumps(doc).decode("utf-8"))
                 count += 1
         else:
             partial = f"{output}.partial"
             try:
-                with open(partial, "w", encoding="utf-8") as out:
-                    for doc in engine.export():
-                        out.write(json.dumps(doc, ensure_ascii=False) + "\n")
+                with open(partial, "wb") as out:
+                    for doc in export:
+                        out.write(dumps(doc) + b"\n")
                         count += 1
                     out.flush()
                     os.fsync(out.fileno())

@@ -23,7 +23,7 @@ from typing import Any
 
 from .errors import SearchsvcError, ShardUnavailable
 from .request import SearchRequest
-from .results import SearchResult, WriteSummary
+from .results import Export, SearchResult, WriteSummary
 from .scoring import CollectionStatistics
 from .settings import SERVE_DURABILITY, Settings
 from .shards import ShardedEngine
@@ -212,8 +212,12 @@ class RemoteShard:
     def __len__(self) -> int:
         return int(self._read("count"))
 
-    def export(self) -> Iterator[dict[str, Any]]:
-        """The shard's committed documents in the order of their ids, a page per call."""
+    def export(self) -> Export:
+        """The shard's committed documents in the order of their ids, a page per call: pages
+        may come from different commits, so they are not counted ahead."""
+        return Export(self._pages(), None)
+
+    def _pages(self) -> Iterator[dict[str, Any]]:
         after: str | None = None
         while True:
             page: list[dict[str, Any]] = self._read("export_page", after, EXPORT_PAGE)

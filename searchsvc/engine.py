@@ -37,7 +37,7 @@ from .pool import SearcherPool
 from .querying import QueryBuilder
 from .rebuild import Rebuilder
 from .request import SearchRequest
-from .results import Rejection, SearchResult, WriteSummary
+from .results import Export, Rejection, SearchResult, WriteSummary
 from .scoring import BM25, CollectionStatistics
 from .settings import Settings
 from .shards import Documents, ShardedEngine
@@ -322,11 +322,21 @@ class SearchEngine:
             raise InvalidInput("an index in memory has no files to check")
         return check_index(self.path, full=full, schema=self.schema)
 
-    def export(self, after: str | None = None) -> Iterator[dict[str, Any]]:
+    def export(self, after: str | None = None) -> Export:
         """Every committed document as stored, in the order of their ids (from the first after
-        ``after``), all from one commit: what ``add`` takes back to rebuild the index."""
+        ``after``), all from one commit: what ``add`` takes back to rebuild the index.
+
+        Without ``after``, its ``count`` says how many documents it holds."""
         self._check_open()
+        docs = self._export(after)
+        # Started here: the commit it reads is taken now, and counted.
+        count = next(docs)
+        return Export(docs, count)  # type: ignore[arg-type]
+
+    def _export(self, after: str | None) -> Iterator[Any]:
+        """The document count of the commit read (None with ``after``), then its documents."""
         with self._pool.snapshot() as snapshot:
+            yield snapshot.doc_count() if after is None else None
             yield from snapshot.documents_by_id(after)
 
     def stats(self) -> dict[str, Any]:

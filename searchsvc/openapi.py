@@ -10,13 +10,15 @@ falcon, so the document can be built without a web framework.
 
 from __future__ import annotations
 
+import functools
 import inspect
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from . import errors
-from .documents import MAX_DATE, MAX_ID_LENGTH, MIN_DATE, format_date
+from .documents import ID_FORBIDDEN_CATEGORIES, MAX_DATE, MAX_ID_LENGTH, MIN_DATE, format_date
 from .errors import (
     EngineClosed,
     IndexLocked,
@@ -40,6 +42,8 @@ OPENAPI_VERSION = "3.1.0"
 #: How the write endpoints' bodies may be sent; the API accepts exactly these.
 DOCUMENT_MEDIA_TYPES = ("application/json",)
 BULK_MEDIA_TYPES = ("application/json", "application/x-ndjson")
+#: The header of ``GET /export`` giving how many documents (lines) the answer holds.
+EXPORT_COUNT_HEADER = "Export-Documents"
 #: The request line and headers together; the server answers a larger one with 431.
 MAX_HEADER_BYTES = 256 * 1024
 
@@ -67,20 +71,39 @@ def _stripped_text(max_length: int, *, padded: bool) -> str:
     return f"^{core}$"
 
 
-#: Control characters (Unicode's Cc), which no id may hold.
-_CONTROL_CHARS = "\\u0000-\\u001f\\u007f-\\u009f"
+@functools.cache
+def _id_forbidden_chars() -> str:
+    """The characters no id may hold, as a regular-expression class body: those of
+    :data:`~searchsvc.documents.ID_FORBIDDEN_CATEGORIES` in this Python's Unicode, but
+    surrogates, which no JSON string of a request can hold alone."""
+    ranges: list[list[int]] = []
+    for point in range(0x110000):
+        category = unicodedata.category(chr(point))
+        if category == "Cs" or category not in ID_FORBIDDEN_CATEGORIES:
+            continue
+        if ranges and ranges[-1][1] == point - 1:
+            ranges[-1][1] = point
+        else:
+            ranges.append([point, point])
+    return "".join(_escaped(a) if a == b else f"{_escaped(a)}-{_escaped(b)}" for a, b in ranges)
+
+
+def _escaped(point: int) -> str:
+    # Beyond the BMP engines disagree on escapes (\U, \u{}); the character itself reads alike.
+    return f"\\u{point:04x}" if point <= 0xFFFF else chr(point)
 
 
 def _id_pattern(max_length: int) -> str:
     """A pattern for the ids :func:`searchsvc.documents.document_id` takes.
 
-    1 to ``max_length`` characters, no control character, no blank at either end,
-    and neither ``.`` nor ``..``; said without look-around, which not every regular
-    expression engine reads.
+    1 to ``max_length`` characters, no control, format or separator character, no
+    blank at either end, and neither ``.`` nor ``..``; said without look-around,
+    which not every regular expression engine reads.
     """
-    char = f"[^{_CONTROL_CHARS}]"
-    end = f"[^{BLANK_CHARS}{_CONTROL_CHARS}]"
-    end_not_dot = f"[^.{BLANK_CHARS}{_CONTROL_CHARS}]"
+    forbidden = _id_forbidden_chars()
+    char = f"[^{forbidden}]"
+    end = f"[^{BLANK_CHARS}{forbidden}]"
+    end_not_dot = f"[^.{BLANK_CHARS}{forbidden}]"
     longer = f"|{end}{char}{{1,{max_length - 2}}}{end}" if max_length > 2 else ""
     return f"^(?:{end_not_dot}|{end_not_dot}{end}|\\.{end_not_dot}{longer})$"
 
@@ -268,7 +291,11 @@ def _headers(status: str) -> dict[str, Any]:
 
 
 def _responses(
-    ok: str, ok_schema: str | None, *raised: ErrorSource, ok_content: dict[str, Any] | None = None
+    ok: str,
+    ok_schema: str | None,
+    *raised: ErrorSource,
+    ok_content: dict[str, Any] | None = None,
+    ok_headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The answers of one operation: 200 with ``ok_schema`` (no body when None), and errors.
 
@@ -276,6 +303,8 @@ def _responses(
     ``ok_content`` is the content of an answer that is not JSON, in place of ``ok_schema``.
     """
     ok_answer: dict[str, Any] = {"description": ok, "headers": _headers("200")}
+    for name, ref in (ok_headers or {}).items():
+        ok_answer["headers"][name] = _ref(ref, "headers")
     if ok_content is not None:
         ok_answer["content"] = ok_content
     elif ok_schema is not None:
@@ -735,6 +764,7 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                     *((Unauthorized,) if settings.api_key or settings.read_key else ()),
                     *_INDEX,
                     ok_content={"application/x-ndjson": {"schema": {"type": "string"}}},
+                    ok_headers={EXPORT_COUNT_HEADER: "ExportDocuments"},
                 ),
             }
         },
@@ -779,6 +809,13 @@ def build_spec(settings: Settings) -> dict[str, Any]:
             "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
         },
         "WWWAuthenticate": {"required": True, "schema": {"type": "string", "pattern": "^Bearer "}},
+        "ExportDocuments": {
+            "description": "How many documents (lines) the export holds, all from one commit: a client "
+            "that counts fewer lines got a cut answer. Absent for shards on a Ray cluster, whose "
+            "export is read in pages that may span commits.",
+            "required": False,
+            "schema": {"type": "string", "pattern": "^[0-9]+$"},
+        },
         "Allow": {
             "description": "The methods the path takes.",
             "required": True,

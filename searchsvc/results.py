@@ -15,6 +15,7 @@ A write: :class:`WriteSummary`, with a :class:`Rejection` for each document refu
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -158,3 +159,25 @@ class WriteSummary:
             "rejected": self.rejected,
             "rejections": [r.to_dict() for r in self.rejections],
         }
+
+
+class Export(Iterator[dict[str, Any]]):
+    """The documents of an export, in the order of their ids, and how many there are.
+
+    ``count`` is known before the first document when the export reads one commit
+    (one index, or shards in this process): a reader compares it with what it got.
+    It is None when the documents come in pages that may span commits (shards on Ray).
+    """
+
+    def __init__(self, docs: Iterator[dict[str, Any]], count: int | None) -> None:
+        self._docs = docs
+        self.count = count
+
+    def __next__(self) -> dict[str, Any]:
+        return next(self._docs)
+
+    def close(self) -> None:
+        """Let go of the commit being read, before the end is reached."""
+        close = getattr(self._docs, "close", None)
+        if close is not None:
+            close()

@@ -44,7 +44,7 @@ from .errors import (
     StatisticsMismatch,
 )
 from .request import SearchRequest
-from .results import FacetBucket, Hit, SearchResult, ShardCounts, WriteSummary
+from .results import Export, FacetBucket, Hit, SearchResult, ShardCounts, WriteSummary
 from .scoring import CollectionStatistics
 from .settings import Settings
 from .store.backup import SnapshotReport, snapshot_shards
@@ -74,7 +74,7 @@ class Documents(Protocol):
     @property
     def pending(self) -> int: ...
     def get(self, doc_id: str) -> dict[str, Any]: ...
-    def export(self) -> Iterator[dict[str, Any]]: ...
+    def export(self) -> Export: ...
     def __len__(self) -> int: ...
     def stats(self) -> dict[str, Any]: ...
 
@@ -215,10 +215,14 @@ class ShardedEngine:
     def __len__(self) -> int:
         return sum(self._each(len))
 
-    def export(self) -> Iterator[dict[str, Any]]:
-        """Every committed document of every shard, in the order of their ids."""
+    def export(self) -> Export:
+        """Every committed document of every shard, in the order of their ids; counted when
+        every shard's count is known."""
         self._check_open()
-        return heapq.merge(*(shard.export() for shard in self.shards), key=lambda doc: str(doc["id"]))
+        exports = [shard.export() for shard in self.shards]
+        counts = [export.count for export in exports]
+        total = None if None in counts else sum(c for c in counts if c is not None)
+        return Export(heapq.merge(*exports, key=lambda doc: str(doc["id"])), total)
 
     def snapshot(self, dest: str | os.PathLike[str]) -> SnapshotReport:
         """Copy every shard's latest commit into the new folder ``dest``, which then opens as a
