@@ -11,7 +11,7 @@ code in :mod:`searchsvc.request`, keyed by the parameter's keyword.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -96,6 +96,23 @@ class SearchParameter:
     def describe_range(self) -> str:
         return describe_range(self.minimum, self.maximum)
 
+    def _check_size(self, value: Any, settings: Settings) -> None:
+        """Refuse a list of more values or characters than the settings allow, looking at no
+        more of it than that: every later step costs time in its size."""
+        most, longest = settings.max_list_values, settings.max_list_length
+        if isinstance(value, str) and len(value) > longest:
+            raise InvalidParameter(f"the values of {self.noun} are longer than {longest} characters together")
+        items = value.split(",") if self.kind == "facets" and isinstance(value, str) else _list_items(value)
+        length = 0
+        for count, item in enumerate(items, start=1):
+            length += len(item) if isinstance(item, str) else 0
+            if count > most:
+                raise InvalidParameter(f"{self.noun} has more than {most} values; the limit is {most}")
+            if length > longest:
+                raise InvalidParameter(
+                    f"the values of {self.noun} are longer than {longest} characters together"
+                )
+
     def check(self, value: Any, settings: Settings) -> Any:
         """``value`` (the default when it is None) once its kind, range and length are checked.
 
@@ -104,6 +121,8 @@ class SearchParameter:
         """
         if value is None:
             return self.default_in(settings)
+        if self.kind in ("filter", "facets"):
+            self._check_size(value, settings)
         if self.kind == "integer":
             if not _is_int(value) or not in_range(value, self.minimum, self.maximum):
                 raise InvalidParameter(
@@ -121,6 +140,21 @@ class SearchParameter:
             if len(value) > max_length:
                 raise InvalidParameter(f"{self.noun} is longer than {max_length} characters")
         return value
+
+
+def _list_items(value: Any) -> Iterator[Any]:
+    """The values of a list parameter however given: a string (comma-separated for facets),
+    a list, or a mapping of field to a value or a list of values."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for name, values in value.items():
+            if isinstance(values, str):
+                yield f"{name}:{values}"
+            else:
+                yield from (f"{name}:{item}" if isinstance(item, str) else item for item in values)
+    else:
+        yield from value
 
 
 def _is_int(value: object) -> bool:

@@ -108,7 +108,7 @@ def parse_filters(
     filters: Mapping[str, str | Iterable[str]] | Iterable[str] | None,
 ) -> dict[str, tuple[str, ...]]:
     """Filters as ``{field: (value, ...)}`` from a mapping or ``field:value`` strings."""
-    result: dict[str, list[str]] = {}
+    result: dict[str, dict[str, None]] = {}
     if filters is None:
         return {}
     if isinstance(filters, Mapping):
@@ -133,9 +133,8 @@ def parse_filters(
             )
         if not isinstance(value, str) or not value.strip():
             raise InvalidParameter(f"filter {name!r} needs a non-empty value")
-        bucket = result.setdefault(name, [])
-        if value.strip() not in bucket:
-            bucket.append(value.strip())
+        # A dict keeps the order given and drops repeats in constant time each.
+        result.setdefault(name, {})[value.strip()] = None
     return {name: tuple(values) for name, values in result.items()}
 
 

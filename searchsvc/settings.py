@@ -95,6 +95,14 @@ class Settings:
         1_000_000, "Longest value of any one document field, in characters.", minimum=1
     )
     max_query_length: int = _declare(1000, "Longest query string accepted, in characters.", minimum=1)
+    max_list_values: int = _declare(
+        256, "Most values one list parameter of a search (filter, facets) may have.", minimum=1
+    )
+    max_list_length: int = _declare(
+        16_384,
+        "Most characters the values of one list parameter of a search (filter, facets) may have together.",
+        minimum=1,
+    )
     # The defaults keep each expensive query of bench/pathological.py within 2 s at 100k documents.
     max_expansion_terms: int = _declare(
         2500,
