@@ -903,6 +903,10 @@ def _check_lines(report: IndexCheck) -> Iterator[str]:
 @click.option(
     "--cors-origins", default=None, metavar="ORIGINS", help=_env_help("cors_origins", default=False)
 )
+@click.option("--connection-limit", type=int, default=None, help=_env_help("connection_limit"))
+@click.option("--header-timeout", type=float, default=None, help=_env_help("header_timeout"))
+@click.option("--body-timeout", type=float, default=None, help=_env_help("body_timeout"))
+@click.option("--idle-timeout", type=int, default=None, help=_env_help("idle_timeout"))
 @click.option(
     "--log-format",
     type=click.Choice(setting("log_format").choices or ()),
@@ -926,6 +930,10 @@ def serve_command(
     read_key: str | None,
     allow_unauthenticated_writes: bool | None,
     cors_origins: str | None,
+    connection_limit: int | None,
+    header_timeout: float | None,
+    body_timeout: float | None,
+    idle_timeout: int | None,
     log_format: str | None,
     shards: int | None,
     replicas: int | None,
@@ -961,6 +969,10 @@ def serve_command(
         read_key=read_key,
         allow_unauthenticated_writes=allow_unauthenticated_writes or None,
         cors_origins=cors_origins,
+        connection_limit=connection_limit,
+        header_timeout=header_timeout,
+        body_timeout=body_timeout,
+        idle_timeout=idle_timeout,
         log_format=log_format,
         shards=shards,
         replicas=replicas,
