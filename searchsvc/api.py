@@ -17,6 +17,7 @@ from __future__ import annotations
 import hmac
 import http
 import inspect
+import ipaddress
 import itertools
 import json
 import logging
@@ -32,11 +33,13 @@ import orjson
 from .documents import normalize_document
 from .engine import Engine
 from .errors import (
+    HostNotAllowed,
     InvalidDocument,
     InvalidJSON,
     InvalidParameter,
     LimitExceeded,
     NotFound,
+    OriginNotAllowed,
     SearchIndexError,
     SearchsvcError,
     Unauthorized,
@@ -661,6 +664,87 @@ class CORS(falcon.CORSMiddleware):
         resp.append_header("Vary", "Origin")
 
 
+#: Methods a browser sends from any page without asking first, and that change nothing here.
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+def _host_and_port(authority: str) -> tuple[str, str]:
+    """``("::1", "8080")`` for ``[::1]:8080``; the name lower-cased, without a final dot."""
+    value = authority.strip().lower()
+    if value.startswith("["):
+        name, _, rest = value[1:].partition("]")
+        port = rest.removeprefix(":")
+    elif value.count(":") == 1:
+        name, _, port = value.partition(":")
+    else:
+        name, port = value, ""
+    return name.rstrip("."), port
+
+
+def _is_address(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+class HostCheck:
+    """Refuses requests for hosts this server does not answer to, and browsers' writes from
+    pages of other origins.
+
+    A web page can have its own name resolve to this server's address (DNS
+    rebinding): the browser then sends its requests here, with the page's name in
+    ``Host``, and lets the page read the answers. Without an API key (when
+    ``check_host``), or when ``allowed_hosts`` is set, a request is answered only when its ``Host`` is a
+    loopback name, an IP address (an address cannot be rebound) or one of
+    ``allowed_hosts``. A write (any method but GET, HEAD and OPTIONS) that carries
+    an ``Origin`` must come from this server's own origin or one of ``cors_origins``.
+    """
+
+    def __init__(self, settings: Settings, *, check_host: bool = True) -> None:
+        names = [name.strip() for name in (settings.allowed_hosts or "").split(",") if name.strip()]
+        self.check_host = bool(names) or (check_host and not settings.api_key)
+        self.any_host = "*" in names
+        self.hosts = frozenset(_host_and_port(name)[0] for name in names)
+        origins = parse_origins(settings.cors_origins)
+        self.any_origin = origins == ("*",)
+        self.origins = frozenset(origin.lower() for origin in origins)
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        host = req.get_header("Host")
+        if self.check_host and not self.any_host and host is not None:
+            name, _ = _host_and_port(host)
+            if not (name == "localhost" or _is_address(name) or name in self.hosts):
+                raise HostNotAllowed(
+                    f"this server does not answer to the host {one_line(host)!r}; "
+                    "the allowed_hosts setting lists the names it answers to besides loopback"
+                )
+        origin = req.get_header("Origin")
+        if req.method in _SAFE_METHODS or origin is None or self.any_origin:
+            return
+        if origin.strip().lower() in self.origins or self._own(origin, host):
+            return
+        raise OriginNotAllowed(
+            f"a browser may not write from the page of {one_line(origin)!r}; "
+            "the cors_origins setting lists the origins allowed"
+        )
+
+    @staticmethod
+    def _own(origin: str, host: str | None) -> bool:
+        scheme, sep, authority = origin.strip().lower().partition("://")
+        if not sep or host is None:
+            return False
+        default = _DEFAULT_PORTS.get(scheme, "")
+
+        def where(value: str) -> tuple[str, str]:
+            name, port = _host_and_port(value)
+            return name, port or default
+
+        return where(authority) == where(host)
+
+
 class RequestLog:
     """Gives each request an id (``X-Request-Id``), logs one line when it is answered, and counts it.
 
@@ -704,6 +788,7 @@ def create_app(
     clock: Callable[[], float] | None = None,
     on_write: Callable[[], None] | None = None,
     metrics: Metrics | None = None,
+    check_host: bool = False,
 ) -> falcon.App:
     """The WSGI app serving ``engine``.
 
@@ -714,10 +799,18 @@ def create_app(
         or ``engine.commit()``).
     :param metrics: what ``GET /metrics`` answers and requests, searches and
         ``?commit=true`` commits are counted in (default: figures of this app alone).
+    :param check_host: without an API key, answer only requests whose ``Host`` is
+        loopback, an IP address or in ``allowed_hosts`` (see :class:`HostCheck`);
+        ``serve`` turns it on, and an application serving the app itself decides.
+        With ``allowed_hosts`` set, hosts are checked either way.
     """
     if metrics is None:
         metrics = Metrics(engine)
-    middleware: list[Any] = [RequestLog(clock or time.perf_counter, metrics), TrailingSlash()]
+    middleware: list[Any] = [
+        RequestLog(clock or time.perf_counter, metrics),
+        TrailingSlash(),
+        HostCheck(settings, check_host=check_host),
+    ]
     origins = parse_origins(settings.cors_origins)
     if origins:
         middleware.append(

@@ -903,6 +903,9 @@ def _check_lines(report: IndexCheck) -> Iterator[str]:
 @click.option(
     "--cors-origins", default=None, metavar="ORIGINS", help=_env_help("cors_origins", default=False)
 )
+@click.option(
+    "--allowed-hosts", default=None, metavar="NAMES", help=_env_help("allowed_hosts", default=False)
+)
 @click.option("--connection-limit", type=int, default=None, help=_env_help("connection_limit"))
 @click.option("--header-timeout", type=float, default=None, help=_env_help("header_timeout"))
 @click.option("--body-timeout", type=float, default=None, help=_env_help("body_timeout"))
@@ -930,6 +933,7 @@ def serve_command(
     read_key: str | None,
     allow_unauthenticated_writes: bool | None,
     cors_origins: str | None,
+    allowed_hosts: str | None,
     connection_limit: int | None,
     header_timeout: float | None,
     body_timeout: float | None,
@@ -969,6 +973,7 @@ def serve_command(
         read_key=read_key,
         allow_unauthenticated_writes=allow_unauthenticated_writes or None,
         cors_origins=cors_origins,
+        allowed_hosts=allowed_hosts,
         connection_limit=connection_limit,
         header_timeout=header_timeout,
         body_timeout=body_timeout,

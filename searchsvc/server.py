@@ -695,7 +695,7 @@ def _serve(
         batch=settings.commit_batch,
         commit=functools.partial(metrics.commit, "background"),
     )
-    app = create_app(engine, settings, on_write=committer.notify, metrics=metrics)
+    app = create_app(engine, settings, on_write=committer.notify, metrics=metrics, check_host=True)
     where: dict[str, Any] = (
         {"sockets": sockets} if sockets else {"host": settings.host, "port": settings.port}
     )

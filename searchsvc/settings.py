@@ -74,6 +74,12 @@ class Settings:
     allow_unauthenticated_writes: bool = _declare(
         False, "Serve on an address other than loopback without an API key, letting anyone write."
     )
+    allowed_hosts: str | None = _declare(
+        None,
+        "Comma-separated host names (without the port) the server answers to besides loopback names "
+        "and IP addresses, or '*' for any. Checked when there is no API key, or when this is set: a "
+        "request naming another host (a web page whose name was rebound to this address) gets 421.",
+    )
     connection_limit: int = _declare(
         1000,
         "Most connections the HTTP server holds open at once (per worker process); further clients "

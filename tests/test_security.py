@@ -483,3 +483,112 @@ def test_no_log_holds_a_key_or_a_document_body(engine: SearchEngine, caplog: Any
     assert len(access) == 9
     for secret in (WRITE_KEY, READ_KEY, secret_title, secret_body, "Confidential", "nobody"):
         assert secret not in caplog.text
+
+
+# -- hosts and origins (DNS rebinding) -------------------------------------------------------------
+
+FOREIGN_HOST = {"Host": "attacker.example:8082"}
+
+
+def served_client(engine: SearchEngine, **settings: Any) -> falcon.testing.TestClient:
+    """A client of the app as ``serve`` makes it, checking hosts."""
+    app = create_app(engine, Settings(**settings), check_host=True)
+    return falcon.testing.TestClient(app, headers={"Host": "127.0.0.1:8080"})
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["localhost", "LOCALHOST:8080", "127.0.0.1", "127.3.4.5:1", "[::1]:8080", "[::1]", "10.0.0.5:80"],
+)
+def test_without_a_key_loopback_hosts_and_addresses_are_answered(engine: SearchEngine, host: str) -> None:
+    client = served_client(engine)
+    assert client.simulate_get("/search", headers={"Host": host}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/search", None),
+        ("GET", "/export", None),
+        *WRITES,
+        ("GET", "/health", None),
+        ("GET", "/", None),
+    ],
+)
+def test_without_a_key_a_foreign_host_is_refused(
+    engine: SearchEngine, method: str, path: str, body: Any
+) -> None:
+    client = served_client(engine)
+    result = client.simulate_request(method, path, json=body, headers=FOREIGN_HOST)
+    assert (result.status_code, error_of(result)["code"]) == (421, "host_not_allowed")
+    assert "'attacker.example:8082'" in error_of(result)["message"]
+    assert engine.pending == 0
+
+
+def test_allowed_hosts_lists_more_names_and_applies_with_a_key(engine: SearchEngine) -> None:
+    client = served_client(engine, allowed_hosts="news.example, search.news.example.")
+    for host in ("news.example:8080", "SEARCH.news.example", "localhost"):
+        assert client.simulate_get("/search", headers={"Host": host}).status_code == 200
+    assert client.simulate_get("/search", headers={"Host": "other.example"}).status_code == 421
+    keyed = served_client(engine, api_key=WRITE_KEY)
+    assert keyed.simulate_get("/search", headers=FOREIGN_HOST).status_code == 200
+    keyed = served_client(engine, api_key=WRITE_KEY, allowed_hosts="news.example")
+    assert keyed.simulate_get("/search", headers=FOREIGN_HOST).status_code == 421
+    anyone = served_client(engine, allowed_hosts="*")
+    assert anyone.simulate_get("/search", headers=FOREIGN_HOST).status_code == 200
+
+
+@pytest.mark.parametrize(("method", "path", "body"), WRITES)
+def test_a_browser_write_from_a_foreign_origin_is_refused(
+    engine: SearchEngine, method: str, path: str, body: Any
+) -> None:
+    client = served_client(engine, cors_origins=ORIGIN_A)
+    for origin in ("https://evil.example", "null", "http://127.0.0.1:9999", "http://localhost:8080"):
+        result = client.simulate_request(method, path, json=body, headers={"Origin": origin})
+        assert (result.status_code, error_of(result)["code"]) == (403, "origin_not_allowed"), origin
+    assert engine.pending == 0
+    # The server's own page, a listed origin, and clients that are not browsers may write.
+    for headers in ({"Origin": "http://127.0.0.1:8080"}, {"Origin": ORIGIN_A}, {}):
+        result = client.simulate_request(method, path, json=body, headers=headers)
+        assert result.status_code == 200, headers
+
+
+def test_a_browser_read_from_a_foreign_origin_is_answered_without_cors(engine: SearchEngine) -> None:
+    result = served_client(engine).simulate_get("/search", headers={"Origin": "https://evil.example"})
+    assert result.status_code == 200
+    assert "access-control-allow-origin" not in result.headers
+
+
+def test_serve_refuses_a_rebound_host_and_a_foreign_origin(index_dir: Path) -> None:
+    import http.client
+
+    from test_server_e2e import start_serve
+
+    process, port = start_serve(index_dir, index_dir.parent / "server.log")
+    try:
+
+        def ask(method: str, path: str, headers: dict[str, str]) -> tuple[int, str]:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            try:
+                conn.request(
+                    method,
+                    path,
+                    body=b'{"title": "x"}' if method == "PUT" else None,
+                    headers={"Content-Type": "application/json", **headers},
+                )
+                answer = conn.getresponse()
+                return answer.status, answer.read().decode()
+            finally:
+                conn.close()
+
+        for method, path in (("PUT", "/documents/x"), ("DELETE", "/documents/kyiv"), ("GET", "/export")):
+            status, text = ask(method, path, FOREIGN_HOST)
+            assert (status, '"host_not_allowed"' in text) == (421, True), text
+            status, text = ask(method, path, {"Host": f"localhost:{port}", "Origin": "https://evil.example"})
+            if method != "GET":
+                assert (status, '"origin_not_allowed"' in text) == (403, True), text
+        assert ask("GET", "/export", {"Host": f"localhost:{port}"})[0] == 200
+        assert ask("PUT", "/documents/x", {"Origin": f"http://127.0.0.1:{port}"})[0] == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
