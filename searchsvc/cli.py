@@ -706,10 +706,35 @@ def stats_command(obj: Context, server: str | None) -> None:
     """Print document count, size on disk, last commit and format version; for a folder of
     shards, each shard's too."""
     if server is not None:
-        click.echo(json.dumps(_server_stats(server, obj.settings.read_key or obj.settings.api_key), indent=2))
+        # A read needs the read key at most: the write key stays on this machine.
+        click.echo(json.dumps(_server_stats(server, obj.settings.read_key), indent=2))
         return
     with obj.engine(create=False) as engine:
         click.echo(json.dumps(engine.stats(), indent=2))
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    import urllib.parse
+
+    parts = urllib.parse.urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port or default
+
+
+def _same_origin_authorization() -> type:
+    import urllib.request
+
+    class SameOriginAuthorization(urllib.request.HTTPRedirectHandler):
+        """Follows a redirect with the key only to the same scheme, host and port."""
+
+        def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> Any:
+            new = super().redirect_request(req, fp, code, msg, headers, newurl)
+            key = req.unredirected_hdrs.get("Authorization")
+            if new is not None and key and _origin(newurl) == _origin(req.full_url):
+                new.add_unredirected_header("Authorization", key)
+            return new
+
+    return SameOriginAuthorization
 
 
 def _server_stats(url: str, key: str | None) -> Any:
@@ -720,9 +745,11 @@ def _server_stats(url: str, key: str | None) -> Any:
         raise click.BadParameter("give the server's address as http://HOST:PORT", param_hint="'--server'")
     request = urllib.request.Request(url.rstrip("/") + "/stats")
     if key:
-        request.add_header("Authorization", f"Bearer {key}")
+        # Unredirected: urllib copies the other headers to wherever a redirect points.
+        request.add_unredirected_header("Authorization", f"Bearer {key}")
+    opener = urllib.request.build_opener(_same_origin_authorization())
     try:
-        with urllib.request.urlopen(request, timeout=30) as answer:
+        with opener.open(request, timeout=30) as answer:
             return json.loads(answer.read())
     except urllib.error.HTTPError as exc:
         try:

@@ -592,3 +592,74 @@ def test_serve_refuses_a_rebound_host_and_a_foreign_origin(index_dir: Path) -> N
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+# -- the CLI as a client ---------------------------------------------------------------------------
+
+
+class Recorder:
+    """A local HTTP server that records each request's path and Authorization, and may redirect."""
+
+    def __init__(self, redirect_to: str | None = None) -> None:
+        import http.server
+        import threading
+
+        self.seen: list[tuple[str, str | None]] = []
+        recorder = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                recorder.seen.append((self.path, self.headers.get("Authorization")))
+                if redirect_to is not None and self.path == "/stats":
+                    self.send_response(302)
+                    self.send_header("Location", redirect_to)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                body = b'{"documents": 1}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+KEYS_ENV = {"SEARCHSVC_API_KEY": WRITE_KEY, "SEARCHSVC_READ_KEY": READ_KEY}
+
+
+def test_stats_server_sends_the_read_key_only_and_not_to_another_host() -> None:
+    other = Recorder()
+    same_port = Recorder(redirect_to="/elsewhere")
+    first = Recorder(redirect_to=other.url + "/stats")
+    try:
+        result = CliRunner().invoke(cli, ["stats", "--server", first.url], env=KEYS_ENV)
+        assert result.exit_code == 0, result.output
+        assert first.seen == [("/stats", f"Bearer {READ_KEY}")]
+        # Another port is another host: the key is not carried there.
+        assert other.seen == [("/stats", None)]
+        result = CliRunner().invoke(cli, ["stats", "--server", same_port.url], env=KEYS_ENV)
+        assert result.exit_code == 0, result.output
+        assert same_port.seen == [("/stats", f"Bearer {READ_KEY}"), ("/elsewhere", f"Bearer {READ_KEY}")]
+        alone = Recorder()
+        try:
+            result = CliRunner().invoke(
+                cli, ["stats", "--server", alone.url], env={"SEARCHSVC_API_KEY": WRITE_KEY}
+            )
+            assert result.exit_code == 0 and alone.seen == [("/stats", None)]
+        finally:
+            alone.close()
+    finally:
+        for server in (first, same_port, other):
+            server.close()
