@@ -23,6 +23,7 @@ import json
 import logging
 import re
 import time
+import urllib.parse
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -96,6 +97,14 @@ class Service:
     def authorize_read(self, req: falcon.Request) -> None:
         """Refuse a read without the read key (or the API key), when the server has a read key."""
         _check_key(req, self._read_keys, "the read key")
+
+    def may_read(self, req: falcon.Request) -> bool:
+        """Whether ``req`` may read: there is no read key, or it carries that key or the API key."""
+        try:
+            self.authorize_read(req)
+        except Unauthorized:
+            return False
+        return True
 
     def body(self, req: falcon.Request, media_types: tuple[str, ...]) -> tuple[bytes, str]:
         """The request body and its media type, within the size limit."""
@@ -416,7 +425,12 @@ class DocumentResource(_Resource):
 class HealthResource(_Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         # Counting documents opens a searcher: a broken index answers 503, not "ok".
-        send(resp, {"status": "ok", "documents": len(self.service.engine)})
+        documents = len(self.service.engine)
+        # Open to probes, but with a read key the count is for those who hold it.
+        if self.service.may_read(req):
+            send(resp, {"status": "ok", "documents": documents})
+        else:
+            send(resp, {"status": "ok"})
 
     # falcon sends a HEAD answer's headers, Content-Length included, without the body.
     on_head = on_get
@@ -513,7 +527,13 @@ def _searchsvc_error(req: falcon.Request, resp: falcon.Response, ex: SearchsvcEr
     if ex.status >= 500 or isinstance(ex, SearchIndexError):
         # Server-side trouble (a broken index...): the operator reads the log; the
         # client gets the code without internals such as folder names.
-        LOG.error("%s %s failed (request %s): %s", req.method, req.path, _request_id(req), ex.message)
+        LOG.error(
+            "%s %s failed (request %s): %s",
+            _loggable(req.method),
+            _loggable(req.path),
+            _request_id(req),
+            _loggable(ex.message, spaces=True),
+        )
         if ex.status >= 500:
             message = "the service cannot answer now; the server log has the details"
         else:
@@ -570,12 +590,18 @@ _INTERNAL_ERROR = "an internal error occurred; the server log has the details"
 
 def _unexpected_error(req: falcon.Request, resp: falcon.Response, ex: Exception, params: Any) -> None:
     # The traceback goes to the log only: it may show paths and internals.
-    LOG.error("unexpected error in %s %s (request %s)", req.method, req.path, _request_id(req), exc_info=ex)
+    LOG.error(
+        "unexpected error in %s %s (request %s)",
+        _loggable(req.method),
+        _loggable(req.path),
+        _request_id(req),
+        exc_info=ex,
+    )
     _answer_error(req, resp, 500, "internal_error", _INTERNAL_ERROR)
 
 
 def refusal(
-    status: int, message: str, *, client: str = "-", method: str = "-", target: str = "-"
+    status: int, message: str, *, client: str = "-", method: str = "-", target: str = "-", query: str = ""
 ) -> tuple[list[tuple[str, str]], bytes]:
     """Headers and body of an error the HTTP server answers before the app sees the request.
 
@@ -587,13 +613,12 @@ def refusal(
     if status == 500:
         message = _INTERNAL_ERROR
     body = orjson.dumps(_error_document(status, _http_code(status), message))
-    _log_access(client, method, target, status, 0.0, request_id)
+    _log_access(client, method, target, query, status, 0.0, request_id)
     return [("Content-Type", JSON), ("X-Request-Id", request_id), *_ANSWER_HEADERS], body
 
 
 # -- access log -------------------------------------------------------------------------------
 
-_CONTROL = re.compile(r"[\x00-\x20\x7f]")
 
 #: Answers are JSON: no browser may sniff one as HTML or frame it. The search page's
 #: answers set their own policy, which lets the page load its own script and styles.
@@ -603,9 +628,33 @@ _ANSWER_HEADERS = (
 )
 
 
-def _loggable(text: str) -> str:
-    # A client chooses the path: no newline or space may fake or split a log line.
-    return _CONTROL.sub(lambda m: f"%{ord(m.group()):02X}", text)
+def _escape(char: str) -> str:
+    return "".join(f"%{byte:02X}" for byte in char.encode("utf-8", "surrogatepass"))
+
+
+def _loggable(text: str, *, spaces: bool = False) -> str:
+    """``text`` with every character that is not printable (controls, U+2028 and the other line
+    and paragraph separators, format characters) percent-encoded, and spaces too unless ``spaces``.
+
+    A client chooses paths and ids: none may fake or split a log line, also for a reader
+    that splits lines on Unicode's separators.
+    """
+    return "".join(char if char.isprintable() and (spaces or char != " ") else _escape(char) for char in text)
+
+
+#: Query parameters whose values are secrets: a key sent in the URL is not logged.
+_SECRET_PARAMETER = re.compile(r"key|token|secret|pass|auth|sig|session|cookie|credential", re.IGNORECASE)
+
+
+def _redacted(query: str) -> str:
+    """The query string with the value of every parameter named like a secret replaced."""
+    parts = []
+    for part in query.split("&"):
+        name, sep, _value = part.partition("=")
+        if sep and _SECRET_PARAMETER.search(urllib.parse.unquote_plus(name)):
+            part = f"{name}=REDACTED"
+        parts.append(part)
+    return "&".join(parts)
 
 
 #: The fields of an access log line, also set on its log record (``--log-format json`` writes them).
@@ -613,9 +662,10 @@ ACCESS_FIELDS = ("client", "method", "target", "status", "latency_ms", "request_
 
 
 def _log_access(
-    client: str, method: str, target: str, status: int, latency_ms: float, request_id: str
+    client: str, method: str, path: str, query: str, status: int, latency_ms: float, request_id: str
 ) -> None:
-    method, target = _loggable(method), _loggable(target)
+    method = _loggable(method)
+    target = _loggable(path) + ("?" + _loggable(_redacted(query)) if query else "")
     fields = (client, method, target, status, round(latency_ms, 3), request_id)
     ACCESS_LOG.info(
         "%s %s %s %d %.1fms %s",
@@ -771,8 +821,15 @@ class RequestLog:
         for name, value in _ANSWER_HEADERS:
             if resp.get_header(name) is None:
                 resp.set_header(name, value)
-        target = req.path + ("?" + req.query_string if req.query_string else "")
-        _log_access(req.remote_addr or "-", req.method, target, resp.status_code, latency_ms, request_id)
+        _log_access(
+            req.remote_addr or "-",
+            req.method,
+            req.path,
+            req.query_string,
+            resp.status_code,
+            latency_ms,
+            request_id,
+        )
         if self.metrics is not None:
             route = openapi_path(req.uri_template) if req.uri_template else None
             self.metrics.request(route, req.method, resp.status_code, latency_ms / 1000)

@@ -558,8 +558,14 @@ def _schemas(settings: Settings) -> dict[str, Any]:
         },
         "Health": {
             "type": "object",
-            "required": ["status", "documents"],
-            "properties": {"status": {"const": "ok"}, "documents": {"type": "integer"}},
+            "required": ["status"],
+            "properties": {
+                "status": {"const": "ok"},
+                "documents": {
+                    "type": "integer",
+                    "description": "Left out, when there is a read key, for a request without it.",
+                },
+            },
         },
     }
 

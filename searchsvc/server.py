@@ -594,10 +594,9 @@ def _channel_class(settings: Settings) -> type:
                 message = f"the request is not valid HTTP: {error.body}"
             else:
                 message = str(error.body)
-            if getattr(request, "query", "") and target != "-":
-                target += "?" + request.query
+            query = getattr(request, "query", "") if target != "-" else ""
             client = str(self.channel.addr[0]) if self.channel.addr else "-"
-            headers, body = refusal(status, message, client=client, method=method, target=target)
+            headers, body = refusal(status, message, client=client, method=method, target=target, query=query)
             self.status = f"{status} {error.reason}"
             self.response_headers.extend(headers)
             self.set_close_on_finish()

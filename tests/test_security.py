@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import hmac
+import json
 import logging
 import os
 import shutil
@@ -663,3 +664,58 @@ def test_stats_server_sends_the_read_key_only_and_not_to_another_host() -> None:
     finally:
         for server in (first, same_port, other):
             server.close()
+
+
+# -- what logs and /health show --------------------------------------------------------------------
+
+
+def test_serve_logs_no_line_separator_and_no_key_from_the_query_and_health_hides_counts(
+    index_dir: Path,
+) -> None:
+    import http.client
+
+    from test_server_e2e import start_serve
+
+    log = index_dir.parent / "server.log"
+    process, port = start_serve(index_dir, log, "--api-key", WRITE_KEY, "--read-key", READ_KEY)
+    try:
+
+        def ask(path: str, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            try:
+                conn.request("GET", path, headers=headers or {})
+                answer = conn.getresponse()
+                return answer.status, json.loads(answer.read())
+            finally:
+                conn.close()
+
+        assert ask("/health") == (200, {"status": "ok"})
+        assert ask("/health", bearer("wrong")) == (200, {"status": "ok"})
+        for key in (READ_KEY, WRITE_KEY):
+            assert ask("/health", bearer(key)) == (200, {"status": "ok", "documents": 1})
+        assert ask("/documents/a%E2%80%A8b%C2%85c", bearer(READ_KEY))[0] == 404
+        status, _ = ask(f"/search?q=kyiv&api_key={READ_KEY}&Access_Token=tok-secret&x=1")
+        assert status == 401  # a key in the query string is not a key, and is not logged either
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    text = log.read_text(encoding="utf-8")
+    assert "GET /documents/a%E2%80%A8b%C2%85c 404" in text
+    assert "\u2028" not in text and "\x85" not in text
+    assert READ_KEY not in text and "tok-secret" not in text
+    assert "api_key=REDACTED&Access_Token=REDACTED&x=1" in text
+
+
+def test_error_lines_escape_the_path(
+    engine: SearchEngine, monkeypatch: pytest.MonkeyPatch, caplog: Any
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise IndexCorrupt("cannot read\u2028segment")
+
+    monkeypatch.setattr(engine, "get", broken)
+    with caplog.at_level(logging.ERROR, logger="searchsvc.api"):
+        assert client_of(engine).simulate_get("/documents/a%E2%80%A8b").status_code == 503
+    [record] = [r for r in caplog.records if r.name == "searchsvc.api"]
+    line = record.getMessage()
+    assert "\u2028" not in line
+    assert "GET /documents/a%E2%80%A8b failed" in line and "cannot read%E2%80%A8segment" in line
