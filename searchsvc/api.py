@@ -17,6 +17,7 @@ from __future__ import annotations
 import hmac
 import http
 import inspect
+import ipaddress
 import itertools
 import logging
 import re
@@ -33,12 +34,14 @@ import orjson
 from .documents import normalize_document
 from .engine import Engine
 from .errors import (
+    HostNotAllowed,
     InvalidDocument,
     InvalidInput,
     InvalidJSON,
     InvalidParameter,
     LimitExceeded,
     NotFound,
+    OriginNotAllowed,
     SearchIndexError,
     SearchsvcError,
     Unauthorized,
@@ -96,6 +99,14 @@ class Service:
     def authorize_read(self, req: falcon.Request) -> None:
         """Refuse a read without the read key (or the API key), when the server has a read key."""
         _check_key(req, self._read_keys, "the read key")
+
+    def may_read(self, req: falcon.Request) -> bool:
+        """Whether ``req`` may read: there is no read key, or it carries that key or the API key."""
+        try:
+            self.authorize_read(req)
+        except Unauthorized:
+            return False
+        return True
 
     def body(self, req: falcon.Request, media_types: tuple[str, ...]) -> tuple[bytes, str]:
         """The request body and its media type, within the size limit."""
@@ -456,7 +467,12 @@ class DocumentResource(_Resource):
 class HealthResource(_Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         # Counting documents opens a searcher: a broken index answers 503, not "ok".
-        send(resp, {"status": "ok", "documents": len(self.service.engine)})
+        documents = len(self.service.engine)
+        # Open to probes, but with a read key the count is for those who hold it.
+        if self.service.may_read(req):
+            send(resp, {"status": "ok", "documents": documents})
+        else:
+            send(resp, {"status": "ok"})
 
     # falcon sends a HEAD answer's headers, Content-Length included, without the body.
     on_head = on_get
@@ -567,7 +583,13 @@ def _searchsvc_error(req: falcon.Request, resp: falcon.Response, ex: SearchsvcEr
     if ex.status >= 500 or isinstance(ex, SearchIndexError):
         # Server-side trouble (a broken index...): the operator reads the log; the
         # client gets the code without internals such as folder names.
-        LOG.error("%s %s failed (request %s): %s", req.method, req.path, _request_id(req), ex.message)
+        LOG.error(
+            "%s %s failed (request %s): %s",
+            _loggable(req.method),
+            _loggable(req.path),
+            _request_id(req),
+            _loggable(ex.message, spaces=True),
+        )
         if ex.status >= 500:
             message = "the service cannot answer now; the server log has the details"
         else:
@@ -624,12 +646,18 @@ _INTERNAL_ERROR = "an internal error occurred; the server log has the details"
 
 def _unexpected_error(req: falcon.Request, resp: falcon.Response, ex: Exception, params: Any) -> None:
     # The traceback goes to the log only: it may show paths and internals.
-    LOG.error("unexpected error in %s %s (request %s)", req.method, req.path, _request_id(req), exc_info=ex)
+    LOG.error(
+        "unexpected error in %s %s (request %s)",
+        _loggable(req.method),
+        _loggable(req.path),
+        _request_id(req),
+        exc_info=ex,
+    )
     _answer_error(req, resp, 500, "internal_error", _INTERNAL_ERROR)
 
 
 def refusal(
-    status: int, message: str, *, client: str = "-", method: str = "-", target: str = "-"
+    status: int, message: str, *, client: str = "-", method: str = "-", target: str = "-", query: str = ""
 ) -> tuple[list[tuple[str, str]], bytes]:
     """Headers and body of an error the HTTP server answers before the app sees the request.
 
@@ -641,13 +669,12 @@ def refusal(
     if status == 500:
         message = _INTERNAL_ERROR
     body = orjson.dumps(_error_document(status, _http_code(status), message))
-    _log_access(client, method, target, status, 0.0, request_id)
+    _log_access(client, method, target, query, status, 0.0, request_id)
     return [("Content-Type", JSON), ("X-Request-Id", request_id), *_ANSWER_HEADERS], body
 
 
 # -- access log -------------------------------------------------------------------------------
 
-_CONTROL = re.compile(r"[\x00-\x20\x7f]")
 
 #: Answers are JSON: no browser may sniff one as HTML or frame it. The search page's
 #: answers set their own policy, which lets the page load its own script and styles.
@@ -657,9 +684,33 @@ _ANSWER_HEADERS = (
 )
 
 
-def _loggable(text: str) -> str:
-    # A client chooses the path: no newline or space may fake or split a log line.
-    return _CONTROL.sub(lambda m: f"%{ord(m.group()):02X}", text)
+def _escape(char: str) -> str:
+    return "".join(f"%{byte:02X}" for byte in char.encode("utf-8", "surrogatepass"))
+
+
+def _loggable(text: str, *, spaces: bool = False) -> str:
+    """``text`` with every character that is not printable (controls, U+2028 and the other line
+    and paragraph separators, format characters) percent-encoded, and spaces too unless ``spaces``.
+
+    A client chooses paths and ids: none may fake or split a log line, also for a reader
+    that splits lines on Unicode's separators.
+    """
+    return "".join(char if char.isprintable() and (spaces or char != " ") else _escape(char) for char in text)
+
+
+#: Query parameters whose values are secrets: a key sent in the URL is not logged.
+_SECRET_PARAMETER = re.compile(r"key|token|secret|pass|auth|sig|session|cookie|credential", re.IGNORECASE)
+
+
+def _redacted(query: str) -> str:
+    """The query string with the value of every parameter named like a secret replaced."""
+    parts = []
+    for part in query.split("&"):
+        name, sep, _value = part.partition("=")
+        if sep and _SECRET_PARAMETER.search(urllib.parse.unquote_plus(name)):
+            part = f"{name}=REDACTED"
+        parts.append(part)
+    return "&".join(parts)
 
 
 #: The fields of an access log line, also set on its log record (``--log-format json`` writes them).
@@ -667,9 +718,10 @@ ACCESS_FIELDS = ("client", "method", "target", "status", "latency_ms", "request_
 
 
 def _log_access(
-    client: str, method: str, target: str, status: int, latency_ms: float, request_id: str
+    client: str, method: str, path: str, query: str, status: int, latency_ms: float, request_id: str
 ) -> None:
-    method, target = _loggable(method), _loggable(target)
+    method = _loggable(method)
+    target = _loggable(path) + ("?" + _loggable(_redacted(query)) if query else "")
     fields = (client, method, target, status, round(latency_ms, 3), request_id)
     ACCESS_LOG.info(
         "%s %s %s %d %.1fms %s",
@@ -742,6 +794,87 @@ class CORS(falcon.CORSMiddleware):
         resp.append_header("Vary", "Origin")
 
 
+#: Methods a browser sends from any page without asking first, and that change nothing here.
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+def _host_and_port(authority: str) -> tuple[str, str]:
+    """``("::1", "8080")`` for ``[::1]:8080``; the name lower-cased, without a final dot."""
+    value = authority.strip().lower()
+    if value.startswith("["):
+        name, _, rest = value[1:].partition("]")
+        port = rest.removeprefix(":")
+    elif value.count(":") == 1:
+        name, _, port = value.partition(":")
+    else:
+        name, port = value, ""
+    return name.rstrip("."), port
+
+
+def _is_address(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+class HostCheck:
+    """Refuses requests for hosts this server does not answer to, and browsers' writes from
+    pages of other origins.
+
+    A web page can have its own name resolve to this server's address (DNS
+    rebinding): the browser then sends its requests here, with the page's name in
+    ``Host``, and lets the page read the answers. Without an API key (when
+    ``check_host``), or when ``allowed_hosts`` is set, a request is answered only when its ``Host`` is a
+    loopback name, an IP address (an address cannot be rebound) or one of
+    ``allowed_hosts``. A write (any method but GET, HEAD and OPTIONS) that carries
+    an ``Origin`` must come from this server's own origin or one of ``cors_origins``.
+    """
+
+    def __init__(self, settings: Settings, *, check_host: bool = True) -> None:
+        names = [name.strip() for name in (settings.allowed_hosts or "").split(",") if name.strip()]
+        self.check_host = bool(names) or (check_host and not settings.api_key)
+        self.any_host = "*" in names
+        self.hosts = frozenset(_host_and_port(name)[0] for name in names)
+        origins = parse_origins(settings.cors_origins)
+        self.any_origin = origins == ("*",)
+        self.origins = frozenset(origin.lower() for origin in origins)
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        host = req.get_header("Host")
+        if self.check_host and not self.any_host and host is not None:
+            name, _ = _host_and_port(host)
+            if not (name == "localhost" or _is_address(name) or name in self.hosts):
+                raise HostNotAllowed(
+                    f"this server does not answer to the host {one_line(host)!r}; "
+                    "the allowed_hosts setting lists the names it answers to besides loopback"
+                )
+        origin = req.get_header("Origin")
+        if req.method in _SAFE_METHODS or origin is None or self.any_origin:
+            return
+        if origin.strip().lower() in self.origins or self._own(origin, host):
+            return
+        raise OriginNotAllowed(
+            f"a browser may not write from the page of {one_line(origin)!r}; "
+            "the cors_origins setting lists the origins allowed"
+        )
+
+    @staticmethod
+    def _own(origin: str, host: str | None) -> bool:
+        scheme, sep, authority = origin.strip().lower().partition("://")
+        if not sep or host is None:
+            return False
+        default = _DEFAULT_PORTS.get(scheme, "")
+
+        def where(value: str) -> tuple[str, str]:
+            name, port = _host_and_port(value)
+            return name, port or default
+
+        return where(authority) == where(host)
+
+
 class RequestLog:
     """Gives each request an id (``X-Request-Id``), logs one line when it is answered, and counts it.
 
@@ -768,8 +901,15 @@ class RequestLog:
         for name, value in _ANSWER_HEADERS:
             if resp.get_header(name) is None:
                 resp.set_header(name, value)
-        target = req.path + ("?" + req.query_string if req.query_string else "")
-        _log_access(req.remote_addr or "-", req.method, target, resp.status_code, latency_ms, request_id)
+        _log_access(
+            req.remote_addr or "-",
+            req.method,
+            req.path,
+            req.query_string,
+            resp.status_code,
+            latency_ms,
+            request_id,
+        )
         if self.metrics is not None:
             route = openapi_path(req.uri_template) if req.uri_template else None
             self.metrics.request(route, req.method, resp.status_code, latency_ms / 1000)
@@ -785,6 +925,7 @@ def create_app(
     clock: Callable[[], float] | None = None,
     on_write: Callable[[], None] | None = None,
     metrics: Metrics | None = None,
+    check_host: bool = False,
 ) -> falcon.App:
     """The WSGI app serving ``engine``.
 
@@ -795,10 +936,19 @@ def create_app(
         or ``engine.commit()``).
     :param metrics: what ``GET /metrics`` answers and requests, searches and
         ``?commit=true`` commits are counted in (default: figures of this app alone).
+    :param check_host: without an API key, answer only requests whose ``Host`` is
+        loopback, an IP address or in ``allowed_hosts`` (see :class:`HostCheck`);
+        ``serve`` turns it on, and an application serving the app itself decides.
+        With ``allowed_hosts`` set, hosts are checked either way.
     """
     if metrics is None:
         metrics = Metrics(engine)
-    middleware: list[Any] = [RequestLog(clock or time.perf_counter, metrics), Utf8Only(), TrailingSlash()]
+    middleware: list[Any] = [
+        RequestLog(clock or time.perf_counter, metrics),
+        Utf8Only(),
+        TrailingSlash(),
+        HostCheck(settings, check_host=check_host),
+    ]
     origins = parse_origins(settings.cors_origins)
     if origins:
         middleware.append(

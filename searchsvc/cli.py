@@ -706,10 +706,35 @@ def stats_command(obj: Context, server: str | None) -> None:
     """Print document count, size on disk, last commit and format version; for a folder of
     shards, each shard's too."""
     if server is not None:
-        click.echo(json.dumps(_server_stats(server, obj.settings.read_key or obj.settings.api_key), indent=2))
+        # A read needs the read key at most: the write key stays on this machine.
+        click.echo(json.dumps(_server_stats(server, obj.settings.read_key), indent=2))
         return
     with obj.engine(create=False) as engine:
         click.echo(json.dumps(engine.stats(), indent=2))
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    import urllib.parse
+
+    parts = urllib.parse.urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port or default
+
+
+def _same_origin_authorization() -> type:
+    import urllib.request
+
+    class SameOriginAuthorization(urllib.request.HTTPRedirectHandler):
+        """Follows a redirect with the key only to the same scheme, host and port."""
+
+        def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> Any:
+            new = super().redirect_request(req, fp, code, msg, headers, newurl)
+            key = req.unredirected_hdrs.get("Authorization")
+            if new is not None and key and _origin(newurl) == _origin(req.full_url):
+                new.add_unredirected_header("Authorization", key)
+            return new
+
+    return SameOriginAuthorization
 
 
 def _server_stats(url: str, key: str | None) -> Any:
@@ -720,9 +745,11 @@ def _server_stats(url: str, key: str | None) -> Any:
         raise click.BadParameter("give the server's address as http://HOST:PORT", param_hint="'--server'")
     request = urllib.request.Request(url.rstrip("/") + "/stats")
     if key:
-        request.add_header("Authorization", f"Bearer {key}")
+        # Unredirected: urllib copies the other headers to wherever a redirect points.
+        request.add_unredirected_header("Authorization", f"Bearer {key}")
+    opener = urllib.request.build_opener(_same_origin_authorization())
     try:
-        with urllib.request.urlopen(request, timeout=30) as answer:
+        with opener.open(request, timeout=30) as answer:
             return json.loads(answer.read())
     except urllib.error.HTTPError as exc:
         try:
@@ -907,6 +934,13 @@ def _check_lines(report: IndexCheck) -> Iterator[str]:
     "--cors-origins", default=None, metavar="ORIGINS", help=_env_help("cors_origins", default=False)
 )
 @click.option(
+    "--allowed-hosts", default=None, metavar="NAMES", help=_env_help("allowed_hosts", default=False)
+)
+@click.option("--connection-limit", type=int, default=None, help=_env_help("connection_limit"))
+@click.option("--header-timeout", type=float, default=None, help=_env_help("header_timeout"))
+@click.option("--body-timeout", type=float, default=None, help=_env_help("body_timeout"))
+@click.option("--idle-timeout", type=int, default=None, help=_env_help("idle_timeout"))
+@click.option(
     "--log-format",
     type=click.Choice(setting("log_format").choices or ()),
     default=None,
@@ -929,6 +963,11 @@ def serve_command(
     read_key: str | None,
     allow_unauthenticated_writes: bool | None,
     cors_origins: str | None,
+    allowed_hosts: str | None,
+    connection_limit: int | None,
+    header_timeout: float | None,
+    body_timeout: float | None,
+    idle_timeout: int | None,
     log_format: str | None,
     shards: int | None,
     replicas: int | None,
@@ -964,6 +1003,11 @@ def serve_command(
         read_key=read_key,
         allow_unauthenticated_writes=allow_unauthenticated_writes or None,
         cors_origins=cors_origins,
+        allowed_hosts=allowed_hosts,
+        connection_limit=connection_limit,
+        header_timeout=header_timeout,
+        body_timeout=body_timeout,
+        idle_timeout=idle_timeout,
         log_format=log_format,
         shards=shards,
         replicas=replicas,

@@ -142,6 +142,21 @@ class Unauthorized(SearchsvcError):
     code = "unauthorized"
 
 
+class HostNotAllowed(SearchsvcError):
+    """A request naming a host this server does not answer to, as a web page whose name was
+    rebound to this server's address would send."""
+
+    status = 421
+    code = "host_not_allowed"
+
+
+class OriginNotAllowed(SearchsvcError):
+    """A write a browser sent from a web page of another origin than this server or the allowed ones."""
+
+    status = 403
+    code = "origin_not_allowed"
+
+
 class NotFound(SearchsvcError):
     """A document id that is not in the index."""
 
@@ -239,6 +254,8 @@ __all__ = [
     "LimitExceeded",
     "QueryTooExpensive",
     "Unauthorized",
+    "HostNotAllowed",
+    "OriginNotAllowed",
     "NotFound",
     "SearchIndexError",
     "IndexNotFound",

@@ -21,12 +21,14 @@ from . import errors
 from .documents import ID_FORBIDDEN_CATEGORIES, MAX_DATE, MAX_ID_LENGTH, MIN_DATE, format_date
 from .errors import (
     EngineClosed,
+    HostNotAllowed,
     IndexLocked,
     InvalidDocument,
     InvalidInput,
     InvalidParameter,
     LimitExceeded,
     NotFound,
+    OriginNotAllowed,
     SearchIndexError,
     SearchsvcError,
     StorageFull,
@@ -224,16 +226,33 @@ INTERNAL_ERROR = Refusal(
 NOT_IMPLEMENTED = Refusal(
     "NotImplemented", 501, "not_implemented", "A `Transfer-Encoding` other than `chunked`."
 )
-HTTP_REFUSALS = (NOT_HTTP, METHOD_NOT_ALLOWED, HEADERS_TOO_LARGE, INTERNAL_ERROR, NOT_IMPLEMENTED)
+REQUEST_TIMEOUT = Refusal(
+    "RequestTimeout",
+    408,
+    "request_timeout",
+    "The request line and headers, or the body, did not arrive in time (the `header_timeout` and "
+    "`body_timeout` settings); the connection is closed.",
+)
+HTTP_REFUSALS = (
+    NOT_HTTP,
+    REQUEST_TIMEOUT,
+    METHOD_NOT_ALLOWED,
+    HEADERS_TOO_LARGE,
+    INTERNAL_ERROR,
+    NOT_IMPLEMENTED,
+)
 
 #: What an operation can answer besides 200: an error class (its own status: a subclass
 #: with another status is listed apart) or one of the HTTP layer's refusals.
 ErrorSource = type[SearchsvcError] | Refusal
 
-#: What any request can be answered: the HTTP server's refusals (not HTTP, a body or
-#: headers over the limits, a Transfer-Encoding it does not know) and an internal error.
+#: What any request can be answered: the HTTP server's refusals (not HTTP, too slow, a body or
+#: headers over the limits, a Transfer-Encoding it does not know), a host it does not answer
+#: to, and an internal error.
 _ANY_REQUEST: tuple[ErrorSource, ...] = (
     NOT_HTTP,
+    REQUEST_TIMEOUT,
+    HostNotAllowed,
     LimitExceeded,
     HEADERS_TOO_LARGE,
     INTERNAL_ERROR,
@@ -568,8 +587,14 @@ def _schemas(settings: Settings) -> dict[str, Any]:
         },
         "Health": {
             "type": "object",
-            "required": ["status", "documents"],
-            "properties": {"status": {"const": "ok"}, "documents": {"type": "integer"}},
+            "required": ["status"],
+            "properties": {
+                "status": {"const": "ok"},
+                "documents": {
+                    "type": "integer",
+                    "description": "Left out, when there is a read key, for a request without it.",
+                },
+            },
         },
     }
 
@@ -620,7 +645,13 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                 **read,
                 "requestBody": {"required": False, "content": _json_content(_ref("SearchBody"))},
                 "responses": _responses(
-                    found, "SearchResult", *read_errors, InvalidInput, UnsupportedMediaType, *_INDEX
+                    found,
+                    "SearchResult",
+                    *read_errors,
+                    InvalidInput,
+                    UnsupportedMediaType,
+                    OriginNotAllowed,
+                    *_INDEX,
                 ),
             },
         },
@@ -666,6 +697,7 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                     "How many documents were accepted and rejected, and why.",
                     "WriteResult",
                     Unauthorized,
+                    OriginNotAllowed,
                     InvalidInput,
                     UnsupportedMediaType,
                     InvalidDocument,
@@ -701,6 +733,7 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                     "The write was accepted.",
                     "WriteResult",
                     Unauthorized,
+                    OriginNotAllowed,
                     METHOD_NOT_ALLOWED,
                     InvalidInput,
                     UnsupportedMediaType,
@@ -720,6 +753,7 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                     "The deletion was accepted.",
                     "WriteResult",
                     Unauthorized,
+                    OriginNotAllowed,
                     InvalidParameter,
                     NotFound,
                     METHOD_NOT_ALLOWED,

@@ -467,6 +467,37 @@ def serve(
         engine.close()
 
 
+#: Descriptors a server needs besides its connections: the index's files, the log, pipes.
+SPARE_DESCRIPTORS = 256
+
+
+def _allow_descriptors(connections: int) -> None:
+    """Raise this process's limit of open files, within the hard limit, to hold ``connections``.
+
+    A server past its limit fails to accept, and to open index files, instead of
+    making clients wait; a limit the system does not allow is said in the log.
+    """
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connections + SPARE_DESCRIPTORS
+    if soft == resource.RLIM_INFINITY or soft >= wanted:
+        return
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        soft = target
+    if soft < wanted:
+        LOG.warning(
+            "the limit of open files (%d) is too low for connection_limit %d; raise it (ulimit -n) "
+            "or lower the setting",
+            soft,
+            connections,
+        )
+
+
 def _answer_requests_in_flight(servers: dict[Any, Any], deadline: float, use_poll: bool) -> None:
     """Stop accepting connections, and serve the open ones until each is idle or ``deadline`` passes.
 
@@ -500,9 +531,9 @@ def _answer_requests_in_flight(servers: dict[Any, Any], deadline: float, use_pol
         wasyncore.loop(0.05, use_poll, servers, count=1)
 
 
-def _channel_class(max_body_bytes: int) -> type:
-    """A waitress channel whose own refusals are JSON errors, like the app's answers, and
-    that stops taking requests when the server stops.
+def _channel_class(settings: Settings) -> type:
+    """A waitress channel whose own refusals are JSON errors, like the app's answers, that
+    gives each request a deadline to arrive, and that stops taking requests when the server stops.
 
     Waitress answers a body or request header over its limits, a request that is
     not HTTP and an unknown Transfer-Encoding itself, in plain text and without a
@@ -512,9 +543,24 @@ def _channel_class(max_body_bytes: int) -> type:
     ``Connection: close`` in their answers, and reads no new one: a client that
     sends request after request on one connection would otherwise keep it busy
     until the shutdown's deadline, and have its last requests cut off there.
+
+    A request's line and headers must arrive within ``header_timeout`` seconds of
+    its first byte, and its body within ``body_timeout`` of its headers: waitress
+    itself only closes a connection silent for ``channel_timeout``, so a client
+    sending a byte now and then would keep its connection for as long as it likes.
+    A late request is answered 408 and its connection closed. The deadlines are
+    checked each time waitress's loop asks the channel whether to read, which it
+    does at least once per ``asyncore_loop_timeout``.
     """
     from waitress.channel import HTTPChannel
     from waitress.task import ErrorTask, WSGITask
+    from waitress.utilities import Error
+
+    max_body_bytes = settings.max_body_bytes
+
+    class RequestTimeout(Error):  # type: ignore[misc]
+        code = 408
+        reason = "Request Timeout"
 
     from .api import refusal
 
@@ -548,10 +594,9 @@ def _channel_class(max_body_bytes: int) -> type:
                 message = f"the request is not valid HTTP: {error.body}"
             else:
                 message = str(error.body)
-            if getattr(request, "query", "") and target != "-":
-                target += "?" + request.query
+            query = getattr(request, "query", "") if target != "-" else ""
             client = str(self.channel.addr[0]) if self.channel.addr else "-"
-            headers, body = refusal(status, message, client=client, method=method, target=target)
+            headers, body = refusal(status, message, client=client, method=method, target=target, query=query)
             self.status = f"{status} {error.reason}"
             self.response_headers.extend(headers)
             self.set_close_on_finish()
@@ -569,12 +614,58 @@ def _channel_class(max_body_bytes: int) -> type:
         task_class = ClosingTask
         #: Set by the server as it stops.
         stopping = False
+        #: The request being received, when its first byte came and when its headers were complete.
+        receiving: Any = None
+        since = 0.0
+        body_since: float | None = None
+
+        def received(self, data: bytes) -> bool:
+            result = bool(super().received(data))
+            request: Any = self.request
+            if request is not None:
+                now = time.monotonic()
+                if request is not self.receiving:
+                    self.receiving, self.since, self.body_since = request, now, None
+                if request.headers_finished and self.body_since is None:
+                    self.body_since = now
+            return result
 
         def readable(self) -> bool:
+            if self._late():
+                return False
             # A request partly received is read to its end; no new one is begun.
             if self.stopping and self.request is None:
                 return False
             return bool(super().readable())
+
+        def _late(self) -> bool:
+            """Refuse the request being received if its deadline passed; whether it was refused."""
+            request: Any = self.request
+            if request is None or request is not self.receiving or request.completed:
+                return False
+            now = time.monotonic()
+            if self.requests:
+                # The channel reads nothing while an earlier request is answered: neither
+                # does the client's time run.
+                self.since = now
+                self.body_since = now if self.body_since is not None else None
+                return False
+            if self.body_since is not None:
+                started, limit, what = self.body_since, settings.body_timeout, "body"
+            else:
+                started, limit, what = self.since, settings.header_timeout, "request line and headers"
+            if now - started < limit:
+                return False
+            request.error = RequestTimeout(
+                f"the {what} did not arrive within {limit:g} seconds "
+                f"(the {'body_timeout' if what == 'body' else 'header_timeout'} setting)"
+            )
+            request.completed = True
+            with self.requests_lock:
+                self.request: Any = None
+                self.requests.append(request)
+            self.server.add_task(self)
+            return True
 
     return ServerChannel
 
@@ -603,11 +694,12 @@ def _serve(
         batch=settings.commit_batch,
         commit=functools.partial(metrics.commit, "background"),
     )
-    app = create_app(engine, settings, on_write=committer.notify, metrics=metrics)
+    app = create_app(engine, settings, on_write=committer.notify, metrics=metrics, check_host=True)
     where: dict[str, Any] = (
         {"sockets": sockets} if sockets else {"host": settings.host, "port": settings.port}
     )
     servers: dict[Any, Any] = {}
+    _allow_descriptors(settings.connection_limit)
     server: Any = waitress.create_server(
         app,
         map=servers,
@@ -616,9 +708,17 @@ def _serve(
         ident="searchsvc",
         max_request_body_size=settings.max_body_bytes + WAITRESS_BODY_SLACK,
         max_request_header_size=MAX_HEADER_BYTES,
+        connection_limit=settings.connection_limit,
+        channel_timeout=settings.idle_timeout,
+        # Idle connections are looked for this often: a fraction of the timeout keeps them
+        # from outliving it by much.
+        cleanup_interval=max(1, min(30, settings.idle_timeout // 4)),
+        # select() cannot watch descriptors numbered past FD_SETSIZE, which a connection
+        # limit beyond it reaches.
+        asyncore_use_poll=True,
     )
     # One listening server per address; each makes the channels of its connections.
-    channel = _channel_class(settings.max_body_bytes)
+    channel = _channel_class(settings)
     for dispatcher in servers.values():
         if isinstance(dispatcher, BaseWSGIServer):
             dispatcher.channel_class = channel

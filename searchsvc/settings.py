@@ -74,6 +74,40 @@ class Settings:
     allow_unauthenticated_writes: bool = _declare(
         False, "Serve on an address other than loopback without an API key, letting anyone write."
     )
+    allowed_hosts: str | None = _declare(
+        None,
+        "Comma-separated host names (without the port) the server answers to besides loopback names "
+        "and IP addresses, or '*' for any. Checked when there is no API key, or when this is set: a "
+        "request naming another host (a web page whose name was rebound to this address) gets 421.",
+    )
+    connection_limit: int = _declare(
+        1000,
+        "Most connections the HTTP server holds open at once (per worker process); further clients "
+        "wait to be accepted.",
+        minimum=1,
+        maximum=100_000,
+    )
+    header_timeout: float = _declare(
+        10.0,
+        "Seconds a client has, from a request's first byte, to send its request line and headers; a "
+        "request still incomplete then is answered 408 and its connection closed.",
+        minimum=0.1,
+        maximum=3600,
+    )
+    body_timeout: float = _declare(
+        60.0,
+        "Seconds a client has, once a request's headers are in, to send its body; a body still "
+        "incomplete then is answered 408 and its connection closed.",
+        minimum=0.1,
+        maximum=3600,
+    )
+    idle_timeout: int = _declare(
+        60,
+        "Seconds a connection may stay open between requests without sending anything before the "
+        "server closes it.",
+        minimum=1,
+        maximum=3600,
+    )
     verify_on_start: bool = _declare(
         True,
         "Before serving, compare every index file with the size and checksum recorded when it was "

@@ -819,11 +819,11 @@ def test_openapi_without_key_marks_writes_open(engine: SearchEngine) -> None:
 #: server's refusals (400 not HTTP, 413 a body over the limit, 431, 501) and a 500.
 DECLARED_ERRORS = {
     ("get", "/search"): {"503"},
-    ("post", "/search"): {"415", "503"},
-    ("post", "/documents"): {"401", "409", "415", "422", "503", "507"},
+    ("post", "/search"): {"403", "415", "503"},
+    ("post", "/documents"): {"401", "403", "409", "415", "422", "503", "507"},
     ("get", "/documents/{id}"): {"404", "405", "503"},
-    ("put", "/documents/{id}"): {"401", "405", "409", "415", "422", "503", "507"},
-    ("delete", "/documents/{id}"): {"401", "404", "405", "409", "503", "507"},
+    ("put", "/documents/{id}"): {"401", "403", "405", "409", "415", "422", "503", "507"},
+    ("delete", "/documents/{id}"): {"401", "403", "404", "405", "409", "503", "507"},
     ("get", "/health"): {"503"},
     ("head", "/health"): {"503"},
     ("get", "/stats"): {"503"},
@@ -848,7 +848,7 @@ def test_openapi_declares_every_status_each_operation_can_answer(client: falcon.
         if method != "parameters"
     }
     assert declared == {
-        operation: statuses | {"400", "413", "431", "500", "501"}
+        operation: statuses | {"400", "408", "413", "421", "431", "500", "501"}
         for operation, statuses in DECLARED_ERRORS.items()
     }
     # Every status of errors.py is declared, and nothing else.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import hmac
+import json
 import logging
 import os
 import shutil
@@ -483,3 +484,238 @@ def test_no_log_holds_a_key_or_a_document_body(engine: SearchEngine, caplog: Any
     assert len(access) == 9
     for secret in (WRITE_KEY, READ_KEY, secret_title, secret_body, "Confidential", "nobody"):
         assert secret not in caplog.text
+
+
+# -- hosts and origins (DNS rebinding) -------------------------------------------------------------
+
+FOREIGN_HOST = {"Host": "attacker.example:8082"}
+
+
+def served_client(engine: SearchEngine, **settings: Any) -> falcon.testing.TestClient:
+    """A client of the app as ``serve`` makes it, checking hosts."""
+    app = create_app(engine, Settings(**settings), check_host=True)
+    return falcon.testing.TestClient(app, headers={"Host": "127.0.0.1:8080"})
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["localhost", "LOCALHOST:8080", "127.0.0.1", "127.3.4.5:1", "[::1]:8080", "[::1]", "10.0.0.5:80"],
+)
+def test_without_a_key_loopback_hosts_and_addresses_are_answered(engine: SearchEngine, host: str) -> None:
+    client = served_client(engine)
+    assert client.simulate_get("/search", headers={"Host": host}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/search", None),
+        ("GET", "/export", None),
+        *WRITES,
+        ("GET", "/health", None),
+        ("GET", "/", None),
+    ],
+)
+def test_without_a_key_a_foreign_host_is_refused(
+    engine: SearchEngine, method: str, path: str, body: Any
+) -> None:
+    client = served_client(engine)
+    result = client.simulate_request(method, path, json=body, headers=FOREIGN_HOST)
+    assert (result.status_code, error_of(result)["code"]) == (421, "host_not_allowed")
+    assert "'attacker.example:8082'" in error_of(result)["message"]
+    assert engine.pending == 0
+
+
+def test_allowed_hosts_lists_more_names_and_applies_with_a_key(engine: SearchEngine) -> None:
+    client = served_client(engine, allowed_hosts="news.example, search.news.example.")
+    for host in ("news.example:8080", "SEARCH.news.example", "localhost"):
+        assert client.simulate_get("/search", headers={"Host": host}).status_code == 200
+    assert client.simulate_get("/search", headers={"Host": "other.example"}).status_code == 421
+    keyed = served_client(engine, api_key=WRITE_KEY)
+    assert keyed.simulate_get("/search", headers=FOREIGN_HOST).status_code == 200
+    keyed = served_client(engine, api_key=WRITE_KEY, allowed_hosts="news.example")
+    assert keyed.simulate_get("/search", headers=FOREIGN_HOST).status_code == 421
+    anyone = served_client(engine, allowed_hosts="*")
+    assert anyone.simulate_get("/search", headers=FOREIGN_HOST).status_code == 200
+
+
+@pytest.mark.parametrize(("method", "path", "body"), WRITES)
+def test_a_browser_write_from_a_foreign_origin_is_refused(
+    engine: SearchEngine, method: str, path: str, body: Any
+) -> None:
+    client = served_client(engine, cors_origins=ORIGIN_A)
+    for origin in ("https://evil.example", "null", "http://127.0.0.1:9999", "http://localhost:8080"):
+        result = client.simulate_request(method, path, json=body, headers={"Origin": origin})
+        assert (result.status_code, error_of(result)["code"]) == (403, "origin_not_allowed"), origin
+    assert engine.pending == 0
+    # The server's own page, a listed origin, and clients that are not browsers may write.
+    for headers in ({"Origin": "http://127.0.0.1:8080"}, {"Origin": ORIGIN_A}, {}):
+        result = client.simulate_request(method, path, json=body, headers=headers)
+        assert result.status_code == 200, headers
+
+
+def test_a_browser_read_from_a_foreign_origin_is_answered_without_cors(engine: SearchEngine) -> None:
+    result = served_client(engine).simulate_get("/search", headers={"Origin": "https://evil.example"})
+    assert result.status_code == 200
+    assert "access-control-allow-origin" not in result.headers
+
+
+def test_serve_refuses_a_rebound_host_and_a_foreign_origin(index_dir: Path) -> None:
+    import http.client
+
+    from test_server_e2e import start_serve
+
+    process, port = start_serve(index_dir, index_dir.parent / "server.log")
+    try:
+
+        def ask(method: str, path: str, headers: dict[str, str]) -> tuple[int, str]:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            try:
+                conn.request(
+                    method,
+                    path,
+                    body=b'{"title": "x"}' if method == "PUT" else None,
+                    headers={"Content-Type": "application/json", **headers},
+                )
+                answer = conn.getresponse()
+                return answer.status, answer.read().decode()
+            finally:
+                conn.close()
+
+        for method, path in (("PUT", "/documents/x"), ("DELETE", "/documents/kyiv"), ("GET", "/export")):
+            status, text = ask(method, path, FOREIGN_HOST)
+            assert (status, '"host_not_allowed"' in text) == (421, True), text
+            status, text = ask(method, path, {"Host": f"localhost:{port}", "Origin": "https://evil.example"})
+            if method != "GET":
+                assert (status, '"origin_not_allowed"' in text) == (403, True), text
+        assert ask("GET", "/export", {"Host": f"localhost:{port}"})[0] == 200
+        assert ask("PUT", "/documents/x", {"Origin": f"http://127.0.0.1:{port}"})[0] == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+# -- the CLI as a client ---------------------------------------------------------------------------
+
+
+class Recorder:
+    """A local HTTP server that records each request's path and Authorization, and may redirect."""
+
+    def __init__(self, redirect_to: str | None = None) -> None:
+        import http.server
+        import threading
+
+        self.seen: list[tuple[str, str | None]] = []
+        recorder = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                recorder.seen.append((self.path, self.headers.get("Authorization")))
+                if redirect_to is not None and self.path == "/stats":
+                    self.send_response(302)
+                    self.send_header("Location", redirect_to)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                body = b'{"documents": 1}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+KEYS_ENV = {"SEARCHSVC_API_KEY": WRITE_KEY, "SEARCHSVC_READ_KEY": READ_KEY}
+
+
+def test_stats_server_sends_the_read_key_only_and_not_to_another_host() -> None:
+    other = Recorder()
+    same_port = Recorder(redirect_to="/elsewhere")
+    first = Recorder(redirect_to=other.url + "/stats")
+    try:
+        result = CliRunner().invoke(cli, ["stats", "--server", first.url], env=KEYS_ENV)
+        assert result.exit_code == 0, result.output
+        assert first.seen == [("/stats", f"Bearer {READ_KEY}")]
+        # Another port is another host: the key is not carried there.
+        assert other.seen == [("/stats", None)]
+        result = CliRunner().invoke(cli, ["stats", "--server", same_port.url], env=KEYS_ENV)
+        assert result.exit_code == 0, result.output
+        assert same_port.seen == [("/stats", f"Bearer {READ_KEY}"), ("/elsewhere", f"Bearer {READ_KEY}")]
+        alone = Recorder()
+        try:
+            result = CliRunner().invoke(
+                cli, ["stats", "--server", alone.url], env={"SEARCHSVC_API_KEY": WRITE_KEY}
+            )
+            assert result.exit_code == 0 and alone.seen == [("/stats", None)]
+        finally:
+            alone.close()
+    finally:
+        for server in (first, same_port, other):
+            server.close()
+
+
+# -- what logs and /health show --------------------------------------------------------------------
+
+
+def test_serve_logs_no_line_separator_and_no_key_from_the_query_and_health_hides_counts(
+    index_dir: Path,
+) -> None:
+    import http.client
+
+    from test_server_e2e import start_serve
+
+    log = index_dir.parent / "server.log"
+    process, port = start_serve(index_dir, log, "--api-key", WRITE_KEY, "--read-key", READ_KEY)
+    try:
+
+        def ask(path: str, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            try:
+                conn.request("GET", path, headers=headers or {})
+                answer = conn.getresponse()
+                return answer.status, json.loads(answer.read())
+            finally:
+                conn.close()
+
+        assert ask("/health") == (200, {"status": "ok"})
+        assert ask("/health", bearer("wrong")) == (200, {"status": "ok"})
+        for key in (READ_KEY, WRITE_KEY):
+            assert ask("/health", bearer(key)) == (200, {"status": "ok", "documents": 1})
+        assert ask("/documents/a%E2%80%A8b%C2%85c", bearer(READ_KEY))[0] == 404
+        status, _ = ask(f"/search?q=kyiv&api_key={READ_KEY}&Access_Token=tok-secret&x=1")
+        assert status == 401  # a key in the query string is not a key, and is not logged either
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    text = log.read_text(encoding="utf-8")
+    assert "GET /documents/a%E2%80%A8b%C2%85c 404" in text
+    assert "\u2028" not in text and "\x85" not in text
+    assert READ_KEY not in text and "tok-secret" not in text
+    assert "api_key=REDACTED&Access_Token=REDACTED&x=1" in text
+
+
+def test_error_lines_escape_the_path(
+    engine: SearchEngine, monkeypatch: pytest.MonkeyPatch, caplog: Any
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise IndexCorrupt("cannot read\u2028segment")
+
+    monkeypatch.setattr(engine, "get", broken)
+    with caplog.at_level(logging.ERROR, logger="searchsvc.api"):
+        assert client_of(engine).simulate_get("/documents/a%E2%80%A8b").status_code == 503
+    [record] = [r for r in caplog.records if r.name == "searchsvc.api"]
+    line = record.getMessage()
+    assert "\u2028" not in line
+    assert "GET /documents/a%E2%80%A8b failed" in line and "cannot read%E2%80%A8segment" in line
