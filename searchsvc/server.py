@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import errno
 import functools
 import ipaddress
 import json
@@ -16,7 +17,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from types import FrameType
 from typing import Any
 
@@ -355,7 +356,8 @@ def serve_workers(
     if settings.workers <= 1 or not hasattr(os, "fork"):
         serve(open_engine(), settings, log=log, started=since)
         return
-    listener = socket.create_server((settings.host, settings.port), reuse_port=False, backlog=1024)
+    with _binding(settings):
+        listener = socket.create_server((settings.host, settings.port), reuse_port=False, backlog=1024)
     listener.set_inheritable(True)
     host, port = listener.getsockname()[:2]
     balance = AcceptBalance(settings.workers)
@@ -670,6 +672,22 @@ def _channel_class(settings: Settings) -> type:
     return ServerChannel
 
 
+@contextlib.contextmanager
+def _binding(settings: Settings) -> Iterator[None]:
+    """Binding the server's address: a port in use or not allowed is said with the address."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+            raise
+        reason = {errno.EADDRINUSE: "the port is in use (another server?)"}.get(
+            exc.errno, exc.strerror or str(exc)
+        )
+        raise InvalidParameter(
+            f"cannot listen on {settings.host}:{settings.port}: {reason}", setting="port"
+        ) from None
+
+
 def _serve(
     engine: Engine,
     settings: Settings,
@@ -700,23 +718,24 @@ def _serve(
     )
     servers: dict[Any, Any] = {}
     _allow_descriptors(settings.connection_limit)
-    server: Any = waitress.create_server(
-        app,
-        map=servers,
-        **where,
-        threads=settings.threads,
-        ident="searchsvc",
-        max_request_body_size=settings.max_body_bytes + WAITRESS_BODY_SLACK,
-        max_request_header_size=MAX_HEADER_BYTES,
-        connection_limit=settings.connection_limit,
-        channel_timeout=settings.idle_timeout,
-        # Idle connections are looked for this often: a fraction of the timeout keeps them
-        # from outliving it by much.
-        cleanup_interval=max(1, min(30, settings.idle_timeout // 4)),
-        # select() cannot watch descriptors numbered past FD_SETSIZE, which a connection
-        # limit beyond it reaches.
-        asyncore_use_poll=True,
-    )
+    with _binding(settings):
+        server: Any = waitress.create_server(
+            app,
+            map=servers,
+            **where,
+            threads=settings.threads,
+            ident="searchsvc",
+            max_request_body_size=settings.max_body_bytes + WAITRESS_BODY_SLACK,
+            max_request_header_size=MAX_HEADER_BYTES,
+            connection_limit=settings.connection_limit,
+            channel_timeout=settings.idle_timeout,
+            # Idle connections are looked for this often: a fraction of the timeout keeps them
+            # from outliving it by much.
+            cleanup_interval=max(1, min(30, settings.idle_timeout // 4)),
+            # select() cannot watch descriptors numbered past FD_SETSIZE, which a connection
+            # limit beyond it reaches.
+            asyncore_use_poll=True,
+        )
     # One listening server per address; each makes the channels of its connections.
     channel = _channel_class(settings)
     for dispatcher in servers.values():

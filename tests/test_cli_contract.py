@@ -146,3 +146,17 @@ def test_writers_wait_for_a_held_lock_and_fail_alike(indexed: Path) -> None:
     assert deleting.stderr == indexing.stderr
     assert "another process is writing to the index" in deleting.stderr
     assert searchsvc("delete", "d1", cwd=indexed).returncode == 0
+
+
+def test_a_port_in_use_is_named(tmp_path: Path) -> None:
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        for workers in ("1", "2"):
+            done = searchsvc("serve", "--port", str(port), "--workers", workers, cwd=tmp_path)
+            assert done.returncode == 1
+            assert (
+                done.stderr.strip()
+                == f"Error: cannot listen on 127.0.0.1:{port}: the port is in use (another server?)"
+            )
