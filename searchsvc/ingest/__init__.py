@@ -7,6 +7,7 @@ not a file. A bad record never stops the good ones (unless ``strict``).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import sys
@@ -52,6 +53,8 @@ BODY_SOURCE = "<request>"
 #: The path that means standard input, read as JSON Lines unless a format is given.
 STDIN = "-"
 STDIN_SOURCE = "<stdin>"
+#: The start of the id of a plain text read from standard input; its content's hash follows.
+STDIN_TEXT_PREFIX = "stdin-"
 
 #: Bytes of a JSON, JSON Lines or CSV file looked at to tell binary data from text.
 SNIFF_BYTES = 8192
@@ -210,6 +213,13 @@ def _read_paths(
         given = os.fspath(path)
         if given == STDIN:
             stream = _counted(sys.stdin.buffer, on_read)
+            if fmt == "text":
+                # A text is one document, read whole: named by its content, so that each
+                # text piped in is a document of its own, and piping one again replaces it.
+                data = stream.read()
+                doc_id = f"{STDIN_TEXT_PREFIX}{hashlib.sha256(data).hexdigest()[:16]}"
+                yield from _read_stream(io.BytesIO(data), fmt, STDIN_SOURCE, doc_id, max_field_length)
+                continue
             yield from _read_stream(stream, fmt or "jsonl", STDIN_SOURCE, "stdin", max_field_length)
             continue
         if reject_bad_paths:
