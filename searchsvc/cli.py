@@ -52,9 +52,22 @@ def user_errors(func: F) -> F:
             sys.exit(0)
         except (OSError, UnicodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            if isinstance(exc, OSError) and exc.filename is not None:
+                reason = f"{os.fsdecode(exc.filename)}: {reason}"
             raise click.ClickException(reason) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def counted(count: int, noun: str) -> str:
+    """``1 document``, ``2,000 documents``: a count and its noun, singular for one."""
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
+class BadSetting(click.ClickException):
+    """A setting's value refused: exit status 2, as click gives a bad option's value."""
+
+    exit_code = 2
 
 
 class Context:
@@ -63,7 +76,8 @@ class Context:
         try:
             self.settings = _with_options(None, index_dir=index_dir, variants_file=variants_file)
         except SearchsvcError as exc:
-            raise click.ClickException(str(exc)) from None
+            # A bad setting, from an option or a variable: a mistake in how the command was run.
+            raise BadSetting(str(exc)) from None
 
     def engine(self, *, create: bool = True) -> Engine:
         """The engine of the index; without ``create``, a missing index is an error, and nothing is made.
@@ -124,7 +138,8 @@ def _option_of(name: str) -> str:
 def _with_options(settings: Settings | None, **options: Any) -> Settings:
     """``settings`` (or those of the environment, when None) with the options given.
 
-    A value out of its range is a mistake in the command line: exit 2 naming the option.
+    A value out of its range is a mistake in the command line: exit 2 naming the option,
+    or the variable it came from.
     """
     try:
         return Settings.from_env(**options) if settings is None else settings.replace(**options)
@@ -132,7 +147,8 @@ def _with_options(settings: Settings | None, **options: Any) -> Settings:
         name = exc.details.get("setting")
         if isinstance(name, str) and options.get(name) is not None:
             raise click.BadParameter(exc.message, param_hint=f"'{_option_of(name)}'") from None
-        raise
+        # From a SEARCHSVC_* variable: as much a mistake in how the command was run.
+        raise BadSetting(exc.message) from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -280,7 +296,9 @@ def _progress(
             bar.update(max(reading.total, 1) - shown_bytes, f"{count:,} documents, {_rate(count, started)}")
     elapsed = time.monotonic() - started
     if elapsed > 0 and count:
-        click.echo(f"read {count} documents in {elapsed:.1f}s ({count / elapsed:.0f} docs/s)", err=True)
+        click.echo(
+            f"read {counted(count, 'document')} in {elapsed:.1f}s ({count / elapsed:.0f} docs/s)", err=True
+        )
         if _is_terminal():
             # The last segments and the commit can take a while after the last document is read.
             click.echo("committing...", err=True)
@@ -689,7 +707,10 @@ def delete_command(obj: Context, doc_ids: tuple[str, ...]) -> None:
     missing = len(set(doc_ids)) - found
     if found == 0:
         raise click.ClickException("none of the ids are in the index; nothing was deleted")
-    click.echo(f"deleted {found} documents" + (f"; {missing} ids were not in the index" if missing else ""))
+    absent = (
+        f"; {counted(missing, 'id')} {'was' if missing == 1 else 'were'} not in the index" if missing else ""
+    )
+    click.echo(f"deleted {counted(found, 'document')}{absent}")
 
 
 @cli.command("stats")
@@ -764,7 +785,12 @@ def export_command(obj: Context, output: str | None) -> None:
         else:
             partial = f"{output}.partial"
             try:
-                with open(partial, "wb") as out:
+                try:
+                    out = open(partial, "wb")  # noqa: SIM115 (closed by the with below)
+                except OSError as exc:
+                    # Named as asked: the partial file is ours, not the user's.
+                    raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
+                with out:
                     for doc in export:
                         out.write(dumps(doc) + b"\n")
                         count += 1
@@ -776,7 +802,7 @@ def export_command(obj: Context, output: str | None) -> None:
                     os.unlink(partial)
                 raise
     where = f" to {output}" if output is not None else ""
-    click.echo(f"exported {count} documents{where} in {time.monotonic() - started:.1f}s", err=True)
+    click.echo(f"exported {counted(count, 'document')}{where} in {time.monotonic() - started:.1f}s", err=True)
 
 
 @cli.command("snapshot")
@@ -796,7 +822,7 @@ def snapshot_command(obj: Context, dest: str) -> None:
         report = engine.snapshot(dest)
     how = "hard links" if report.linked else "copies"
     click.echo(
-        f"snapshot of {report.documents:,} documents in {dest} ({report.generation}, {report.files} files, "
+        f"snapshot of {counted(report.documents, 'document')} in {dest} ({report.generation}, {report.files} files, "
         f"{report.bytes / 2**20:,.1f} MiB, {how}) in {time.monotonic() - started:.1f}s",
         err=True,
     )
@@ -874,7 +900,7 @@ def _check_lines(report: IndexCheck) -> Iterator[str]:
             f"read {report.terms:,} terms, {report.postings:,} postings, {report.positions:,} positions "
             f"and {report.stored:,} stored documents"
         )
-    files = "1 file" if report.files == 1 else f"{report.files} files"
+    files = counted(report.files, "file")
     yield f"verified the checksums of {files} ({report.bytes / 2**20:,.1f} MiB)"
     if report.unrecorded:
         yield (
@@ -994,7 +1020,10 @@ def _serve_shards(obj: Context) -> None:
         )
     shards = obj.shards()
     where = f"the Ray cluster at {settings.ray_address}" if settings.ray_address else "a local Ray"
-    click.echo(f"searchsvc: starting {shards} shards x {settings.replicas} replicas on {where}", err=True)
+    click.echo(
+        f"searchsvc: starting {counted(shards, 'shard')} x {counted(settings.replicas, 'replica')} on {where}",
+        err=True,
+    )
     engine = start(settings.index_dir, shards, settings.replicas, settings)
     try:
         with_seeds(obj, engine)
