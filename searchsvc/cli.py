@@ -12,6 +12,7 @@ import html
 import json
 import os
 import re
+import shlex
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -623,7 +624,25 @@ def search_args_from_cli(values: dict[str, Any]) -> dict[str, Any]:
     return args
 
 
-@cli.command("search")
+class _SearchCommand(click.Command):
+    """The search command: a query starting with a minus (``-grain``) reads as unknown
+    options to click, so the refusal says how to give it."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        given = list(args)  # click's parser takes the arguments out of the list it is given
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            words = [arg for arg in given if arg[:1] == "-" and arg[1:2].isalpha()]
+            if not words:
+                raise
+            hint = f"to search without a word, put the query after '--', as in: searchsvc search -- {shlex.quote(words[0])}"
+            raise click.NoSuchOption(
+                exc.option_name, message=f"{exc.message.rstrip('.')}: {hint}", ctx=exc.ctx
+            ) from None
+
+
+@cli.command("search", cls=_SearchCommand)
 @_search_parameters
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_context

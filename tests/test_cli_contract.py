@@ -174,3 +174,11 @@ def test_counts_are_singular_for_one(indexed: Path) -> None:
     done = searchsvc("delete", "d0", "nope", cwd=indexed)
     assert done.returncode == 0, done.stderr
     assert "deleted 1 document; 1 id was not in the index" in done.stdout
+
+
+def test_a_query_starting_with_a_minus_says_to_use_two_dashes(indexed: Path) -> None:
+    refused = searchsvc("search", "-grain", cwd=indexed)
+    assert refused.returncode == 2
+    assert "searchsvc search -- -grain" in refused.stderr
+    answered = searchsvc("search", "--", "-grain", cwd=indexed)
+    assert answered.returncode == 0, answered.stderr
