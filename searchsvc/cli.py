@@ -217,6 +217,7 @@ def _records(
         max_field_length=settings.max_field_length,
         root=root,
         on_skip=None if skipped is None else skipped.append,
+        on_empty=lambda source: click.echo(f"note: {source}: holds no documents", err=True),
         # A file that cannot be read is reported with the bad records, and the rest is read.
         reject_bad_paths=not strict,
         on_read=None if reading is None else reading.read,
@@ -315,6 +316,10 @@ def _index_into(engine: Engine, docs: Iterator[dict[str, Any]], summary: WriteSu
     summary.merge(engine.bulk_index(docs, batch=INDEX_BATCH, strict=strict))
 
 
+#: Rejections listed on the terminal; ``--rejections FILE`` has them all.
+SHOWN_REJECTIONS = 20
+
+
 def _report(summary: WriteSummary, verb: str, skipped: list[str] | None = None) -> None:
     _report_problems(summary, skipped)
     click.echo(f"{verb}: {summary.added} added, {summary.updated} updated, {summary.rejected} rejected")
@@ -324,11 +329,12 @@ def _report_problems(summary: WriteSummary, skipped: list[str] | None) -> None:
     """The rejected records and the files of other types skipped in folders, on stderr."""
     from .ingest import position
 
-    for rejection in summary.rejections[:20]:
+    for rejection in summary.rejections[:SHOWN_REJECTIONS]:
         where = position(rejection.source, rejection.line, rejection.index)
         click.echo(f"rejected {where + ': ' if where else ''}{rejection.reason}", err=True)
-    if len(summary.rejections) > 20:
-        click.echo(f"... and {len(summary.rejections) - 20} more rejected records", err=True)
+    if len(summary.rejections) > SHOWN_REJECTIONS:
+        more = len(summary.rejections) - SHOWN_REJECTIONS
+        click.echo(f"... and {more} more rejected (--rejections FILE lists every one)", err=True)
     if skipped:
         shown = ", ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
         files = "file" if len(skipped) == 1 else "files"
@@ -336,6 +342,24 @@ def _report_problems(summary: WriteSummary, skipped: list[str] | None) -> None:
             f"note: skipped {len(skipped)} {files} not named .txt, .jsonl, .ndjson, .json or .csv: {shown}",
             err=True,
         )
+
+
+def _write_rejections(summary: WriteSummary, path: str | None) -> None:
+    """Every rejection of ``summary`` to ``path`` as JSON Lines, when a path is given."""
+    if path is None:
+        return
+    try:
+        with open(path, "w", encoding="utf-8") as out:
+            for rejection in summary.rejections:
+                out.write(json.dumps(rejection.to_dict(), ensure_ascii=False) + "\n")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _check_accepted(summary: WriteSummary) -> None:
+    """Exit 1 when records were read and every one was rejected: nothing asked for was done."""
+    if summary.rejected and not (summary.added or summary.updated):
+        raise click.ClickException(f"every record was rejected ({summary.rejected}); nothing was indexed")
 
 
 def _bad_paths(paths: Iterable[str], fmt: str | None) -> dict[str, str]:
@@ -382,6 +406,14 @@ def _shards_option(func: F) -> F:
 
 def _reading_options(func: F) -> F:
     """The options of the commands that read files: index and reindex."""
+    func = click.option(
+        "--rejections",
+        type=click.Path(dir_okay=False),
+        default=None,
+        metavar="FILE",
+        help="Write every rejected record to FILE as JSON Lines (where, id, reason); the terminal "
+        f"shows the first {SHOWN_REJECTIONS}.",
+    )(func)
     func = _root_option(func)
     func = _max_field_length_option(func)
     func = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")(func)
@@ -408,6 +440,7 @@ def index_command(
     quiet: bool,
     max_field_length: int | None,
     root: str | None,
+    rejections: str | None,
     shards: int | None,
     ray_address: str | None,
 ) -> None:
@@ -446,7 +479,9 @@ def index_command(
             summary,
             strict,
         )
+    _write_rejections(summary, rejections)
     _report(summary, "indexed", skipped)
+    _check_accepted(summary)
     if bad:
         # The others were indexed; the exit status still says the command line was wrong.
         raise _bad_paths_error(bad, "; the other paths were indexed")
@@ -471,6 +506,7 @@ def reindex_command(
     quiet: bool,
     max_field_length: int | None,
     root: str | None,
+    rejections: str | None,
     allow_empty: bool,
     shards: int | None,
 ) -> None:
@@ -520,6 +556,7 @@ def reindex_command(
             with _open_for_rebuild(obj) as engine:
                 result = engine.rebuild(docs, strict=strict, allow_empty=allow_empty)
     except EmptyRebuild:
+        _write_rejections(summary, rejections)
         _report_problems(summary, skipped)
         rejected = f" ({summary.rejected} rejected)" if summary.rejected else ""
         raise click.ClickException(
@@ -527,6 +564,7 @@ def reindex_command(
             " (--allow-empty empties it)"
         ) from None
     summary.merge(result)
+    _write_rejections(summary, rejections)
     _report(summary, "reindexed", skipped)
 
 
