@@ -12,6 +12,7 @@ import html
 import json
 import os
 import re
+import shlex
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -52,9 +53,22 @@ def user_errors(func: F) -> F:
             sys.exit(0)
         except (OSError, UnicodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            if isinstance(exc, OSError) and exc.filename is not None:
+                reason = f"{os.fsdecode(exc.filename)}: {reason}"
             raise click.ClickException(reason) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def counted(count: int, noun: str) -> str:
+    """``1 document``, ``2,000 documents``: a count and its noun, singular for one."""
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
+class BadSetting(click.ClickException):
+    """A setting's value refused: exit status 2, as click gives a bad option's value."""
+
+    exit_code = 2
 
 
 class Context:
@@ -63,7 +77,8 @@ class Context:
         try:
             self.settings = _with_options(None, index_dir=index_dir, variants_file=variants_file)
         except SearchsvcError as exc:
-            raise click.ClickException(str(exc)) from None
+            # A bad setting, from an option or a variable: a mistake in how the command was run.
+            raise BadSetting(str(exc)) from None
 
     def engine(self, *, create: bool = True) -> Engine:
         """The engine of the index; without ``create``, a missing index is an error, and nothing is made.
@@ -124,7 +139,8 @@ def _option_of(name: str) -> str:
 def _with_options(settings: Settings | None, **options: Any) -> Settings:
     """``settings`` (or those of the environment, when None) with the options given.
 
-    A value out of its range is a mistake in the command line: exit 2 naming the option.
+    A value out of its range is a mistake in the command line: exit 2 naming the option,
+    or the variable it came from.
     """
     try:
         return Settings.from_env(**options) if settings is None else settings.replace(**options)
@@ -132,7 +148,8 @@ def _with_options(settings: Settings | None, **options: Any) -> Settings:
         name = exc.details.get("setting")
         if isinstance(name, str) and options.get(name) is not None:
             raise click.BadParameter(exc.message, param_hint=f"'{_option_of(name)}'") from None
-        raise
+        # From a SEARCHSVC_* variable: as much a mistake in how the command was run.
+        raise BadSetting(exc.message) from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -200,6 +217,7 @@ def _records(
         max_field_length=settings.max_field_length,
         root=root,
         on_skip=None if skipped is None else skipped.append,
+        on_empty=lambda source: click.echo(f"note: {source}: holds no documents", err=True),
         # A file that cannot be read is reported with the bad records, and the rest is read.
         reject_bad_paths=not strict,
         on_read=None if reading is None else reading.read,
@@ -280,7 +298,9 @@ def _progress(
             bar.update(max(reading.total, 1) - shown_bytes, f"{count:,} documents, {_rate(count, started)}")
     elapsed = time.monotonic() - started
     if elapsed > 0 and count:
-        click.echo(f"read {count} documents in {elapsed:.1f}s ({count / elapsed:.0f} docs/s)", err=True)
+        click.echo(
+            f"read {counted(count, 'document')} in {elapsed:.1f}s ({count / elapsed:.0f} docs/s)", err=True
+        )
         if _is_terminal():
             # The last segments and the commit can take a while after the last document is read.
             click.echo("committing...", err=True)
@@ -296,6 +316,10 @@ def _index_into(engine: Engine, docs: Iterator[dict[str, Any]], summary: WriteSu
     summary.merge(engine.bulk_index(docs, batch=INDEX_BATCH, strict=strict))
 
 
+#: Rejections listed on the terminal; ``--rejections FILE`` has them all.
+SHOWN_REJECTIONS = 20
+
+
 def _report(summary: WriteSummary, verb: str, skipped: list[str] | None = None) -> None:
     _report_problems(summary, skipped)
     click.echo(f"{verb}: {summary.added} added, {summary.updated} updated, {summary.rejected} rejected")
@@ -305,11 +329,12 @@ def _report_problems(summary: WriteSummary, skipped: list[str] | None) -> None:
     """The rejected records and the files of other types skipped in folders, on stderr."""
     from .ingest import position
 
-    for rejection in summary.rejections[:20]:
+    for rejection in summary.rejections[:SHOWN_REJECTIONS]:
         where = position(rejection.source, rejection.line, rejection.index)
         click.echo(f"rejected {where + ': ' if where else ''}{rejection.reason}", err=True)
-    if len(summary.rejections) > 20:
-        click.echo(f"... and {len(summary.rejections) - 20} more rejected records", err=True)
+    if len(summary.rejections) > SHOWN_REJECTIONS:
+        more = len(summary.rejections) - SHOWN_REJECTIONS
+        click.echo(f"... and {more} more rejected (--rejections FILE lists every one)", err=True)
     if skipped:
         shown = ", ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
         files = "file" if len(skipped) == 1 else "files"
@@ -317,6 +342,24 @@ def _report_problems(summary: WriteSummary, skipped: list[str] | None) -> None:
             f"note: skipped {len(skipped)} {files} not named .txt, .jsonl, .ndjson, .json or .csv: {shown}",
             err=True,
         )
+
+
+def _write_rejections(summary: WriteSummary, path: str | None) -> None:
+    """Every rejection of ``summary`` to ``path`` as JSON Lines, when a path is given."""
+    if path is None:
+        return
+    try:
+        with open(path, "w", encoding="utf-8") as out:
+            for rejection in summary.rejections:
+                out.write(json.dumps(rejection.to_dict(), ensure_ascii=False) + "\n")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _check_accepted(summary: WriteSummary) -> None:
+    """Exit 1 when records were read and every one was rejected: nothing asked for was done."""
+    if summary.rejected and not (summary.added or summary.updated):
+        raise click.ClickException(f"every record was rejected ({summary.rejected}); nothing was indexed")
 
 
 def _bad_paths(paths: Iterable[str], fmt: str | None) -> dict[str, str]:
@@ -363,6 +406,14 @@ def _shards_option(func: F) -> F:
 
 def _reading_options(func: F) -> F:
     """The options of the commands that read files: index and reindex."""
+    func = click.option(
+        "--rejections",
+        type=click.Path(dir_okay=False),
+        default=None,
+        metavar="FILE",
+        help="Write every rejected record to FILE as JSON Lines (where, id, reason); the terminal "
+        f"shows the first {SHOWN_REJECTIONS}.",
+    )(func)
     func = _root_option(func)
     func = _max_field_length_option(func)
     func = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")(func)
@@ -389,6 +440,7 @@ def index_command(
     quiet: bool,
     max_field_length: int | None,
     root: str | None,
+    rejections: str | None,
     shards: int | None,
     ray_address: str | None,
 ) -> None:
@@ -427,7 +479,9 @@ def index_command(
             summary,
             strict,
         )
+    _write_rejections(summary, rejections)
     _report(summary, "indexed", skipped)
+    _check_accepted(summary)
     if bad:
         # The others were indexed; the exit status still says the command line was wrong.
         raise _bad_paths_error(bad, "; the other paths were indexed")
@@ -452,6 +506,7 @@ def reindex_command(
     quiet: bool,
     max_field_length: int | None,
     root: str | None,
+    rejections: str | None,
     allow_empty: bool,
     shards: int | None,
 ) -> None:
@@ -501,6 +556,7 @@ def reindex_command(
             with _open_for_rebuild(obj) as engine:
                 result = engine.rebuild(docs, strict=strict, allow_empty=allow_empty)
     except EmptyRebuild:
+        _write_rejections(summary, rejections)
         _report_problems(summary, skipped)
         rejected = f" ({summary.rejected} rejected)" if summary.rejected else ""
         raise click.ClickException(
@@ -508,6 +564,7 @@ def reindex_command(
             " (--allow-empty empties it)"
         ) from None
     summary.merge(result)
+    _write_rejections(summary, rejections)
     _report(summary, "reindexed", skipped)
 
 
@@ -605,7 +662,25 @@ def search_args_from_cli(values: dict[str, Any]) -> dict[str, Any]:
     return args
 
 
-@cli.command("search")
+class _SearchCommand(click.Command):
+    """The search command: a query starting with a minus (``-grain``) reads as unknown
+    options to click, so the refusal says how to give it."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        given = list(args)  # click's parser takes the arguments out of the list it is given
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            words = [arg for arg in given if arg[:1] == "-" and arg[1:2].isalpha()]
+            if not words:
+                raise
+            hint = f"to search without a word, put the query after '--', as in: searchsvc search -- {shlex.quote(words[0])}"
+            raise click.NoSuchOption(
+                exc.option_name, message=f"{exc.message.rstrip('.')}: {hint}", ctx=exc.ctx
+            ) from None
+
+
+@cli.command("search", cls=_SearchCommand)
 @_search_parameters
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_context
@@ -689,7 +764,10 @@ def delete_command(obj: Context, doc_ids: tuple[str, ...]) -> None:
     missing = len(set(doc_ids)) - found
     if found == 0:
         raise click.ClickException("none of the ids are in the index; nothing was deleted")
-    click.echo(f"deleted {found} documents" + (f"; {missing} ids were not in the index" if missing else ""))
+    absent = (
+        f"; {counted(missing, 'id')} {'was' if missing == 1 else 'were'} not in the index" if missing else ""
+    )
+    click.echo(f"deleted {counted(found, 'document')}{absent}")
 
 
 @cli.command("stats")
@@ -791,7 +869,12 @@ def export_command(obj: Context, output: str | None) -> None:
         else:
             partial = f"{output}.partial"
             try:
-                with open(partial, "wb") as out:
+                try:
+                    out = open(partial, "wb")  # noqa: SIM115 (closed by the with below)
+                except OSError as exc:
+                    # Named as asked: the partial file is ours, not the user's.
+                    raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
+                with out:
                     for doc in export:
                         out.write(dumps(doc) + b"\n")
                         count += 1
@@ -803,7 +886,7 @@ def export_command(obj: Context, output: str | None) -> None:
                     os.unlink(partial)
                 raise
     where = f" to {output}" if output is not None else ""
-    click.echo(f"exported {count} documents{where} in {time.monotonic() - started:.1f}s", err=True)
+    click.echo(f"exported {counted(count, 'document')}{where} in {time.monotonic() - started:.1f}s", err=True)
 
 
 @cli.command("snapshot")
@@ -823,7 +906,7 @@ def snapshot_command(obj: Context, dest: str) -> None:
         report = engine.snapshot(dest)
     how = "hard links" if report.linked else "copies"
     click.echo(
-        f"snapshot of {report.documents:,} documents in {dest} ({report.generation}, {report.files} files, "
+        f"snapshot of {counted(report.documents, 'document')} in {dest} ({report.generation}, {report.files} files, "
         f"{report.bytes / 2**20:,.1f} MiB, {how}) in {time.monotonic() - started:.1f}s",
         err=True,
     )
@@ -901,7 +984,7 @@ def _check_lines(report: IndexCheck) -> Iterator[str]:
             f"read {report.terms:,} terms, {report.postings:,} postings, {report.positions:,} positions "
             f"and {report.stored:,} stored documents"
         )
-    files = "1 file" if report.files == 1 else f"{report.files} files"
+    files = counted(report.files, "file")
     yield f"verified the checksums of {files} ({report.bytes / 2**20:,.1f} MiB)"
     if report.unrecorded:
         yield (
@@ -1038,7 +1121,10 @@ def _serve_shards(obj: Context) -> None:
         )
     shards = obj.shards()
     where = f"the Ray cluster at {settings.ray_address}" if settings.ray_address else "a local Ray"
-    click.echo(f"searchsvc: starting {shards} shards x {settings.replicas} replicas on {where}", err=True)
+    click.echo(
+        f"searchsvc: starting {counted(shards, 'shard')} x {counted(settings.replicas, 'replica')} on {where}",
+        err=True,
+    )
     engine = start(settings.index_dir, shards, settings.replicas, settings)
     try:
         with_seeds(obj, engine)

@@ -276,6 +276,10 @@ SEARCH_PARAMETERS: Mapping[str, SearchParameter] = {
 
 #: The keywords :meth:`SearchRequest.create <searchsvc.request.SearchRequest.create>` takes.
 ARGUMENTS: Mapping[str, SearchParameter] = {p.argument: p for p in SEARCH_PARAMETERS.values()}
+#: Parameters whose keyword differs from their HTTP name: the name, then the keyword.
+HTTP_NAMES: Mapping[str, str] = {
+    p.name: p.argument for p in SEARCH_PARAMETERS.values() if p.name != p.argument
+}
 #: What ``GET /search`` and ``POST /search`` take.
 HTTP_PARAMETERS: Mapping[str, SearchParameter] = {n: p for n, p in SEARCH_PARAMETERS.items() if p.http}
 #: What the ``search`` command takes.

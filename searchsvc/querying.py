@@ -47,6 +47,8 @@ NAME_CHARS = 100
 
 _FIELD_REF = re.compile(r"(?<![\w\\])([^\W\d][\w.-]*):(?=\S)")
 _OPERATOR = re.compile(r"^(AND|OR|ANDNOT|ANDMAYBE)$")
+#: A field named with nothing after its colon: Whoosh would search for the field's name.
+_EMPTY_FIELD_REF = re.compile(r"(?<![\w\\])([^\W\d][\w.-]*):(?=\s|\)|$)")
 
 
 def check_query_syntax(text: str) -> None:
@@ -66,11 +68,16 @@ def check_query_syntax(text: str) -> None:
         name = match.group(1)
         if name not in QUERY_FIELDS:
             raise UnknownField(f"unknown field {name!r} in the query; fields are {', '.join(QUERY_FIELDS)}")
+    for empty in _EMPTY_FIELD_REF.finditer(re.sub(r'"[^"]*"', "phrase", text)):
+        name = empty.group(1)
+        # Only a field's own name: "Breaking: Kyiv" pasted from a headline stays words.
+        if name in QUERY_FIELDS:
+            raise QueryError(f"{name}: needs a value right after the colon, as in {name}:word")
     words = outside.replace("(", " ").replace(")", " ").split()
     if words and (_OPERATOR.match(words[0]) or _OPERATOR.match(words[-1]) or words[-1] == "NOT"):
         raise QueryError("the query starts or ends with an operator (AND, OR, NOT)")
     for left, right in zip(words, words[1:], strict=False):
-        if _OPERATOR.match(left) and (_OPERATOR.match(right)):
+        if (_OPERATOR.match(left) and _OPERATOR.match(right)) or (left == "NOT" and right in ("NOT", "-")):
             raise QueryError(f"the query has two operators in a row: {left} {right}")
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from .documents import parse_date
 from .errors import InvalidDate, InvalidParameter, UnknownField
 from .facets import SECONDS_PER_DAY
-from .parameters import ARGUMENTS, DATE_INTERVALS, FACETABLE, FILTER_FIELDS, SORT_FIELDS
+from .parameters import ARGUMENTS, DATE_INTERVALS, FACETABLE, FILTER_FIELDS, HTTP_NAMES, SORT_FIELDS
 from .settings import Settings
 
 __all__ = [
@@ -64,6 +64,12 @@ class SearchRequest:
         that is None or left out takes its default.
         """
         settings = settings or Settings()
+        for name, keyword in HTTP_NAMES.items():
+            # The HTTP name works too, so that a search moves between the two unchanged.
+            if name in params:
+                if keyword in params:
+                    raise InvalidParameter(f"give {name} or {keyword}, not both: they are one parameter")
+                params[keyword] = params.pop(name)
         for keyword in params:
             if keyword not in ARGUMENTS:
                 raise InvalidParameter(
@@ -105,12 +111,15 @@ def _date_bound(value: str | dt.date | None, name: str, *, end: bool) -> int | N
 
 
 def parse_filters(
-    filters: Mapping[str, str | Iterable[str]] | Iterable[str] | None,
+    filters: Mapping[str, str | Iterable[str]] | Iterable[str] | str | None,
 ) -> dict[str, tuple[str, ...]]:
-    """Filters as ``{field: (value, ...)}`` from a mapping or ``field:value`` strings."""
+    """Filters as ``{field: (value, ...)}`` from a mapping, ``field:value`` strings, or one
+    such string."""
     result: dict[str, dict[str, None]] = {}
     if filters is None:
         return {}
+    if isinstance(filters, str):
+        filters = [filters]
     if isinstance(filters, Mapping):
         items: list[tuple[str, str]] = []
         for name, values in filters.items():

@@ -37,6 +37,7 @@ from .documents import normalize_document
 from .errors import (
     EmptyRebuild,
     EngineClosed,
+    IndexLayoutMismatch,
     IndexNotFound,
     InvalidInput,
     InvalidParameter,
@@ -48,7 +49,7 @@ from .results import Export, FacetBucket, Hit, SearchResult, ShardCounts, WriteS
 from .scoring import CollectionStatistics
 from .settings import Settings
 from .store.backup import SnapshotReport, snapshot_shards
-from .store.layout import FolderUse, NewSet, recorded_shards, shard_folders
+from .store.layout import FolderUse, NewSet, holds_one_index, recorded_shards, shard_folders
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -444,6 +445,11 @@ def open_shards(
     :class:`~searchsvc.errors.IndexNotFound`, and nothing is made.
     """
     if not create and recorded_shards(Path(path)) is None:
+        if holds_one_index(Path(path)):
+            raise IndexLayoutMismatch(
+                f"the folder {Path(path).name!r} holds one index, not {shards} shards: open it without "
+                "--shards (or SEARCHSVC_SHARDS)"
+            )
         raise IndexNotFound(f"no index split into shards in {os.fspath(path)!r}")
     use = FolderUse(path)
     try:

@@ -87,22 +87,31 @@ class Staging:
             return summary
         existing = self._existing([d["id"] for d in staged])
         with self._lock:
+            seen: set[str] = set()
             for doc in staged:
                 doc_id = doc["id"]
-                if doc_id in existing or self._pending.get(doc_id) is not None:
+                if doc_id in seen or self._is_live(doc_id, existing):
                     summary.updated += 1
                 else:
                     summary.added += 1
-                existing.add(doc_id)
+                seen.add(doc_id)
         self._stage([(doc["id"], doc) for doc in staged])
         return summary
 
     def delete(self, ids: list[str]) -> int:
         existing = self._existing(ids)
         with self._lock:
-            found = sum(1 for i in ids if i in existing or self._pending.get(i) is not None)
+            found = sum(1 for doc_id in dict.fromkeys(ids) if self._is_live(doc_id, existing))
         self._stage([(doc_id, None) for doc_id in ids])
         return found
+
+    def _is_live(self, doc_id: str, committed: set[str]) -> bool:
+        """Whether a real-time get finds ``doc_id``: its latest write, pending or being
+        committed, decides; else whether ``committed`` holds it. The caller holds the lock."""
+        for staged in (self._pending, self._committing):
+            if doc_id in staged:
+                return staged[doc_id] is not None
+        return doc_id in committed
 
     def _stage(self, writes: list[Write]) -> None:
         """Make ``writes`` pending, and return once they are logged (when there is a log)."""

@@ -106,7 +106,7 @@ def test_get_delete_stats(run, corpus):
     got = run("get", "grain-deal")
     assert json.loads(got.output)["title"] == "Grain exports resume from Odesa"
     deleted = run("delete", "grain-deal", "nope")
-    assert "deleted 1 documents; 1 ids were not in the index" in deleted.output
+    assert "deleted 1 document; 1 id was not in the index" in deleted.output
     stats = json.loads(run("stats").output)
     assert stats["documents"] == 4
     assert run("delete", "nope").exit_code == 1

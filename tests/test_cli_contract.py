@@ -94,7 +94,7 @@ def test_every_command_reads_settings_from_the_environment_and_flags(tmp_path: P
     from_flag = searchsvc("index", "big.jsonl", "--quiet", "--max-field-length", "2000000", cwd=tmp_path)
     assert from_flag.returncode == 0 and "1 updated" in from_flag.stdout + from_flag.stderr
     bad = searchsvc("stats", cwd=tmp_path, env={"SEARCHSVC_MAX_FIELD_LENGTH": "lots"})
-    assert bad.returncode == 1 and bad.stderr.count("\n") == 1
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1
 
 
 def test_text_ids_from_a_root_encodings_and_array_positions(tmp_path: Path) -> None:
@@ -159,3 +159,39 @@ def test_a_port_in_use_is_named(tmp_path: Path) -> None:
             # The last line: an empty index is first seeded, as serve does.
             last = done.stderr.strip().splitlines()[-1]
             assert last == f"Error: cannot listen on 127.0.0.1:{port}: the port is in use (another server?)"
+
+
+def test_a_bad_value_from_a_variable_exits_2_as_from_an_option(tmp_path: Path) -> None:
+    by_option = searchsvc("serve", "--port", "70000", cwd=tmp_path)
+    by_variable = searchsvc("serve", cwd=tmp_path, env={"SEARCHSVC_PORT": "70000"})
+    assert (by_option.returncode, by_variable.returncode) == (2, 2)
+    assert "SEARCHSVC_PORT" in by_variable.stderr
+    assert len(by_variable.stderr.strip().splitlines()) == 1
+
+
+def test_export_to_a_missing_folder_names_the_file(indexed: Path) -> None:
+    done = searchsvc("export", "--output", "/nonexistent/dir/x.jsonl", cwd=indexed)
+    assert done.returncode == 1
+    assert done.stderr.strip() == "Error: cannot write /nonexistent/dir/x.jsonl: No such file or directory"
+
+
+def test_reading_one_index_as_shards_says_what_the_folder_holds(indexed: Path) -> None:
+    for command in (("stats",), ("get", "d1"), ("search", "grain")):
+        done = searchsvc(*command, cwd=indexed, env={"SEARCHSVC_SHARDS": "2"})
+        assert done.returncode == 1, done.stderr
+        assert "holds one index, not 2 shards" in done.stderr
+        assert "missing" not in done.stderr
+
+
+def test_counts_are_singular_for_one(indexed: Path) -> None:
+    done = searchsvc("delete", "d0", "nope", cwd=indexed)
+    assert done.returncode == 0, done.stderr
+    assert "deleted 1 document; 1 id was not in the index" in done.stdout
+
+
+def test_a_query_starting_with_a_minus_says_to_use_two_dashes(indexed: Path) -> None:
+    refused = searchsvc("search", "-grain", cwd=indexed)
+    assert refused.returncode == 2
+    assert "searchsvc search -- -grain" in refused.stderr
+    answered = searchsvc("search", "--", "-grain", cwd=indexed)
+    assert answered.returncode == 0, answered.stderr

@@ -101,7 +101,7 @@ def test_off_a_terminal_only_the_summary_is_printed(articles, tmp_path) -> None:
     status, written = run(["--index-dir", str(tmp_path / "index"), "index", str(articles)], terminal=False)
     assert status == 0
     assert "\r" not in written and "%" not in written
-    assert re.fullmatch(r"read 4000 documents in [\d.]+s \(\d+ docs/s\)\n", written), written
+    assert re.fullmatch(r"read 4,000 documents in [\d.]+s \(\d+ docs/s\)\n", written), written
 
 
 def test_check_shows_a_bar_of_its_work_on_a_terminal_only(articles, tmp_path) -> None:

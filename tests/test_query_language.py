@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from searchsvc import SearchEngine
-from searchsvc.errors import InvalidDate, InvalidParameter
+from searchsvc.errors import InvalidDate, InvalidParameter, QueryError
 
 DOCS = [
     {
@@ -167,3 +167,19 @@ def test_stop_words_keep_their_place_in_phrases() -> None:
     assert ids(engine, '"power grid"~3') == {"adjacent", "apart"}
     assert ids(engine, '"power of the grid"~2') == {"apart", "further"}
     engine.close()
+
+
+@pytest.mark.parametrize("query", ["title:", "title: grain", "(source:)", "grain body:"])
+def test_a_field_without_a_value_is_an_error_not_its_name(engine: SearchEngine, query: str) -> None:
+    with pytest.raises(QueryError, match="needs a value right after the colon"):
+        engine.search(query)
+
+
+def test_a_colon_after_a_word_that_is_no_field_stays_a_word(engine: SearchEngine) -> None:
+    engine.search("Breaking: grain")  # no error: pasted headlines keep working
+
+
+@pytest.mark.parametrize("query", ["NOT NOT NOT grain", "grain NOT NOT oil", "NOT - grain"])
+def test_not_twice_says_so(engine: SearchEngine, query: str) -> None:
+    with pytest.raises(QueryError, match="two operators in a row: NOT"):
+        engine.search(query)

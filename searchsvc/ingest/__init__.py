@@ -7,9 +7,12 @@ not a file. A bad record never stops the good ones (unless ``strict``).
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import io
 import os
 import sys
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
@@ -52,6 +55,8 @@ BODY_SOURCE = "<request>"
 #: The path that means standard input, read as JSON Lines unless a format is given.
 STDIN = "-"
 STDIN_SOURCE = "<stdin>"
+#: The start of the id of a plain text read from standard input; its content's hash follows.
+STDIN_TEXT_PREFIX = "stdin-"
 
 #: Bytes of a JSON, JSON Lines or CSV file looked at to tell binary data from text.
 SNIFF_BYTES = 8192
@@ -66,6 +71,7 @@ def read_records(
     strict: bool = False,
     max_field_length: int | None = None,
     on_skip: Callable[[str], None] | None = None,
+    on_empty: Callable[[str], None] | None = None,
     root: PathArg | None = None,
     reject_bad_paths: bool = False,
     on_read: Callable[[int], None] | None = None,
@@ -74,7 +80,9 @@ def read_records(
 
     ``format`` forces one reader for every file, folder contents included;
     otherwise the extension decides, and a folder's files of other extensions are
-    skipped (``on_skip`` is called with each one's path). A path that does not
+    skipped (``on_skip`` is called with each one's path). A file or standard input
+    that holds no record at all, in any format, is no error: ``on_empty`` is called
+    with its name. A path that does not
     exist, or a named file of unknown extension, raises :class:`InputFormatError`:
     at once when ``paths`` is a list or tuple, else when the walk reaches it.
     With ``strict`` the first bad record raises :class:`InvalidDocument`.
@@ -106,7 +114,7 @@ def read_records(
             if not reject_bad_paths:
                 _check_path(path, fmt)
             _id_prefix(os.fspath(path), base)
-    records = _read_paths(paths, fmt, max_field_length, on_skip, base, reject_bad_paths, on_read)
+    records = _read_paths(paths, fmt, max_field_length, on_skip, on_empty, base, reject_bad_paths, on_read)
     return _raise_on_bad(records) if strict else records
 
 
@@ -163,7 +171,7 @@ def path_problem(path: PathArg, format: str | None = None) -> str | None:
         return str(exc.strerror or exc)
     if not is_dir and format is None and detect_format(path) is None:
         return (
-            "unknown file type: name it .txt, .jsonl, .ndjson, .json or .csv,"
+            "unknown file type: name it .txt, .jsonl, .ndjson, .json or .csv (gzipped: add .gz),"
             f" or give a format ({', '.join(FORMATS)})"
         )
     return None
@@ -202,6 +210,7 @@ def _read_paths(
     fmt: str | None,
     max_field_length: int | None,
     on_skip: Callable[[str], None] | None,
+    on_empty: Callable[[str], None] | None,
     base: str | None,
     reject_bad_paths: bool,
     on_read: Callable[[int], None] | None,
@@ -209,8 +218,7 @@ def _read_paths(
     for path in paths:
         given = os.fspath(path)
         if given == STDIN:
-            stream = _counted(sys.stdin.buffer, on_read)
-            yield from _read_stream(stream, fmt or "jsonl", STDIN_SOURCE, "stdin", max_field_length)
+            yield from _noting_empty(_read_stdin(fmt, on_read, max_field_length), STDIN_SOURCE, on_empty)
             continue
         if reject_bad_paths:
             problem = path_problem(given, fmt)
@@ -221,7 +229,9 @@ def _read_paths(
             detected = fmt or detect_format(given)
             assert detected is not None  # _check_path raised otherwise
             doc_id = os.path.basename(given) if base is None else _id_prefix(given, base)
-            yield from _read_file(given, detected, doc_id, max_field_length, on_read)
+            yield from _noting_empty(
+                _read_file(given, detected, doc_id, max_field_length, on_read), given, on_empty
+            )
             continue
         prefix = _id_prefix(given, base)
         prefix += "/" if prefix else ""
@@ -236,7 +246,39 @@ def _read_paths(
                 if on_skip is not None:
                     on_skip(entry.path)
                 continue
-            yield from _read_file(entry.path, file_format, prefix + entry.relative, max_field_length, on_read)
+            records = _read_file(entry.path, file_format, prefix + entry.relative, max_field_length, on_read)
+            yield from _noting_empty(records, entry.path, on_empty)
+
+
+def _noting_empty(
+    records: Iterator[Record], source: str, on_empty: Callable[[str], None] | None
+) -> Iterator[Record]:
+    """``records``; when there are none, ``on_empty`` is told the source's name. Every format
+    is treated alike: an empty input holds no documents, and is no bad record."""
+    empty = True
+    for record in records:
+        empty = False
+        yield record
+    if empty and on_empty is not None:
+        on_empty(source)
+
+
+def _read_stdin(
+    fmt: str | None, on_read: Callable[[int], None] | None, max_field_length: int | None
+) -> Iterator[Record]:
+    """The records of standard input, gzipped or not: JSON Lines unless ``fmt`` says otherwise."""
+    try:
+        stream = _uncompressed(_counted(sys.stdin.buffer, on_read))
+        if fmt == "text":
+            # A text is one document, read whole: named by its content, so that each
+            # text piped in is a document of its own, and piping one again replaces it.
+            data = stream.read()
+            doc_id = f"{STDIN_TEXT_PREFIX}{hashlib.sha256(data).hexdigest()[:16]}"
+            yield from _read_stream(io.BytesIO(data), fmt, STDIN_SOURCE, doc_id, max_field_length)
+            return
+        yield from _read_stream(stream, fmt or "jsonl", STDIN_SOURCE, "stdin", max_field_length)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        yield rejected(STDIN_SOURCE, None, f"{_GZIP_FAULT}: {exc}")
 
 
 def input_size(paths: Iterable[PathArg], format: str | None = None) -> int | None:
@@ -312,15 +354,30 @@ def _read_file(
         return
     with stream:
         try:
+            data = _uncompressed(stream)
             if fmt in _KINDS:
                 # A whole file of binary data would otherwise be rejected line by line.
-                problem = utf8_problem(stream.peek(SNIFF_BYTES)[:SNIFF_BYTES], _KINDS[fmt])
+                problem = utf8_problem(data.peek(SNIFF_BYTES)[:SNIFF_BYTES], _KINDS[fmt])
                 if problem is not None:
                     yield rejected(path, None, problem)
                     return
-            yield from _read_stream(stream, fmt, path, doc_id, max_field_length)
+            yield from _read_stream(data, fmt, path, doc_id, max_field_length)
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            yield rejected(path, None, f"{_GZIP_FAULT}: {exc}")
         except OSError as exc:
             yield rejected(path, None, f"cannot read file: {exc.strerror or exc}")
+
+
+#: How a gzipped input that cannot be decompressed is reported.
+_GZIP_FAULT = "cannot decompress the gzipped input (cut off or damaged)"
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _uncompressed(stream: io.BufferedReader) -> io.BufferedReader:
+    """``stream``, decompressed when it is gzip (whatever its name): the bytes tell."""
+    if stream.peek(2)[:2] != _GZIP_MAGIC:
+        return stream
+    return io.BufferedReader(gzip.GzipFile(fileobj=stream, mode="rb"))  # type: ignore[arg-type]
 
 
 def _read_stream(

@@ -18,9 +18,16 @@ _EXTENSIONS = {
 }
 
 
+#: The extension of a gzipped file, after the one of its format (``wire.jsonl.gz``).
+GZIP_EXTENSION = ".gz"
+
+
 def detect_format(path: str | os.PathLike[str]) -> str | None:
-    """The format a file's extension names, or None."""
-    return _EXTENSIONS.get(os.path.splitext(os.fspath(path))[1].lower())
+    """The format a file's extension names (before ``.gz`` for a gzipped one), or None."""
+    name = os.fspath(path)
+    if name.lower().endswith(GZIP_EXTENSION):
+        name = name[: -len(GZIP_EXTENSION)]
+    return _EXTENSIONS.get(os.path.splitext(name)[1].lower())
 
 
 class Entry(NamedTuple):

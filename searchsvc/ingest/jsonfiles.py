@@ -138,8 +138,7 @@ def read_json(
     cursor = _Cursor(stream, chunk_size)
     first = cursor.peek()
     if not first:
-        yield rejected(source, cursor.line, "empty input: expected a JSON array or object")
-        return
+        return  # nothing to read, as in an empty file of any format
     in_array = first == "["
     index: int | None = 0 if in_array else None
     if in_array:

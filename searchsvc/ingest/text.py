@@ -63,6 +63,8 @@ def read_text(
             return
         text = decoded
         note = f"not UTF-8: decoded as {encoding}"
+    if not text.strip():
+        return  # nothing to read, as in an empty file of any format
     try:
         raw, field_lines = _parse(text, doc_id)
     except InvalidDocument as exc:

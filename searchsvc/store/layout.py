@@ -65,8 +65,13 @@ def record_shards(root: Path, shards: int, live: str) -> None:
     fsync(root)
 
 
+def holds_one_index(root: Path) -> bool:
+    """Whether ``root`` holds one index rather than shards."""
+    return (root / META_FILE).exists()
+
+
 def _refuse_one_index(root: Path, shards: int) -> None:
-    if (root / META_FILE).exists():
+    if holds_one_index(root):
         raise IndexLayoutMismatch(
             f"the folder {root.name!r} holds one index, not shards: index its documents into a "
             f"new folder with --shards {shards}"
