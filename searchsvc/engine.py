@@ -44,7 +44,7 @@ from .shards import Documents, ShardedEngine
 from .staging import Staging
 from .store.backup import SnapshotReport, take_snapshot
 from .store.generations import FORMAT_VERSION, IndexStore
-from .store.integrity import IndexCheck, check_index
+from .store.integrity import IndexCheck, check_index, verify_snapshot
 from .store.schema import build_schema
 from .suggest import FEW_HITS, Speller
 from .wal import FOLDER as WAL_FOLDER
@@ -336,6 +336,10 @@ class SearchEngine:
     def _export(self, after: str | None) -> Iterator[Any]:
         """The document count of the commit read (None with ``after``), then its documents."""
         with self._pool.snapshot() as snapshot:
+            # A backup must not copy silent damage: the files are compared with their
+            # checksums before a document is read.
+            if after is None:
+                verify_snapshot(snapshot)
             yield snapshot.doc_count() if after is None else None
             yield from snapshot.documents_by_id(after)
 

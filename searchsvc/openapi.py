@@ -583,6 +583,40 @@ def _schemas(settings: Settings) -> dict[str, Any]:
                 "last_commit": nullable_string,
                 "format_version": {"type": "integer"},
                 "generation": nullable_string,
+                "shards": {
+                    "type": "array",
+                    "description": "For an index split into shards: each shard's own figures, and on a "
+                    "Ray cluster where its writer and replicas run.",
+                    "items": {"$ref": "#/components/schemas/ShardStats"},
+                },
+                "nodes": {
+                    "type": "integer",
+                    "description": "For shards on a Ray cluster: the nodes their processes run on.",
+                },
+            },
+        },
+        "ShardStats": {
+            "type": "object",
+            "required": ["shard", "documents"],
+            "properties": {
+                "shard": {"type": "integer", "minimum": 0},
+                "documents": {"type": "integer"},
+                "segments": {"type": "integer"},
+                "pending_writes": {"type": "integer"},
+                "size_bytes": {"type": "integer"},
+                "last_commit": nullable_string,
+                "format_version": {"type": "integer"},
+                "generation": nullable_string,
+                "writer": {"$ref": "#/components/schemas/ShardProcess"},
+                "replicas": {"type": "array", "items": {"$ref": "#/components/schemas/ShardProcess"}},
+            },
+        },
+        "ShardProcess": {
+            "type": "object",
+            "properties": {
+                "node": nullable_string,
+                "pid": {"type": ["integer", "null"]},
+                "up": {"type": "boolean"},
             },
         },
         "Health": {

@@ -323,3 +323,27 @@ def test_checking_a_folder_without_an_index_is_one_line(tmp_path) -> None:
     done = run(tmp_path / "none", "check")
     assert done.exit_code == 1 and done.stderr.startswith("Error: no index") and done.stderr.count("\n") == 1
     assert not (tmp_path / "none").exists()  # a check writes nothing
+
+
+def test_export_does_not_copy_silent_damage(tmp_path) -> None:
+    # Flipped in the middle, a byte leaves searches answering as before: only the
+    # checksums tell, and a backup must not carry the damage on.
+    folder = built(tmp_path / "ix")
+    damaged = segment_files(folder)[0]
+    flip(damaged, damaged.stat().st_size // 2)
+    with (
+        SearchEngine(folder, variants=None, settings=Settings(verify_on_start=False)) as engine,
+        pytest.raises(IndexCorrupt, match=damaged.stem),
+    ):
+        engine.export()
+    done = run(folder, "export", "--output", str(tmp_path / "backup.jsonl"))
+    assert done.exit_code == 1
+    assert damaged.stem in done.output and "does not match its checksum" in done.output
+    assert not (tmp_path / "backup.jsonl").exists()
+
+
+def test_export_of_a_sound_index_is_whole(tmp_path) -> None:
+    folder = built(tmp_path / "ix")
+    with SearchEngine(folder, variants=None) as engine:
+        export = engine.export()
+        assert export.count == len(list(export)) == 159

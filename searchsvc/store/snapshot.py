@@ -91,6 +91,13 @@ class Snapshot:
         """The Whoosh searcher: for :mod:`searchsvc.store` only."""
         return self._searcher
 
+    @property
+    def storage(self) -> Any:
+        """The files the snapshot reads (Whoosh's storage), or None for an index in memory:
+        for :mod:`searchsvc.store` only."""
+        storage = getattr(self._searcher._ix, "storage", None)
+        return None if storage is None or not hasattr(storage, "folder") else storage
+
     def close(self) -> None:
         self._searcher.close()
 
