@@ -133,14 +133,23 @@ class Service:
     def write_answer(self, req: falcon.Request, resp: falcon.Response, summary: WriteSummary) -> None:
         """Commit now if asked, else hand the write to the committer; answer with the summary."""
         commit = _flag(req, "commit")
+        answer = summary.to_dict()
+        committed = False
         if commit:
-            self.metrics.commit("request")
-        else:
+            try:
+                self.metrics.commit("request")
+                committed = True
+            except SearchIndexError as exc:
+                # The write is logged and stays staged: it is accepted, and the answer says
+                # so, with why it is not visible yet. An error here would be a write both
+                # refused and applied.
+                LOG.warning("a write's commit failed; it is committed later: %s", exc.message)
+                answer["commit_error"] = {"code": exc.code, "message": one_line(exc.message)}
+        if not committed:
             self.metrics.wrote()
             if self.on_write is not None:
                 self.on_write()
-        answer = summary.to_dict()
-        answer["committed"] = commit
+        answer["committed"] = committed
         send(resp, answer)
 
 

@@ -400,6 +400,51 @@ def _max_field_length_option(func: F) -> F:
     )
 
 
+#: Seconds a command that writes waits for another writer's lock, unless --wait or
+#: SEARCHSVC_LOCK_TIMEOUT says otherwise: a command can wait longer than a request.
+COMMAND_LOCK_WAIT = 60.0
+
+
+def _wait_option(func: F) -> F:
+    return click.option(
+        "--wait",
+        type=click.FloatRange(min=0),
+        default=None,
+        metavar="SECONDS",
+        help="How long to wait for another process writing to the index (a server's commit, "
+        f"another index) before giving up, keeping nothing of this command's writes after its "
+        f"last commit. [default: {COMMAND_LOCK_WAIT:g}; env: {setting('lock_timeout').env}]",
+    )(func)
+
+
+def _waiting(obj: Context, wait: float | None) -> None:
+    """Set how long this command's commits wait for another writer's lock."""
+    if wait is None and setting("lock_timeout").env not in os.environ:
+        wait = COMMAND_LOCK_WAIT
+    if wait is not None:
+        obj.settings = _with_options(obj.settings, lock_timeout=wait)
+
+
+@contextlib.contextmanager
+def _writing(engine: Engine, settings: Settings) -> Iterator[None]:
+    """Writes by a command: it says when it waits for another writer, and when it gives up
+    it drops what it staged, so that closing the engine commits nothing it reported as failed."""
+    from .errors import SearchIndexError
+
+    if engine.locked():
+        click.echo(
+            f"waiting up to {settings.lock_timeout:g} s for another process writing to the index "
+            "(--wait SECONDS)...",
+            err=True,
+        )
+    try:
+        yield
+    except SearchIndexError as exc:
+        dropped = engine.discard()
+        kept = f"; the {counted(dropped, 'write')} since its last commit were not kept" if dropped else ""
+        raise click.ClickException(f"{exc.message}{kept}") from None
+
+
 def _shards_option(func: F) -> F:
     return click.option("--shards", type=int, default=None, help=_env_help("shards"))(func)
 
@@ -426,6 +471,7 @@ def _reading_options(func: F) -> F:
 @cli.command("index")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @_reading_options
+@_wait_option
 @_shards_option
 @click.option(
     "--ray-address", default=None, metavar="HOST:PORT", help=_env_help("ray_address", default=False)
@@ -441,6 +487,7 @@ def index_command(
     max_field_length: int | None,
     root: str | None,
     rejections: str | None,
+    wait: float | None,
     shards: int | None,
     ray_address: str | None,
 ) -> None:
@@ -460,6 +507,7 @@ def index_command(
     obj.settings = _with_options(
         obj.settings, max_field_length=max_field_length, shards=shards, ray_address=ray_address
     )
+    _waiting(obj, wait)
     bad = _bad_paths(paths, fmt)
     if bad and (strict or all(path in bad for path in paths)):
         raise _bad_paths_error(bad)
@@ -467,7 +515,7 @@ def index_command(
     skipped: list[str] = []
     readable = [path for path in paths if path not in bad]
     reading = Reading(readable, fmt)
-    with obj.engine() as engine:
+    with obj.engine() as engine, _writing(engine, obj.settings):
         _index_into(
             engine,
             _progress(
@@ -755,12 +803,15 @@ def get_command(obj: Context, doc_id: str) -> None:
 
 @cli.command("delete")
 @click.argument("doc_ids", nargs=-1, required=True)
+@_wait_option
 @pass_context
 @user_errors
-def delete_command(obj: Context, doc_ids: tuple[str, ...]) -> None:
+def delete_command(obj: Context, doc_ids: tuple[str, ...], wait: float | None) -> None:
     """Delete documents by id."""
-    with obj.engine(create=False) as engine:
+    _waiting(obj, wait)
+    with obj.engine(create=False) as engine, _writing(engine, obj.settings):
         found = engine.delete(doc_ids)
+        engine.commit()
     missing = len(set(doc_ids)) - found
     if found == 0:
         raise click.ClickException("none of the ids are in the index; nothing was deleted")

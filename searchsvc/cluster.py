@@ -75,6 +75,12 @@ class ShardHost:
     def commit(self) -> None:
         self.engine.commit()
 
+    def discard(self) -> int:
+        return self.engine.discard()
+
+    def locked(self) -> bool:
+        return self.engine.locked()
+
     def pending(self) -> int:
         return self.engine.pending
 
@@ -179,6 +185,14 @@ class RemoteShard:
 
     def commit(self) -> None:
         self._write("commit")
+
+    def discard(self) -> int:
+        dropped: int = self._write("discard")
+        return dropped
+
+    def locked(self) -> bool:
+        held: bool = self._write("locked")
+        return held
 
     def bulk_index(
         self, docs: Iterable[Mapping[str, Any]], *, batch: int = 5000, strict: bool = False

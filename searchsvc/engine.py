@@ -236,6 +236,19 @@ class SearchEngine:
         self._check_open()
         self._staging.commit()
 
+    def locked(self) -> bool:
+        """Whether another writer holds the index's write lock now: a commit would wait for it
+        (up to the ``lock_timeout`` setting)."""
+        self._check_open()
+        return self._store.write_locked(self._pool.current_index())
+
+    def discard(self) -> int:
+        """Drop the writes staged since the last commit, logged ones included: for a writer
+        that gives up after a commit failed, so that nothing it reported as failed is
+        committed later (at :meth:`close`, say). Returns how many were dropped."""
+        self._check_open()
+        return self._staging.discard()
+
     def bulk_index(
         self,
         docs: Iterable[Mapping[str, Any]],

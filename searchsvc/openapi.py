@@ -571,6 +571,14 @@ def _schemas(settings: Settings) -> dict[str, Any]:
                     "description": "True when the write is already visible (`commit=true`); otherwise it "
                     "becomes visible within the commit interval.",
                 },
+                "commit_error": {
+                    "type": "object",
+                    "description": "With `commit=true`, why the commit could not be made (another "
+                    "process holding the index's lock past `lock_timeout`, a full disk): the write "
+                    "is accepted and logged all the same, and is committed in the background.",
+                    "required": ["code", "message"],
+                    "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                },
             },
         },
         "Stats": {

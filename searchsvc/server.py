@@ -22,7 +22,7 @@ from types import FrameType
 from typing import Any
 
 from .engine import Engine
-from .errors import IndexNotFound, InvalidParameter
+from .errors import IndexNotFound, InvalidParameter, SearchIndexError
 from .openapi import MAX_HEADER_BYTES
 from .settings import Settings, parse_origins
 from .store.integrity import IndexCheck, check_index
@@ -161,12 +161,17 @@ class Committer:
                     self._woken = False
                     continue
             # Commit outside the lock: notify() from request threads must never wait for disk.
+            retry = max(self.interval, 1.0)
             try:
                 self._commit()
                 due = None
+            except SearchIndexError as exc:
+                # The index's own trouble (a lock held, a full disk): one line, the writes kept.
+                LOG.warning("background commit failed, retrying in %.1f s: %s", retry, exc.message)
+                due = self.clock() + retry
             except Exception:
-                LOG.exception("background commit failed; retrying in %.1f s", self.interval)
-                due = self.clock() + max(self.interval, 1.0)
+                LOG.exception("background commit failed; retrying in %.1f s", retry)
+                due = self.clock() + retry
 
 
 #: The signals that stop the server gracefully.

@@ -165,6 +165,13 @@ class Settings:
         1.0, "Seconds an acknowledged HTTP write waits before its batch is committed.", minimum=0
     )
     commit_batch: int = _declare(500, "Pending HTTP writes that trigger a commit at once.", minimum=1)
+    lock_timeout: float = _declare(
+        5.0,
+        "Seconds a commit waits for another process holding the index's write lock (an 'index' "
+        "command, another server) before it fails.",
+        minimum=0,
+        maximum=86400,
+    )
     shutdown_timeout: float = _declare(
         30.0,
         "Seconds the server waits, after SIGTERM or Ctrl-C, for the requests in flight to be answered.",

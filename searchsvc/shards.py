@@ -69,6 +69,8 @@ class Documents(Protocol):
     ) -> WriteSummary: ...
     def delete(self, ids: Iterable[str] | str) -> int: ...
     def commit(self) -> None: ...
+    def discard(self) -> int: ...
+    def locked(self) -> bool: ...
     def bulk_index(
         self, docs: Iterable[Mapping[str, Any]], *, batch: int = 5000, strict: bool = False
     ) -> WriteSummary: ...
@@ -167,6 +169,14 @@ class ShardedEngine:
 
     def commit(self) -> None:
         self._each(lambda shard: shard.commit())
+
+    def discard(self) -> int:
+        """Drop every shard's staged writes; how many there were."""
+        return sum(self._each(lambda shard: shard.discard()))
+
+    def locked(self) -> bool:
+        """Whether another writer holds any shard's write lock now."""
+        return any(self._each(lambda shard: shard.locked()))
 
     def bulk_index(
         self, docs: Iterable[Mapping[str, Any]], *, batch: int = 5000, strict: bool = False

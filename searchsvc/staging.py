@@ -26,9 +26,6 @@ from .store.writer import writing
 from .wal import FOLDER as WAL_FOLDER
 from .wal import JOURNAL, Write, WriteLog, encode, journal
 
-#: How long a commit waits for another writer's lock before it fails.
-LOCK_TIMEOUT_SECONDS = 5.0
-
 #: What a write replaced in ``pending``, to put back if it cannot be logged:
 #: the id, whether it was pending, and its pending value.
 _Undo = list[tuple[str, bool, "dict[str, Any] | None"]]
@@ -211,11 +208,27 @@ class Staging:
             self.last_commit = time.time()
         self._pool.committed()
 
+    def discard(self) -> int:
+        """Drop every staged write (and, with a log, its records): after a commit that could
+        not be made, for a writer that gives up rather than let a later commit apply what it
+        reported as failed. Returns how many writes were dropped."""
+        with self._commit_lock, self._lock:
+            dropped = len(self._pending)
+            self._pending = {}
+            self._writer_of.clear()
+            if self._log is not None:
+                for number in self._log.failed():
+                    self._log.clear_failure(number)
+                self._unlogged.clear()
+                # Every file so far holds only writes now dropped.
+                self._log.release(self._log.rotate())
+        return dropped
+
     def _write(self, pending: dict[str, dict[str, Any] | None]) -> None:
         """Commit ``pending`` to the active generation, whichever process swapped it in."""
         for _attempt in range(3):
             ix = self._pool.current_index()
-            with writing(ix, "write to the index", timeout=LOCK_TIMEOUT_SECONDS) as writes:
+            with writing(ix, "write to the index", timeout=self._settings.lock_timeout) as writes:
                 if not self._pool.is_current(ix):
                     # A rebuild swapped generations while this waited for the lock.
                     writes.cancel()

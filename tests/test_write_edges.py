@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import falcon.testing
 import pytest
+from click.testing import CliRunner
 
 from searchsvc import SearchEngine, Settings
 from searchsvc.api import create_app
-from searchsvc.errors import InvalidParameter, NotFound
+from searchsvc.cli import cli
+from searchsvc.errors import IndexLocked, InvalidParameter, NotFound
+from searchsvc.server import Committer
+from searchsvc.store.writer import writing
 
 
 @pytest.fixture
@@ -89,3 +97,104 @@ def test_the_library_takes_the_http_names_of_search_parameters(engine: SearchEng
     assert {h.id for h in engine.search("grain", filter=["source:bbc", "source:dw"]).hits} == {"a", "b"}
     with pytest.raises(InvalidParameter, match="not both"):
         engine.search("grain", filter="source:bbc", filters="source:dw")
+
+
+def _holding_the_lock(engine: SearchEngine) -> Any:
+    """Another writer's lock on ``engine``'s index, as an ``index`` command or a server holds it."""
+    return writing(engine.pool.current_index(), "hold the lock", timeout=0)
+
+
+def test_a_commit_that_cannot_be_made_answers_the_write_as_accepted(tmp_path: Path) -> None:
+    settings = Settings(durability="request", lock_timeout=0.2)
+    with SearchEngine(tmp_path / "ix", settings=settings, variants=None) as engine:
+        client = falcon.testing.TestClient(create_app(engine, settings))
+        with _holding_the_lock(engine) as held:
+            answer = client.simulate_put("/documents/w", json={"title": "waits"}, params={"commit": "true"})
+            held.cancel()
+        # Logged and staged: accepted, and said to be not yet visible, with why.
+        assert answer.status_code == 200, answer.text
+        assert answer.json["committed"] is False
+        assert answer.json["commit_error"]["code"] == "index_locked"
+        assert client.simulate_get("/documents/w").status_code == 200
+        engine.commit()
+        assert engine.search("waits").total == 1
+
+
+def test_index_waits_for_another_writer_then_gives_up_keeping_nothing(tmp_path: Path) -> None:
+    folder = tmp_path / "ix"
+    with SearchEngine(folder, variants=None) as engine:
+        engine.add({"id": "first", "title": "t"})
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text("".join(json.dumps({"id": f"d{n}", "title": "t"}) + "\n" for n in range(50)))
+    with SearchEngine(folder, variants=None) as holder, _holding_the_lock(holder) as held:
+        done = CliRunner().invoke(cli, ["--index-dir", str(folder), "index", str(docs), "--wait", "0.3"])
+        held.cancel()
+    assert done.exit_code == 1, done.output
+    assert "waiting up to 0.3 s for another process writing to the index" in done.output
+    assert "another process is writing" in done.output and "were not kept" in done.output
+    # What the command said failed is not committed later, when the engine closed.
+    with SearchEngine(folder, variants=None) as engine:
+        assert len(engine) == 1
+
+
+def test_index_waits_for_another_writer_and_goes_on_when_it_is_done(tmp_path: Path) -> None:
+    folder = tmp_path / "ix"
+    with SearchEngine(folder, variants=None) as engine:
+        engine.add({"id": "first", "title": "t"})
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text("".join(json.dumps({"id": f"d{n}", "title": "t"}) + "\n" for n in range(50)))
+    holder = SearchEngine(folder, variants=None)
+    held_lock = _holding_the_lock(holder)
+    writes = held_lock.__enter__()
+    try:
+        command = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "searchsvc",
+                "--index-dir",
+                str(folder),
+                "index",
+                str(docs),
+                "--wait",
+                "60",
+            ],
+            stderr=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        assert command.stderr is not None
+        # It says it waits before it does.
+        assert "waiting up to 60 s" in command.stderr.readline().decode()
+    finally:
+        writes.cancel()
+        held_lock.__exit__(None, None, None)
+        holder.close()
+    out, err = command.communicate(timeout=120)
+    assert command.returncode == 0, err.decode()
+    with SearchEngine(folder, variants=None) as engine:
+        assert len(engine) == 51
+
+
+def test_a_failed_background_commit_logs_one_line(
+    engine: SearchEngine, caplog: pytest.LogCaptureFixture
+) -> None:
+    failures: list[int] = []
+
+    def locked_commit() -> None:
+        failures.append(1)
+        raise IndexLocked("cannot write to the index: another process is writing to the index")
+
+    committer = Committer(engine, interval=0, batch=1, commit=locked_commit)
+    engine.add({"id": "p", "title": "t"})
+    with caplog.at_level(logging.WARNING, logger="searchsvc.server"):
+        committer.start()
+        try:
+            deadline = time.monotonic() + 10
+            while not [r for r in caplog.records if "background commit failed" in r.getMessage()]:
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+        finally:
+            committer.stop()
+    [record, *_] = [r for r in caplog.records if "background commit failed" in r.getMessage()]
+    assert record.exc_info is None
+    assert "another process is writing" in record.getMessage()

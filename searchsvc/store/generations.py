@@ -309,6 +309,15 @@ class IndexStore:
             os.close(fd)
         return False
 
+    def write_locked(self, ix: Any) -> bool:
+        """Whether another writer (any process) holds ``ix``'s write lock now."""
+        lock = ix.lock("WRITELOCK")
+        with store_errors("look at the index's lock"):
+            if not lock.acquire(blocking=False):
+                return True
+            lock.release()
+        return False
+
     @contextlib.contextmanager
     def writes_held(self, ix: Any) -> Iterator[None]:
         """No commit to ``ix`` (from any process) for the length of the block."""
