@@ -7,6 +7,7 @@ whatever spelling the article wrote it.
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -187,7 +188,7 @@ def fragments(text: str, spans: list[tuple[int, int]], count: int, size: int) ->
         return (len(distinct), len(group))
 
     best = sorted(sorted(groups, key=weight, reverse=True)[:count], key=lambda g: g[0][0])
-    result = []
+    windows: list[tuple[int, int]] = []
     for group in best:
         first, last = group[0][0], group[-1][1]
         slack = max(0, size - (last - first))
@@ -200,7 +201,16 @@ def fragments(text: str, spans: list[tuple[int, int]], count: int, size: int) ->
         para = text.find("\n", last, end)
         if para >= 0:
             end = para
-        piece = render(text, group, start, end).strip()
+        if windows and start < windows[-1][1]:
+            # Two fragments that would share text are shown as one, never the same words twice.
+            windows[-1] = (windows[-1][0], max(end, windows[-1][1]))
+        else:
+            windows.append((start, end))
+    result = []
+    for start, end in windows:
+        # Every match inside the fragment is marked, whichever group chose it.
+        inside = spans[bisect.bisect_left(spans, (start, start)) : bisect.bisect_right(spans, (end, end))]
+        piece = render(text, inside, start, end).strip()
         result.append(("…" if start > 0 else "") + piece + ("…" if end < len(text) else ""))
     return result
 
@@ -281,6 +291,9 @@ def highlight_document(
         parts.append(text)
         cursor += len(text)
     text = "".join(parts)
+    if text.strip() == title.strip():
+        # A headline alone (a post whose title is its text): shown once, as the title.
+        return {"title": title_html, "body": []}
     return {
         "title": title_html,
         "body": fragments(text, body_spans, request.fragments, request.fragment_chars),
