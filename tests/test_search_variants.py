@@ -7,7 +7,7 @@ import html
 import pytest
 from click.testing import CliRunner
 
-from searchsvc import SearchEngine
+from searchsvc import SearchEngine, SearchsvcError
 from searchsvc.cli import cli
 
 GROUPS = {
@@ -230,3 +230,29 @@ def test_curated_names_join_forms_that_transliteration_cannot():
         ]
     result = CliRunner().invoke(cli, ["variants", "Lukashenka"])
     assert "curated list of names: Lukashenko, Lukashenka" in result.output
+
+
+@pytest.mark.parametrize(
+    "query", ["*kiv", "title:*kiv", "title:[~ TO ~zz]", "[~ TO ~zz]", "~*", "title:~*", "*slavansk"]
+)
+def test_no_query_syntax_reaches_the_analysis_terms(query: str) -> None:
+    # Kyiv is indexed with its variant key "~k:kiv", Slavyansk with "~k:slavansk":
+    # no wildcard, range or field query may reach them.
+    engine = SearchEngine.in_memory()
+    engine.add(
+        [{"id": "kyiv", "title": "Shelling in Kyiv"}, {"id": "sl", "title": "Fighting near Slavyansk"}]
+    )
+    engine.commit()
+    try:
+        found = {hit.id for hit in engine.search(query).hits}
+    except SearchsvcError:
+        return  # refused is as good as nothing found
+    assert "kyiv" not in found and "sl" not in found
+
+
+def test_a_wildcard_still_finds_the_words_themselves() -> None:
+    engine = SearchEngine.in_memory()
+    engine.add([{"id": "kyiv", "title": "Shelling in Kyiv"}, {"id": "kh", "title": "Kharkiv news"}])
+    engine.commit()
+    assert {hit.id for hit in engine.search("*yiv").hits} == {"kyiv"}
+    assert {hit.id for hit in engine.search("*kiv").hits} == {"kh"}

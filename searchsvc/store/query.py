@@ -22,6 +22,7 @@ from whoosh.query.compound import BinaryQuery, CompoundQuery
 from whoosh.reading import TermNotFound
 
 from ..analysis import iter_words
+from ..analysis.filters import MARKER
 from ..documents import FACET_FIELDS, TEXT_FIELDS
 from ..errors import InvalidDate, QueryError, QueryTooExpensive, SearchsvcError
 from .errors import reads_index
@@ -619,12 +620,19 @@ def _with_children(q: Query, fn: Callable[[Query], Query]) -> Query:
     return q.apply(fn)
 
 
+#: How the analysis's own terms start, as the bytes of an index term.
+INTERNAL_MARKER = MARKER.encode("utf-8")
+
+
 @reads_index
 def _matching_terms(q: wq.Query, readers: Sequence[Any], tally: _Tally) -> tuple[bytes, ...]:
     """The index terms ``q`` matches in any of ``readers``, sorted."""
     most = tally.limits.max_expansion_terms
     found: set[bytes] = set()
     fieldname = q.fieldname
+    # A text field also holds the analysis's own terms (variant keys, groups, skeletons):
+    # no pattern may reach them, or "*kiv" would find Kyiv through its key "~k:kiv".
+    hidden = INTERNAL_MARKER if fieldname in TEXT_FIELDS else None
     for reader in readers:
         try:
             if isinstance(q, wq.Wildcard):
@@ -632,6 +640,8 @@ def _matching_terms(q: wq.Query, readers: Sequence[Any], tally: _Tally) -> tuple
             else:
                 candidates = q._btexts(reader)
             for btext in candidates:
+                if hidden is not None and btext.startswith(hidden):
+                    continue
                 found.add(btext)
                 if len(found) > most:
                     raise QueryTooExpensive(
