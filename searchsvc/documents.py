@@ -218,6 +218,8 @@ def _as_tags(value: Any) -> list[str]:
         items: list[Any] = value.split(",")
     elif isinstance(value, (list, tuple)):
         items = list(value)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        items = [value]
     else:
         raise InvalidDocument(
             f"field 'tags' must be a list of strings, got {type(value).__name__}", field="tags"
@@ -225,12 +227,13 @@ def _as_tags(value: Any) -> list[str]:
     tags: list[str] = []
     seen: set[str] = set()
     for item in items:
-        if not isinstance(item, str):
+        # The rule of every text field: a string, or a number taken as its text.
+        if isinstance(item, bool) or not isinstance(item, (str, int, float)):
             raise InvalidDocument(
                 f"field 'tags' must be a list of strings, got an item of type {type(item).__name__}",
                 field="tags",
             )
-        tag = item.strip()
+        tag = _as_text("tags", item)
         _check_text("tags", tag)
         for char in tag:
             if not char.isprintable() and unicodedata.category(char) in _TAG_FORBIDDEN:

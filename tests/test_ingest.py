@@ -92,9 +92,12 @@ def test_other_text_falls_back_to_title_and_body(tmp_path: Path) -> None:
     }
 
 
-def test_empty_text_file_is_rejected(tmp_path: Path) -> None:
-    path = write(tmp_path / "empty.txt", " \n\n")
-    assert summary(list(read_records([path]))) == [(None, "!empty text file")]
+@pytest.mark.parametrize("name", ["empty.txt", "empty.jsonl", "empty.json", "empty.csv", "blank.txt"])
+def test_an_empty_file_of_any_format_holds_no_documents_and_is_said_so(tmp_path: Path, name: str) -> None:
+    path = write(tmp_path / name, " \n\n" if name.startswith("blank") else "")
+    empty: list[str] = []
+    assert list(read_records([path], on_empty=empty.append)) == []
+    assert empty == [str(path)]
 
 
 def test_latin1_text_file_is_decoded_and_the_guess_reported(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from searchsvc import SearchEngine, Settings
 from searchsvc.api import create_app
 from searchsvc.cli import cli
-from searchsvc.errors import IndexLocked, InvalidParameter, NotFound
+from searchsvc.errors import IndexLocked, InvalidDocument, InvalidParameter, NotFound
 from searchsvc.server import Committer
 from searchsvc.store.writer import writing
 
@@ -198,3 +198,20 @@ def test_a_failed_background_commit_logs_one_line(
     [record, *_] = [r for r in caplog.records if "background commit failed" in r.getMessage()]
     assert record.exc_info is None
     assert "another process is writing" in record.getMessage()
+
+
+def test_one_rule_types_text_fields_and_tags() -> None:
+    from searchsvc.documents import normalize_document
+
+    doc = normalize_document({"id": "x", "title": 5, "source": 2.5, "tags": [7, "a"]})
+    assert (doc["title"], doc["source"], doc["tags"]) == ("5", "2.5", ["7", "a"])
+    assert normalize_document({"id": "y", "tags": 3})["tags"] == ["3"]
+    for field, value in (
+        ("title", ["a"]),
+        ("title", True),
+        ("tags", [["a"]]),
+        ("tags", [False]),
+        ("lead", {}),
+    ):
+        with pytest.raises(InvalidDocument):
+            normalize_document({"id": "z", field: value})
