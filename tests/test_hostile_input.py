@@ -15,6 +15,7 @@ import signal
 import subprocess
 import time
 import tracemalloc
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -350,6 +351,10 @@ def test_serve_keeps_committing_after_a_document_no_serializer_takes(tmp_path: P
             assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
             time.sleep(0.05)
         assert request(base + "/documents/deep")[0] == 404
+        # The export says how many lines it holds: a cut answer can be told from a whole one.
+        with urllib.request.urlopen(base + "/export", timeout=30) as exported:
+            lines = exported.read().splitlines()
+            assert int(exported.headers[EXPORT_COUNT_HEADER]) == len(lines) >= 2
     finally:
         process.send_signal(signal.SIGTERM)
         try:
