@@ -1170,7 +1170,11 @@ def _serve_shards(obj: Context) -> None:
             "--workers cannot be combined with shards: the shards' replicas share the searches "
             "(raise --replicas instead)"
         )
+    from .store.layout import check_shards
+
     shards = obj.shards()
+    # Before anything is said to start: a folder that cannot open so is refused first.
+    check_shards(settings.index_dir, shards)
     where = f"the Ray cluster at {settings.ray_address}" if settings.ray_address else "a local Ray"
     click.echo(
         f"searchsvc: starting {counted(shards, 'shard')} x {counted(settings.replicas, 'replica')} on {where}",

@@ -195,3 +195,10 @@ def test_a_query_starting_with_a_minus_says_to_use_two_dashes(indexed: Path) -> 
     assert "searchsvc search -- -grain" in refused.stderr
     answered = searchsvc("search", "--", "-grain", cwd=indexed)
     assert answered.returncode == 0, answered.stderr
+
+
+def test_serving_one_index_as_shards_is_refused_before_anything_starts(indexed: Path) -> None:
+    done = searchsvc("serve", "--shards", "3", cwd=indexed)
+    assert done.returncode == 1
+    assert "holds one index, not shards" in done.stderr
+    assert "starting" not in done.stderr

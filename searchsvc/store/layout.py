@@ -84,18 +84,28 @@ def shard_folders(folder: str | os.PathLike[str], shards: int) -> list[Path]:
     Documents are placed by the number of shards, so a folder opens only with the number it was made with.
     """
     root = Path(folder)
-    meta = _meta(root)
+    meta = check_shards(root, shards)
     if meta is None:
-        _refuse_one_index(root, shards)
         root.mkdir(parents=True, exist_ok=True)
         record_shards(root, shards, "set-000001")
         return _folders(root, "set-000001", shards)
+    return _folders(root, meta["set"], shards)
+
+
+def check_shards(folder: str | os.PathLike[str], shards: int) -> dict[str, Any] | None:
+    """Refuse, changing nothing, a folder that cannot open as ``shards`` shards (one index,
+    or another number of shards); its record of shards, or None for a new folder."""
+    root = Path(folder)
+    meta = _meta(root)
+    if meta is None:
+        _refuse_one_index(root, shards)
+        return None
     if meta["shards"] != shards:
         raise IndexLayoutMismatch(
             f"the folder {root.name!r} is split into {meta['shards']} shards, not {shards}: "
             f"open it with --shards {meta['shards']}"
         )
-    return _folders(root, meta["set"], shards)
+    return meta
 
 
 class FolderUse:
