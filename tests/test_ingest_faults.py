@@ -305,7 +305,7 @@ def test_the_library_rejects_bad_paths_in_place_when_asked(tmp_path):
         ("missing.jsonl", "no such file or folder"),
         (
             str(tmp_path / "x.dat"),
-            "unknown file type: name it .txt, .jsonl, .ndjson, .json or .csv, or give a format"
+            "unknown file type: name it .txt, .jsonl, .ndjson, .json or .csv (gzipped: add .gz), or give a format"
             " (text, jsonl, json, csv)",
         ),
         (str(tmp_path / "a.jsonl"), None),

@@ -78,7 +78,7 @@ def test_the_environment_names_its_variable_and_an_override_wins() -> None:
         (("serve", "--port", "70000"), {}, 2, "Invalid value for '--port': port must be from 0 to 65535"),
         (("serve", "--workers", "0"), {}, 2, "Invalid value for '--workers': workers must be from 1 to 64"),
         (("index", "--max-field-length", "0", "x.jsonl"), {}, 2, "'--max-field-length': max_field_length"),
-        (("serve",), {"SEARCHSVC_THREADS": "0"}, 1, "environment variable SEARCHSVC_THREADS: threads must"),
+        (("serve",), {"SEARCHSVC_THREADS": "0"}, 2, "environment variable SEARCHSVC_THREADS: threads must"),
     ],
 )
 def test_the_cli_refuses_a_setting_in_one_line(
