@@ -13,8 +13,10 @@ shards, with the methods of a search engine.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
+import secrets
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -281,6 +283,65 @@ def _answer(ray: Any, ref: Any, timeout: float | None) -> Any:
         raise
 
 
+#: Where Ray looks for its token when neither ``RAY_AUTH_TOKEN`` nor ``RAY_AUTH_TOKEN_PATH``
+#: names one, relative to the home folder; a local cluster it starts writes one there.
+RAY_TOKEN_FILE = Path(".ray", "auth_token")
+
+
+def private_ray_token(home: Path | None = None) -> Path | None:
+    """Create Ray's token file, readable by its owner only, where Ray would create it.
+
+    Ray writes the token of a local cluster it starts with the process's umask,
+    which lets every local user read it, and whoever holds the token can run
+    code on the cluster. Created first, the file is Ray's to read and not to
+    write. A token file already there is left as it is, and so is a token that
+    the environment gives or a mode other than ``token``. Returns the file
+    created, or None.
+    """
+    if os.environ.get("RAY_AUTH_MODE", "token").lower() != "token":
+        return None
+    if os.environ.get("RAY_AUTH_TOKEN") or os.environ.get("RAY_AUTH_TOKEN_PATH"):
+        return None
+    path = (Path.home() if home is None else home) / RAY_TOKEN_FILE
+    path.parent.mkdir(mode=0o700, exist_ok=True)
+    try:
+        # O_EXCL: never another's file, nor one a user made for themselves.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return None
+    with os.fdopen(fd, "w") as file:
+        file.write(secrets.token_hex(32))  # as Ray makes one
+    return path
+
+
+#: What the autoscaler of a local cluster is told its metrics port is: one it cannot listen on.
+_NO_PORT = "-1"
+
+
+@contextlib.contextmanager
+def _no_autoscaler_metrics(local: bool) -> Iterator[None]:
+    """While a local cluster starts, its autoscaler told a port it cannot open.
+
+    The autoscaler of a cluster that ``ray.init`` starts serves Prometheus on
+    every interface, without the token, and Ray has no option to turn it off;
+    searchsvc reads no autoscaler metrics. Ray's processes take the port from
+    ``AUTOSCALER_METRIC_PORT`` as they start, and on one they cannot open they
+    log the failure and go on without the endpoint.
+    """
+    if not local:
+        yield
+        return
+    before = os.environ.get("AUTOSCALER_METRIC_PORT")
+    os.environ["AUTOSCALER_METRIC_PORT"] = _NO_PORT
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("AUTOSCALER_METRIC_PORT", None)
+        else:
+            os.environ["AUTOSCALER_METRIC_PORT"] = before
+
+
 def start(
     index_dir: str | os.PathLike[str],
     shards: int,
@@ -301,14 +362,18 @@ def start(
     # Held while the shards run: a rebuild of them all waits for the folder to be free.
     use = FolderUse(index_dir)
     started = not ray.is_initialized()
+    local = started and settings.ray_address is None and not os.environ.get("RAY_ADDRESS")
     try:
+        if local:
+            private_ray_token()
         if started:
-            ray.init(
-                address=settings.ray_address,
-                include_dashboard=False,
-                configure_logging=False,
-                log_to_driver=False,
-            )
+            with _no_autoscaler_metrics(local):
+                ray.init(
+                    address=settings.ray_address,
+                    include_dashboard=False,
+                    configure_logging=False,
+                    log_to_driver=False,
+                )
         remote = _shards(ray, folders, replicas, settings)
     except BaseException:
         if started:

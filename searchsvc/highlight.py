@@ -137,9 +137,26 @@ def render(text: str, spans: Sequence[tuple[int, int]], start: int = 0, end: int
 #: How far a fragment's edge moves to reach the edge of a word.
 _SNAP = 40
 
+#: Characters of each field that highlighting and explaining look through. A news
+#: article fits many times over; a field of a million characters would otherwise
+#: cost every page that shows it seconds of analysis, for matches no fragment shows.
+LOOKED_THROUGH_CHARS = 50_000
+
 
 def _in_word(char: str) -> bool:
     return char.isalnum() or char in "'’ʼ`\u00ad\u0300\u0301"
+
+
+def looked_through(text: str) -> str:
+    """The start of ``text`` that highlighting and explaining read: at most
+    :data:`LOOKED_THROUGH_CHARS`, without the word the bound would cut in two."""
+    end = LOOKED_THROUGH_CHARS
+    if len(text) <= end or not _in_word(text[end]):
+        return text[:end]
+    start = end
+    while start > end - _SNAP and _in_word(text[start - 1]):
+        start -= 1
+    return text[: start if start > end - _SNAP else end]
 
 
 def _snap_start(text: str, pos: int) -> int:
@@ -249,7 +266,7 @@ def explain_matches(
         stems = marks.stems.get(name, set())
         prefixes = marks.prefixes.get(name, ())
         refine = analyzer.variants.match_kind if analyzer.variants is not None else None
-        for start, end, word_terms in highlight_spans(analyzer, text):
+        for start, end, word_terms in highlight_spans(analyzer, looked_through(text)):
             word = text[start:end]
             kinds = [match_kind(t) for t, _b in word_terms if t in terms]
             if refine is not None:
@@ -273,7 +290,10 @@ def highlight_document(
     title = doc.get("title") or ""
     title_html = None
     if title:
-        title_html = render(title, mark_spans(title, marks.matches("title", analyzer), marks.finder("title")))
+        title_spans = mark_spans(
+            looked_through(title), marks.matches("title", analyzer), marks.finder("title")
+        )
+        title_html = render(title, title_spans)
     parts: list[str] = []
     body_spans: list[tuple[int, int]] = []
     cursor = 0
@@ -286,7 +306,8 @@ def highlight_document(
             parts.append("\n")
             cursor += 1
         match = marks.matches(name, analyzer)
-        spans = mark_spans(text, match, marks.finder(name))
+        # Matches are looked for in the start of the text; fragments may show all of it.
+        spans = mark_spans(looked_through(text), match, marks.finder(name))
         body_spans.extend((s + cursor, e + cursor) for s, e in spans)
         parts.append(text)
         cursor += len(text)

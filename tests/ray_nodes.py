@@ -34,6 +34,19 @@ def free_port() -> int:
         return port
 
 
+def processes_under(root: Path) -> list[psutil.Process]:
+    """The processes of the Ray whose folders are in ``root``: those whose command line names
+    it, and their children (Ray's workers rename themselves)."""
+    mine: dict[int, psutil.Process] = {}
+    for process in psutil.process_iter(["cmdline"]):
+        cmdline = " ".join(process.info["cmdline"] or ())
+        if str(root) in cmdline and process.pid != os.getpid():
+            mine[process.pid] = process
+            with contextlib.suppress(psutil.Error):
+                mine.update((child.pid, child) for child in process.children(recursive=True))
+    return list(mine.values())
+
+
 class TwoNodes:
     """A head node and a worker node, each with one CPU and a small object store."""
 
@@ -116,16 +129,8 @@ class TwoNodes:
         Config.initialize("")
 
     def processes(self) -> list[psutil.Process]:
-        """The processes of this cluster: those whose command line names one of its folders, and
-        their children (Ray's workers rename themselves)."""
-        mine: dict[int, psutil.Process] = {}
-        for process in psutil.process_iter(["cmdline"]):
-            cmdline = " ".join(process.info["cmdline"] or ())
-            if str(self.root) in cmdline and process.pid != os.getpid():
-                mine[process.pid] = process
-                with contextlib.suppress(psutil.Error):
-                    mine.update((child.pid, child) for child in process.children(recursive=True))
-        return list(mine.values())
+        """The processes of this cluster."""
+        return processes_under(self.root)
 
     def stop(self, wait: float = 5.0) -> None:
         """End every process of both nodes: politely, then by force."""

@@ -6,11 +6,15 @@ from __future__ import annotations
 import json
 import os
 import re
+import select
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,7 +31,7 @@ from searchsvc.shards import ShardedEngine, shard_of
 ray = pytest.importorskip("ray", reason="needs the cluster extra: pip install 'searchsvc[cluster]'")
 pytest.importorskip("psutil", reason="needs the dev extra")
 
-from ray_nodes import TwoNodes  # noqa: E402
+from ray_nodes import TwoNodes, free_port, processes_under  # noqa: E402
 
 from searchsvc import cluster  # noqa: E402
 
@@ -208,6 +212,111 @@ def test_a_driver_without_the_cluster_token_is_refused(nodes) -> None:
         assert (done.returncode != 0) == bool(expected), done.stderr[-2000:]
         if not expected:
             assert done.stdout.strip() == "2"
+
+
+def _listening(processes: list[Any]) -> set[tuple[str, int, str]]:
+    """``(address, port, process name)`` of every TCP socket ``processes`` listen on."""
+    import psutil
+
+    found = set()
+    for process in processes:
+        try:
+            name = process.name()
+            for connection in process.net_connections(kind="tcp"):
+                if connection.status == psutil.CONN_LISTEN:
+                    found.add((connection.laddr.ip, connection.laddr.port, name))
+        except psutil.Error:
+            continue  # ended meanwhile
+    return found
+
+
+def _metrics_without_token(port: int) -> bool:
+    """Whether ``GET /metrics`` on the port answers Prometheus text to a client with no token."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as answer:
+            return b"# TYPE" in answer.read(1 << 20)
+    except Exception:  # noqa: BLE001 - gRPC, a refusal, a 401: anything but an answer
+        return False
+
+
+def test_a_local_cluster_answers_nothing_without_its_token_and_keeps_the_token_private(tmp_path) -> None:
+    import psutil
+
+    home = tmp_path / "home"
+    home.mkdir()
+    ray_dir = Path(tempfile.mkdtemp(prefix="ray-", dir="/tmp"))  # Ray's socket paths must stay short
+    metrics_port = free_port()
+    env = {
+        **{name: value for name, value in os.environ.items() if not name.startswith("RAY_")},
+        "HOME": str(home),
+        "RAY_TMPDIR": str(ray_dir),
+        "RAY_USAGE_STATS_ENABLED": "0",
+        # A free port for the autoscaler's metrics: Ray's default may be another Ray's already.
+        "AUTOSCALER_METRIC_PORT": str(metrics_port),
+    }
+    script = (
+        "import sys; from searchsvc import cluster; engine = cluster.start(sys.argv[1], shards=1); "
+        "print('started', flush=True); sys.stdin.readline(); engine.close()"
+    )
+    driver = subprocess.Popen(
+        [sys.executable, "-c", script, str(tmp_path / "index")],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert driver.stdin is not None and driver.stdout is not None
+    try:
+        ready, _, _ = select.select([driver.stdout], [], [], 180)
+        assert ready and driver.stdout.readline().strip() == "started", "the local cluster did not start"
+        # The autoscaler opens its endpoint, or does not, before its first round.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any(
+            "update iteration" in log.read_text(errors="replace")
+            for log in ray_dir.glob("ray/session_*/logs/monitor.log")
+        ):
+            time.sleep(0.2)
+        processes = [psutil.Process(driver.pid), *psutil.Process(driver.pid).children(recursive=True)]
+        listening = _listening(processes)
+        # What listens is Ray's gRPC servers (GCS, raylet, the driver's and actors' workers,
+        # on every interface) and the runtime-env agent, which refuse a call without the token.
+        assert listening and not any(port == metrics_port for _a, port, _n in listening), listening
+        assert [entry for entry in listening if _metrics_without_token(entry[1])] == []
+        token = home / ".ray" / "auth_token"
+        assert (token.stat().st_mode & 0o777, token.parent.stat().st_mode & 0o777) == (0o600, 0o700)
+        assert len(token.read_text()) == 64
+    finally:
+        driver.stdin.write("\n")
+        driver.stdin.close()
+        driver.wait(timeout=60)
+        deadline = time.monotonic() + 30
+        while processes_under(ray_dir) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        left = processes_under(ray_dir)
+        for process in left:
+            process.kill()
+        shutil.rmtree(ray_dir, ignore_errors=True)
+    assert driver.returncode == 0 and left == []
+
+
+def test_the_ray_token_searchsvc_creates_is_its_owners_and_one_already_there_is_kept(
+    tmp_path, monkeypatch
+) -> None:
+    for name in ("RAY_AUTH_MODE", "RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH"):
+        monkeypatch.delenv(name, raising=False)
+    for home in ("new", "old", "off"):
+        (tmp_path / home).mkdir()
+    created = cluster.private_ray_token(tmp_path / "new")
+    assert created == tmp_path / "new" / ".ray" / "auth_token" and created.stat().st_mode & 0o777 == 0o600
+    theirs = tmp_path / "old" / ".ray" / "auth_token"
+    theirs.parent.mkdir()
+    theirs.write_text("their token")
+    theirs.chmod(0o640)
+    assert cluster.private_ray_token(tmp_path / "old") is None
+    assert (theirs.read_text(), theirs.stat().st_mode & 0o777) == ("their token", 0o640)
+    monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
+    assert cluster.private_ray_token(tmp_path / "off") is None and not (tmp_path / "off" / ".ray").exists()
 
 
 def test_serve_with_shards_answers_the_readmes_search_and_stops_its_shards(nodes, tmp_path) -> None:

@@ -307,6 +307,22 @@ def test_highlight_fragments_are_limited_and_in_document_order():
     assert all(len(f) < 120 for f in three)
 
 
+def test_highlighting_looks_through_a_bounded_start_and_never_half_a_word():
+    from searchsvc.highlight import LOOKED_THROUGH_CHARS, looked_through
+
+    head = "x" * (LOOKED_THROUGH_CHARS - 3)
+    assert looked_through(head + " grain more") == head + " "
+    assert looked_through(head + "a grain") == head + "a "
+    assert looked_through("a" * (2 * LOOKED_THROUGH_CHARS)) == "a" * LOOKED_THROUGH_CHARS
+    assert looked_through("grain exports") == "grain exports"
+    # The API marks what the page marks: nothing past the bound.
+    with SearchEngine.in_memory(variants=None) as eng:
+        eng.add([{"id": "long", "title": "grain", "body": head + " grain", "lead": "grain"}])
+        eng.commit()
+        hit = eng.search("grain").hits[0]
+    assert hit.highlights["body"] == ["<mark>grain</mark>…"]
+
+
 def test_highlight_off_and_no_match_in_body(engine):
     assert engine.search("grain", highlight=False).hits[0].highlights is None
     hit = engine.search("title:parliament").hits[0]

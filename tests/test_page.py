@@ -17,7 +17,7 @@ from markupsafe import escape
 
 from searchsvc import SearchEngine, Settings
 from searchsvc.api import create_app
-from searchsvc.highlight import MATCH_KINDS
+from searchsvc.highlight import LOOKED_THROUGH_CHARS, MATCH_KINDS
 from searchsvc.parameters import HTTP_PARAMETERS
 from searchsvc.request import SearchRequest
 from searchsvc.results import FacetBucket, SearchResult
@@ -253,6 +253,32 @@ def test_each_hit_explains_which_spellings_matched_and_how(client: falcon.testin
     )
     page = get(client, q="Славянск", filter="source:TASS").text
     assert "<li><mark>Славянске</mark> for Sloviansk: a case form" in page
+
+
+def test_a_long_hit_is_highlighted_and_explained_from_its_start_only() -> None:
+    filler = "Reporters filed copy from the front line. "
+    body = (
+        "Grain exports from Odesa resumed. "
+        + filler * (LOOKED_THROUGH_CHARS // len(filler) + 1)
+        + "Later Kostantinovka was shelled."
+    )
+    with SearchEngine.in_memory() as engine:
+        engine.add([{"id": "long", "title": "A long day", "body": body, "lang": "en"}])
+        engine.commit()
+        client = falcon.testing.TestClient(create_app(engine, Settings()))
+        # Either word finds the document; only the one near its start is looked for in its text.
+        page = get(client, q="grain OR Kostiantynivka").text
+        assert hit_ids(page) == ["long"]
+        hit = page.partition('<ol class="hitlist"')[2]
+        assert '<p class="fragment" lang="en"><mark>Grain</mark> exports from Odesa resumed.' in hit
+        assert "<li><mark>Grain</mark>: as typed" in hit
+        assert "Kostantinovka" not in hit
+        # Beyond the bound, nothing is marked, and the page still shows the document's start.
+        page = get(client, q="Kostiantynivka").text
+        assert hit_ids(page) == ["long"]
+        hit = page.partition('<ol class="hitlist"')[2]
+        assert "<mark>" not in hit
+        assert '<p class="fragment" lang="en">Grain exports from Odesa resumed.' in hit
 
 
 def test_every_kind_of_match_has_words() -> None:

@@ -313,9 +313,33 @@ def _check_segment(
     return report, name, ids
 
 
+class SharedCount:
+    """A count that forked processes add to and the process that forked them takes from.
+
+    ``value`` is a :func:`multiprocessing.Value` (or anything with its ``value``
+    and ``get_lock()``), created before the fork.
+    """
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+        self._taken = 0
+
+    def add(self, amount: int) -> None:
+        with self.value.get_lock():
+            self.value.value += amount
+
+    def take(self) -> int:
+        """What was added since the last take; every amount added is taken once."""
+        # One read: another process may add between two, and a second read would
+        # skip what it added without ever taking it.
+        counted: int = self.value.value
+        taken, self._taken = self._taken, counted
+        return counted - taken
+
+
 #: What forked checking processes inherit: the storage, schema and table of contents
 #: being checked, and the shared count of their progress.
-_FORKED: tuple[Any, Any, Any, Any] | None = None
+_FORKED: tuple[Any, Any, Any, SharedCount] | None = None
 
 
 def _in_processes(
@@ -324,17 +348,15 @@ def _in_processes(
     """The segments checked by ``procs`` forked processes at once, in segment order."""
     global _FORKED
     context = multiprocessing.get_context("fork")
-    done = context.Value("q", 0)
-    _FORKED = (storage, schema, toc, done)
+    shared = SharedCount(context.Value("q", 0))
+    _FORKED = (storage, schema, toc, shared)
     try:
         with ProcessPoolExecutor(min(procs, len(numbered)), mp_context=context) as pool:
             futures = [pool.submit(_check_forked, number, progress.total) for number, _ in numbered]
-            told = 0
             while not all(future.done() for future in futures):
                 wait(futures, timeout=0.2)
-                progress.advance(done.value - told)
-                told = done.value
-            progress.advance(done.value - told)
+                progress.advance(shared.take())
+            progress.advance(shared.take())
             return [future.result() for future in futures]
     finally:
         _FORKED = None
@@ -343,14 +365,13 @@ def _in_processes(
 def _check_forked(number: int, total: int) -> tuple[IndexCheck, str, set[str]]:
     # Only full checks read segments in processes (a quick one is mostly waiting on the disk).
     assert _FORKED is not None, "runs in a process forked by _in_processes"
-    storage, schema, toc, done = _FORKED
+    storage, schema, toc, shared = _FORKED
     told = 0
 
     def tell(own: int, _total: int) -> None:
         # This process's bytes of work, added to the count every process shares.
         nonlocal told
-        with done.get_lock():
-            done.value += own - told
+        shared.add(own - told)
         told = own
 
     progress = _Progress(total, tell)
