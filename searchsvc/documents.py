@@ -218,8 +218,6 @@ def _as_tags(value: Any) -> list[str]:
         items: list[Any] = value.split(",")
     elif isinstance(value, (list, tuple)):
         items = list(value)
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        items = [value]
     else:
         raise InvalidDocument(
             f"field 'tags' must be a list of strings, got {type(value).__name__}", field="tags"
@@ -227,8 +225,8 @@ def _as_tags(value: Any) -> list[str]:
     tags: list[str] = []
     seen: set[str] = set()
     for item in items:
-        # The rule of every text field: a string, or a number taken as its text.
-        if isinstance(item, bool) or not isinstance(item, (str, int, float)):
+        # Strings only: a tag is a label, and a number would be one only by accident.
+        if not isinstance(item, str):
             raise InvalidDocument(
                 f"field 'tags' must be a list of strings, got an item of type {type(item).__name__}",
                 field="tags",

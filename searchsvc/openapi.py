@@ -381,7 +381,7 @@ def _document_input(settings: Settings) -> dict[str, Any]:
         "tags": {
             "type": ["array", "string", "null"],
             "items": {"type": "string"},
-            "description": "A list of strings, or one comma-separated string.",
+            "description": "A list of strings, or one comma-separated string, without control characters.",
         },
     }
     return {
@@ -391,7 +391,8 @@ def _document_input(settings: Settings) -> dict[str, Any]:
         f"{settings.max_field_length} characters (else 422). Fields not listed are stored and returned "
         "as sent, not searched; their names must not be empty or start with `_`.",
         "additionalProperties": True,
-        "propertyNames": {"pattern": "^[^_]"},
+        # `places` is derived from the text and cannot be given.
+        "propertyNames": {"pattern": "^[^_]", "not": {"const": "places"}},
         "properties": properties,
     }
 

@@ -137,13 +137,14 @@ def test_writers_wait_for_a_held_lock_and_fail_alike(indexed: Path) -> None:
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         (indexed / "one.jsonl").write_text('{"id": "extra", "title": "one more"}\n')
-        deleting = searchsvc("delete", "d1", cwd=indexed)
-        indexing = searchsvc("index", "one.jsonl", "--quiet", cwd=indexed)
+        deleting = searchsvc("delete", "d1", "--wait", "1", cwd=indexed)
+        indexing = searchsvc("index", "one.jsonl", "--quiet", "--wait", "1", cwd=indexed)
     finally:
         holder.kill()
         holder.wait()
     assert deleting.returncode == indexing.returncode == 1
     assert deleting.stderr == indexing.stderr
+    assert "waiting up to 1 s for another process writing to the index" in deleting.stderr
     assert "another process is writing to the index" in deleting.stderr
     assert searchsvc("delete", "d1", cwd=indexed).returncode == 0
 
