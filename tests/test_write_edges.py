@@ -120,12 +120,18 @@ def test_a_commit_that_cannot_be_made_answers_the_write_as_accepted(tmp_path: Pa
         assert engine.search("waits").total == 1
 
 
-def test_index_waits_for_another_writer_then_gives_up_keeping_nothing(tmp_path: Path) -> None:
+def _one_indexed_fifty_to_come(tmp_path: Path) -> tuple[Path, Path]:
+    """An index of one document, and a file of fifty more to index into it."""
     folder = tmp_path / "ix"
     with SearchEngine(folder, variants=None) as engine:
         engine.add({"id": "first", "title": "t"})
     docs = tmp_path / "docs.jsonl"
     docs.write_text("".join(json.dumps({"id": f"d{n}", "title": "t"}) + "\n" for n in range(50)))
+    return folder, docs
+
+
+def test_index_waits_for_another_writer_then_gives_up_keeping_nothing(tmp_path: Path) -> None:
+    folder, docs = _one_indexed_fifty_to_come(tmp_path)
     with SearchEngine(folder, variants=None) as holder, _holding_the_lock(holder) as held:
         done = CliRunner().invoke(cli, ["--index-dir", str(folder), "index", str(docs), "--wait", "0.3"])
         held.cancel()
@@ -138,11 +144,7 @@ def test_index_waits_for_another_writer_then_gives_up_keeping_nothing(tmp_path: 
 
 
 def test_index_waits_for_another_writer_and_goes_on_when_it_is_done(tmp_path: Path) -> None:
-    folder = tmp_path / "ix"
-    with SearchEngine(folder, variants=None) as engine:
-        engine.add({"id": "first", "title": "t"})
-    docs = tmp_path / "docs.jsonl"
-    docs.write_text("".join(json.dumps({"id": f"d{n}", "title": "t"}) + "\n" for n in range(50)))
+    folder, docs = _one_indexed_fifty_to_come(tmp_path)
     holder = SearchEngine(folder, variants=None)
     held_lock = _holding_the_lock(holder)
     writes = held_lock.__enter__()
