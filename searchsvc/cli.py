@@ -253,12 +253,20 @@ def _is_terminal() -> bool:
 
 
 def _progress(
-    items: Iterator[dict[str, Any]], label: str, quiet: bool, reading: Reading
+    items: Iterator[dict[str, Any]],
+    label: str,
+    quiet: bool,
+    reading: Reading,
+    committed_every: int | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """``items``, showing on a terminal how far reading them has got: a bar of the bytes
-    read out of the input's size, with documents per second and the time left, or,
-    for standard input, a count. Off a terminal only the summary at the end is printed, and with
-    ``quiet`` nothing."""
+    """``items``, showing on a terminal how far the work has got: a bar of the input's bytes
+    with documents per second and the time left, or, for standard input, a count. Off a
+    terminal only the summary at the end is printed, and with ``quiet`` nothing.
+
+    With ``committed_every`` (the consumer commits each time it has taken that many), the
+    bar, the count and the rate follow the documents committed, not those read ahead of
+    the commits: the consumer asks for the next document only once it has committed.
+    """
     if quiet:
         yield from items
         return
@@ -285,17 +293,25 @@ def _progress(
             show_eta=True,
             show_percent=True,
             show_pos=False,
-            item_show_func=lambda text: text,
+            # The first frame comes before any progress, and so before a time left.
+            item_show_func=lambda text: "time left: estimating" if text is None else text,
         ) as bar:
             shown_at, shown_bytes = started, 0
+            # What the bar shows: all read, or (committing in batches) all committed.
+            done, done_bytes = 0, 0
             for item in items:
                 count += 1
+                if committed_every is None:
+                    done, done_bytes = count, reading.done
                 if time.monotonic() - shown_at >= PROGRESS_SECONDS:
                     shown_at = time.monotonic()
-                    bar.update(reading.done - shown_bytes, f"{count:,} documents, {_rate(count, started)}")
-                    shown_bytes = reading.done
+                    bar.update(done_bytes - shown_bytes, _bar_text(done, started, committed_every))
+                    shown_bytes = done_bytes
                 yield item
-            bar.update(max(reading.total, 1) - shown_bytes, f"{count:,} documents, {_rate(count, started)}")
+                if committed_every is not None and count % committed_every == 0:
+                    # Asked for the next one: the batch this document ended is committed.
+                    done, done_bytes = count, reading.done
+            bar.update(max(reading.total, 1) - shown_bytes, _bar_text(count, started, None))
     elapsed = time.monotonic() - started
     if elapsed > 0 and count:
         click.echo(
@@ -304,6 +320,11 @@ def _progress(
         if _is_terminal():
             # The last segments and the commit can take a while after the last document is read.
             click.echo("committing...", err=True)
+
+
+def _bar_text(count: int, started: float, committed_every: int | None) -> str:
+    done = "committed" if committed_every is not None else "documents"
+    return f"{count:,} {done}, {_rate(count, started)}"
 
 
 def _rate(count: int, started: float) -> str:
@@ -516,6 +537,9 @@ def index_command(
     readable = [path for path in paths if path not in bad]
     reading = Reading(readable, fmt)
     with obj.engine() as engine, _writing(engine, obj.settings):
+        # Into an index that has documents, bulk_index commits a batch at a time: the bar
+        # follows the commits. Into an empty one, processes write as the documents come.
+        batches = INDEX_BATCH if isinstance(engine, SearchEngine) and len(engine) else None
         _index_into(
             engine,
             _progress(
@@ -523,6 +547,7 @@ def index_command(
                 "indexing",
                 quiet,
                 reading,
+                batches,
             ),
             summary,
             strict,

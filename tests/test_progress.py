@@ -114,3 +114,27 @@ def test_check_shows_a_bar_of_its_work_on_a_terminal_only(articles, tmp_path) ->
     assert shares == sorted(shares) and shares[0] == 0 and shares[-1] == 100, written
     status, written = run(["--index-dir", folder, "check"], terminal=False)
     assert status == 0 and written == ""
+
+
+def test_into_an_index_with_documents_the_bar_follows_the_commits(tmp_path) -> None:
+    # Into an index that has documents, batches of INDEX_BATCH are read at once and then
+    # committed: the bar, the count and the rate follow the commits, not the reading.
+    from searchsvc.cli import INDEX_BATCH
+
+    index = tmp_path / "index"
+    first = tmp_path / "first.jsonl"
+    first.write_text(json.dumps({"id": "first", "title": "t"}) + "\n")
+    assert run(["--index-dir", str(index), "index", "-q", str(first)], terminal=False)[0] == 0
+    many = tmp_path / "many.jsonl"
+    total = 2 * INDEX_BATCH + 500
+    many.write_text("".join(json.dumps({"id": f"d{n}", "title": f"report {n}"}) + "\n" for n in range(total)))
+    status, written = run(["--index-dir", str(index), "index", str(many)], terminal=True)
+    assert status == 0, written
+    bars = [f for f in frames(written) if f.startswith("indexing") and "%" in f]
+    counts = [
+        int(m.group(1).replace(",", "")) for bar in bars if (m := re.search(r"([\d,]+) committed", bar))
+    ]
+    assert counts, bars
+    # Only whole batches are ever said to be committed, until the last frame.
+    assert all(count % INDEX_BATCH == 0 for count in counts), counts
+    assert "time left: estimating" in bars[0]
