@@ -207,14 +207,16 @@ def _records(
     skipped: list[str] | None = None,
     reading: Reading | None = None,
 ) -> Iterator[dict[str, Any]]:
-    from .ingest import read_records
+    from .documents import truncate_fields
+    from .ingest import position, read_records
     from .results import Rejection
 
     records = read_records(
         paths,
         format=fmt,
         strict=strict,
-        max_field_length=settings.max_field_length,
+        # An overlong field is cut below, with a note, rather than its article refused.
+        max_field_length=None,
         root=root,
         on_skip=None if skipped is None else skipped.append,
         on_empty=lambda source: click.echo(f"note: {source}: holds no documents", err=True),
@@ -222,10 +224,16 @@ def _records(
         reject_bad_paths=not strict,
         on_read=None if reading is None else reading.read,
     )
+    limit = settings.max_field_length
     for record in records:
         if record.note:
             click.echo(f"note: {record.source}: {record.note}", err=True)
         if record.document is not None:
+            for name, length in truncate_fields(record.document, limit):
+                where = position(record.source, record.line, record.index)
+                click.echo(
+                    f"note: {where}: field {name!r} cut to {limit:,} characters (it had {length:,})", err=True
+                )
             yield record.document
         else:
             summary.rejected += 1

@@ -295,3 +295,21 @@ def normalize_document(raw: Mapping[str, Any], *, max_field_length: int | None =
                     f"field {name!r} is longer than the limit of {max_field_length} characters", field=name
                 )
     return doc
+
+
+def truncate_fields(doc: dict[str, Any], max_length: int) -> list[tuple[str, int]]:
+    """Cut, in place, each string field of ``doc`` but its id that is longer than ``max_length``
+    characters, at the last blank before the limit when there is one near it; returns each
+    field cut with the length it had. For readers that keep an article whole but for the
+    end of an overlong field, rather than refuse it (``searchsvc index``)."""
+    cut: list[tuple[str, int]] = []
+    for name, value in doc.items():
+        if name == "id" or not isinstance(value, str) or len(value) <= max_length:
+            continue
+        end = max_length
+        blank = value.rfind(" ", max(0, max_length - 100), max_length + 1)
+        if blank > 0:
+            end = blank
+        doc[name] = value[:end].rstrip()
+        cut.append((name, len(value)))
+    return cut

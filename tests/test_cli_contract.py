@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from searchsvc import SearchEngine
+
 
 def searchsvc(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("SEARCHSVC_")}
@@ -85,14 +87,19 @@ def test_closing_the_pipe_is_not_an_error(indexed: Path) -> None:
 def test_every_command_reads_settings_from_the_environment_and_flags(tmp_path: Path) -> None:
     big = {"id": "big", "title": "long", "body": "word " * 300_000}
     (tmp_path / "big.jsonl").write_text(json.dumps(big) + "\n")
-    refused = searchsvc("index", "big.jsonl", "--quiet", cwd=tmp_path)
-    assert "rejected" in refused.stdout + refused.stderr
+    # Over the default limit, the field is cut and said to be, and the article kept.
+    cut = searchsvc("index", "big.jsonl", "--quiet", cwd=tmp_path)
+    assert cut.returncode == 0 and "1 added" in cut.stdout, cut.stderr
+    assert "big.jsonl:1: field 'body' cut to 1,000,000 characters (it had 1,499,999)" in cut.stderr
     from_env = searchsvc(
         "index", "big.jsonl", "--quiet", cwd=tmp_path, env={"SEARCHSVC_MAX_FIELD_LENGTH": "2000000"}
     )
-    assert from_env.returncode == 0 and "1 added" in from_env.stdout + from_env.stderr
+    assert from_env.returncode == 0 and "1 updated" in from_env.stdout + from_env.stderr
+    assert "cut" not in from_env.stderr
     from_flag = searchsvc("index", "big.jsonl", "--quiet", "--max-field-length", "2000000", cwd=tmp_path)
     assert from_flag.returncode == 0 and "1 updated" in from_flag.stdout + from_flag.stderr
+    with SearchEngine(tmp_path / "index", variants=None) as engine:
+        assert len(engine.get("big")["body"]) == len(big["body"].strip())
     bad = searchsvc("stats", cwd=tmp_path, env={"SEARCHSVC_MAX_FIELD_LENGTH": "lots"})
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1
 

@@ -210,3 +210,11 @@ def test_one_rule_types_text_fields_and_tags() -> None:
     for field, value in (("title", ["a"]), ("title", True), ("tags", [7]), ("tags", 3), ("lead", {})):
         with pytest.raises(InvalidDocument):
             normalize_document({"id": "z", field: value})
+
+
+def test_an_overlong_field_is_cut_at_a_blank_and_said_to_be() -> None:
+    from searchsvc.documents import truncate_fields
+
+    doc = {"id": "x" * 30, "title": "short", "body": "alpha beta gamma delta", "extra": "y" * 40}
+    assert truncate_fields(doc, 12) == [("body", 22), ("extra", 40)]
+    assert doc == {"id": "x" * 30, "title": "short", "body": "alpha beta", "extra": "y" * 12}
