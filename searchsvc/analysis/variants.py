@@ -1234,7 +1234,13 @@ _TYPO_DOUBLE = re.compile(r"[bcdfghjklmnpqrstvwxz]([bcdfghjklmnpqrstvwxz])\1")
 # ("Ukrainian Kharkiv", "Russian-held Melitopol" is split at the hyphen anyway).
 _ADJECTIVE_ENDINGS = ("ian", "ean", "ish", "ese", "ic", "ern")
 _NON_SETTLEMENT_NEXT = frozenset(
-    ("regiment", "battalion", "brigade", "sea", "river", "fighters", "militants", "steel")
+    (
+        *("regiment", "battalion", "brigade", "sea", "river", "fighters", "militants", "steel"),
+        # The region, the plant or the water named after a town, not the town:
+        # "the Donetsk region", "Zaporizhzhia nuclear plant", "the Kerch Strait".
+        *("region", "regions", "oblast", "oblasts", "province", "provinces", "governorate", "krai"),
+        *("district", "districts", "raion", "nuclear", "npp", "npps", "reservoir", "strait", "exclave"),
+    )
 )
 _NON_SETTLEMENT_OF = frozenset(("sea", "gulf", "battle"))
 # Words beside a town's name that make it the name of a military unit or a
