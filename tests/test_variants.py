@@ -427,3 +427,14 @@ def test_the_gazetteer_is_parsed_once_per_process() -> None:
     first, second = Variants.load(), Variants.load()
     # The same group objects: the second load parsed nothing.
     assert next(iter(first.groups())) is next(iter(second.groups()))
+
+
+def test_each_name_of_a_pair_before_a_plural_region_is_a_region(v: Variants) -> None:
+    assert v.places("fighting across the Kharkiv and Kherson regions") == []
+    assert v.places("fighting in Kharkiv and Kherson overnight") == ["Kharkiv", "Kherson"]
+
+
+def test_a_place_named_like_a_word_that_opens_a_name_is_the_word(v: Variants) -> None:
+    # Sokal keys like "social": in "the Social Democrats" the word opens a party's name.
+    assert v.places("the Social Democrats won") == []
+    assert "Bar" in v.places("The shelling of Bar near Vinnytsia")

@@ -1001,8 +1001,11 @@ class Variants:
         if gi is None:
             return None, 1
         sentence_start = _sentence_start(text, toks[i].start())
-        if keys[i] in self._g.english and (sentence_start or tok.isupper()):
-            # "Bar"/"Sad" opening a sentence or in an all-caps headline is the word.
+        if keys[i] in self._g.english and (
+            sentence_start or tok.isupper() or self._opens_a_title(text, toks, i)
+        ):
+            # "Bar"/"Sad" opening a sentence or in an all-caps headline is the word, and
+            # so is "Social" in "the Social Democrats".
             return None, 1
         if self._g.groups[gi].minor and keys[i] in self._g.famous:
             # A village called Berlyn is not what "Berlin" means.
@@ -1066,12 +1069,30 @@ class Variants:
         return gi
 
     @staticmethod
+    def _opens_a_title(text: str, toks: list[re.Match[str]], i: int) -> bool:
+        """Whether the word is followed, in the same phrase, by a capitalized word that is no
+        preposition: the first word of a name made of words (Social Democrats)."""
+        if i + 1 >= len(toks) or not _joined(text, toks[i], toks[i + 1], hyphen=False):
+            return False
+        after = toks[i + 1].group(0)
+        return is_capitalized(after) and after.lower() not in _FUNCTION_WORDS
+
+    @staticmethod
     def _not_a_settlement(text: str, toks: list[re.Match[str]], i: int) -> bool:
-        """The Azov Regiment, the Dnipro River, the Sea of Azov: named after a place, not it."""
+        """The Azov Regiment, the Dnipro River, the Sea of Azov: named after a place, not it;
+        so is each name of a pair before a plural ("the Kharkiv and Kherson regions")."""
         if (
             i + 1 < len(toks)
             and _joined(text, toks[i], toks[i + 1], hyphen=False)
             and toks[i + 1].group(0).lower() in _NON_SETTLEMENT_NEXT
+        ):
+            return True
+        if (
+            i + 3 < len(toks)
+            and toks[i + 1].group(0).lower() == "and"
+            and is_capitalized(toks[i + 2].group(0))
+            and toks[i + 3].group(0).lower() in _NON_SETTLEMENT_PLURAL
+            and all(_joined(text, toks[j], toks[j + 1], hyphen=False) for j in (i, i + 1, i + 2))
         ):
             return True
         if i >= 2 and toks[i - 1].group(0).lower() == "of":
@@ -1243,6 +1264,7 @@ _NON_SETTLEMENT_NEXT = frozenset(
     )
 )
 _NON_SETTLEMENT_OF = frozenset(("sea", "gulf", "battle"))
+_NON_SETTLEMENT_PLURAL = frozenset(("regions", "oblasts", "provinces", "districts"))
 # Words beside a town's name that make it the name of a military unit or a
 # club ("полк Азов", "ФК Дніпро"), in Russian and Ukrainian, in their case forms.
 _CYRILLIC_UNIT_WORDS = frozenset(
