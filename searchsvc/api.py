@@ -153,10 +153,6 @@ class Service:
         send(resp, answer)
 
 
-#: Content-Encoding values a body may have; anything else is refused, not read as JSON.
-BODY_ENCODINGS = ("gzip", "identity")
-
-
 def _decoded(encoding: str | None, data: bytes, limit: int) -> bytes:
     """The body once its Content-Encoding is undone, refused past ``limit`` bytes decoded:
     a small compressed body may stand for a huge one."""
@@ -228,10 +224,14 @@ def _media_type(req: falcon.Request, allowed: tuple[str, ...]) -> str:
     return media
 
 
-def _parse_json(data: bytes) -> Any:
+def _parse_json(data: bytes, *, documents: bool = False) -> Any:
+    """The body's JSON value. Documents are read as files are, so that a number is the
+    same whichever way a document comes (orjson rounds long integers to floats)."""
     if not data.strip():
         raise InvalidJSON("the body is empty")
     _check_structure(data)
+    if documents:
+        return decode_json(data)
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
@@ -405,13 +405,9 @@ class DocumentsResource(_Resource):
         limit = service.settings.max_batch_documents
         too_many = f"the body holds more than {limit} documents; send them in several requests"
         ids: list[Any] | None = None
-        if media != "text/csv":
-            _check_structure(data)
         if media == JSON:
             # Valid JSON as a whole, or nothing: past a syntax error no element can be trusted.
-            if not data.strip():
-                raise InvalidJSON("the body is empty")
-            parsed = decode_json(data)
+            parsed = _parse_json(data, documents=True)
             if not isinstance(parsed, (list, dict)):
                 raise InvalidDocument("the body must be a JSON array of documents or one document, an object")
             items = parsed if isinstance(parsed, list) else [parsed]
@@ -420,6 +416,8 @@ class DocumentsResource(_Resource):
             ids = [item.get("id") if isinstance(item, dict) else None for item in items]
         elif not data.strip():
             raise InvalidJSON("the body is empty")
+        else:
+            _check_structure(data)
         records = []
         for record in read_body(data, media, max_field_length=service.settings.max_field_length):
             records.append(record)
@@ -452,11 +450,7 @@ class DocumentResource(_Resource):
         service.authorize(req)
         _only_params(req, _WRITE_PARAMS)
         data, _ = service.body(req, DOCUMENT_MEDIA_TYPES)
-        if not data.strip():
-            raise InvalidJSON("the body is empty")
-        _check_structure(data)
-        # Read as files are, so that numbers are the same whichever way a document comes.
-        raw = decode_json(data)
+        raw = _parse_json(data, documents=True)
         if not isinstance(raw, dict):
             raise InvalidDocument("the body must be one document, a JSON object")
         if raw.get("id") is not None and _id_text(raw["id"]) != id:
