@@ -86,6 +86,19 @@ def read_answer(sock: socket.socket, deadline: float) -> bytes:
     return data
 
 
+def trickle(sock: socket.socket, piece: bytes, seconds: float) -> bytes:
+    """Send ``piece`` again and again until the server answers (or ``seconds`` pass); its answer."""
+    cut = time.monotonic() + seconds
+    data = b""
+    while time.monotonic() < cut and not data:
+        with contextlib.suppress(OSError):
+            sock.sendall(piece)
+        sock.settimeout(0.3)
+        with contextlib.suppress(TimeoutError):
+            data = sock.recv(65536)
+    return data + read_answer(sock, time.monotonic() + 5)
+
+
 def parse_answer(data: bytes) -> tuple[int, dict[str, Any]]:
     head, _, body = data.partition(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])
@@ -96,15 +109,7 @@ def test_a_request_trickling_its_headers_is_answered_408_and_closed(server: Serv
     with server.connect() as sock:
         sock.sendall(b"GET /search?q=kharkiv HTTP/1.1\r\nHost: localhost\r\n")
         # One header line at a time, each well within any idle timeout, never the last one.
-        cut = time.monotonic() + HEADER_TIMEOUT + 5
-        data = b""
-        while time.monotonic() < cut and not data:
-            with contextlib.suppress(OSError):
-                sock.sendall(b"X-Slow: 1\r\n")
-            sock.settimeout(0.3)
-            with contextlib.suppress(TimeoutError):
-                data = sock.recv(65536)
-        data += read_answer(sock, time.monotonic() + 5)
+        data = trickle(sock, b"X-Slow: 1\r\n", HEADER_TIMEOUT + 5)
     status, body = parse_answer(data)
     assert status == 408
     assert body["error"]["code"] == "request_timeout"
@@ -120,15 +125,7 @@ def test_a_body_that_trickles_is_answered_408_and_closed(server: Server) -> None
             b"POST /search HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
             b"Content-Length: 1000\r\n\r\n{"
         )
-        data = b""
-        cut = time.monotonic() + BODY_TIMEOUT + 5
-        while time.monotonic() < cut and not data:
-            with contextlib.suppress(OSError):
-                sock.sendall(b" ")
-            sock.settimeout(0.3)
-            with contextlib.suppress(TimeoutError):
-                data = sock.recv(65536)
-        data += read_answer(sock, time.monotonic() + 5)
+        data = trickle(sock, b" ", BODY_TIMEOUT + 5)
     status, body = parse_answer(data)
     assert status == 408
     assert "the body did not arrive within" in body["error"]["message"]
