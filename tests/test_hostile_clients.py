@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
-import signal
 import socket
 import sys
 import threading
@@ -20,7 +19,7 @@ from typing import Any
 
 import psutil
 import pytest
-from test_server_e2e import DOCS, start_serve
+from test_server_e2e import DOCS, start_serve, stop
 
 from searchsvc import SearchEngine
 
@@ -60,12 +59,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     try:
         yield Server(process, port, log)
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except Exception:
-            process.kill()
-            process.wait()
+        stop(process)
     assert "Traceback" not in log.read_text()
 
 

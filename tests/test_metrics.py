@@ -19,7 +19,7 @@ from typing import Any
 import falcon.testing
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from test_server_e2e import DOCS, _worker_of_connections, request, start_serve, wait_until_up
+from test_server_e2e import DOCS, _worker_of_connections, request, start_serve, stop, wait_until_up
 
 from searchsvc import SearchEngine, Settings
 from searchsvc.api import ACCESS_FIELDS, ROUTES, create_app, openapi_path
@@ -244,16 +244,6 @@ def call(conn: http.client.HTTPConnection, method: str, path: str, body: Any = N
     conn.request(method, path, body=data, headers=headers)
     response = conn.getresponse()
     return response.status, response.read()
-
-
-def stop(process: Any) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except Exception:
-            process.kill()
-            process.wait()
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")

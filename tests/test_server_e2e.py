@@ -98,6 +98,17 @@ def start_serve(
     return process, port
 
 
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to a server started by :func:`start_serve`, killed if it does not stop in time."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def test_serve_search_write_and_stop(tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
     with SearchEngine(index_dir) as engine:
