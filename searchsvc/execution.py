@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import time
+from collections.abc import Callable
 
 import numpy as np
 from pyroaring import BitMap
@@ -70,6 +72,7 @@ class Executor:
             canonical = tuple(dict.fromkeys(self.variants.canonical_place(v) or v for v in places))
             request = dataclasses.replace(request, filters={**request.filters, "places": canonical})
         view = self.facets.view(snapshot)
+        ids_of = functools.partial(view.ids_of, snapshot)
         q = self.queries.build(request.q, view, snapshot, mode=request.mode)
         filter_maps: dict[str, BitMap] = {
             name: view.value_bitmap(name, values) for name, values in request.filters.items()
@@ -94,7 +97,7 @@ class Executor:
             evaluator = self.arrays.evaluator(snapshot, self.ranking, collection)
             scored = evaluator.run(q)
             if request.feedback and by_relevance:
-                scored = self._with_feedback(snapshot, evaluator, request, q, scored, allowed)
+                scored = self._with_feedback(snapshot, evaluator, request, q, scored, allowed, ids_of)
             if allowed is None and by_relevance and not request.facets:
                 # Nothing to intersect or count: the matches need no bitmap.
                 matched = BitMap()
@@ -108,15 +111,15 @@ class Executor:
             # Within a filter: the matches it lets through.
             within = final if allowed is not None else None
             if request.collapse:
-                best, duplicates = self._collapsed(snapshot, scored, within, keep)
+                best, duplicates = self._collapsed(snapshot, scored, within, keep, ids_of)
                 ranked = list(best)
             else:
-                ranked = list(top_scored(scored, within, keep))
+                ranked = list(top_scored(scored, within, keep, ids_of))
         if total is None:
             total = len(final)
         if not by_relevance:
             field_name = "date" if request.sort_field == "relevance" else request.sort_field
-            order = sort_by_field(view, final, field_name, request.descending, keep)
+            order = sort_by_field(view, final, field_name, request.descending, keep, ids_of)
             ranked = [(None, d) for d in order]
         hits = self._hits(snapshot, request, q, ranked[request.offset : keep], duplicates)
         facets, truncated = count_facets(view, request, matched, filter_maps)
@@ -143,7 +146,7 @@ class Executor:
                 why = explain_matches(self.analyzer, doc, marks)
             rounded = round(score, 4) if score is not None else None
             folded = duplicates.get(docnum) if duplicates is not None else None
-            hits.append(Hit(doc["id"], rounded, doc, highlights, why, folded))
+            hits.append(Hit(doc["id"], rounded, doc, highlights, why, folded, score))
         return hits
 
     def statistics(self, snapshot: Snapshot, request: SearchRequest) -> CollectionStatistics:
@@ -160,6 +163,7 @@ class Executor:
         q: Query,
         scored: Scored,
         allowed: BitMap | None,
+        ids_of: IdsOf,
     ) -> Scored:
         """The documents of a second search, with the words of the first one's best hits added (RM3).
 
@@ -167,7 +171,7 @@ class Executor:
         words added are the engine's guess, not the user's.
         """
         within = bitmap_from(scored.ids) & allowed if allowed is not None else None
-        first = top_scored(scored, within, self.feedback.docs)
+        first = top_scored(scored, within, self.feedback.docs, ids_of)
         hits = [(score, snapshot.stored(docnum)) for score, docnum in first]
         model = relevance_model(self.analyzer, hits, self.feedback.terms)
         if not model:
@@ -182,13 +186,13 @@ class Executor:
         return evaluator.run(expanded)
 
     def _collapsed(
-        self, snapshot: Snapshot, scored: Scored, allowed: BitMap | None, keep: int
+        self, snapshot: Snapshot, scored: Scored, allowed: BitMap | None, keep: int, ids_of: IdsOf
     ) -> tuple[list[tuple[float, int]], dict[int, list[str]]]:
         """The best ``keep`` hits that are not near duplicates of better ones, and the ids
         of the duplicates folded into each (by docnum)."""
         window = candidate_window(keep)
         while True:
-            candidates = top_scored(scored, allowed, window)
+            candidates = top_scored(scored, allowed, window, ids_of)
             fingerprints = self.fingerprints.of(snapshot, [docnum for _, docnum in candidates])
             groups = collapse(fingerprints)
             # A candidate is kept or folded whatever comes after it, so a wider window
@@ -225,8 +229,8 @@ def array_of(bitmap: BitMap) -> np.ndarray:
     return np.frombuffer(bitmap.to_array(), dtype=np.uint32).astype(np.int64)
 
 
-def top_scored(scored: Scored, allowed: BitMap | None, keep: int) -> list[tuple[float, int]]:
-    """The best ``keep`` of ``scored`` within ``allowed``: highest score, then lowest docnum.
+def top_scored(scored: Scored, allowed: BitMap | None, keep: int, ids_of: IdsOf) -> list[tuple[float, int]]:
+    """The best ``keep`` of ``scored`` within ``allowed``: highest score, then smallest id.
 
     ``allowed``, when given, holds only docnums of ``scored`` (the matches a
     filter lets through), so each is found in the sorted ids by binary search:
@@ -239,12 +243,42 @@ def top_scored(scored: Scored, allowed: BitMap | None, keep: int) -> list[tuple[
     if not len(ids):
         return []
     if len(ids) > keep:
-        # Every document scoring at least the keep-th best, so ties are cut by docnum.
+        # Every document scoring at least the keep-th best, so that ties at the cut go by id.
         threshold = kth_largest(scores, keep)
         candidates = scores >= threshold
         ids, scores = ids[candidates], scores[candidates]
-    order = np.lexsort((ids, -scores))[:keep]
+    order = in_order(ids, -scores, ids_of)[:keep]
     return [(float(scores[i]), int(ids[i])) for i in order]
+
+
+#: Reads the ids of some docnums of one snapshot, as UTF-8 (see :meth:`View.ids_of`).
+IdsOf = Callable[[np.ndarray], list[bytes]]
+
+
+def in_order(docnums: np.ndarray, keys: np.ndarray, ids_of: IdsOf) -> np.ndarray:
+    """The positions of ``docnums`` by ascending ``keys``, equal keys by id.
+
+    Ties go by id, not by docnum, so that an order never depends on where a
+    document is stored: a rebuild, a merge or a split into shards changes
+    docnums, never ids. Only the tied documents' ids are read.
+    """
+    order = np.argsort(keys, kind="stable")
+    if len(order) < 2:
+        return order
+    ordered = keys[order]
+    same = ordered[1:] == ordered[:-1]
+    if not same.any():
+        return order
+    tied = np.zeros(len(order), dtype=bool)
+    tied[1:] = same
+    tied[:-1] |= same
+    where = np.flatnonzero(tied)
+    # Each run of equal keys keeps its place; only its members change places.
+    runs = np.cumsum(np.concatenate(([True], ~same)))[where].tolist()
+    members = order[where]
+    ids = ids_of(docnums[members])
+    order[where] = [p for _run, _id, p in sorted(zip(runs, ids, members.tolist(), strict=True))]
+    return order
 
 
 #: Scores per chunk whose maximum bounds the k-th best from below.
@@ -267,10 +301,12 @@ def kth_largest(scores: np.ndarray, k: int) -> float:
     return float(np.partition(scores, len(scores) - k)[len(scores) - k])
 
 
-def sort_by_field(view: View, docnums: BitMap, field_name: str, descending: bool, keep: int) -> list[int]:
+def sort_by_field(
+    view: View, docnums: BitMap, field_name: str, descending: bool, keep: int, ids_of: IdsOf
+) -> list[int]:
     """The first ``keep`` of ``docnums`` in the order of a date or keyword field.
 
-    Ties go by docnum; documents without a value come last, by docnum.
+    Ties go by id; documents without a value come last, by id.
     """
     if keep <= 0:
         return []
@@ -282,19 +318,21 @@ def sort_by_field(view: View, docnums: BitMap, field_name: str, descending: bool
         values = view.sort_ranks(field_name)[ids]
         present = values >= 0
     keys = values[present]
-    best = _first_by(ids[present], -keys if descending else keys, keep)
+    best = _first_by(ids[present], -keys if descending else keys, keep, ids_of)
     if len(best) < keep:
-        best = np.concatenate([best, ids[~present][: keep - len(best)]])
+        missing = ids[~present]
+        by_id = missing[in_order(missing, np.zeros(len(missing), dtype=np.int64), ids_of)]
+        best = np.concatenate([best, by_id[: keep - len(best)]])
     return [int(d) for d in best]
 
 
-def _first_by(ids: np.ndarray, keys: np.ndarray, keep: int) -> np.ndarray:
-    """The ``keep`` of ``ids`` with the smallest ``keys``, in order; ties by id."""
+def _first_by(ids: np.ndarray, keys: np.ndarray, keep: int, ids_of: IdsOf) -> np.ndarray:
+    """The ``keep`` of ``ids`` with the smallest ``keys``, in order; ties by the documents' ids."""
     if len(keys) > keep:
         cut = np.partition(keys, keep - 1)[keep - 1]
         inside = keys <= cut
         ids, keys = ids[inside], keys[inside]
-    return ids[np.lexsort((ids, keys))[:keep]]
+    return ids[in_order(ids, keys, ids_of)[:keep]]
 
 
 def count_facets(

@@ -34,6 +34,8 @@ class SegmentData:
     values: dict[str, dict[str, BitMap]]
     seconds: array  # seconds since the Unix epoch per local docnum, NO_DATE when missing
     days: dict[int, BitMap]
+    #: Each local docnum's id as UTF-8, read the first time a ranking has ties to break.
+    ids: list[bytes] | None = None
 
 
 def read_segment(part: SegmentPart) -> SegmentData:
@@ -76,6 +78,9 @@ class View:
     days: dict[int, BitMap]
     day_list: list[int]
     folded: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    #: The segments' data in snapshot order, and the global docnum each starts at.
+    segments: list[SegmentData] = field(default_factory=list)
+    starts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     _sort_ranks: dict[str, np.ndarray] = field(default_factory=dict)
     _date_codes: dict[int, tuple[np.ndarray, list[str]]] = field(default_factory=dict)
     #: Parsed queries by text: parsing costs a fifth of a simple search, and a
@@ -139,6 +144,22 @@ class View:
                 self._date_codes[width] = found
         return found
 
+    def ids_of(self, snapshot: Snapshot, docnums: np.ndarray) -> list[bytes]:
+        """The ids of ``docnums`` as UTF-8 (``snapshot`` is one this view was built for)."""
+        which = np.searchsorted(self.starts, docnums, side="right") - 1
+        needed = {int(s) for s in np.unique(which)} if len(which) else set()
+        if any(self.segments[s].ids is None for s in needed):
+            with self._lock:
+                parts = snapshot.segments()
+                for s in needed:
+                    if self.segments[s].ids is None:
+                        self.segments[s].ids = parts[s].ids()
+        segments, starts = self.segments, self.starts.tolist()
+        return [
+            segments[s].ids[d - starts[s]]  # type: ignore[index]
+            for d, s in zip(docnums.tolist(), which.tolist(), strict=True)
+        ]
+
     def sort_ranks(self, name: str) -> np.ndarray:
         """Per docnum, the rank of its smallest value of facet field ``name``
         among the field's values in sorted order, or -1 when it has none."""
@@ -188,11 +209,13 @@ class FacetCache:
         values: dict[str, dict[str, list[BitMap]]] = {name: {} for name in FACET_FIELDS}
         days: dict[int, list[BitMap]] = {}
         seconds = array("q")
+        segments = []
         for part in parts:
             offset = part.offset
             data = self._segments.get(part.id)
             if data is None:
                 data = self._segments[part.id] = read_segment(part)
+            segments.append(data)
             seg_live = BitMap(range(data.doc_count_all))
             if part.deleted_count:
                 seg_live -= bitmap_from(part.deleted_docs())
@@ -218,4 +241,5 @@ class FacetCache:
             day: (BitMap.union(*bms) if len(bms) > 1 else bms[0]) & live for day, bms in days.items()
         }
         merged_days = {day: bm for day, bm in merged_days.items() if bm}
-        return View(live, merged, seconds, merged_days, sorted(merged_days), folded)
+        starts = np.array([p.offset for p in parts], dtype=np.int64)
+        return View(live, merged, seconds, merged_days, sorted(merged_days), folded, segments, starts)

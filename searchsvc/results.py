@@ -39,6 +39,9 @@ class Hit:
     matched: list[dict[str, str]] | None = None
     #: With ``collapse``: the ids of the near-duplicate copies folded into this hit.
     duplicates: list[str] | None = None
+    #: The score before rounding, which merging the pages of shards orders by
+    #: (two scores that round alike still rank as in one index); not shown.
+    exact_score: float | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {

@@ -539,7 +539,7 @@ def rebuild_shards(
 def _order(request: SearchRequest) -> Any:
     """The merge's sort key: the request's order, then the id, so ties never depend on the shards."""
     if request.sort_field == "relevance" and request.q not in ("", "*"):
-        return lambda hit: (-(hit.score or 0.0), hit.id)
+        return lambda hit: (-(hit.exact_score if hit.exact_score is not None else hit.score or 0.0), hit.id)
     field = "date" if request.sort_field == "relevance" else request.sort_field
 
     def key(hit: Hit) -> tuple[bool, Any, str]:

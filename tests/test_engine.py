@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import threading
@@ -547,12 +548,15 @@ def _check_scores(eng, queries):
             assert sorted(truth) == scored.ids.tolist()
             ours = dict(zip(scored.ids.tolist(), scored.scores.tolist(), strict=True))
             assert all(abs(ours[d] - truth[d]) < 1e-6 * max(1.0, truth[d]) for d in truth)
-            best = sorted(truth, key=lambda d: (-truth[d], d))[:10]
-            assert [d for _s, d in top_scored(scored, None, 10)] == best
+            view = eng.executor.facets.view(pooled.snapshot)
+            ids_of = functools.partial(view.ids_of, pooled.snapshot)
+            id_of = {d: ids_of(np.array([d]))[0] for d in truth}
+            best = sorted(truth, key=lambda d: (-truth[d], id_of[d]))[:10]
+            assert [d for _s, d in top_scored(scored, None, 10, ids_of)] == best
             # Within a filter: the matches it lets through, as search passes them.
             through = sorted(truth)[::3]
-            best_through = sorted(through, key=lambda d: (-truth[d], d))[:10]
-            assert [d for _s, d in top_scored(scored, BitMap(through), 10)] == best_through
+            best_through = sorted(through, key=lambda d: (-truth[d], id_of[d]))[:10]
+            assert [d for _s, d in top_scored(scored, BitMap(through), 10, ids_of)] == best_through
         collector = TopCollector(10, usequality=False)
         searcher.search_with_collector(queries[0], collector)
         assert collector.results().scored_length() == 10

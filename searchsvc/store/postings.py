@@ -116,6 +116,24 @@ def column_array(column: Any, doc_count: int) -> np.ndarray:
         return np.fromiter((column[i] for i in range(doc_count)), dtype=np.int64, count=doc_count)
 
 
+def column_bytes(column: Any, doc_count: int) -> list[bytes]:
+    """A Whoosh column of byte strings of one segment as a list, its data read in one piece.
+
+    Documents without a value (written before the column existed, in a merged
+    segment) are ``b""``.
+    """
+    try:
+        lengths, offsets = column._lengths, column._offsets
+        raw = column._dbfile.get(column._basepos, (offsets[-1] + lengths[-1]) if len(lengths) else 0)
+        values = [raw[start : start + length] for start, length in zip(offsets, lengths, strict=True)]
+    except AttributeError:
+        # Another kind of column: read it the slow way.
+        values = [column[i] for i in range(doc_count)]
+    if len(values) > doc_count:
+        raise IndexCorrupt("cannot read the index: a column holds more documents than its segment")
+    return values + [b""] * (doc_count - len(values))
+
+
 def postings_extent(info: Any) -> tuple[int, int]:
     """Where the postings of a term that are not inlined lie in the postings file: offset, length."""
     offset, length = info.extent()

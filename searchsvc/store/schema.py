@@ -55,7 +55,8 @@ def build_schema(analyzer: NewsAnalyzer) -> Schema:
         if kind == "text":
             fields[declared.name] = _text_field(analyzer, declared.boost)
         elif kind == "id":
-            fields[declared.name] = ID(unique=True)
+            # Sortable: a column of ids, read in one piece, breaks ties in every ranking.
+            fields[declared.name] = ID(unique=True, sortable=True)
         elif kind == "date":
             fields[declared.name] = DATETIME(sortable=True)
         elif kind == "keywords":

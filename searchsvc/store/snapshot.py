@@ -18,7 +18,7 @@ import numpy as np
 from whoosh.codec.base import Automata
 
 from .errors import reads_index, store_errors
-from .postings import column_array, read_postings
+from .postings import column_array, column_bytes, read_postings
 from .schema import STORED_DOCUMENT
 
 #: Whoosh stores datetimes as microseconds since 0001-01-01.
@@ -60,6 +60,22 @@ class SegmentPart:
             ids, _weights = read_postings(reader, fieldname, term)
             found.append((value, ids))
         return iter(found)
+
+    @reads_index
+    def ids(self) -> list[bytes]:
+        """Each document's id as UTF-8, deleted ones included."""
+        count = self.doc_count_all
+        reader = self.reader
+        if reader.has_column("id"):
+            ids = column_bytes(reader.column_reader("id", translate=False), count)
+        else:
+            ids = [b""] * count
+        for docnum, value in enumerate(ids):
+            if not value:
+                # Written before ids had a column: the stored document knows its id.
+                stored = json.loads(reader.stored_fields(docnum)[STORED_DOCUMENT])
+                ids[docnum] = str(stored["id"]).encode("utf-8")
+        return ids
 
     @reads_index
     def seconds(self, fieldname: str = "date") -> np.ndarray:
