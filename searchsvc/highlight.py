@@ -8,17 +8,25 @@ whatever spelling the article wrote it.
 from __future__ import annotations
 
 import bisect
+import fnmatch
+import functools
 import html
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .analysis import MARKER, NewsAnalyzer, highlight_spans
+from .analysis import MARKER, NewsAnalyzer, highlight_spans, written_form
 from .analysis.filters import APOSTROPHES, PART_PATTERN
 from .documents import TEXT_FIELDS
 from .request import SearchRequest
-from .store.query import PREFIXES, STEMS, Query, marked_terms
+from .store.query import PATTERNS, PREFIXES, STEMS, Query, marked_terms
+
+
+@functools.lru_cache(maxsize=256)
+def _wildcard(pattern: str) -> re.Pattern[str]:
+    return re.compile(fnmatch.translate(pattern))
+
 
 #: The finder of a field in which the query has nothing to match.
 NOTHING = re.compile(r"(?!)")
@@ -32,6 +40,8 @@ class Highlightable:
     #: Stems that prefixes reach (PrefixStem): they match, but as a prefix.
     stems: dict[str, set[str]] = field(default_factory=dict)
     prefixes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Wildcards on the words as written (:func:`written_form`).
+    patterns: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _matchers: dict[str, Callable[[str], bool]] = field(default_factory=dict)
     _finders: dict[str, re.Pattern[str] | None] = field(default_factory=dict)
 
@@ -41,6 +51,8 @@ class Highlightable:
         for what, fieldname, texts in marked_terms(q):
             if what == PREFIXES:
                 found.prefixes[fieldname] = (*found.prefixes.get(fieldname, ()), *texts)
+            elif what == PATTERNS:
+                found.patterns[fieldname] = (*found.patterns.get(fieldname, ()), *texts)
             else:
                 bucket = found.stems if what == STEMS else found.terms
                 bucket.setdefault(fieldname, set()).update(texts)
@@ -53,6 +65,7 @@ class Highlightable:
             return known
         terms = self.terms.get(fieldname, set()) | self.stems.get(fieldname, set())
         prefixes = self.prefixes.get(fieldname, ())
+        patterns = self.patterns.get(fieldname, ())
         seen: dict[str, bool] = {}
         word_terms = analyzer.word_terms
 
@@ -60,14 +73,20 @@ class Highlightable:
             hit = seen.get(word)
             if hit is None:
                 hit = any(text in terms for text, _boost in word_terms(word.translate(APOSTROPHES)))
-                if not hit and prefixes:
-                    lowered = word.lower()
-                    hit = any(lowered.startswith(p) for p in prefixes)
+                if not hit and (prefixes or patterns):
+                    hit = self.matches_pattern(fieldname, word)
                 seen[word] = hit
             return hit
 
         self._matchers[fieldname] = match
         return match
+
+    def matches_pattern(self, fieldname: str, word: str) -> bool:
+        """Whether a word as written matches a prefix or wildcard of the query in ``fieldname``."""
+        written = written_form(word.translate(APOSTROPHES))
+        return any(written.startswith(p) for p in self.prefixes.get(fieldname, ())) or any(
+            _wildcard(p).match(written) for p in self.patterns.get(fieldname, ())
+        )
 
     def finder(self, fieldname: str) -> re.Pattern[str] | None:
         """A pattern for the words that may match in ``fieldname``, so that
@@ -81,6 +100,14 @@ class Highlightable:
         if fieldname in self._finders:
             return self._finders[fieldname]
         heads = set(self.prefixes.get(fieldname, ()))
+        every_word = False
+        for wildcard in self.patterns.get(fieldname, ()):
+            # A wildcard's letters before its first *, ? or [; any word when it starts with one.
+            head = re.split(r"[*?\[]", wildcard, maxsplit=1)[0]
+            if head:
+                heads.add(head)
+            else:
+                every_word = True
         names = False
         for term in self.terms.get(fieldname, set()) | self.stems.get(fieldname, set()):
             if term.startswith(MARKER):
@@ -91,7 +118,9 @@ class Highlightable:
         if heads:
             escaped = (re.escape(h).replace("'", "['’ʼ`]") for h in sorted(heads, key=len, reverse=True))
             alternatives.append("(?i:" + "|".join(escaped) + ")")
-        if names:
+        if every_word:
+            alternatives.append(r"[^\W_]")
+        elif names:
             alternatives.append("[A-ZА-ЯЁЄІЇҐ]|[а-яёєіїґ]")
         pattern = NOTHING
         if alternatives:
@@ -264,7 +293,6 @@ def explain_matches(
             continue
         terms = marks.terms.get(name, set())
         stems = marks.stems.get(name, set())
-        prefixes = marks.prefixes.get(name, ())
         refine = analyzer.variants.match_kind if analyzer.variants is not None else None
         for start, end, word_terms in highlight_spans(analyzer, looked_through(text)):
             word = text[start:end]
@@ -273,9 +301,7 @@ def explain_matches(
                 # Whether the word is a listed spelling or a misspelling of one (Kramatorskk).
                 matched = [t for t, _b in word_terms if t in terms]
                 kinds = [refine(word, t, kind) for t, kind in zip(matched, kinds, strict=True)]
-            if any(t in stems for t, _b in word_terms) or (
-                prefixes and any(word.lower().startswith(p) for p in prefixes)
-            ):
+            if any(t in stems for t, _b in word_terms) or marks.matches_pattern(name, word):
                 kinds.append("prefix")
             if kinds:
                 best = min(kinds, key=MATCH_KINDS.index)

@@ -14,7 +14,7 @@ import re
 import threading
 from typing import Any
 
-from .analysis import NewsAnalyzer, VariantSource, fold_accents, iter_words
+from .analysis import WRITTEN_MARK, NewsAnalyzer, VariantSource, iter_words, written_form
 from .documents import FACET_FIELDS, QUERY_FIELDS, TEXT_FIELD_BOOSTS, TEXT_FIELDS, parse_date
 from .errors import InvalidDate, QueryError, QueryTooExpensive, UnknownField
 from .facets import View
@@ -30,6 +30,7 @@ from .store.query import (
     VariantPhrase,
     all_of,
     any_of,
+    but_not,
     expand_within,
     in_fields,
     is_nothing,
@@ -37,6 +38,8 @@ from .store.query import (
     prefix,
     prefix_stem,
     term,
+    wildcard,
+    written_words,
 )
 from .store.snapshot import Snapshot
 
@@ -223,8 +226,11 @@ class QueryBuilder:
                 return value_pattern(
                     view, fieldname, word, kind == PREFIX, boost, self.limits.max_expansion_terms
                 )
-            if kind == PREFIX and fieldname in TEXT_FIELD_BOOSTS:
-                return text_prefix(snapshot, fieldname, word, boost)
+            if kind in (PREFIX, WILDCARD) and fieldname in TEXT_FIELD_BOOSTS:
+                pattern = word + "*" if kind == PREFIX else word
+                found = text_pattern(snapshot, fieldname, pattern, boost)
+                name = self.name_of_prefix(fieldname, word, boost) if kind == PREFIX else None
+                return found if name is None else any_of([found, name])
             return None
 
         parser = self._parser(expand)
@@ -322,6 +328,16 @@ class QueryBuilder:
             return None
         return any_of([term(fieldname, t, boost * b) for t, b in self.alternatives(base[0], word)])
 
+    def name_of_prefix(self, fieldname: str, text: str, boost: float) -> Query | None:
+        """``Sloviansk*`` reaches every spelling of the name ``Sloviansk``, as the word itself
+        does (a prefix shorter than a name reaches no name: only its own words as written)."""
+        if self.variants is None or not 0 < len(text) <= NAME_CHARS:
+            return None
+        spellings = self.variants.query_terms(text)
+        if not spellings:
+            return None
+        return any_of([term(fieldname, t, boost * b) for t, b in spellings])
+
     def alternatives(self, indexed: str, written: str) -> list[tuple[str, float]]:
         """The terms a query word may match, with their boosts: its own ``indexed``
         term at 1.0, then the variants of the word as ``written``.
@@ -360,17 +376,34 @@ def value_pattern(
     return any_of([term(fieldname, v, boost) for v in sorted(values)])
 
 
-def text_prefix(snapshot: Snapshot, fieldname: str, text: str, boost: float) -> Query:
-    """``electri*`` must find "electricity", whose indexed stem is ``electr``.
+def text_pattern(snapshot: Snapshot, fieldname: str, pattern: str, boost: float) -> Query:
+    """A wildcard (``electricit*``, ``*tricity``, ``electri?ity``) on a text field:
+    the documents with a word as written that it matches, in any letter case.
 
-    The index holds stems, and a stem can be shorter than the prefix typed. So
-    besides the terms that start with the prefix, the stems that the prefix
+    A document indexed before words as written were has only stems, so there the
+    pattern runs on the stems, as it always did.
+    """
+    folded = written_form(pattern)
+    is_prefix = folded.endswith("*") and not any(c in folded[:-1] for c in "*?[")
+    if is_prefix and len(folded) < 3:
+        raise QueryError(f"a prefix needs at least two letters: {pattern}")
+    found = written_words(fieldname, folded, boost)
+    if snapshot.every_value_holds(fieldname, WRITTEN_MARK):
+        return found
+    if is_prefix:
+        older = stem_prefix(snapshot, fieldname, folded[:-1], boost)
+    else:
+        older = wildcard(fieldname, folded, boost)
+    return any_of([found, but_not(older, term(fieldname, WRITTEN_MARK))])
+
+
+def stem_prefix(snapshot: Snapshot, fieldname: str, start: str, boost: float) -> Query:
+    """``electri*`` on stems must find "electricity", whose indexed stem is ``electr``.
+
+    Besides the stems that start with the prefix, the stems that the prefix
     itself starts with, one letter short of it, match too, when that letter is
     one Snowball drops or rewrites at the end of a stem (e, i, y).
     """
-    start = fold_accents(text.lower())
-    if len(start) < 2:
-        raise QueryError(f"a prefix needs at least two letters: {text}*")
     clauses = [prefix(fieldname, start, boost)]
     stem = start[:-1]
     if start[-1] in "eiy" and len(stem) >= 3 and snapshot.has_term(fieldname, stem):

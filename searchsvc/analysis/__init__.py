@@ -8,18 +8,23 @@ stop words | transliteration variants | Snowball stems, run per word by
 from .analyzer import NewsAnalyzer, build_chain, english_stem, highlight_spans, russian_stem
 from .filters import (
     MARKER,
+    WRITTEN_MARK,
+    WRITTEN_PREFIX,
     FoldAccentsFilter,
     StemFilter,
     VariantFilter,
     WordTokenizer,
     fold_accents,
     iter_words,
+    written_form,
 )
 from .source import VariantSource
 from .stopwords import all_stopwords, stopwords
 
 __all__ = [
     "MARKER",
+    "WRITTEN_MARK",
+    "WRITTEN_PREFIX",
     "FoldAccentsFilter",
     "NewsAnalyzer",
     "StemFilter",
@@ -34,4 +39,5 @@ __all__ = [
     "iter_words",
     "russian_stem",
     "stopwords",
+    "written_form",
 ]

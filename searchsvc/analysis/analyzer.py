@@ -18,11 +18,14 @@ from whoosh.analysis import Analyzer, CompositeAnalyzer, LowercaseFilter, StopFi
 
 from .filters import (
     WORD_PATTERN,
+    WRITTEN_MARK,
+    WRITTEN_PREFIX,
     FoldAccentsFilter,
     StemFilter,
     VariantFilter,
     WordTokenizer,
     iter_words,
+    written_form,
 )
 from .morphology import languages, shared_morphology
 from .source import VariantSource
@@ -82,6 +85,10 @@ def build_chain(
 
 WordTerms = tuple[tuple[str, float], ...]
 
+#: What :meth:`NewsAnalyzer.term_positions` gives each word as written: no
+#: positions, one shared (and never changed) list.
+_NO_POSITIONS: tuple[list[int], float] = ([], 1.0)
+
 #: Characters that make a word take the general tokenizing path.
 _SPECIAL_CHARS = re.compile("[-’ʼ`\u00ad\u0300\u0301]")
 
@@ -117,6 +124,7 @@ class NewsAnalyzer(Analyzer):
         self.filters = self.chain.items[1:]
         self._index_cache: dict[str, WordTerms] = {}
         self._query_cache: dict[str, WordTerms] = {}
+        self._written_cache: dict[str, str] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         # Whoosh pickles the schema into every commit, and into the worker
@@ -161,11 +169,14 @@ class NewsAnalyzer(Analyzer):
             cache_[word] = terms
         return terms
 
-    def term_positions(self, value: str) -> dict[str, tuple[list[int], float]]:
+    def term_positions(self, value: str, written: bool = False) -> dict[str, tuple[list[int], float]]:
         """Index terms of ``value`` with their positions and summed boosts.
 
         The same terms, positions and weights as calling the analyzer in index
         mode, without a Token per word: this is what indexing spends its time on.
+        With ``written``, also each word as written (:data:`WRITTEN_PREFIX`) and
+        :data:`WRITTEN_MARK`, without positions, so that they add nothing to
+        the field's length and no phrase can reach them.
         """
         cache = self._index_cache
         if _SPECIAL_CHARS.search(value):
@@ -204,6 +215,16 @@ class NewsAnalyzer(Analyzer):
                     found[text] = (merged, float(len(merged)))
         for text in uneven:
             found[text] = (found[text][0], self._weight_in_order(text, where))
+        if written and where:
+            as_written = self._written_cache
+            for word in where:
+                text = as_written.get(word)
+                if text is None:
+                    if len(as_written) >= self.cachesize:
+                        as_written.clear()
+                    text = as_written[word] = WRITTEN_PREFIX + written_form(word)
+                found[text] = _NO_POSITIONS
+            found[WRITTEN_MARK] = _NO_POSITIONS
         return found
 
     def _weight_in_order(self, text: str, where: dict[str, list[int]]) -> float:

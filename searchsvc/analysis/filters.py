@@ -27,6 +27,13 @@ PART_PATTERN = re.compile(_PART)
 
 #: Extra terms that are not words (variants) start with this; stemmers leave them alone.
 MARKER = "~"
+#: Each word of a document as written, lowercased and without accents, is also
+#: indexed under this prefix (with no positions), so that wildcards match the
+#: words as written rather than their stems.
+WRITTEN_PREFIX = MARKER + "a:"
+#: Held by every field value whose words as written are indexed: documents
+#: written before that are matched by their stems instead.
+WRITTEN_MARK = MARKER + "a"
 
 
 class WordTokenizer(Tokenizer):
@@ -105,6 +112,11 @@ def fold_accents(word: str) -> str:
     folded = unicodedata.normalize("NFC", "".join(out))
     # Letters with no decomposition that readers still expect to match plain ones.
     return folded.translate(_LATIN_EXTRA)
+
+
+def written_form(word: str) -> str:
+    """A word as written, as wildcards match it: lowercase, Latin accents folded."""
+    return fold_accents(word.lower())
 
 
 _LATIN_EXTRA = str.maketrans(

@@ -22,7 +22,7 @@ from whoosh.query.compound import BinaryQuery, CompoundQuery
 from whoosh.reading import TermNotFound
 
 from ..analysis import iter_words
-from ..analysis.filters import MARKER
+from ..analysis.filters import MARKER, WRITTEN_PREFIX
 from ..documents import FACET_FIELDS, TEXT_FIELDS
 from ..errors import InvalidDate, QueryError, QueryTooExpensive, SearchsvcError
 from .errors import reads_index
@@ -371,6 +371,28 @@ def prefix(fieldname: str, text: str, boost: float = 1.0) -> Query:
     return wq.Prefix(fieldname, text, boost=boost)
 
 
+def wildcard(fieldname: str, pattern: str, boost: float = 1.0) -> Query:
+    """The documents whose field holds a term matching ``pattern``: ``*`` any letters, ``?`` one."""
+    return wq.Wildcard(fieldname, pattern, boost=boost)
+
+
+def written_words(fieldname: str, pattern: str, boost: float = 1.0) -> Query:
+    """The documents whose field holds a word as written (lowercase, accents folded)
+    that matches the wildcard ``pattern``."""
+    body = pattern.rstrip("*")
+    if body and not _WILDCARD_CHARS.search(body):
+        return wq.Prefix(fieldname, WRITTEN_PREFIX + body, boost=boost)
+    return wq.Wildcard(fieldname, WRITTEN_PREFIX + pattern, boost=boost)
+
+
+def but_not(q: Query, excluded: Query) -> Query:
+    """The documents of ``q`` that ``excluded`` does not match, scored as in ``q``."""
+    return wq.AndNot(q, excluded)
+
+
+_WILDCARD_CHARS = re.compile(r"[*?\[]")
+
+
 def prefix_stem(fieldname: str, stem: str, boost: float = 1.0) -> Query:
     """The stem ``stem`` that a prefix one letter longer reaches (see :class:`PrefixStem`)."""
     return PrefixStem(fieldname, stem, boost=boost)
@@ -428,14 +450,15 @@ def parse(parser: QueryParser, text: str) -> Query:
 
 # -- reading queries ----------------------------------------------------------
 
-#: What :func:`marked_terms` reports: index terms, stems reached by a prefix, and prefixes.
-TERMS, STEMS, PREFIXES = "terms", "stems", "prefixes"
+#: What :func:`marked_terms` reports: index terms, stems reached by a prefix,
+#: prefixes, and wildcards (on words as written, lowercase and accents folded).
+TERMS, STEMS, PREFIXES, PATTERNS = "terms", "stems", "prefixes", "patterns"
 
 
 def marked_terms(q: Query | None) -> Iterator[tuple[str, str, tuple[str, ...]]]:
     """The positive leaves of ``q``, for highlighting: ``(what, fieldname, texts)``.
 
-    ``what`` is :data:`TERMS`, :data:`STEMS` or :data:`PREFIXES`. Excluded
+    ``what`` is :data:`TERMS`, :data:`STEMS`, :data:`PREFIXES` or :data:`PATTERNS`. Excluded
     words (``NOT``, ``-``) are left out: they never match a hit.
     """
     if q is None or isinstance(q, wq.Not):
@@ -453,7 +476,9 @@ def marked_terms(q: Query | None) -> Iterator[tuple[str, str, tuple[str, ...]]]:
     elif isinstance(q, wq.Phrase):
         yield TERMS, q.fieldname, tuple(q.words)
     elif isinstance(q, wq.Prefix):
-        yield PREFIXES, q.fieldname, (q.text,)
+        yield PREFIXES, q.fieldname, (q.text.removeprefix(WRITTEN_PREFIX),)
+    elif isinstance(q, wq.Wildcard) and q.text.startswith(WRITTEN_PREFIX):
+        yield PATTERNS, q.fieldname, (q.text.removeprefix(WRITTEN_PREFIX),)
     elif isinstance(q, wq.Wildcard):
         stem = re.split(r"[*?]", q.text, maxsplit=1)[0]
         if stem:
@@ -535,9 +560,9 @@ class _Tally:
         self.scanned += 1
         limit = self.limits.max_scanned_terms
         if self.scanned > limit:
-            start = _literal_start(q)
+            start = _literal_start(q).removeprefix(WRITTEN_PREFIX)
             where = (
-                f"{q.text} has no letters before its first * or ?, so it looks through every term of "
+                f"{_shown(q)} has no letters before its first * or ?, so it looks through every term of "
                 f"{fieldname}; type some first"
                 if not start
                 else "type more letters before the first * or ?"
@@ -622,6 +647,8 @@ def _with_children(q: Query, fn: Callable[[Query], Query]) -> Query:
 
 #: How the analysis's own terms start, as the bytes of an index term.
 INTERNAL_MARKER = MARKER.encode("utf-8")
+#: How the words as written start, the only internal terms a pattern may reach.
+WRITTEN_MARKER = WRITTEN_PREFIX.encode("utf-8")
 
 
 @reads_index
@@ -632,7 +659,9 @@ def _matching_terms(q: wq.Query, readers: Sequence[Any], tally: _Tally) -> tuple
     fieldname = q.fieldname
     # A text field also holds the analysis's own terms (variant keys, groups, skeletons):
     # no pattern may reach them, or "*kiv" would find Kyiv through its key "~k:kiv".
+    # Only a pattern on the words as written reaches those, and nothing else.
     hidden = INTERNAL_MARKER if fieldname in TEXT_FIELDS else None
+    written = hidden is not None and _is_written(q)
     for reader in readers:
         try:
             if isinstance(q, wq.Wildcard):
@@ -640,7 +669,9 @@ def _matching_terms(q: wq.Query, readers: Sequence[Any], tally: _Tally) -> tuple
             else:
                 candidates = q._btexts(reader)
             for btext in candidates:
-                if hidden is not None and btext.startswith(hidden):
+                if hidden is not None and btext.startswith(hidden) != written:
+                    continue
+                if written and not btext.startswith(WRITTEN_MARKER):
                     continue
                 found.add(btext)
                 if len(found) > most:
@@ -670,17 +701,20 @@ def _wildcard_terms(q: wq.Wildcard, reader: Any, tally: _Tally) -> Iterator[byte
             yield btext
 
 
+def _is_written(q: wq.Query) -> bool:
+    return isinstance(q, (wq.Prefix, wq.Wildcard)) and str(q.text).startswith(WRITTEN_PREFIX)
+
+
 def _literal_start(q: wq.Wildcard) -> str:
     """The letters of a wildcard before its first ``*``, ``?`` or ``[``."""
     return str(re.split(r"[*?\[]", q.text, maxsplit=1)[0])
 
 
 def _shown(q: wq.Query) -> str:
-    if isinstance(q, wq.Prefix):
-        return f"{q.text}*"
     if isinstance(q, wq.TermRange):
         return f"[{q.start or '*'} TO {q.end or '*'}]"
-    return str(q.text)
+    text = str(q.text).removeprefix(WRITTEN_PREFIX)
+    return f"{text}*" if isinstance(q, wq.Prefix) else text
 
 
 def _narrower(q: wq.Query) -> str:

@@ -36,7 +36,7 @@ class NewsPositions(Positions):  # type: ignore[misc]
             return
         field_boost = self.field_boost
         encode = self.encode
-        for text, (positions, weight) in fast(value).items():
+        for text, (positions, weight) in fast(value, written=True).items():
             yield text, len(positions), weight * field_boost, encode(positions)
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from whoosh.codec.base import Automata
 
 from .errors import reads_index, store_errors
-from .postings import column_array, column_bytes, read_postings
+from .postings import column_array, column_bytes, read_lengths, read_postings
 from .schema import STORED_DOCUMENT
 
 #: Whoosh stores datetimes as microseconds since 0001-01-01.
@@ -141,6 +141,19 @@ class Snapshot:
     def doc_frequency(self, fieldname: str, text: str) -> int:
         """Documents holding the term, deleted ones not yet merged away included."""
         return int(self._searcher.reader().doc_frequency(fieldname, text))
+
+    @reads_index
+    def every_value_holds(self, fieldname: str, text: str) -> bool:
+        """Whether every document with words in ``fieldname`` holds the term ``text`` there
+        (deleted documents counted: cheaper, and only ever on the safe side)."""
+        for part in self.segments():
+            if not part.doc_count_all:
+                continue
+            reader = part.reader
+            with_words = int(np.count_nonzero(read_lengths(reader, fieldname, part.doc_count_all)))
+            if with_words and reader.doc_frequency(fieldname, text) < with_words:
+                return False
+        return True
 
     @reads_index
     def terms_near(

@@ -80,10 +80,13 @@ _CHUNK_POSTINGS = 1 << 20
 #: Encoded position lists of one position, by position: most postings of a
 #: news article are words that occur once in it.
 _ONE_POSITION: dict[int, bytes] = {}
+_NO_POSITIONS = pack_uint(0) + pickle.dumps([], 2)
 
 
 def encode_positions(positions: list[int]) -> bytes:
     """What :meth:`whoosh.formats.Positions.encode` gives for ``positions``."""
+    if not positions:
+        return _NO_POSITIONS
     if len(positions) == 1:
         first = positions[0]
         encoded = _ONE_POSITION.get(first)
@@ -218,15 +221,18 @@ class FastSegmentWriter(SegmentWriter):  # type: ignore[misc]
             term_ids = postings.term_ids
             tids, docs, weights, values = postings.tids, postings.docs, postings.weights, postings.values
             length = 0
-            for text, (positions, weight) in term_positions(value).items():
-                length += len(positions)
+            for text, (positions, weight) in term_positions(value, written=True).items():
                 tid = term_ids.get(text)
                 if tid is None:
                     tid = term_ids[text] = len(term_ids)
                 tids.append(tid)
                 docs.append(docnum)
                 weights.append(weight * boost)
-                values.append(encode_positions(positions))
+                if positions:
+                    length += len(positions)
+                    values.append(encode_positions(positions))
+                else:
+                    values.append(_NO_POSITIONS)
             return length if field.scorable else 0
         length = 0
         scorable = field.scorable

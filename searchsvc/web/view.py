@@ -31,7 +31,7 @@ FACET_MAX = 60
 #: How a word came to match, in a reader's words: one entry per :data:`searchsvc.highlight.MATCH_KINDS`.
 MATCH_WORDS = {
     "exact": "as typed",
-    "prefix": "a word the query begins or stems to",
+    "prefix": "a word a prefix or wildcard of the query matches, or a stem it reaches",
     "inflected": "a case form",
     "user": "a spelling from the variants file",
     "curated": "a listed spelling",
