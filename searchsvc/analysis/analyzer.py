@@ -218,12 +218,12 @@ class NewsAnalyzer(Analyzer):
         if written and where:
             as_written = self._written_cache
             for word in where:
-                text = as_written.get(word)
-                if text is None:
+                hidden = as_written.get(word)
+                if hidden is None:
                     if len(as_written) >= self.cachesize:
                         as_written.clear()
-                    text = as_written[word] = WRITTEN_PREFIX + written_form(word)
-                found[text] = _NO_POSITIONS
+                    hidden = as_written[word] = WRITTEN_PREFIX + written_form(word)
+                found[hidden] = _NO_POSITIONS
             found[WRITTEN_MARK] = _NO_POSITIONS
         return found
 
