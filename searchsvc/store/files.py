@@ -31,6 +31,8 @@ from whoosh.filedb.structfile import BufferFile, StructFile
 from whoosh.index import FileIndex
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader
 
+from .errors import STORE_FAILURES, in_segment
+
 #: Whoosh's name ending of a compound segment file.
 COMPOUND_EXT = ".seg"
 
@@ -195,6 +197,11 @@ def open_segment_files() -> list[str]:
         return sorted({key[0] for key in list(_OPEN_SEGMENTS)})
 
 
+def compound_name(segment: Any) -> str | None:
+    """The name of the one file holding ``segment``, or None when its files are apart."""
+    return segment.make_filename(COMPOUND_EXT) if segment.is_compound() else None
+
+
 class IndexFiles(FileStorage):  # type: ignore[misc]
     """A folder of index files; compound segment files are read in place, shared."""
 
@@ -292,7 +299,14 @@ class SearchIndex(FileIndex):  # type: ignore[misc]
         try:
             for segment in segments:
                 codec = _SharedColumnsCodec.like(segment.codec())
-                readers.append(SegmentReader(storage, schema, segment, generation=generation, codec=codec))
+                try:
+                    readers.append(
+                        SegmentReader(storage, schema, segment, generation=generation, codec=codec)
+                    )
+                except OSError:
+                    raise  # Whoosh opens the commit again: a later one may have removed the segment
+                except STORE_FAILURES as exc:
+                    raise in_segment(exc, segment.segment_id(), compound_name(segment)) from None
         except BaseException:
             for reader in readers:
                 reader.close()
