@@ -35,6 +35,7 @@ from .documents import normalize_document
 from .engine import Engine
 from .errors import (
     HostNotAllowed,
+    IndexCorrupt,
     InvalidDocument,
     InvalidInput,
     InvalidJSON,
@@ -593,7 +594,11 @@ def _searchsvc_error(req: falcon.Request, resp: falcon.Response, ex: SearchsvcEr
             _request_id(req),
             _loggable(ex.message, spaces=True),
         )
-        if ex.status >= 500:
+        if isinstance(ex, IndexCorrupt) and ex.segment is not None:
+            # A segment's name and its file's hold no folder: what the client can pass on.
+            where = f"segment {ex.segment}" + (f" (file {ex.file})" if ex.file else "")
+            message = f"the index is damaged: {where} cannot be read; the server log has the details"
+        elif ex.status >= 500:
             message = "the service cannot answer now; the server log has the details"
         else:
             # An index error the client can act on (409: the index is locked): what its class says.

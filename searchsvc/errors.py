@@ -198,6 +198,20 @@ class IndexCorrupt(SearchIndexError):
 
     code = "index_corrupt"
 
+    def __init__(
+        self, message: str, *, segment: str | None = None, file: str | None = None, **details: Any
+    ) -> None:
+        super().__init__(message, **details)
+        #: The segment found damaged, when the damage was found reading one, and its file
+        #: (a compound segment's one file, named without its folder).
+        self.segment = segment
+        self.file = file
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # An exception pickles as its class and message only; the segment must cross
+        # to the process that answers (a shard's caller) too.
+        return type(self), (self.message,), self.__dict__
+
 
 class IndexWriteFailed(SearchIndexError):
     """Writing the index failed for a reason of its own (a writer process died)."""

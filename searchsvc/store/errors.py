@@ -91,8 +91,47 @@ def translated(exc: BaseException, action: str, failures: tuple[type[BaseExcepti
     if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:
         return write_failure(exc, action)
     if isinstance(exc, failures):
-        return IndexCorrupt(f"cannot {action}: the index files cannot be read ({type(exc).__name__})")
+        return IndexCorrupt(
+            f"cannot {action}: the index files cannot be read ({type(exc).__name__})",
+            problem=type(exc).__name__,
+        )
     return exc
+
+
+def damaged_segment(segment: str, problem: str, *, file: str | None = None) -> IndexCorrupt:
+    """The error for segment ``segment`` (held in ``file``) found damaged as ``problem`` says."""
+    return IndexCorrupt(
+        f"cannot read the index: segment {segment} is damaged: {problem}; run 'searchsvc check' "
+        "for the whole report, then restore a snapshot or rebuild the index with 'searchsvc reindex'",
+        segment=segment,
+        file=file,
+    )
+
+
+def in_segment(exc: BaseException, segment: str, file: str | None) -> BaseException:
+    """The index error for failure ``exc`` while reading segment ``segment``, naming it."""
+    error = translated(exc, "read the index", STORE_FAILURES)
+    if not isinstance(error, IndexCorrupt) or error.segment is not None:
+        return error
+    what = error.details.get("problem") or error.message
+    where = f"file {file}" if file is not None else "its files"
+    return damaged_segment(segment, f"{where} cannot be read ({what})", file=file)
+
+
+#: What reading one segment can fail with: the store's failures, and the index errors raised for them below.
+_SEGMENT_FAILURES: tuple[type[BaseException], ...] = (*STORE_FAILURES, IndexCorrupt)
+
+
+@contextlib.contextmanager
+def reading_segment(segment: str, file: str | None) -> Iterator[None]:
+    """Name segment ``segment`` (held in ``file``) in the index error of a failure to read it."""
+    try:
+        yield
+    except _SEGMENT_FAILURES as exc:
+        error = in_segment(exc, segment, file)
+        if error is exc:
+            raise
+        raise error from None
 
 
 @contextlib.contextmanager

@@ -45,7 +45,7 @@ from ..scoring import (
 from .errors import reads_index
 from .postings import POSITION_BITS, SegmentArrays, read_positions
 from .query import CombinedFields, TermSet, VariantPhrase, scored_terms
-from .snapshot import Snapshot
+from .snapshot import SegmentPart, Snapshot
 
 
 @dataclass
@@ -71,13 +71,14 @@ class Evaluator:
     """Evaluates a Whoosh query over one searcher's segments with arrays.
 
     Scores use the statistics of these segments, or ``collection``'s when
-    given: those of a whole collection this index is one shard of.
+    given: those of a whole collection this index is one shard of. A failure
+    to read a segment is an index error naming it.
     """
 
     def __init__(
         self,
         searcher: Any,
-        segments: Sequence[tuple[int, Any, SegmentArrays, np.ndarray | None]],
+        segments: Sequence[tuple[SegmentPart, SegmentArrays, np.ndarray | None]],
         stats: Statistics | None = None,
         params: BM25 = DEFAULT_BM25,
         collection: CollectionStatistics | None = None,
@@ -92,11 +93,12 @@ class Evaluator:
         self._avg = stats.avg
 
     def run(self, q: wq.Query) -> Scored:
-        parts = [
-            self._eval(q, Segment(reader, seg), offset, deleted)
-            for offset, reader, seg, deleted in self.segments
-        ]
-        parts = [p for p in parts if len(p.ids)]
+        parts = []
+        for part, arrays, deleted in self.segments:
+            with part.reading():
+                found = self._eval(q, Segment(part.reader, arrays), part.offset, deleted)
+            if len(found.ids):
+                parts.append(found)
         if not parts:
             return Scored.empty()
         if len(parts) == 1:
@@ -119,7 +121,7 @@ class Evaluator:
         value = self._idf.get(key)
         if value is None:
             if self.collection is None:
-                df = _doc_frequency(self.searcher, fieldname, text)
+                df = self._doc_frequency(fieldname, text)
             else:
                 try:
                     df = self.collection.doc_frequencies[key]
@@ -145,9 +147,17 @@ class Evaluator:
     def gather(self, q: wq.Query | None) -> CollectionStatistics:
         """This index's share of the statistics that scoring ``q`` needs, to add up over shards."""
         terms = set(scored_terms(q))
-        frequencies = {(name, text): _doc_frequency(self.searcher, name, text) for name, text in terms}
+        frequencies = {(name, text): self._doc_frequency(name, text) for name, text in terms}
         lengths = {name: _field_length(self.searcher, name) for name in {name for name, _text in terms}}
         return CollectionStatistics(self.searcher.doc_count_all(), lengths, frequencies)
+
+    def _doc_frequency(self, fieldname: str, text: Any) -> int:
+        """Documents of every segment holding the term, deleted ones included, as Whoosh counts them."""
+        total = 0
+        for part, _arrays, _deleted in self.segments:
+            with part.reading():
+                total += int(part.reader.doc_frequency(fieldname, text))
+        return total
 
     # -- the query tree ---------------------------------------------------------
 
@@ -359,11 +369,6 @@ class Evaluator:
 
 
 @reads_index
-def _doc_frequency(searcher: Any, fieldname: str, text: Any) -> int:
-    return int(searcher.doc_frequency(fieldname, text))
-
-
-@reads_index
 def _field_length(searcher: Any, fieldname: str) -> int:
     return int(searcher.field_length(fieldname)) if searcher.schema[fieldname].scorable else 0
 
@@ -409,7 +414,7 @@ class ArrayCache:
                         part.id, part.doc_count_all, self._postings
                     )
             deleted = arrays.deleted(part.segment) if part.segment is not None else None
-            parts.append((part.offset, part.reader, arrays, deleted))
+            parts.append((part, arrays, deleted))
         key = tuple(seg_ids)
         # Statistics kept for these segments are their own, not a collection's.
         anonymous = anonymous or collection is not None

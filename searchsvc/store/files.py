@@ -9,7 +9,9 @@ every page a day of searches touched stayed counted. Here:
   storages whose files are read in place: by ``pread`` from one descriptor
   per segment file and process, or from the memory buffer itself.
 - :class:`SearchIndex` is a Whoosh ``FileIndex`` whose readers share one
-  reader of each segment's stored-documents column per process.
+  reader of each segment's stored-documents column per process, and compare
+  each segment file with the checksums its commit recorded the first time
+  the process opens it (:func:`verify_segment`).
 
 All of it is done with subclasses that searchsvc's own storages create. No
 Whoosh class is changed, so Whoosh used elsewhere in the same process behaves
@@ -23,6 +25,7 @@ import os
 import pickle
 import threading
 import weakref
+from collections import OrderedDict
 from typing import Any
 
 from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader
@@ -30,6 +33,9 @@ from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.filedb.structfile import BufferFile, StructFile
 from whoosh.index import FileIndex
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader
+
+from .checksums import DamagedRecord, checksum, compare, segment_record
+from .errors import STORE_FAILURES, damaged_segment, in_segment
 
 #: Whoosh's name ending of a compound segment file.
 COMPOUND_EXT = ".seg"
@@ -43,13 +49,17 @@ class OpenSegment:
     when the last window onto it is gone.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, key: tuple[Any, ...]) -> None:
         self.path = path
+        #: What tells this file from another that comes to the same path.
+        self.key = key
         self._file = open(path, "rb")  # noqa: SIM115 - closed with this object
         self.fd = self._file.fileno()
         self.size = os.fstat(self.fd).st_size
         #: Column readers by column file name, shared by every reader (see :class:`SharedColumnsReader`).
         self.column_readers: dict[str, Any] = {}
+        #: Held while the file is compared with its checksums: threads opening it at once read it once.
+        self.verifying = threading.Lock()
 
 
 class _FileWindow:
@@ -185,7 +195,7 @@ def _open_segment(path: str) -> OpenSegment:
     with _OPEN_LOCK:
         found = _OPEN_SEGMENTS.get(key)
         if found is None:
-            found = _OPEN_SEGMENTS[key] = OpenSegment(path)
+            found = _OPEN_SEGMENTS[key] = OpenSegment(path, key)
     return found
 
 
@@ -193,6 +203,75 @@ def open_segment_files() -> list[str]:
     """The segment files this process has open and some reader still uses."""
     with _OPEN_LOCK:
         return sorted({key[0] for key in list(_OPEN_SEGMENTS)})
+
+
+#: The segment files this process found to match their checksums (or to have none), by
+#: identity, the latest last; a file never changes once written, so once is enough.
+_VERIFIED: OrderedDict[tuple[Any, ...], None] = OrderedDict()
+#: How many are remembered: a long-running server's merges replace files for months.
+_VERIFIED_MOST = 4096
+
+
+def _remember_verified(key: tuple[Any, ...]) -> None:
+    with _OPEN_LOCK:
+        _VERIFIED[key] = None
+        while len(_VERIFIED) > _VERIFIED_MOST:
+            _VERIFIED.popitem(last=False)
+
+
+def _is_verified(key: tuple[Any, ...]) -> bool:
+    with _OPEN_LOCK:
+        return key in _VERIFIED
+
+
+def compound_name(segment: Any) -> str | None:
+    """The name of the one file holding ``segment``, or None when its files are apart."""
+    return segment.make_filename(COMPOUND_EXT) if segment.is_compound() else None
+
+
+def verify_segment(storage: Any, segment: Any) -> None:
+    """Compare the compound file of ``segment`` with the size and checksum its commit
+    recorded, unless this process already has (see :func:`remember_verified`).
+
+    A flipped or zeroed byte in a segment decodes silently more often than not, as other
+    postings or other text: a search would answer wrongly rather than fail. Raises
+    :class:`~searchsvc.errors.IndexCorrupt` naming the segment and its file. A segment
+    in memory, or without a record (written before they were kept), is not verified.
+    """
+    filename = compound_name(segment)
+    if filename is None or not isinstance(storage, IndexFiles):
+        return  # memory does not rot unseen, and searchsvc writes every segment compound
+    file = storage.open_file(filename)
+    try:
+        if not isinstance(file, SegmentFile) or _is_verified(file.segment.key):
+            return
+        opened = file.segment
+        with opened.verifying:
+            if _is_verified(opened.key):
+                return  # another thread verified it meanwhile
+            name = segment.segment_id()
+            try:
+                recorded = segment_record(storage, segment)
+            except DamagedRecord as exc:
+                raise damaged_segment(name, str(exc), file=filename) from None
+            expected = (recorded or {}).get(filename)
+            if expected is not None:
+                size, crc = checksum(file)
+                problem = compare(filename, {"bytes": size, "crc32": crc}, expected)
+                if problem is not None:
+                    raise damaged_segment(name, problem, file=filename)
+            _remember_verified(opened.key)
+    finally:
+        file.close()
+
+
+def remember_verified(file: Any) -> None:
+    """Remember that the whole compound file read through ``file`` (one :meth:`IndexFiles.open_file`
+    gave, or a reader's, from its start) matched its checksums: this process's readers
+    need not read it again to verify it, nor processes forked from it later."""
+    window = getattr(file, "_buf", None)
+    if isinstance(window, _FileWindow) and window._base == 0 and window._length == window._owner.size:
+        _remember_verified(window._owner.key)
 
 
 class IndexFiles(FileStorage):  # type: ignore[misc]
@@ -292,7 +371,15 @@ class SearchIndex(FileIndex):  # type: ignore[misc]
         try:
             for segment in segments:
                 codec = _SharedColumnsCodec.like(segment.codec())
-                readers.append(SegmentReader(storage, schema, segment, generation=generation, codec=codec))
+                try:
+                    verify_segment(storage, segment)
+                    readers.append(
+                        SegmentReader(storage, schema, segment, generation=generation, codec=codec)
+                    )
+                except OSError:
+                    raise  # Whoosh opens the commit again: a later one may have removed the segment
+                except STORE_FAILURES as exc:
+                    raise in_segment(exc, segment.segment_id(), compound_name(segment)) from None
         except BaseException:
             for reader in readers:
                 reader.close()

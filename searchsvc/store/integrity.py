@@ -38,6 +38,7 @@ from whoosh.reading import SegmentReader
 from ..errors import IndexCorrupt, IndexLocked, IndexNotFound, SearchIndexError
 from .checksums import DamagedRecord, checksum, compare, segment_files, segment_record
 from .errors import OPEN_FAILURES, store_errors
+from .files import remember_verified
 from .generations import INDEX_NAME, IndexStore
 from .layout import recorded_shards, shard_folders
 from .postings import postings_extent, read_lengths, read_whole
@@ -415,11 +416,14 @@ def _verify_segment(storage: Any, segment: Any, reader: Any, report: IndexCheck,
         file = _open_for_checksum(storage, filename, reader)
         try:
             size, crc = checksum(file, progress.advance)
+            problem = compare(filename, {"bytes": size, "crc32": crc}, expected)
+            if problem is None:
+                # A server verifies before it forks its workers: they need not read it again.
+                remember_verified(file)
         finally:
             file.close()
         report.files += 1
         report.bytes += size
-        problem = compare(filename, {"bytes": size, "crc32": crc}, expected)
         if problem is not None:
             report._add(f"segment {name}: {problem}")
 

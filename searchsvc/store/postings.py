@@ -105,7 +105,10 @@ def column_array(column: Any, doc_count: int) -> np.ndarray:
         )
         if len(values) > doc_count:
             # The table of contents counts fewer documents than the segment holds.
-            raise IndexCorrupt("cannot read the index: a column holds more documents than its segment")
+            raise IndexCorrupt(
+                "cannot read the index: a column holds more documents than its segment",
+                problem="a column holds more documents than its segment",
+            )
         if len(values) < doc_count:
             values = np.concatenate(
                 [values, np.full(doc_count - len(values), column._default, dtype=values.dtype)]
@@ -208,7 +211,10 @@ def _w3_blocks(postings: bytes) -> Iterator[tuple[tuple[Any, ...], int, int]]:
     shortest and longest length) and where its pickled data starts and ends.
     """
     if postings[:4] != WHOOSH3_HEADER_MAGIC:
-        raise IndexCorrupt("cannot read the index: a posting list is damaged; run 'searchsvc reindex'")
+        raise IndexCorrupt(
+            "cannot read the index: a posting list is damaged; run 'searchsvc reindex'",
+            problem="a posting list is damaged",
+        )
     stream = io.BytesIO(postings)
     pos = 4
     while True:
@@ -265,7 +271,10 @@ def read_whole(terms: W3TermsReader, info: Any) -> tuple[list[int], list[float],
         deltas, weights_any, values_any = pickle.loads(_block_data(postings, header, start, end))
         count = header[0]
         if len(deltas) != count:
-            raise IndexCorrupt("cannot read the index: a block of postings holds fewer than it says")
+            raise IndexCorrupt(
+                "cannot read the index: a block of postings holds fewer than it says",
+                problem="a block of postings holds fewer than it says",
+            )
         # A block holds the gaps between its docnums, the first from 0.
         ids.extend(accumulate(deltas))
         weights.extend(_weights(weights_any, count))

@@ -3,21 +3,27 @@
 A :class:`Snapshot` wraps one Whoosh searcher. Everything a search or a write
 needs to read goes through it: documents by id, stored documents, and for
 each segment its facet values, dates and deleted documents, as NumPy arrays.
-Whatever it reads, a failure of the files becomes an index error here.
+Whatever it reads, a failure of the files becomes an index error here, naming
+the segment wherever what was read is one segment's.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import json
-from collections.abc import Iterator, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from whoosh.codec.base import Automata
+from whoosh.reading import TermNotFound
 
-from .errors import reads_index, store_errors
+from .errors import damaged_segment, reading_segment, reads_index, store_errors
+from .files import compound_name
 from .postings import column_array, column_bytes, read_lengths, read_postings
 from .schema import STORED_DOCUMENT
 
@@ -27,6 +33,19 @@ _EPOCH_TICKS = (dt.datetime(1970, 1, 1) - dt.datetime(1, 1, 1)) // dt.timedelta(
 _NO_DATE_TICKS = 2**64 - 1
 #: Stand-in for "no date" in arrays of seconds; it sorts after every date.
 NO_DATE = 2**62
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _reads_segment(method: F) -> F:
+    """Mark a method of :class:`SegmentPart` that reads its files: a failure names the segment."""
+
+    @functools.wraps(method)
+    def wrapper(self: SegmentPart, *args: Any, **kwargs: Any) -> Any:
+        with reading_segment(self.id, self.file):
+            return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -40,15 +59,21 @@ class SegmentPart:
     deleted_count: int
     reader: Any
     segment: Any
+    #: The one file holding the segment (a compound segment's), without its folder.
+    file: str | None = None
 
-    @reads_index
+    def reading(self) -> contextlib.AbstractContextManager[None]:
+        """A block that reads this segment: a failure of its files is an index error naming it."""
+        return reading_segment(self.id, self.file)
+
+    @_reads_segment
     def deleted_docs(self) -> np.ndarray:
         """Local docnums of the deleted documents, sorted."""
         if self.segment is None or not self.segment.has_deletions():
             return np.empty(0, dtype=np.int64)
         return np.fromiter(sorted(self.segment.deleted_docs()), dtype=np.int64)
 
-    @reads_index
+    @_reads_segment
     def values(self, fieldname: str) -> Iterator[tuple[str, np.ndarray]]:
         """Each value of a keyword field and the local docnums holding it, deleted ones included."""
         reader = self.reader
@@ -61,7 +86,7 @@ class SegmentPart:
             found.append((value, ids))
         return iter(found)
 
-    @reads_index
+    @_reads_segment
     def ids(self) -> list[bytes]:
         """Each document's id as UTF-8, deleted ones included."""
         count = self.doc_count_all
@@ -77,7 +102,7 @@ class SegmentPart:
                 ids[docnum] = str(stored["id"]).encode("utf-8")
         return ids
 
-    @reads_index
+    @_reads_segment
     def seconds(self, fieldname: str = "date") -> np.ndarray:
         """Each document's date as Unix seconds, :data:`NO_DATE` where it has none."""
         count = self.doc_count_all
@@ -95,6 +120,7 @@ class Snapshot:
     def __init__(self, searcher: Any) -> None:
         self._searcher = searcher
         self._parts: list[SegmentPart] | None = None
+        self._offsets: list[int] = []
 
     @classmethod
     def open(cls, ix: Any) -> Snapshot:
@@ -133,14 +159,20 @@ class Snapshot:
         """Live documents."""
         return int(self._searcher.doc_count())
 
-    @reads_index
     def has_term(self, fieldname: str, text: str) -> bool:
-        return (fieldname, text) in self._searcher.reader()
+        for part in self.segments():
+            with part.reading():
+                if (fieldname, text) in part.reader:
+                    return True
+        return False
 
-    @reads_index
     def doc_frequency(self, fieldname: str, text: str) -> int:
         """Documents holding the term, deleted ones not yet merged away included."""
-        return int(self._searcher.reader().doc_frequency(fieldname, text))
+        total = 0
+        for part in self.segments():
+            with part.reading():
+                total += int(part.reader.doc_frequency(fieldname, text))
+        return total
 
     @reads_index
     def every_value_holds(self, fieldname: str, text: str) -> bool:
@@ -149,10 +181,11 @@ class Snapshot:
         for part in self.segments():
             if not part.doc_count_all:
                 continue
-            reader = part.reader
-            with_words = int(np.count_nonzero(read_lengths(reader, fieldname, part.doc_count_all)))
-            if with_words and reader.doc_frequency(fieldname, text) < with_words:
-                return False
+            with part.reading():
+                reader = part.reader
+                with_words = int(np.count_nonzero(read_lengths(reader, fieldname, part.doc_count_all)))
+                if with_words and reader.doc_frequency(fieldname, text) < with_words:
+                    return False
         return True
 
     @reads_index
@@ -174,10 +207,11 @@ class Snapshot:
             for fieldname in fieldnames:
                 if not part.doc_count_all or fieldname not in reader.schema:
                     continue
-                for term in Automata.find_matches(automaton, reader.cursor(fieldname)):
-                    found.add(term)
-                    if len(found) >= most:
-                        return found
+                with part.reading():
+                    for term in Automata.find_matches(automaton, reader.cursor(fieldname)):
+                        found.add(term)
+                        if len(found) >= most:
+                            return found
         return found
 
     @reads_index
@@ -186,29 +220,32 @@ class Snapshot:
         found: list[int] = []
         for part in self.segments():
             reader = part.reader
-            if (fieldname, text) not in reader:
-                continue
-            postings = reader.postings(fieldname, text)
-            while postings.is_active() and len(found) < most:
-                found.append(part.offset + int(postings.id()))
-                postings.next()
+            with part.reading():
+                if (fieldname, text) not in reader:
+                    continue
+                postings = reader.postings(fieldname, text)
+                while postings.is_active() and len(found) < most:
+                    found.append(part.offset + int(postings.id()))
+                    postings.next()
             if len(found) >= most:
                 break
         return found
 
-    @reads_index
     def existing(self, ids: list[str]) -> set[str]:
         """Which of ``ids`` are live documents."""
-        searcher = self._searcher
-        reader = searcher.reader()
-        return {
-            i for i in ids if reader.doc_frequency("id", i) and searcher.document_number(id=i) is not None
-        }
+        return {i for i in ids if self.document_number(i) is not None}
 
-    @reads_index
     def document_number(self, doc_id: str) -> int | None:
-        found = self._searcher.document_number(id=doc_id)
-        return None if found is None else int(found)
+        """The live document with id ``doc_id``: the first segment's to hold one, as Whoosh finds it."""
+        for part in self.segments():
+            with part.reading():
+                try:
+                    # Whoosh's postings leave deleted documents out.
+                    found = part.reader.first_id("id", doc_id)
+                except TermNotFound:
+                    continue
+            return part.offset + int(found)
+        return None
 
     def documents_by_id(self, after: str | None = None) -> Iterator[dict[str, Any]]:
         """The live documents in the order of their ids (that of their UTF-8 bytes, which is
@@ -221,14 +258,24 @@ class Snapshot:
                 doc_id = text.decode("utf-8") if isinstance(text, bytes) else text
                 if after is not None and doc_id <= after:
                     continue
-                docnum = searcher.document_number(id=doc_id)
+                docnum = self.document_number(doc_id)
                 if docnum is not None:  # else every document with it was deleted
-                    yield self.stored(int(docnum))
+                    yield self.stored(docnum)
 
-    @reads_index
     def stored(self, docnum: int) -> dict[str, Any]:
         """The document stored with ``docnum``, as it was given."""
-        doc: dict[str, Any] = json.loads(self._searcher.stored_fields(docnum)[STORED_DOCUMENT])
+        parts = self.segments()
+        part = parts[max(0, bisect_right(self._offsets, docnum) - 1)]
+        local = docnum - part.offset
+        with part.reading():
+            fields = part.reader.stored_fields(local)
+        try:
+            doc: dict[str, Any] = json.loads(fields[STORED_DOCUMENT])
+        except (ValueError, KeyError, TypeError):
+            # What the segment holds there is no document: its files are damaged.
+            raise damaged_segment(
+                part.id, f"stored document {local} is not a document", file=part.file
+            ) from None
         return doc
 
     @reads_index
@@ -242,6 +289,8 @@ class Snapshot:
             segment = reader.segment() if hasattr(reader, "segment") else None
             seg_id = segment.segment_id() if segment is not None else f"anon-{id(reader)}"
             deleted = segment.deleted_count() if segment is not None and segment.has_deletions() else 0
-            parts.append(SegmentPart(seg_id, offset, reader.doc_count_all(), deleted, reader, segment))
+            file = compound_name(segment) if segment is not None else None
+            parts.append(SegmentPart(seg_id, offset, reader.doc_count_all(), deleted, reader, segment, file))
+        self._offsets = [part.offset for part in parts]
         self._parts = parts
         return parts
