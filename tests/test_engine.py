@@ -653,8 +653,11 @@ def test_other_format_versions_and_foreign_folders_are_clear_errors(tmp_path):
     meta = json.loads((path / "searchsvc.json").read_text())
     meta["version"] = 999
     (path / "searchsvc.json").write_text(json.dumps(meta))
-    with pytest.raises(IndexVersionMismatch, match="reindex"):
+    with pytest.raises(IndexVersionMismatch, match="reindex") as caught:
         SearchEngine(path, variants=None)
+    assert caught.value.message.endswith(
+        f"needs {FORMAT_VERSION}; rebuild it with 'searchsvc reindex PATH...'"
+    )
     foreign = tmp_path / "photos"
     foreign.mkdir()
     (foreign / "cat.jpg").write_bytes(b"\xff\xd8")

@@ -167,7 +167,7 @@ class IndexStore:
         if meta.get("version") != FORMAT_VERSION:
             raise IndexVersionMismatch(
                 f"the index has format version {meta.get('version')}, this searchsvc needs "
-                f"{FORMAT_VERSION}; rebuild it with 'searchsvc reindex PATH...' to rebuild it"
+                f"{FORMAT_VERSION}; rebuild it with 'searchsvc reindex PATH...'"
             )
         return meta
 
