@@ -110,6 +110,10 @@ def test_a_flipped_byte_anywhere_in_a_segment_is_reported(tmp_path, where) -> No
     assert done.exit_code == 1
     assert f"problem: segment {damaged.stem}: file {damaged.name} does not match its checksum" in done.output
     assert done.stderr.startswith("Error: the index is damaged:") and done.stderr.count("\n") == 1
+    # The damaged file is a problem, not among the files whose checksums were verified.
+    sound = len(segment_files(folder)) - 1
+    assert quick.files == sound
+    assert f"verified the checksums of {sound} file" in done.output
 
 
 def test_a_truncated_segment_is_reported_with_its_sizes(tmp_path) -> None:

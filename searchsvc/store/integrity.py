@@ -422,9 +422,10 @@ def _verify_segment(storage: Any, segment: Any, reader: Any, report: IndexCheck,
                 remember_verified(file)
         finally:
             file.close()
-        report.files += 1
-        report.bytes += size
-        if problem is not None:
+        if problem is None:
+            report.files += 1
+            report.bytes += size
+        else:
             report._add(f"segment {name}: {problem}")
 
 
