@@ -83,7 +83,9 @@ def test_snapshots_taken_during_writes_each_hold_exactly_one_commit(tmp_path) ->
     with SearchEngine(live) as engine, BatchWriter(engine, BATCH) as writer:
         sizes = []
         for n in range(6):
-            while len(writer.committed) < 3 * (n + 1) and not writer.failures:
+            # Three more commits since the last copy, however fast the writer ran before it.
+            wanted = len(writer.committed) + 3
+            while len(writer.committed) < wanted and not writer.failures:
                 writer.stopping.wait(0.01)
             engine.snapshot(tmp_path / f"snap-{n}")
             with SearchEngine(tmp_path / f"snap-{n}", create=False) as copy:
@@ -93,7 +95,7 @@ def test_snapshots_taken_during_writes_each_hold_exactly_one_commit(tmp_path) ->
             assert ids == {f"b{b}-{k}" for b in range(batches) for k in range(BATCH)}
             sizes.append(batches)
     assert writer.failures == []
-    assert sizes == sorted(sizes) and sizes[-1] > sizes[0] > 0
+    assert sizes == sorted(set(sizes)) and sizes[0] > 0
 
 
 def test_a_folder_of_shards_is_copied_whole(tmp_path) -> None:
