@@ -19,6 +19,7 @@ import numpy as np
 from pyroaring import BitMap
 
 from .analysis import NewsAnalyzer, VariantSource, iter_words
+from .analysis.languages import analysis_language
 from .duplicates import FingerprintCache, candidate_window, collapse
 from .errors import InvalidParameter
 from .facets import NO_DATE, SECONDS_PER_DAY, FacetCache, View, bitmap_from
@@ -121,7 +122,7 @@ class Executor:
             field_name = "date" if request.sort_field == "relevance" else request.sort_field
             order = sort_by_field(view, final, field_name, request.descending, keep, ids_of)
             ranked = [(None, d) for d in order]
-        hits = self._hits(snapshot, request, q, ranked[request.offset : keep], duplicates)
+        hits = self._hits(snapshot, view, request, q, ranked[request.offset : keep], duplicates)
         facets, truncated = count_facets(view, request, matched, filter_maps)
         took = round((time.perf_counter() - started) * 1000, 3)
         return SearchResult(request.q, total, request.limit, request.offset, took, hits, facets, truncated)
@@ -129,6 +130,7 @@ class Executor:
     def _hits(
         self,
         snapshot: Snapshot,
+        view: View,
         request: SearchRequest,
         q: Query | None,
         page: list[tuple[float | None, int]],
@@ -140,10 +142,13 @@ class Executor:
             doc = snapshot.stored(docnum)
             highlights = None
             why = None
-            if marks is not None and request.highlight:
-                highlights = highlight_document(self.analyzer, doc, marks, request)
-            if marks is not None and request.explain:
-                why = explain_matches(self.analyzer, doc, marks)
+            if marks is not None:
+                # The language it was indexed in: given, or detected then.
+                language = analysis_language(view.value_of("lang", docnum))
+                if request.highlight:
+                    highlights = highlight_document(self.analyzer, doc, marks, request, language)
+                if request.explain:
+                    why = explain_matches(self.analyzer, doc, marks, language)
             rounded = round(score, 4) if score is not None else None
             folded = duplicates.get(docnum) if duplicates is not None else None
             hits.append(Hit(doc["id"], rounded, doc, highlights, why, folded, score))

@@ -103,6 +103,13 @@ class View:
                 result |= per_value[exact]
         return result
 
+    def value_of(self, name: str, docnum: int) -> str | None:
+        """The value of the one-value facet field ``name`` that ``docnum`` holds, or None."""
+        for value, bm in self.values.get(name, {}).items():
+            if docnum in bm:
+                return value
+        return None
+
     def date_bitmap(self, start: int | None, end: int | None) -> BitMap:
         """Documents dated from ``start`` to ``end`` inclusive (Unix seconds; None = open)."""
         first_day = start // SECONDS_PER_DAY if start is not None else None

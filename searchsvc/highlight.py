@@ -18,6 +18,7 @@ from typing import Any
 
 from .analysis import MARKER, NewsAnalyzer, highlight_spans, written_form
 from .analysis.filters import APOSTROPHES, PART_PATTERN
+from .analysis.languages import is_language_stem, stem_prefix
 from .documents import TEXT_FIELDS
 from .request import SearchRequest
 from .store.query import PATTERNS, PREFIXES, STEMS, Query, marked_terms
@@ -42,7 +43,7 @@ class Highlightable:
     prefixes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: Wildcards on the words as written (:func:`written_form`).
     patterns: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    _matchers: dict[str, Callable[[str], bool]] = field(default_factory=dict)
+    _matchers: dict[tuple[str, str | None], Callable[[str], bool]] = field(default_factory=dict)
     _finders: dict[str, re.Pattern[str] | None] = field(default_factory=dict)
 
     @classmethod
@@ -58,9 +59,12 @@ class Highlightable:
                 bucket.setdefault(fieldname, set()).update(texts)
         return found
 
-    def matches(self, fieldname: str, analyzer: NewsAnalyzer) -> Callable[[str], bool]:
-        """Whether a word as written matches in ``fieldname``; remembered per word."""
-        known = self._matchers.get(fieldname)
+    def matches(
+        self, fieldname: str, analyzer: NewsAnalyzer, language: str | None = None
+    ) -> Callable[[str], bool]:
+        """Whether a word as written matches in ``fieldname`` of a document in ``language``;
+        remembered per word."""
+        known = self._matchers.get((fieldname, language))
         if known is not None:
             return known
         terms = self.terms.get(fieldname, set()) | self.stems.get(fieldname, set())
@@ -72,13 +76,16 @@ class Highlightable:
         def match(word: str) -> bool:
             hit = seen.get(word)
             if hit is None:
-                hit = any(text in terms for text, _boost in word_terms(word.translate(APOSTROPHES)))
+                hit = any(
+                    text in terms
+                    for text, _boost in word_terms(word.translate(APOSTROPHES), "index", language)
+                )
                 if not hit and (prefixes or patterns):
                     hit = self.matches_pattern(fieldname, word)
                 seen[word] = hit
             return hit
 
-        self._matchers[fieldname] = match
+        self._matchers[(fieldname, language)] = match
         return match
 
     def matches_pattern(self, fieldname: str, word: str) -> bool:
@@ -110,7 +117,10 @@ class Highlightable:
                 every_word = True
         names = False
         for term in self.terms.get(fieldname, set()) | self.stems.get(fieldname, set()):
-            if term.startswith(MARKER):
+            if is_language_stem(term):
+                stem = term[len(stem_prefix(term[1:3])) :]
+                heads.add(stem[:-1] if len(stem) > 3 else stem)
+            elif term.startswith(MARKER):
                 names = True
             elif term:
                 heads.add(term[:-1] if len(term) > 3 else term)
@@ -267,7 +277,7 @@ MATCH_KINDS = ("exact", "prefix", "inflected", "user", "curated", "gazetteer", "
 
 def match_kind(term: str) -> str:
     """How an index term came to match: the word itself, or which kind of variant."""
-    if not term.startswith(MARKER) or term.startswith("~f:"):
+    if not term.startswith(MARKER) or term.startswith("~f:") or is_language_stem(term):
         return "exact"
     if term.startswith("~n:"):
         return "inflected"
@@ -283,9 +293,9 @@ def match_kind(term: str) -> str:
 
 
 def explain_matches(
-    analyzer: NewsAnalyzer, doc: Mapping[str, Any], marks: Highlightable
+    analyzer: NewsAnalyzer, doc: Mapping[str, Any], marks: Highlightable, language: str | None = None
 ) -> list[dict[str, str]]:
-    """The words of ``doc`` that matched the query, as written, and how each matched."""
+    """The words of ``doc`` (in ``language``) that matched the query, as written, and how each matched."""
     found: dict[tuple[str, str], str] = {}
     for name in TEXT_FIELDS:
         text = doc.get(name) or ""
@@ -294,7 +304,7 @@ def explain_matches(
         terms = marks.terms.get(name, set())
         stems = marks.stems.get(name, set())
         refine = analyzer.variants.match_kind if analyzer.variants is not None else None
-        for start, end, word_terms in highlight_spans(analyzer, looked_through(text)):
+        for start, end, word_terms in highlight_spans(analyzer, looked_through(text), language):
             word = text[start:end]
             kinds = [match_kind(t) for t, _b in word_terms if t in terms]
             if refine is not None:
@@ -311,13 +321,17 @@ def explain_matches(
 
 
 def highlight_document(
-    analyzer: NewsAnalyzer, doc: Mapping[str, Any], marks: Highlightable, request: SearchRequest
+    analyzer: NewsAnalyzer,
+    doc: Mapping[str, Any],
+    marks: Highlightable,
+    request: SearchRequest,
+    language: str | None = None,
 ) -> dict[str, Any]:
     title = doc.get("title") or ""
     title_html = None
     if title:
         title_spans = mark_spans(
-            looked_through(title), marks.matches("title", analyzer), marks.finder("title")
+            looked_through(title), marks.matches("title", analyzer, language), marks.finder("title")
         )
         title_html = render(title, title_spans)
     parts: list[str] = []
@@ -331,7 +345,7 @@ def highlight_document(
         if parts:
             parts.append("\n")
             cursor += 1
-        match = marks.matches(name, analyzer)
+        match = marks.matches(name, analyzer, language)
         # Matches are looked for in the start of the text; fragments may show all of it.
         spans = mark_spans(looked_through(text), match, marks.finder(name))
         body_spans.extend((s + cursor, e + cursor) for s, e in spans)

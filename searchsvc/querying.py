@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import functools
 import re
 import threading
 from typing import Any
 
 from .analysis import WRITTEN_MARK, NewsAnalyzer, VariantSource, iter_words, written_form
+from .analysis.languages import analysis_language
 from .documents import FACET_FIELDS, QUERY_FIELDS, TEXT_FIELD_BOOSTS, TEXT_FIELDS, parse_date
 from .errors import InvalidDate, QueryError, QueryTooExpensive, UnknownField
 from .facets import View
@@ -234,6 +236,7 @@ class QueryBuilder:
             return None
 
         parser = self._parser(expand)
+        parser.expand_phrase = functools.partial(self.phrase, languages=languages_of(view))
         try:
             if mode == "any":
                 q = expand_within(self.any_word(view, text), snapshot, self.limits)
@@ -266,11 +269,12 @@ class QueryBuilder:
         if not text.strip():
             return None
         clauses = []
+        languages = languages_of(view)
         for _start, _end, word, _joined in iter_words(text, joined=False):
             base = [t for t, _b in self.analyzer.word_terms(word, "query")]
             if base:
                 # Each spelling of the word is one BM25F term over all text fields.
-                alternatives = self.alternatives(base[0], word)
+                alternatives = self.alternatives(base[0], word, languages)
                 clauses.append(any_of([in_fields(TEXT_FIELDS, t, b) for t, b in alternatives]))
         return any_of(clauses) if clauses else NOTHING
 
@@ -280,7 +284,6 @@ class QueryBuilder:
         parser: QueryParser | None = getattr(self._parsers, "parser", None)
         if parser is None:
             parser = self._parsers.parser = QueryParser(self.schema, None)
-            parser.expand_phrase = self.phrase
         parser.expand = expand
         return parser
 
@@ -296,7 +299,8 @@ class QueryBuilder:
         if fieldname not in TEXT_FIELD_BOOSTS:
             return None
         words = [w for _s, _e, w, _j in iter_words(text, joined=False)]
-        per_word = [self._word_query(fieldname, w, boost) for w in words]
+        languages = languages_of(view)
+        per_word = [self._word_query(fieldname, w, boost, languages) for w in words]
         clauses = [q for q in per_word if q is not None]
         if not clauses:
             return None
@@ -311,22 +315,28 @@ class QueryBuilder:
         slop: int,
         boost: float,
         char_ranges: list[tuple[int, int]],
+        languages: tuple[str, ...] = (),
     ) -> Query | None:
-        """A phrase in which names match in any spelling, or None when no word has variants."""
+        """A phrase in which names match in any spelling and words in each of ``languages``,
+        or None when no word has another term than its own."""
         if fieldname not in TEXT_FIELD_BOOSTS or len(written) != len(words):
             return None
         alternatives = [
-            self.alternatives(word, as_written) for word, as_written in zip(words, written, strict=True)
+            self.alternatives(word, as_written, languages)
+            for word, as_written in zip(words, written, strict=True)
         ]
         if all(len(a) == 1 for a in alternatives):
             return None
         return VariantPhrase(fieldname, words, alternatives, slop=slop, boost=boost, char_ranges=char_ranges)
 
-    def _word_query(self, fieldname: str, word: str, boost: float) -> Query | None:
+    def _word_query(
+        self, fieldname: str, word: str, boost: float, languages: tuple[str, ...]
+    ) -> Query | None:
         base = [t for t, _b in self.analyzer.word_terms(word, "query")]
         if not base:
             return None
-        return any_of([term(fieldname, t, boost * b) for t, b in self.alternatives(base[0], word)])
+        alternatives = self.alternatives(base[0], word, languages)
+        return any_of([term(fieldname, t, boost * b) for t, b in alternatives])
 
     def name_of_prefix(self, fieldname: str, text: str, boost: float) -> Query | None:
         """``Sloviansk*`` reaches every spelling of the name ``Sloviansk``, as the word itself
@@ -338,17 +348,30 @@ class QueryBuilder:
             return None
         return any_of([term(fieldname, t, boost * b) for t, b in spellings])
 
-    def alternatives(self, indexed: str, written: str) -> list[tuple[str, float]]:
+    def alternatives(
+        self, indexed: str, written: str, languages: tuple[str, ...] = ()
+    ) -> list[tuple[str, float]]:
         """The terms a query word may match, with their boosts: its own ``indexed``
-        term at 1.0, then the variants of the word as ``written``.
+        term at 1.0, its stem in each of ``languages`` at 1.0 (documents in those
+        languages hold no other), then the variants of the word as ``written``.
 
         A word longer than any name (:data:`NAME_CHARS`) has no variants: looking
         for them costs time growing with the square of its length.
         """
-        extra = []
+        found = {indexed: 1.0}
+        for language in languages:
+            for text, boost in self.analyzer.word_terms(written, "query", language):
+                found.setdefault(text, boost)
         if self.variants is not None and 0 < len(written) <= NAME_CHARS:
-            extra = list(self.variants.query_terms(written))
-        return [(indexed, 1.0), *((t, b) for t, b in extra if t != indexed)]
+            for text, boost in self.variants.query_terms(written):
+                found.setdefault(text, boost)
+        return list(found.items())
+
+
+def languages_of(view: View) -> tuple[str, ...]:
+    """The languages analysed apart from the default that documents of ``view`` are in."""
+    found = {analysis_language(value) for value in view.values.get("lang", {})}
+    return tuple(sorted(language for language in found if language is not None))
 
 
 def value_pattern(

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .analysis import VariantSource
+from .analysis.languages import detect_language
 from .documents import TEXT_FIELDS, normalize_document
 from .errors import IndexLocked, InvalidInput
 from .pool import SearcherPool
@@ -268,9 +269,11 @@ class Staging:
         return count
 
     def index_fields(self, doc: dict[str, Any]) -> dict[str, Any]:
-        """A canonical document as index fields, with the places its text names."""
-        places = self._variants.places(text_of(doc)) if self._variants is not None else []
-        return to_index_fields(doc, places)
+        """A canonical document as index fields, with the places its text names and, when
+        it does not say its language, the one detected from its text."""
+        text = text_of(doc)
+        places = self._variants.places(text) if self._variants is not None else []
+        return to_index_fields(doc, places, None if doc.get("lang") else detect_language(text))
 
 
 def text_of(doc: Mapping[str, Any]) -> str:

@@ -131,7 +131,9 @@ def test_documents_indexed_before_words_as_written_match_by_their_stems(monkeypa
         with monkeypatch.context() as older:
             # As versions indexed before words as written were.
             older.setattr(
-                NewsAnalyzer, "term_positions", lambda self, value, written=False: only_stems(self, value)
+                NewsAnalyzer,
+                "term_positions",
+                lambda self, value, written=False, language=None: only_stems(self, value, language=language),
             )
             engine.add([{"id": "old", "title": "Fighting and electricity"}])
             engine.commit()

@@ -27,9 +27,10 @@ from .filters import (
     iter_words,
     written_form,
 )
+from .languages import latin_stemmer
 from .morphology import languages, shared_morphology
 from .source import VariantSource
-from .stopwords import all_stopwords
+from .stopwords import all_stopwords, stopwords
 from .translit import fix_mixed_script
 from .ukrainian import light_stem
 
@@ -75,12 +76,20 @@ def cyrillic_stem(word: str) -> str:
 def build_chain(
     variant_terms: Callable[[str], Iterable[str]] | None = None,
     unstemmed: Callable[[str, bool], str | None] | None = None,
+    language: str | None = None,
 ) -> CompositeAnalyzer:
-    """The analysis chain: words, lowercase, fold accents, stop words, variants, stems."""
-    chain = WordTokenizer() | LowercaseFilter() | FoldAccentsFilter() | StopFilter(all_stopwords(), minsize=1)
+    """The analysis chain: words, lowercase, fold accents, stop words, variants, stems.
+
+    ``language`` (one of :data:`~.languages.STEMMERS`) adds its stop words and
+    stems Latin words with its stemmer, under its prefix; None is the default
+    analysis (English for Latin words).
+    """
+    stops = all_stopwords() if language is None else all_stopwords() | stopwords(language)
+    latin = english_stem if language is None else latin_stemmer(language)
+    chain = WordTokenizer() | LowercaseFilter() | FoldAccentsFilter() | StopFilter(stops, minsize=1)
     if variant_terms is not None:
         chain = chain | VariantFilter(variant_terms, unstemmed=unstemmed)
-    return chain | StemFilter(english_stem, cyrillic_stem)
+    return chain | StemFilter(latin, cyrillic_stem)
 
 
 WordTerms = tuple[tuple[str, float], ...]
@@ -125,6 +134,17 @@ class NewsAnalyzer(Analyzer):
         self._index_cache: dict[str, WordTerms] = {}
         self._query_cache: dict[str, WordTerms] = {}
         self._written_cache: dict[str, str] = {}
+        #: The analysis of each other language, built the first time it is needed.
+        self._languages: dict[str, _Language] = {}
+
+    def _language(self, language: str) -> _Language:
+        found = self._languages.get(language)
+        if found is None:
+            variant_terms = self.variants.index_terms if self.variants is not None else None
+            unstemmed = self.variants.unstemmed if self.variants is not None else None
+            chain = build_chain(variant_terms, unstemmed, language)
+            found = self._languages[language] = _Language(chain.items[1:])
+        return found
 
     def __getstate__(self) -> dict[str, Any]:
         # Whoosh pickles the schema into every commit, and into the worker
@@ -151,9 +171,16 @@ class NewsAnalyzer(Analyzer):
     def __hash__(self) -> int:
         return id(self.variants)
 
-    def word_terms(self, word: str, mode: str = "index") -> WordTerms:
-        """The terms (with boosts) one word as written gives."""
-        cache_ = self._query_cache if mode == "query" else self._index_cache
+    def word_terms(self, word: str, mode: str = "index", language: str | None = None) -> WordTerms:
+        """The terms (with boosts) one word as written gives, in ``language``'s analysis
+        (one of :data:`~.languages.STEMMERS`; None: the default)."""
+        if language is None:
+            filters = self.filters
+            cache_ = self._query_cache if mode == "query" else self._index_cache
+        else:
+            own = self._language(language)
+            filters = own.filters
+            cache_ = own.query if mode == "query" else own.index
         terms = cache_.get(word)
         if terms is None:
             token = Token(positions=False, chars=False, removestops=True, mode=mode)
@@ -161,7 +188,7 @@ class NewsAnalyzer(Analyzer):
             token.boost = 1.0
             token.stopped = False
             stream: Iterable[Token] = iter((token,))
-            for item in self.filters:
+            for item in filters:
                 stream = item(stream)
             terms = tuple((t.text, t.boost) for t in stream if not t.stopped and t.text)
             if len(cache_) >= self.cachesize:
@@ -169,23 +196,26 @@ class NewsAnalyzer(Analyzer):
             cache_[word] = terms
         return terms
 
-    def term_positions(self, value: str, written: bool = False) -> dict[str, tuple[list[int], float]]:
+    def term_positions(
+        self, value: str, written: bool = False, language: str | None = None
+    ) -> dict[str, tuple[list[int], float]]:
         """Index terms of ``value`` with their positions and summed boosts.
 
         The same terms, positions and weights as calling the analyzer in index
         mode, without a Token per word: this is what indexing spends its time on.
         With ``written``, also each word as written (:data:`WRITTEN_PREFIX`) and
         :data:`WRITTEN_MARK`, without positions, so that they add nothing to
-        the field's length and no phrase can reach them.
+        the field's length and no phrase can reach them. ``language`` is as for
+        :meth:`word_terms`.
         """
-        cache = self._index_cache
+        cache = self._index_cache if language is None else self._language(language).index
         if _SPECIAL_CHARS.search(value):
             # Rare: hyphenated parts and apostrophe forms take the general path.
             surfaces = [(word, joined) for _s, _e, word, joined in iter_words(value)]
         else:
             surfaces = [(word, False) for word in WORD_PATTERN.findall(value)]
         for word in {word for word, _joined in surfaces}.difference(cache):
-            self.word_terms(word)
+            self.word_terms(word, language=language)
         # Positions of each distinct word. Stop words are not indexed but keep
         # their place, so that "power of the grid" is not the phrase "power
         # grid"; a hyphenated word's joined form shares its first part's position.
@@ -214,7 +244,7 @@ class NewsAnalyzer(Analyzer):
                     merged = sorted(entry[0] + at)
                     found[text] = (merged, float(len(merged)))
         for text in uneven:
-            found[text] = (found[text][0], self._weight_in_order(text, where))
+            found[text] = (found[text][0], _weight_in_order(cache, text, where))
         if written and where:
             as_written = self._written_cache
             for word in where:
@@ -226,21 +256,6 @@ class NewsAnalyzer(Analyzer):
                 found[hidden] = _NO_POSITIONS
             found[WRITTEN_MARK] = _NO_POSITIONS
         return found
-
-    def _weight_in_order(self, text: str, where: dict[str, list[int]]) -> float:
-        # Boosts other than 1 are summed position by position, as Whoosh adds
-        # token boosts, so the float is the same to the last bit.
-        boosts = sorted(
-            (pos, boost)
-            for word, at in where.items()
-            for term, boost in self._index_cache[word]
-            if term == text
-            for pos in at
-        )
-        weight = 0.0
-        for _pos, boost in boosts:
-            weight += boost
-        return weight
 
     def __call__(  # type: ignore[override]
         self,
@@ -283,10 +298,37 @@ class NewsAnalyzer(Analyzer):
                 pos += 1
 
 
-def highlight_spans(analyzer: NewsAnalyzer, text: str) -> Iterator[tuple[int, int, WordTerms]]:
-    """``(start, end, terms)`` of every word of ``text``, for highlighting."""
+class _Language:
+    """One language's filters (after the tokenizer) and its caches of terms per word."""
+
+    def __init__(self, filters: list[Any]) -> None:
+        self.filters = filters
+        self.index: dict[str, WordTerms] = {}
+        self.query: dict[str, WordTerms] = {}
+
+
+def _weight_in_order(cache: dict[str, WordTerms], text: str, where: dict[str, list[int]]) -> float:
+    # Boosts other than 1 are summed position by position, as Whoosh adds
+    # token boosts, so the float is the same to the last bit.
+    boosts = sorted(
+        (pos, boost)
+        for word, at in where.items()
+        for term, boost in cache[word]
+        if term == text
+        for pos in at
+    )
+    weight = 0.0
+    for _pos, boost in boosts:
+        weight += boost
+    return weight
+
+
+def highlight_spans(
+    analyzer: NewsAnalyzer, text: str, language: str | None = None
+) -> Iterator[tuple[int, int, WordTerms]]:
+    """``(start, end, terms)`` of every word of ``text`` (in ``language``), for highlighting."""
     word_terms = analyzer.word_terms
     for start, end, word, _joined in iter_words(text, joined=False):
-        terms = word_terms(word)
+        terms = word_terms(word, "index", language)
         if terms:
             yield start, end, terms

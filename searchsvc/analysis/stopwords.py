@@ -5,7 +5,11 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
-LANGUAGES = ("en", "ru", "uk")
+from .filters import fold_accents
+
+#: Every list shipped; :func:`all_stopwords` joins those of the default analysis.
+LANGUAGES = ("en", "ru", "uk", "de", "fr", "it", "nl", "es", "pt", "pl", "cs")
+DEFAULT = ("en", "ru", "uk")
 
 
 @cache
@@ -17,11 +21,12 @@ def stopwords(language: str) -> frozenset[str]:
     words: set[str] = set()
     for line in text.splitlines():
         if not line.startswith("#"):
-            words.update(line.split())
+            # As the analysis sees them: accents folded before stop words are looked up.
+            words.update(fold_accents(word) for word in line.split())
     return frozenset(words)
 
 
 @cache
 def all_stopwords() -> frozenset[str]:
-    """The union of every shipped list: one analyzer serves mixed-language news."""
-    return frozenset().union(*(stopwords(lang) for lang in LANGUAGES))
+    """The union of the default analysis's lists: one analyzer serves mixed-language news."""
+    return frozenset().union(*(stopwords(lang) for lang in DEFAULT))

@@ -73,13 +73,16 @@ def reading_schema() -> Schema:
     return build_schema(NewsAnalyzer(None))
 
 
-def to_index_fields(doc: dict[str, Any], places: list[str]) -> dict[str, Any]:
-    """The Whoosh fields of one normalized document and the places its text names."""
+def to_index_fields(doc: dict[str, Any], places: list[str], language: str | None = None) -> dict[str, Any]:
+    """The Whoosh fields of one normalized document, the places its text names, and
+    the language detected from its text when it has no ``lang`` (indexed, not stored)."""
     fields: dict[str, Any] = {"id": doc["id"], STORED_DOCUMENT: dumps(doc).decode("utf-8")}
     for name in PLAIN_FIELDS:
         value = doc.get(name)
         if value:
             fields[name] = value
+    if language and not doc.get("lang"):
+        fields["lang"] = language
     if doc.get("date"):
         fields["date"] = dt.datetime.strptime(doc["date"], "%Y-%m-%dT%H:%M:%SZ")
     given = {**doc, "places": places}

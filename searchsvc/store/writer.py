@@ -45,6 +45,7 @@ from whoosh.system import pack_int, pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import NO_MERGE, SegmentWriter
 
+from ..analysis.languages import analysis_language
 from ..errors import IndexWriteFailed, SearchsvcError
 from .checksums import record_segments, record_toc
 from .errors import store_errors
@@ -185,6 +186,7 @@ class FastSegmentWriter(SegmentWriter):  # type: ignore[misc]
         docnum = self.docnum
         fieldnames = sorted(fields)
         self._check_fields(schema, fieldnames)
+        language = analysis_language(fields.get("lang"))
         perdoc.start_doc(docnum)
         for fieldname in fieldnames:
             value = fields[fieldname]
@@ -193,7 +195,7 @@ class FastSegmentWriter(SegmentWriter):  # type: ignore[misc]
             field = schema[fieldname]
             length = 0
             if field.indexed:
-                length = self._index_value(fieldname, field, value, docnum)
+                length = self._index_value(fieldname, field, value, docnum, language)
             if field.vector:
                 vitems = sorted(
                     (text, weight, vbytes)
@@ -210,8 +212,9 @@ class FastSegmentWriter(SegmentWriter):  # type: ignore[misc]
         self._added = True
         self.docnum += 1
 
-    def _index_value(self, fieldname: str, field: Any, value: Any, docnum: int) -> int:
-        """Add the postings of one field value; its length if the field is scorable."""
+    def _index_value(self, fieldname: str, field: Any, value: Any, docnum: int, language: str | None) -> int:
+        """Add the postings of one field value, analysed in the document's ``language``;
+        its length if the field is scorable."""
         postings = self._field_postings(fieldname)
         term_positions = getattr(field.analyzer, "term_positions", None)
         if term_positions is not None and isinstance(value, str) and isinstance(field.format, Positions):
@@ -221,7 +224,7 @@ class FastSegmentWriter(SegmentWriter):  # type: ignore[misc]
             term_ids = postings.term_ids
             tids, docs, weights, values = postings.tids, postings.docs, postings.weights, postings.values
             length = 0
-            for text, (positions, weight) in term_positions(value, written=True).items():
+            for text, (positions, weight) in term_positions(value, written=True, language=language).items():
                 tid = term_ids.get(text)
                 if tid is None:
                     tid = term_ids[text] = len(term_ids)
