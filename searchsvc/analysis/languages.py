@@ -45,7 +45,7 @@ MIN_LETTERS = 40
 #: Letters of a text that detection reads: its start says enough.
 DETECTION_CHARS = 2000
 #: Detection below this probability leaves a document in the default analysis.
-MIN_CONFIDENCE = 0.5
+MIN_CONFIDENCE = 0.8
 
 _TAG = re.compile(r"[a-z]{2,3}")
 _LETTER = re.compile(r"[^\W\d_]")
