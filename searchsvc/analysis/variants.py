@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInput
+from .context import place_context
 from .morphology import (
     Reading,
     is_dictionary_word,
@@ -1041,7 +1042,7 @@ class Variants:
         after = (
             toks[i + 1].group(0).lower() if i + 1 < len(toks) and _joined(text, toks[i], toks[i + 1]) else ""
         )
-        if before in _CYRILLIC_UNIT_WORDS or after in _CYRILLIC_UNIT_WORDS:
+        if before in _CONTEXT.unit or after in _CONTEXT.unit:
             return None
         if _hyphenated(text, toks, i):
             # Part of a longer name the gazetteer does not know: Улан-Батор.
@@ -1049,7 +1050,7 @@ class Variants:
         if _quoted_title(text, toks, i):
             # The title of something named after a place: ЖК «Новое Внуково».
             return None
-        settlement = before in _CYRILLIC_SETTLEMENT_WORDS
+        settlement = before in _CONTEXT.settlement
         weak = name.ordinary or name.guessed
         if not settlement and (name.not_a_place or (weak and self._g.groups[gi].minor)):
             # A village named like a word (Доброе), or reached only by a
@@ -1084,19 +1085,19 @@ class Variants:
         if (
             i + 1 < len(toks)
             and _joined(text, toks[i], toks[i + 1], hyphen=False)
-            and toks[i + 1].group(0).lower() in _NON_SETTLEMENT_NEXT
+            and toks[i + 1].group(0).lower() in _CONTEXT.en_next
         ):
             return True
         if (
             i + 3 < len(toks)
             and toks[i + 1].group(0).lower() == "and"
             and is_capitalized(toks[i + 2].group(0))
-            and toks[i + 3].group(0).lower() in _NON_SETTLEMENT_PLURAL
+            and toks[i + 3].group(0).lower() in _CONTEXT.en_plural
             and all(_joined(text, toks[j], toks[j + 1], hyphen=False) for j in (i, i + 1, i + 2))
         ):
             return True
         if i >= 2 and toks[i - 1].group(0).lower() == "of":
-            return toks[i - 2].group(0).lower() in _NON_SETTLEMENT_OF
+            return toks[i - 2].group(0).lower() in _CONTEXT.en_of
         return False
 
     def _personal(self, word: str, key: str) -> bool:
@@ -1254,98 +1255,7 @@ _TYPO_DOUBLE = re.compile(r"[bcdfghjklmnpqrstvwxz]([bcdfghjklmnpqrstvwxz])\1")
 # Capitalized words before a place that are adjectives, not first names
 # ("Ukrainian Kharkiv", "Russian-held Melitopol" is split at the hyphen anyway).
 _ADJECTIVE_ENDINGS = ("ian", "ean", "ish", "ese", "ic", "ern")
-_NON_SETTLEMENT_NEXT = frozenset(
-    (
-        *("regiment", "battalion", "brigade", "sea", "river", "fighters", "militants", "steel"),
-        # The region, the plant or the water named after a town, not the town:
-        # "the Donetsk region", "Zaporizhzhia nuclear plant", "the Kerch Strait".
-        *("region", "regions", "oblast", "oblasts", "province", "provinces", "governorate", "krai"),
-        *("district", "districts", "raion", "nuclear", "npp", "npps", "reservoir", "strait", "exclave"),
-    )
-)
-_NON_SETTLEMENT_OF = frozenset(("sea", "gulf", "battle"))
-_NON_SETTLEMENT_PLURAL = frozenset(("regions", "oblasts", "provinces", "districts"))
-# Words beside a town's name that make it the name of a military unit or a
-# club ("полк Азов", "ФК Дніпро"), in Russian and Ukrainian, in their case forms.
-_CYRILLIC_UNIT_WORDS = frozenset(
-    [
-        "полк",
-        "полка",
-        "полку",
-        "полком",
-        "полке",
-        "батальон",
-        "батальона",
-        "батальону",
-        "батальоном",
-        "батальйон",
-        "батальйону",
-        "батальйоном",
-        "батальйона",
-        "бригада",
-        "бригады",
-        "бригади",
-        "бригаде",
-        "бригаді",
-        "бригадой",
-        "бригадою",
-        "дивизия",
-        "дивизии",
-        "дивізія",
-        "дивізії",
-        "фк",
-        "клуб",
-        "клуба",
-        "клубу",
-        "команда",
-        "команды",
-        "команди",
-    ]
-)
-# Words that say the next name is a settlement ("село Доброе", "в селі Піски").
-_CYRILLIC_SETTLEMENT_WORDS = frozenset(
-    [
-        "село",
-        "села",
-        "селу",
-        "селом",
-        "селе",
-        "селі",
-        "селение",
-        "селища",
-        "селище",
-        "селищі",
-        "смт",
-        "пгт",
-        "поселок",
-        "посёлок",
-        "поселка",
-        "посёлка",
-        "поселке",
-        "посёлке",
-        "поселку",
-        "деревня",
-        "деревни",
-        "деревне",
-        "деревню",
-        "хутор",
-        "хутора",
-        "хуторе",
-        "станица",
-        "станицы",
-        "станице",
-        "станиця",
-        "станиці",
-        "місто",
-        "міста",
-        "місті",
-        "городе",
-        "город",
-        "города",
-        "г",
-        "м",
-    ]
-)
+_CONTEXT = place_context()
 # Places reads words without soft hyphens, stress marks or no-break spaces.
 _PLACES_TEXT = str.maketrans({"\u00ad": None, "\u0301": None, "\u0300": None, "\u00a0": " ", "\u202f": " "})
 

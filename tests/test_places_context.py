@@ -1,0 +1,50 @@
+"""The places facet and name search where a town's name stands for something else.
+
+Each text here was written for these tests: a town's name used for a person, a unit, a club, a
+ship, a region, a word or an acronym, beside the same name used for the town. Facet values are
+read from the engine, and searches go through it, as a user meets them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from searchsvc import SearchEngine
+from searchsvc.analysis.context import parse_sections, place_context
+
+
+def test_context_lists_parse_sections_and_comments() -> None:
+    assert parse_sections("# head\n[a]\nx Y  # note\nz\n\n[b]\nw\n") == {
+        "a": frozenset({"x", "y", "z"}),
+        "b": frozenset({"w"}),
+    }
+    with pytest.raises(ValueError, match="line 1"):
+        parse_sections("x\n[a]\n")
+
+
+def test_shipped_context_lists_are_lower_case_words() -> None:
+    lists = place_context()
+    assert "полк" in lists.unit and "село" in lists.settlement and "region" in lists.en_next
+    for words in (lists.unit, lists.settlement, lists.en_next, lists.en_of, lists.en_plural):
+        assert words and all(w == w.lower() and " " not in w for w in words)
+
+
+def places_of(engine: SearchEngine, doc_id: str) -> set[str]:
+    """The values the places facet lists for one document."""
+    result = engine.search(f"id:{doc_id}", facets=["places"], limit=1)
+    assert [hit.id for hit in result.hits] == [doc_id]
+    return {bucket["value"] for bucket in result.to_dict()["facets"]["places"]}
+
+
+def ids(engine: SearchEngine, query: str) -> set[str]:
+    return {hit.id for hit in engine.search(query, limit=100).hits}
+
+
+def engine_with(texts: dict[str, str]) -> Iterator[SearchEngine]:
+    engine = SearchEngine.in_memory()
+    engine.add([{"id": key, "title": text} for key, text in texts.items()])
+    engine.commit()
+    yield engine
+    engine.close()
