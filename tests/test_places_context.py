@@ -48,3 +48,58 @@ def engine_with(texts: dict[str, str]) -> Iterator[SearchEngine]:
     engine.commit()
     yield engine
     engine.close()
+
+
+# -- a word, an acronym or a foreign city spelled like a town ------------------------------
+
+WORDS = {
+    "os": "Вышла новая версия ОС для смартфонов",
+    "osa-town": "В городе Оса открыли новую школу",
+    "tarot": "Гороскоп на неделю по картам Таро",
+    "tara-town": "В городе Тара открыли музей",
+    "traffic-police": "Сотрудники ГАИ проверили документы у водителя",
+    "novel": "Роман «Заставь меня» вышел в переводе",
+    "abroad": "Переговоры в Женеве и Каире завершились, делегация прилетела в Токио",
+    "soledar": "Бои в Соледаре и под Соледаром",
+    "cherkasy": "Повітряна тривога у Черкасах",
+}
+
+
+@pytest.fixture(scope="module")
+def words_engine() -> Iterator[SearchEngine]:
+    yield from engine_with(WORDS)
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "places"),
+    [
+        ("os", set()),  # the operating system, not Osa: the dictionary's abbreviation
+        ("osa-town", {"Osa"}),
+        ("tarot", set()),  # Таро is Ukrainian "O crate!" only as a vocative of тара
+        ("tara-town", {"Tara"}),
+        ("traffic-police", set()),
+        ("novel", set()),  # "Заставь" is only a verb: no guessed form of Заставна
+        ("abroad", set()),  # the dictionary knows Geneva, Cairo and Tokyo: no villages guessed
+        ("soledar", {"Soledar"}),  # a Russian locative is no Ukrainian vocative
+        ("cherkasy", {"Cherkasy"}),
+    ],
+)
+def test_words_and_acronyms_are_not_towns(words_engine: SearchEngine, doc_id: str, places: set[str]) -> None:
+    assert places_of(words_engine, doc_id) == places
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("Osa", {"osa-town"}),
+        ("Оса", {"osa-town"}),
+        ("Tara", {"tara-town"}),
+        ("Тара", {"tara-town"}),
+        ("Soledar", {"soledar"}),
+        ("Cherkasy", {"cherkasy"}),
+    ],
+)
+def test_searching_a_town_skips_its_namesake_words(
+    words_engine: SearchEngine, query: str, found: set[str]
+) -> None:
+    assert ids(words_engine, query) == found

@@ -644,11 +644,24 @@ class Variants:
                 options.append(((1, 0, 0, 0, -reading.score, 3, 0), lemma, key, ()))
 
         adjective = False
+        # A vocative does not count as knowing the word: Russian "Соледаре" is
+        # a Ukrainian vocative.
+        known = any(r.known and r.case != "voct" for r in readings)
         for r in readings:
             if r.pos not in ("NOUN", "ADJF", "UNKN", ""):
                 continue
             if r.pos == "ADJF":
                 adjective = adjective or r.known
+            if known and not r.known and r.lemma != low:
+                # Where a dictionary knows the word, another's guess may read it
+                # as a nominative (Никольское) but not as a case form of some
+                # other name: "Заставь" is a verb, not a form of Заставна.
+                continue
+            if r.known and not r.proper and (r.case == "voct" or (r.plural and not r.plural_only)):
+                # Nobody calls to a town, and a town is one: the vocative or the
+                # plural of an ordinary noun (Таро "O crate", ос "of wasps") is
+                # no case form of the town named like that noun.
+                continue
             if r.feminine and not r.lemma.endswith(("а", "я", "ь")):
                 # A feminine form of a surname whose lemma the dictionary
                 # gives as the man's: Денисовой is Денисова, and Зеленской
@@ -659,7 +672,7 @@ class Variants:
                 continue
             consider(r.lemma, r)
         consider(low, None)
-        if not any(r.known for r in readings):
+        if not known:
             # Endings are guessed only for words the dictionaries do not know.
             for guess in strip_case_ending(low):
                 consider(guess, None)
@@ -715,7 +728,7 @@ class Variants:
             user = [GROUP_PREFIX + gid for gid in self._user_spelled.get(low, ())]
             sk = skeleton(self._surface_key(surface))
             return tuple(user) + ((SKELETON_PREFIX + sk,) if sk is not None else ())
-        name = self.cyrillic_name(surface)
+        name = None if self._abbreviation(surface) else self.cyrillic_name(surface)
         readings = self.morphology.readings(low)
         # Words of multi-word names in any case form: Яре, Часовом (Часів Яр).
         words = self._word_ids(_key(low)) + [
@@ -883,6 +896,8 @@ class Variants:
         if len(parts) > 1:
             return self._compound_query_terms(word, parts)
         if has_cyrillic(word):
+            if self._abbreviation(word):
+                return self._abbreviation_query_terms(word)
             name = self.cyrillic_name(word)
             if name is not None:
                 return self._cyrillic_query_terms(word, name)
@@ -927,6 +942,23 @@ class Variants:
         for t in self._as_written(word.lower()):
             out.setdefault(t, BOOST_KEY)
         return list(out.items())
+
+    def _abbreviation_query_terms(self, word: str) -> list[tuple[str, float]]:
+        """The rule key and skeleton of an abbreviation, as the index gives them: no group."""
+        readings = self.morphology.readings(word.lower())
+        nominative = next((r.lemma for r in readings if r.known and r.pos == "NOUN"), word.lower())
+        return [
+            (t, BOOST_SKELETON if t.startswith(SKELETON_PREFIX) else BOOST_KEY)
+            for t in self._name_terms(_key(nominative), word, places=False)
+            if t.startswith((KEY_PREFIX, SKELETON_PREFIX))
+        ]
+
+    def _abbreviation(self, word: str) -> bool:
+        """An all-capitals Cyrillic word the dictionary knows as an abbreviation (ОС, ГАИ):
+        that abbreviation, never a town whose name it spells or declines into."""
+        return _is_acronym(word) and any(
+            r.known and r.abbreviation for r in self.morphology.readings(word.lower())
+        )
 
     def _compound_query_terms(self, word: str, parts: list[str]) -> list[tuple[str, float]]:
         key = " ".join(k for k in (_key(p) for p in parts) if k)
@@ -1034,10 +1066,12 @@ class Variants:
         gi = self._best_place(name.key)
         if gi is None:
             return None
-        if _is_acronym(word) and not any(
-            r.known and r.pos == "NOUN" for r in self.morphology.readings(word.lower())
+        if self._abbreviation(word) or (
+            _is_acronym(word)
+            and not any(r.known and r.pos == "NOUN" for r in self.morphology.readings(word.lower()))
         ):
-            return None  # РУДН, Ан-2: not a word of the dictionary, so an acronym
+            # РУДН, Ан-2: no word of the dictionary, so an acronym; ГАИ is the dictionary's.
+            return None
         before = toks[i - 1].group(0).lower() if i > 0 and _joined(text, toks[i - 1], toks[i]) else ""
         after = (
             toks[i + 1].group(0).lower() if i + 1 < len(toks) and _joined(text, toks[i], toks[i + 1]) else ""
