@@ -103,3 +103,59 @@ def test_searching_a_town_skips_its_namesake_words(
     words_engine: SearchEngine, query: str, found: set[str]
 ) -> None:
     assert ids(words_engine, query) == found
+
+
+# -- people named like towns --------------------------------------------------------------
+
+PEOPLE = {
+    "monument": "Памятник Пушкину открыли в сквере",
+    "poems": "Стихи А. С. Пушкина читали вслух",
+    "pushkino": "Новая школа открылась в Пушкино",
+    "house": "Жильцы дома Павлова встретились во дворе",
+    "street": "На улице Академика Павлова прорвало трубу",
+    "pavlovo": "Жители Павлова пожаловались на дороги",
+    "theatre": "Премьера в МХТ имени Чехова",
+    "chekhov": "Бабушка из Чехова получила письмо",
+    "mykolaiv": "Обстрел Николаева продолжается",
+    "nikolaev": "Олег Николаев провёл совещание",
+    "hetman": "Памятник Хмельницкому отреставрировали",
+    "khmelnytskyi": "Обстрел Хмельницкого ночью",
+    "manager": "Президент компании Максим Соколов заявил о росте цен",
+    "svatove": "Бої за Сватове тривають",
+}
+
+
+@pytest.fixture(scope="module")
+def people_engine() -> Iterator[SearchEngine]:
+    yield from engine_with(PEOPLE)
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "places"),
+    [
+        ("monument", set()),  # the poet's dative, not the (undeclined) Пушкино
+        ("poems", set()),
+        ("pushkino", {"Pushkyno"}),
+        ("house", set()),
+        ("street", set()),
+        ("pavlovo", {"Pavlovo"}),  # "жители" locates it: the town
+        ("theatre", set()),
+        ("chekhov", {"Chekhov"}),
+        ("mykolaiv", {"Mykolaiv"}),
+        ("nikolaev", set()),  # a first name before it, even one a village is named
+        ("hetman", set()),
+        ("khmelnytskyi", {"Khmelnytskyi"}),
+        ("manager", set()),
+        ("svatove", {"Svatove"}),  # a Ukrainian nominative is no Russian surname's locative
+    ],
+)
+def test_people_named_like_towns_are_people(
+    people_engine: SearchEngine, doc_id: str, places: set[str]
+) -> None:
+    assert places_of(people_engine, doc_id) == places
+
+
+def test_searching_pushkino_skips_the_poet(people_engine: SearchEngine) -> None:
+    assert ids(people_engine, "Pushkino") == {"pushkino"}
+    assert ids(people_engine, "Пушкино") == {"pushkino"}
+    assert {"monument", "poems"} <= ids(people_engine, "Pushkin")

@@ -19,6 +19,12 @@ class PlaceContext:
     unit: frozenset[str]
     #: Before a Cyrillic name: a settlement, even one named like a word (село Доброе).
     settlement: frozenset[str]
+    #: Before a Cyrillic name: it is where something is or comes from (из Павлова, жители
+    #: Павлова), so a case form a surname shares with a town is the town's.
+    located: frozenset[str]
+    #: Before a Cyrillic name the dictionary also reads as a person's: the person
+    #: (памятник Пушкину, улица Академика Павлова, имени Чехова).
+    person_before: frozenset[str]
     #: After a Latin name: something named after the town (the Donetsk region).
     en_next: frozenset[str]
     #: Before "of" and a Latin name: the water, the region or the battle (the Sea of Azov).
@@ -52,6 +58,8 @@ def place_context() -> PlaceContext:
     return PlaceContext(
         unit=sections["unit"],
         settlement=sections["settlement"],
+        located=sections["located"],
+        person_before=sections["person-before"],
         en_next=sections["en-next"],
         en_of=sections["en-of"],
         en_plural=sections["en-plural"],

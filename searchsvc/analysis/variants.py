@@ -481,6 +481,10 @@ class CyrillicName:
     not_a_place: bool = False
     #: No dictionary knows the word: the nominative was guessed from its ending.
     guessed: bool = False
+    #: Places the word is a case form of, taken for a surname's form instead
+    #: (Пушкину, Павлова): the place only after a word that locates it
+    #: ("из Павлова", "жители Павлова").
+    surname_form_of: tuple[int, ...] = ()
 
 
 def _curated() -> list[UserGroup]:
@@ -607,6 +611,18 @@ class Variants:
             r.lang == "ru" for r in readings if r.known
         )
         personal = any(r.known and r.person and r.score >= 0.1 for r in readings)
+        # The Russian dictionary's likelihood of the word as a person's name,
+        # and of each other lemma it may be a form of. A person's locative is
+        # left out: it follows "о" only, and "Сватове" is a Ukrainian town.
+        weights: dict[str, float] = {}
+        surnames: set[str] = set()
+        for r in readings:
+            if r.known and r.lang == "ru" and not (r.person and r.case in ("loct", "loc2")):
+                lemma = PERSON if r.person else r.lemma
+                weights[lemma] = weights.get(lemma, 0.0) + r.score
+                if r.person:
+                    surnames.add(r.lemma)
+        surname_forms: list[int] = []
 
         def consider(lemma: str, reading: Reading | None, ukrainian: bool = False) -> None:
             key = _key(lemma)
@@ -616,6 +632,15 @@ class Variants:
             # key with; a Russian word that is only an ordinary noun names nothing.
             ordinary = russian_word and not geographic and not ukrainian
             person = reading is not None and reading.person
+            if not person and _surname_form(lemma, reading, low, weights):
+                found = self._g.by_key.get(key, ())
+                # A town with the surname's own name keeps the form (Николаева
+                # is Mykolaiv's) unless it is a Russian one: the gazetteer has
+                # Russia's big towns only, and Russian news declines a person's
+                # name far more often than a town's (Пушкина, Королева).
+                if lemma not in surnames or all(self._g.groups[g].tier > 0 for g in found):
+                    person = True
+                    surname_forms.extend(found)
             places = () if person or ordinary else self._g.by_key.get(key, ())
             if (
                 places
@@ -698,7 +723,14 @@ class Variants:
         )
         guessed = not any(r.known for r in readings) and lemma != low
         return CyrillicName(
-            lemma, key, places, is_dictionary_word(readings), not_settlement, not_a_place, guessed
+            lemma,
+            key,
+            places,
+            is_dictionary_word(readings),
+            not_settlement,
+            not_a_place,
+            guessed,
+            tuple(dict.fromkeys(surname_forms)),
         )
 
     def _main_place(self, key: str, places: tuple[int, ...]) -> tuple[int, ...]:
@@ -1063,14 +1095,25 @@ class Variants:
         name = self.cyrillic_name(word)
         if name is None or name.not_settlement:
             return None
-        gi = self._best_place(name.key)
-        if gi is None:
-            return None
         if self._abbreviation(word) or (
             _is_acronym(word)
             and not any(r.known and r.pos == "NOUN" for r in self.morphology.readings(word.lower()))
         ):
             # РУДН, Ан-2: no word of the dictionary, so an acronym; ГАИ is the dictionary's.
+            return None
+        if name.surname_form_of and not name.places and word[1:].islower():
+            # A surname's case form (Пушкину, Павлова), written as a name: the
+            # town only where a word before it locates it ("из Павлова",
+            # "жители Павлова"), and no other name follows ("мэра города Артема
+            # Кобзаря").
+            before = toks[i - 1].group(0).lower() if i > 0 and _joined(text, toks[i - 1], toks[i]) else ""
+            if before not in _CONTEXT.located and before not in _CONTEXT.settlement:
+                return None
+            if self._next_to_name(text, toks, keys, i, sentence_start=True):
+                return None
+            return name.surname_form_of[0]
+        gi = self._best_place(name.key)
+        if gi is None:
             return None
         before = toks[i - 1].group(0).lower() if i > 0 and _joined(text, toks[i - 1], toks[i]) else ""
         after = (
@@ -1085,6 +1128,8 @@ class Variants:
             # The title of something named after a place: ЖК «Новое Внуково».
             return None
         settlement = before in _CONTEXT.settlement
+        if not settlement and self._named_after_person(text, toks, i, before, word):
+            return None
         weak = name.ordinary or name.guessed
         if not settlement and (name.not_a_place or (weak and self._g.groups[gi].minor)):
             # A village named like a word (Доброе), or reached only by a
@@ -1134,9 +1179,28 @@ class Variants:
             return toks[i - 2].group(0).lower() in _CONTEXT.en_of
         return False
 
+    def _named_after_person(
+        self, text: str, toks: list[re.Match[str]], i: int, before: str, word: str
+    ) -> bool:
+        """Whether a word the dictionary also reads as a person's name is one here: after a
+        word such as "памятник", "улица", "имени" or "академика", or beside initials
+        ("А. С. Пушкина", "Пушкин А.С.")."""
+        if not any(r.known and r.person for r in self.morphology.readings(word.lower())):
+            return False
+        return (
+            before in _CONTEXT.person_before
+            or _initial_at(text, toks, i - 1)
+            or _initial_at(text, toks, i + 1)
+        )
+
     def _personal(self, word: str, key: str) -> bool:
         """Whether a neighbouring word looks like a person's other name."""
-        if not is_capitalized(word) or key in _ADMIN_KEYS or key in self._g.by_key or _is_acronym(word):
+        if not is_capitalized(word) or key in _ADMIN_KEYS or _is_acronym(word):
+            return False
+        if has_cyrillic(word) and _mostly_a_person(self.morphology.readings(fix_mixed_script(word).lower())):
+            # A first name even where a village has its key: Максим, Ивана.
+            return True
+        if key in self._g.by_key:
             return False
         if has_cyrillic(word):
             # A first name or surname in the dictionary, or a listed person.
@@ -1347,6 +1411,25 @@ def _quoted_title(text: str, toks: list[re.Match[str]], i: int) -> bool:
     return bool(gap) and gap[-1] in _OPENING_QUOTES
 
 
+#: The key of a person's name among the weights of a word's lemmas.
+PERSON = ""
+#: How much likelier the dictionary must find the person than the place for a
+#: form to be the person's: "Грозного" is often enough the city.
+_SURNAME_ODDS = 3.0
+
+
+def _surname_form(lemma: str, reading: Reading | None, low: str, weights: dict[str, float]) -> bool:
+    """Whether the Russian dictionary finds a person likelier than ``lemma`` for the word.
+
+    Пушкину is the dative of Пушкин, hardly of the (mostly undeclined) Пушкино,
+    and Павлова the genitive of Павлов, not of Павлово. A guess counts only as
+    the word's own nominative.
+    """
+    if (reading is None or not reading.known) and lemma != low:
+        return False
+    return weights.get(PERSON, 0.0) > _SURNAME_ODDS * weights.get(lemma, 0.0)
+
+
 def _feminine_surname(lemma: str) -> str | None:
     """The woman's form of a man's surname: Денисов -> Денисова, Зеленский -> Зеленская."""
     if lemma.endswith(("ов", "ев", "ёв", "ин", "ын", "ів")):
@@ -1373,6 +1456,25 @@ def _subscribe_link(text: str, start: int) -> bool:
 def _short_adjective(lemma: str) -> str:
     """часовой -> часов: the short form a multi-word name uses (Часов Яр)."""
     return lemma[:-2] if lemma.endswith(("ой", "ий", "ый", "ій")) and len(lemma) > 4 else lemma
+
+
+def _initial_at(text: str, toks: list[re.Match[str]], j: int) -> bool:
+    """Whether token ``j`` is a Cyrillic initial: one capital letter with a full stop after it."""
+    if not 0 <= j < len(toks):
+        return False
+    tok = toks[j]
+    word = tok.group(0)
+    return len(word) == 1 and word.isupper() and has_cyrillic(word) and text[tok.end() : tok.end() + 1] == "."
+
+
+def _mostly_a_person(readings: tuple[Reading, ...]) -> bool:
+    """The Russian dictionary reads the word as a first name, patronymic or surname at least
+    as often as anything else, and never as a place."""
+    known = [r for r in readings if r.known and r.lang == "ru"]
+    person = sum(r.score for r in known if r.person)
+    return person >= 0.5 * sum(r.score for r in known) > 0 and not any(
+        r.proper and not r.person for r in known
+    )
 
 
 def _only_a_place(readings: tuple[Reading, ...]) -> bool:
