@@ -159,3 +159,39 @@ def test_searching_pushkino_skips_the_poet(people_engine: SearchEngine) -> None:
     assert ids(people_engine, "Pushkino") == {"pushkino"}
     assert ids(people_engine, "Пушкино") == {"pushkino"}
     assert {"monument", "poems"} <= ids(people_engine, "Pushkin")
+
+
+# -- things named after a town -----------------------------------------------------------
+
+NAMED_AFTER = {
+    "unit": "Бойцы «Азова» отбили атаку, слава «Азову»!",
+    "regiment": "Он служил в полку «Азов»",
+    "azov": "В Азове открыли новый порт",
+    "club": 'Тренер работал в ФК "Львов", "Александрии" и "Оболони"',
+    "airport": "В аэропортах «Внуково» и «Домодедово» ввели ограничения",
+    "ship": "The landing ship ‘Saratov’ was hit in the port",
+    "kyiv": "Повітряна тривога у «Києві» та в Києві",
+}
+
+
+@pytest.fixture(scope="module")
+def named_after_engine() -> Iterator[SearchEngine]:
+    yield from engine_with(NAMED_AFTER)
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "places"),
+    [
+        ("unit", set()),
+        ("regiment", set()),
+        ("azov", {"Azov"}),
+        ("club", set()),
+        ("airport", set()),
+        ("ship", set()),
+        ("kyiv", {"Kyiv"}),  # the name out of quotes still counts
+    ],
+)
+def test_a_name_alone_in_quotes_is_named_after_the_town(
+    named_after_engine: SearchEngine, doc_id: str, places: set[str]
+) -> None:
+    assert places_of(named_after_engine, doc_id) == places

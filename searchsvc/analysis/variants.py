@@ -1056,8 +1056,15 @@ class Variants:
                 continue
             gi = self._best_place(" ".join(keys[i : i + length]))
             if gi is not None:
+                if _alone_in_quotes(text, toks[i].start(), toks[i + length - 1].end()):
+                    return None, length
                 return gi, length
         tok = toks[i].group(0)
+        if _alone_in_quotes(text, toks[i].start(), toks[i].end()):
+            # A name a pair of quotes holds alone is something named after the
+            # town: a unit («Азов»), a club (ФК "Львов"), a ship ('Saratov'),
+            # an airport («Внуково»).
+            return None, 1
         if has_cyrillic(tok):
             return self._cyrillic_place(text, toks, keys, i), 1
         if tok.lower() in _FUNCTION_WORDS:
@@ -1397,6 +1404,19 @@ def _sentence_start(text: str, start: int) -> bool:
 
 _OPENING_QUOTES = '«„“"'
 _CLOSING_QUOTES = '»“”"'
+# Any quotation mark, single ones included ('Saratov', ‘Saratov’); an apostrophe
+# inside a word is part of the word's token, not next to it.
+_QUOTES = frozenset("«»„“”\"‘’'‹›")
+
+
+def _alone_in_quotes(text: str, start: int, end: int) -> bool:
+    """Whether quotation marks enclose exactly ``text[start:end]``, a case ending aside («Азову»)."""
+    if start == 0 or end >= len(text) or text[start - 1] not in _QUOTES:
+        return False
+    close = end
+    while close < len(text) and text[close].isalpha():
+        close += 1
+    return text[close : close + 1] in _QUOTES and not text[close + 1 : close + 2].isalpha()
 
 
 def _quoted_title(text: str, toks: list[re.Match[str]], i: int) -> bool:
