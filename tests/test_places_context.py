@@ -27,8 +27,8 @@ def test_context_lists_parse_sections_and_comments() -> None:
 def test_shipped_context_lists_are_lower_case_words() -> None:
     lists = place_context()
     assert "полк" in lists.unit and "село" in lists.settlement and "region" in lists.en_next
-    for words in (lists.unit, lists.settlement, lists.en_next, lists.en_of, lists.en_plural):
-        assert words and all(w == w.lower() and " " not in w for w in words)
+    for name, words in vars(lists).items():
+        assert words and all(w == w.lower() and " " not in w for w in words), name
 
 
 def places_of(engine: SearchEngine, doc_id: str) -> set[str]:
@@ -195,3 +195,55 @@ def test_a_name_alone_in_quotes_is_named_after_the_town(
     named_after_engine: SearchEngine, doc_id: str, places: set[str]
 ) -> None:
     assert places_of(named_after_engine, doc_id) == places
+
+
+# -- English: regions, rivers, ships and words named like towns ------------------------------
+
+ENGLISH = {
+    "regions-after": "Shelling hit the Kharkiv, Zaporizhzhia and Mykolaiv regions overnight",
+    "regions-of": "He recognised the regions of Luhansk and Donetsk as independent",
+    "regions-dash": "He annexed four regions of Ukraine -- Donetsk, Luhansk, Kherson and Zaporizhzhia",
+    "governor": "Luhansk's governor said the city was encircled; the governor of Kherson agreed",
+    "kind-of": "Fighting raged in the Donetsk town of Bakhmut",
+    "river": "Troops crossed the Dnipro in the south",
+    "ship": "Missiles hit the Moskva, the fleet's flagship",
+    "agreement": "The Minsk agreements were never implemented",
+    "university": "She studied at Mariupol State University",
+    "longer-name": "Students of the Kyiv-Mohyla Academy marched",
+    "film": "Critics tipped Million Dollar Baby for the prize",
+    "directions": "Battles continue in the Bakhmut and Avdiivka directions",
+    "based": "Defenders of the Mariupol-based Azovstal plant held out",
+    "pro": "Pro-Moscow leaders met in Moscow",
+    "cities": "Kyiv, Kharkiv and Odesa were shelled, and the sea of Azov and Mariupol stayed quiet",
+}
+
+
+@pytest.fixture(scope="module")
+def english_engine() -> Iterator[SearchEngine]:
+    yield from engine_with(ENGLISH)
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "places"),
+    [
+        ("regions-after", set()),
+        ("regions-of", set()),
+        ("regions-dash", set()),
+        ("governor", set()),
+        ("kind-of", {"Bakhmut"}),
+        ("river", set()),
+        ("ship", set()),
+        ("agreement", set()),
+        ("university", set()),
+        ("longer-name", set()),
+        ("film", set()),
+        ("directions", {"Bakhmut", "Avdiivka"}),  # a front named after a town counts as the town
+        ("based", {"Mariupol"}),
+        ("pro", {"Moscow"}),
+        ("cities", {"Kyiv", "Kharkiv", "Odesa", "Mariupol"}),
+    ],
+)
+def test_english_names_of_regions_and_things_are_not_towns(
+    english_engine: SearchEngine, doc_id: str, places: set[str]
+) -> None:
+    assert places_of(english_engine, doc_id) == places

@@ -29,8 +29,12 @@ class PlaceContext:
     en_next: frozenset[str]
     #: Before "of" and a Latin name: the water, the region or the battle (the Sea of Azov).
     en_of: frozenset[str]
-    #: After a list of Latin names: each is the region (the Kharkiv and Kherson regions).
+    #: After a list of Latin names, or before "of" and one: each is the region (the Kharkiv
+    #: and Kherson regions, the regions of Luhansk and Donetsk).
     en_plural: frozenset[str]
+    #: After a Latin name and before "of": the name is the region the place lies in (the
+    #: Donetsk town of Bakhmut).
+    en_kind_of: frozenset[str]
 
 
 def parse_sections(text: str) -> dict[str, frozenset[str]]:
@@ -63,4 +67,5 @@ def place_context() -> PlaceContext:
         en_next=sections["en-next"],
         en_of=sections["en-of"],
         en_plural=sections["en-plural"],
+        en_kind_of=sections["en-kind-of"],
     )

@@ -32,7 +32,7 @@ import os
 import re
 import threading
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -1074,15 +1074,24 @@ class Variants:
             return None, 1
         sentence_start = _sentence_start(text, toks[i].start())
         if keys[i] in self._g.english and (
-            sentence_start or tok.isupper() or self._opens_a_title(text, toks, i)
+            sentence_start
+            or tok.isupper()
+            or self._opens_a_title(text, toks, i)
+            or _closes_a_title(text, toks, i)
         ):
             # "Bar"/"Sad" opening a sentence or in an all-caps headline is the word, and
-            # so is "Social" in "the Social Democrats".
+            # so is "Social" in "the Social Democrats" and "Baby" in "Million Dollar Baby".
+            return None, 1
+        if keys[i] not in self._g.english and self._is_english(tok):
+            # An English word that only a romanization makes a place's (Baby and
+            # the village Babii, Play and Plai) is the word.
             return None, 1
         if self._g.groups[gi].minor and keys[i] in self._g.famous:
             # A village called Berlyn is not what "Berlin" means.
             return None, 1
-        if self._not_a_settlement(text, toks, i):
+        if self._not_a_settlement(text, toks, i) or _latin_longer_name(
+            text, toks, i, self._best_place, keys, self._is_english
+        ):
             return None, 1
         if self._next_to_name(text, toks, keys, i, sentence_start):
             # A place named like a person (Volodymyr, Shevchenko) next to
@@ -1166,25 +1175,35 @@ class Variants:
 
     @staticmethod
     def _not_a_settlement(text: str, toks: list[re.Match[str]], i: int) -> bool:
-        """The Azov Regiment, the Dnipro River, the Sea of Azov: named after a place, not it;
-        so is each name of a pair before a plural ("the Kharkiv and Kherson regions")."""
-        if (
-            i + 1 < len(toks)
-            and _joined(text, toks[i], toks[i + 1], hyphen=False)
-            and toks[i + 1].group(0).lower() in _CONTEXT.en_next
-        ):
+        """Whether a Latin town's name here names something else.
+
+        The Azov Regiment, the Dnipro River, Luhansk's governor, the Sea of Azov,
+        the governor of Luhansk, the Donetsk town of Bakhmut: named after a
+        place, or the region, not the town. So is each name of a list of regions
+        ("the Kharkiv and Kherson regions", "the regions of Luhansk and Donetsk",
+        "four regions of Ukraine: Donetsk, Luhansk, Kherson and Zaporizhzhia"),
+        and a name with an article and nothing it qualifies ("the Dnipro", "a
+        Sim was"): a river, a ship, a character, not a town.
+        """
+        after = _word_after(text, toks, i)
+        if after in _CONTEXT.en_next:
             return True
-        if (
-            i + 3 < len(toks)
-            and toks[i + 1].group(0).lower() == "and"
-            and is_capitalized(toks[i + 2].group(0))
-            and toks[i + 3].group(0).lower() in _CONTEXT.en_plural
-            and all(_joined(text, toks[j], toks[j + 1], hyphen=False) for j in (i, i + 1, i + 2))
+        # The last word of a capitalized name the town's name opens: Mariupol State University.
+        j = i + 1
+        while (
+            j < min(len(toks), i + 3) and is_capitalized(toks[j].group(0)) and _word_after(text, toks, j - 1)
         ):
+            if _word_after(text, toks, j) in _CONTEXT.en_next and is_capitalized(toks[j + 1].group(0)):
+                return True
+            j += 1
+        if after in _CONTEXT.en_kind_of and _word_after(text, toks, i + 1) == "of":
             return True
-        if i >= 2 and toks[i - 1].group(0).lower() == "of":
-            return toks[i - 2].group(0).lower() in _CONTEXT.en_of
-        return False
+        if i >= 2 and toks[i - 1].group(0).lower() == "of" and toks[i - 2].group(0).lower() in _CONTEXT.en_of:
+            return True
+        first, last = _name_list(text, toks, i)
+        if _word_after(text, toks, last) in _CONTEXT.en_plural or _introduces_regions(text, toks, first):
+            return True
+        return first == last and _article_alone(text, toks, i)
 
     def _named_after_person(
         self, text: str, toks: list[re.Match[str]], i: int, before: str, word: str
@@ -1407,6 +1426,109 @@ _CLOSING_QUOTES = '»“”"'
 # Any quotation mark, single ones included ('Saratov', ‘Saratov’); an apostrophe
 # inside a word is part of the word's token, not next to it.
 _QUOTES = frozenset("«»„“”\"‘’'‹›")
+
+
+def _closes_a_title(text: str, toks: list[re.Match[str]], i: int) -> bool:
+    """Whether a capitalized word that is no preposition goes before the word in the same
+    phrase: the last word of a name made of words (Million Dollar Baby)."""
+    if i < 1 or not _joined(text, toks[i - 1], toks[i], hyphen=False):
+        return False
+    before = toks[i - 1].group(0)
+    return is_capitalized(before) and before.lower() not in _FUNCTION_WORDS and not has_cyrillic(before)
+
+
+def _word_after(text: str, toks: list[re.Match[str]], i: int) -> str:
+    """The next word after token ``i`` when only blanks part them, lower case, apostrophes
+    as "'" ("" otherwise)."""
+    if i + 1 >= len(toks) or not _joined(text, toks[i], toks[i + 1], hyphen=False):
+        return ""
+    return toks[i + 1].group(0).lower().translate(_APOSTROPHE_TABLE)
+
+
+_LIST_JOINERS = frozenset(("and", "or"))
+
+
+def _name_list(text: str, toks: list[re.Match[str]], i: int) -> tuple[int, int]:
+    """The first and last token of the list of capitalized names token ``i`` stands in
+    ("Kharkiv, Zaporizhzhia and Mykolaiv"); ``(i, i)`` when it stands alone."""
+
+    def step(j: int, direction: int) -> int | None:
+        # The next name of the list from name j, across ", ", " and ", ", and " or " or ".
+        k = j + direction
+        a, b = (j, k) if direction > 0 else (k, j)
+        if not 0 <= k < len(toks):
+            return None
+        gap = text[toks[a].end() : toks[b].start()]
+        if gap == ", " and is_capitalized(toks[k].group(0)):
+            return k
+        if toks[k].group(0).lower() in _LIST_JOINERS:
+            m = k + direction
+            if 0 <= m < len(toks) and is_capitalized(toks[m].group(0)):
+                first, second = (toks[j], toks[k]) if direction > 0 else (toks[k], toks[j])
+                inner = text[first.end() : second.start()]
+                outer = text[min(toks[k].end(), toks[m].end()) : max(toks[k].start(), toks[m].start())]
+                if inner in (" ", ", ") and outer == " ":
+                    return m
+        return None
+
+    first = last = i
+    while (k := step(first, -1)) is not None:
+        first = k
+    while (k := step(last, 1)) is not None:
+        last = k
+    return first, last
+
+
+def _introduces_regions(text: str, toks: list[re.Match[str]], first: int) -> bool:
+    """Whether a region word introduces the list starting at token ``first``: "regions of
+    Luhansk and ...", "four regions of Ukraine -- Donetsk, ...", "the oblasts: Kharkiv, ..."."""
+    k = first - 1
+    if k >= 1 and toks[k].group(0).lower() == "of":
+        # "regions of" covers the list; "the Sea of" only the name after it.
+        word = toks[k - 1].group(0).lower()
+        return word in _CONTEXT.en_of and word in _CONTEXT.en_plural
+    gap = text[toks[k].end() : toks[first].start()] if k >= 0 else ""
+    if k < 0 or not any(mark in gap for mark in (":", "--", "—", "–")):
+        return False
+    if k >= 2 and is_capitalized(toks[k].group(0)) and toks[k - 1].group(0).lower() == "of":
+        k -= 2
+    return toks[k].group(0).lower() in _CONTEXT.en_plural
+
+
+def _article_alone(text: str, toks: list[re.Match[str]], i: int) -> bool:
+    """Whether an article goes before the name and the name qualifies nothing after it
+    ("the Dnipro in", "the Orsk,", "a Sim was"): towns take no article, but "the Bakhmut
+    direction" and "the Mariupol-based plant" are of the towns."""
+    if i < 1 or toks[i - 1].group(0).lower() not in ("the", "a", "an"):
+        return False
+    if not _joined(text, toks[i - 1], toks[i], hyphen=False):
+        return False
+    gap = text[toks[i].end() : toks[i + 1].start()] if i + 1 < len(toks) else ""
+    if gap.strip()[:1] in ("-", "‐", "–", "—"):
+        return False
+    after = _word_after(text, toks, i)
+    return not after or after in _FUNCTION_WORDS
+
+
+def _latin_longer_name(
+    text: str,
+    toks: list[re.Match[str]],
+    i: int,
+    best_place: Callable[[str], int | None],
+    keys: _LazyKeys,
+    is_english: Callable[[str], bool],
+) -> bool:
+    """Whether a hyphen joins the name to a capitalized word that names no place and is no
+    English word: part of a longer name the gazetteer does not know (Bilhorod-Dnistrovskyi,
+    Kyiv-Mohyla), unlike "Pro-Moscow"."""
+    for j, gap in (
+        (i + 1, text[toks[i].end() : toks[i + 1].start()] if i + 1 < len(toks) else ""),
+        (i - 1, text[toks[i - 1].end() : toks[i].start()] if i >= 1 else ""),
+    ):
+        word = toks[j].group(0) if gap in ("-", "‐") else ""
+        if word and is_capitalized(word) and best_place(keys[j]) is None and not is_english(word):
+            return True
+    return False
 
 
 def _alone_in_quotes(text: str, start: int, end: int) -> bool:
