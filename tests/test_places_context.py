@@ -247,3 +247,39 @@ def test_english_names_of_regions_and_things_are_not_towns(
     english_engine: SearchEngine, doc_id: str, places: set[str]
 ) -> None:
     assert places_of(english_engine, doc_id) == places
+
+
+# -- adjectives with their nouns --------------------------------------------------------------
+
+ADJECTIVES = {
+    "avenue": "Крыша загорелась на Ленинском проспекте",
+    "district": "Пожар в Раменском районе потушили",
+    "ramenskoye": "В Раменском пожар",
+    "front": "Бої на Покровському напрямку",
+    "krai": "Морозы в Хабаровском крае",
+    "kramatorsk": "У Краматорську ракету збили над містом",
+    "oblast": "Росія обстріляла Донецьку область",
+}
+
+
+@pytest.fixture(scope="module")
+def adjectives_engine() -> Iterator[SearchEngine]:
+    yield from engine_with(ADJECTIVES)
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "places"),
+    [
+        ("avenue", set()),
+        ("district", set()),
+        ("ramenskoye", {"Ramenskoye"}),
+        ("front", set()),
+        ("krai", set()),
+        ("kramatorsk", {"Kramatorsk"}),  # after "у" it is the town's locative, not "into ... the missile"
+        ("oblast", set()),
+    ],
+)
+def test_an_adjective_with_its_noun_is_no_town(
+    adjectives_engine: SearchEngine, doc_id: str, places: set[str]
+) -> None:
+    assert places_of(adjectives_engine, doc_id) == places

@@ -52,6 +52,8 @@ class Reading:
     lang: str
     #: The case grammeme ("nomn", "gent", "loct", "voct"...), or "" where the word has none.
     case: str = ""
+    #: "masc", "femn" or "neut" ("" for a plural, or a word without gender).
+    gender: str = ""
     plural: bool = False
     #: A noun with no singular (Суми, Черкассы).
     plural_only: bool = False
@@ -131,6 +133,7 @@ class Morphology:
                         feminine="femn" in grammemes,
                         lang=lang,
                         case=str(tag.case or ""),
+                        gender=str(tag.gender or ""),
                         plural="plur" in grammemes,
                         plural_only="Pltm" in grammemes,
                         abbreviation="Abbr" in grammemes,

@@ -1140,6 +1140,10 @@ class Variants:
         if _hyphenated(text, toks, i):
             # Part of a longer name the gazetteer does not know: Улан-Батор.
             return None
+        if after and self._agrees_as_adjective(word.lower(), after, before):
+            # An adjective with its noun: "на Ленинском проспекте", "в Раменском
+            # районе", "в Северном полушарии": a street, a district, no town.
+            return None
         if _quoted_title(text, toks, i):
             # The title of something named after a place: ЖК «Новое Внуково».
             return None
@@ -1204,6 +1208,42 @@ class Variants:
         if _word_after(text, toks, last) in _CONTEXT.en_plural or _introduces_regions(text, toks, first):
             return True
         return first == last and _article_alone(text, toks, i)
+
+    def _agrees_as_adjective(self, low: str, after: str, before: str) -> bool:
+        """Whether the dictionary reads ``low`` as a full adjective (not a possessive one:
+        Миколаєві is also "Mykola's") agreeing in case, number and gender with a common noun
+        ``after`` it knows.
+
+        After "в" or "у" a word that is also a town's locative must agree as a locative:
+        Ukrainian "у Донецьку низку" is "in Donetsk, a number", not an accusative adjective.
+        """
+        own = self.morphology.readings(low)
+        locative = before in _LOCATIVE_PREPOSITIONS and any(
+            r.known and r.pos == "NOUN" and r.case in ("loct", "loc2") for r in own
+        )
+        forms = {
+            (r.case, r.plural, "" if r.plural else r.gender)
+            for r in own
+            if r.known
+            and r.pos == "ADJF"
+            and r.case not in ("", "voct")
+            and r.lemma.endswith(_FULL_ADJECTIVE)
+            and (not locative or r.case in ("loct", "loc2"))
+        }
+        readings = self.morphology.readings(after)
+        if not forms or is_function_word(readings):
+            return False
+        return any(
+            r.known
+            and r.pos == "NOUN"
+            and not r.proper
+            and not r.abbreviation
+            and any(
+                case == r.case and plural == r.plural and (plural or not r.gender or gender == r.gender)
+                for case, plural, gender in forms
+            )
+            for r in readings
+        )
 
     def _named_after_person(
         self, text: str, toks: list[re.Match[str]], i: int, before: str, word: str
@@ -1593,6 +1633,11 @@ def _subscribe_link(text: str, start: int) -> bool:
     if opened < 0 or "]" in text[opened:start]:
         return False
     return text[opened + 1 : start].lstrip().lower().startswith(_SUBSCRIBE)
+
+
+# Endings of a full adjective's lemma: Ленинский, Північний, Крымский, Раменский.
+_FULL_ADJECTIVE = ("ий", "ій", "ый", "ой")
+_LOCATIVE_PREPOSITIONS = frozenset(("в", "во", "у", "уві"))
 
 
 def _short_adjective(lemma: str) -> str:
