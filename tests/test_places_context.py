@@ -283,3 +283,28 @@ def test_an_adjective_with_its_noun_is_no_town(
     adjectives_engine: SearchEngine, doc_id: str, places: set[str]
 ) -> None:
     assert places_of(adjectives_engine, doc_id) == places
+
+
+# -- links and Latin names in Cyrillic text ----------------------------------------------------
+
+LINKS = {
+    "brand": "Администратора канала Moscow Calling отправили под домашний арест",
+    "link": "Погода в Москве: подробности на https://t.me/Kharkiv_weather",
+    "english-link": "Fighting in Kyiv, see https://t.me/Kharkiv_news for more",
+    "english": "Heavy fighting near Kharkiv, the regional governor said",
+}
+
+
+@pytest.fixture(scope="module")
+def links_engine() -> Iterator[SearchEngine]:
+    yield from engine_with(LINKS)
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "places"),
+    [("brand", set()), ("link", {"Moscow"}), ("english-link", {"Kyiv"}), ("english", {"Kharkiv"})],
+)
+def test_links_and_latin_brands_in_cyrillic_text_name_no_place(
+    links_engine: SearchEngine, doc_id: str, places: set[str]
+) -> None:
+    assert places_of(links_engine, doc_id) == places

@@ -32,7 +32,7 @@ import os
 import re
 import threading
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -1017,15 +1017,29 @@ class Variants:
 
     def places(self, text: str) -> list[str]:
         """Display names of the places a text mentions, first mention first."""
+        found: dict[str, None] = {}
+        for gi, _start, _end in self.place_mentions(text):
+            found.setdefault(self._g.groups[gi].display, None)
+        return list(found)
+
+    def place_mentions(self, text: str) -> Iterator[tuple[int, int, int]]:
+        """Each mention of a place: its group index, and where it starts and ends in the text
+        as ``places`` reads it (soft hyphens and stress marks dropped, which keeps offsets).
+
+        Words of a link's address are not read, nor Latin words in a text mostly
+        in Cyrillic: there they are names of brands, bands and titles ("Kalush
+        Orchestra", "Heart of Chornobyl"), and the text writes its places in Cyrillic.
+        """
         if not text:
-            return []
+            return
         text = text.translate(_PLACES_TEXT)
         toks = list(iter_words(text))
         n = len(toks)
+        links = [m.span() for m in _LINK_RE.finditer(text)]
+        cyrillic_text = _mostly_cyrillic(text, links)
         # Keys are computed only for the words a candidate looks at: most
         # words of a text are lower-case and never looked at.
         keys = _LazyKeys(toks)
-        found: dict[str, None] = {}
         i = 0
         while i < n:
             tok = toks[i].group(0)
@@ -1036,13 +1050,15 @@ class Variants:
             if not (is_capitalized(tok) and is_name_like(tok)):
                 i += 1
                 continue
+            if (cyrillic_text and not has_cyrillic(tok)) or _inside(links, toks[i].start()):
+                i += 1
+                continue
             gi, used = self._match_at(text, toks, keys, i)
             if gi is not None:
-                found.setdefault(self._g.groups[gi].display, None)
+                yield gi, toks[i].start(), toks[i + used - 1].end()
                 i += used
             else:
                 i += 1
-        return list(found)
 
     def _match_at(
         self, text: str, toks: list[re.Match[str]], keys: _LazyKeys, i: int
@@ -1466,6 +1482,25 @@ _CLOSING_QUOTES = '»“”"'
 # Any quotation mark, single ones included ('Saratov', ‘Saratov’); an apostrophe
 # inside a word is part of the word's token, not next to it.
 _QUOTES = frozenset("«»„“”\"‘’'‹›")
+
+
+# A link's address: its words are no text ("https://t.me/Donetsk_news").
+_LINK_RE = re.compile(r"(?:https?://|www\.|t\.me/)[^\s)\]>\"'»]*", re.IGNORECASE)
+_CYRILLIC_LETTER = re.compile(r"[\u0400-\u04ff]")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+
+
+def _inside(spans: list[tuple[int, int]], position: int) -> bool:
+    return any(start <= position < end for start, end in spans)
+
+
+def _mostly_cyrillic(text: str, links: list[tuple[int, int]]) -> bool:
+    """Whether Cyrillic letters outnumber Latin ones outside the links."""
+    cyrillic = len(_CYRILLIC_LETTER.findall(text))
+    if not cyrillic:
+        return False
+    latin = len(_LATIN_LETTER.findall(text)) - sum(len(_LATIN_LETTER.findall(text[a:b])) for a, b in links)
+    return cyrillic > latin
 
 
 def _closes_a_title(text: str, toks: list[re.Match[str]], i: int) -> bool:
