@@ -308,3 +308,35 @@ def test_links_and_latin_brands_in_cyrillic_text_name_no_place(
     links_engine: SearchEngine, doc_id: str, places: set[str]
 ) -> None:
     assert places_of(links_engine, doc_id) == places
+
+
+# -- English people and words named like villages ----------------------------------------------
+
+OFF_TOPIC = {
+    "minister": "Ms Hutt said the health budget would grow",
+    "seed": "Eighth seed Max Mirnyi lost in three sets",
+    "sim": "Back up the contacts on your Sim card",
+    "village": "Shelling of Bar near Vinnytsia killed two",
+    "ukraine": "Russian shelling hit Bilohorivka, Ukraine's military said",
+}
+
+
+@pytest.fixture(scope="module")
+def off_topic_engine() -> Iterator[SearchEngine]:
+    yield from engine_with(OFF_TOPIC)
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "places"),
+    [
+        ("minister", set()),  # a title before the name, and no text about the region
+        ("seed", set()),
+        ("sim", set()),
+        ("village", {"Bar", "Vinnytsia"}),
+        ("ukraine", {"Bilohorivka"}),
+    ],
+)
+def test_english_villages_need_a_text_about_the_region(
+    off_topic_engine: SearchEngine, doc_id: str, places: set[str]
+) -> None:
+    assert places_of(off_topic_engine, doc_id) == places

@@ -35,6 +35,12 @@ class PlaceContext:
     #: After a Latin name and before "of": the name is the region the place lies in (the
     #: Donetsk town of Bakhmut).
     en_kind_of: frozenset[str]
+    #: Before a Latin name, or before a first name and it: the name is a person's (Mr
+    #: Makarov, seed Max Mirnyi).
+    en_person_before: frozenset[str]
+    #: Words that make an English text one about the region: only there does a village, an
+    #: English word or a spelling of the romanization rule name a place.
+    en_regional: frozenset[str]
 
 
 def parse_sections(text: str) -> dict[str, frozenset[str]]:
@@ -68,4 +74,6 @@ def place_context() -> PlaceContext:
         en_of=sections["en-of"],
         en_plural=sections["en-plural"],
         en_kind_of=sections["en-kind-of"],
+        en_person_before=sections["en-person-before"],
+        en_regional=sections["en-regional"],
     )

@@ -530,6 +530,7 @@ class Variants:
                     lst.append(ug.gid)
         self._user_spelled = {k: tuple(v) for k, v in spelled.items()}
         self._index_cache: dict[str, tuple[str, ...]] = {}
+        self._spellings: dict[int, frozenset[str]] = {}
         self.morphology = shared_morphology()
         self._names: dict[str, CyrillicName | None] = {}
 
@@ -1029,6 +1030,10 @@ class Variants:
         Words of a link's address are not read, nor Latin words in a text mostly
         in Cyrillic: there they are names of brands, bands and titles ("Kalush
         Orchestra", "Heart of Chornobyl"), and the text writes its places in Cyrillic.
+        A Latin word that names a village in a spelling the gazetteer does not
+        have (Hutt for Hut, Toure for Turie), or a town named like an English
+        word (Sim, Marks), counts only in a text about the region: one that
+        names a town of the gazetteer, or Ukraine, Russia or Belarus.
         """
         if not text:
             return
@@ -1040,11 +1045,15 @@ class Variants:
         # Keys are computed only for the words a candidate looks at: most
         # words of a text are lower-case and never looked at.
         keys = _LazyKeys(toks)
+        found: list[tuple[int, int, int, bool]] = []
+        regional = False
         i = 0
         while i < n:
             tok = toks[i].group(0)
             first = tok[0]
             if not (first.isupper() or "\u0400" <= first <= "\u04ff" or first.isdigit()):
+                if not regional and _fold_spelling(tok) in _CONTEXT.en_regional:
+                    regional = True
                 i += 1
                 continue
             if not (is_capitalized(tok) and is_name_like(tok)):
@@ -1053,12 +1062,43 @@ class Variants:
             if (cyrillic_text and not has_cyrillic(tok)) or _inside(links, toks[i].start()):
                 i += 1
                 continue
+            latin = not has_cyrillic(tok)
+            if latin and not regional:
+                regional = _fold_spelling(tok) in _CONTEXT.en_regional or self._names_a_town(tok, keys[i])
             gi, used = self._match_at(text, toks, keys, i)
             if gi is not None:
-                yield gi, toks[i].start(), toks[i + used - 1].end()
+                end = toks[i + used - 1].end()
+                weak = latin and self._weak_latin(
+                    gi, text[toks[i].start() : end], keys[i] if used == 1 else ""
+                )
+                found.append((gi, toks[i].start(), end, weak))
                 i += used
             else:
                 i += 1
+        for gi, start, end, weak in found:
+            if regional or not weak:
+                yield gi, start, end
+
+    def _names_a_town(self, word: str, key: str) -> bool:
+        """Whether a Latin word that is no English word reaches a town (not a village)."""
+        if key in self._g.english or self._is_english(word):
+            return False
+        return any(not self._g.groups[gi].minor for gi in self._g.by_key.get(key, ()))
+
+    def _weak_latin(self, gi: int, surface: str, key: str) -> bool:
+        """A village named otherwise than the gazetteer spells it (Hutt, Hut), or a town
+        named like an English word."""
+        return (self._g.groups[gi].minor and not self._spelled(gi, surface)) or key in self._g.english
+
+    def _spelled(self, gi: int, surface: str) -> bool:
+        """Whether the gazetteer spells group ``gi`` as ``surface`` (letter case and an English
+        possessive aside)."""
+        spellings = self._spellings.get(gi)
+        if spellings is None:
+            spellings = self._spellings[gi] = frozenset(
+                _fold_spelling(spelling) for _key, spelling, _main in self._g.groups[gi].entries()
+            )
+        return _fold_spelling(_POSSESSIVE_RE.sub("", surface)) in spellings
 
     def _match_at(
         self, text: str, toks: list[re.Match[str]], keys: _LazyKeys, i: int
@@ -1112,6 +1152,9 @@ class Variants:
         if self._next_to_name(text, toks, keys, i, sentence_start):
             # A place named like a person (Volodymyr, Shevchenko) next to
             # another name ("Volodymyr Zelensky", "Taras Shevchenko") is the person.
+            return None, 1
+        if i > 0 and _joined(text, toks[i - 1], toks[i], hyphen=False) and _title_before(text, toks, i):
+            # "Mr Makarov", "Ms Tymoshenko", "seed Max Mirnyi": a person.
             return None, 1
         return gi, 1
 
@@ -1490,6 +1533,10 @@ _CYRILLIC_LETTER = re.compile(r"[\u0400-\u04ff]")
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
 
 
+def _fold_spelling(spelling: str) -> str:
+    return spelling.lower().translate(_APOSTROPHE_TABLE)
+
+
 def _inside(spans: list[tuple[int, int]], position: int) -> bool:
     return any(start <= position < end for start, end in spans)
 
@@ -1510,6 +1557,20 @@ def _closes_a_title(text: str, toks: list[re.Match[str]], i: int) -> bool:
         return False
     before = toks[i - 1].group(0)
     return is_capitalized(before) and before.lower() not in _FUNCTION_WORDS and not has_cyrillic(before)
+
+
+def _title_before(text: str, toks: list[re.Match[str]], i: int) -> bool:
+    """Whether a title or honorific goes before the name, maybe with a first name between
+    ("Mr Makarov", "Dr Adler", "President Zelensky")."""
+    before = toks[i - 1].group(0).lower()
+    if before in _CONTEXT.en_person_before:
+        return True
+    return (
+        i > 1
+        and is_capitalized(toks[i - 1].group(0))
+        and _joined(text, toks[i - 2], toks[i - 1], hyphen=False)
+        and toks[i - 2].group(0).lower() in _CONTEXT.en_person_before
+    )
 
 
 def _word_after(text: str, toks: list[re.Match[str]], i: int) -> str:
