@@ -215,6 +215,10 @@ ENGLISH = {
     "based": "Defenders of the Mariupol-based Azovstal plant held out",
     "pro": "Pro-Moscow leaders met in Moscow",
     "cities": "Kyiv, Kharkiv and Odesa were shelled, and the sea of Azov and Mariupol stayed quiet",
+    "plants": "Inspectors left the Chornobyl and Zaporizhzhia nuclear power plants",
+    "republics": "Moscow recognised the Donetsk and Luhansk People's Republics",
+    "village-in-region": "In Vasylivka, Zaporizhzhia region, cars wait at the checkpoint",
+    "city-and-region": "Shelling of the city of Mykolaiv and Mykolaiv Region went on",
 }
 
 
@@ -241,6 +245,10 @@ def english_engine() -> Iterator[SearchEngine]:
         ("based", {"Mariupol"}),
         ("pro", {"Moscow"}),
         ("cities", {"Kyiv", "Kharkiv", "Odesa", "Mariupol"}),
+        ("plants", set()),
+        ("republics", {"Moscow"}),
+        ("village-in-region", {"Vasylivka"}),
+        ("city-and-region", {"Mykolaiv"}),
     ],
 )
 def test_english_names_of_regions_and_things_are_not_towns(

@@ -1251,6 +1251,13 @@ class Variants:
         after = _word_after(text, toks, i)
         if after in _CONTEXT.en_next:
             return True
+        if (
+            i >= 2
+            and toks[i - 1].group(0).lower() == "of"
+            and toks[i - 2].group(0).lower() in _CONTEXT.en_kind_of
+        ):
+            # "the city of Mykolaiv and Mykolaiv Region": named as a settlement.
+            return False
         # The last word of a capitalized name the town's name opens: Mariupol State University.
         j = i + 1
         while (
@@ -1264,7 +1271,14 @@ class Variants:
         if i >= 2 and toks[i - 1].group(0).lower() == "of" and toks[i - 2].group(0).lower() in _CONTEXT.en_of:
             return True
         first, last = _name_list(text, toks, i)
-        if _word_after(text, toks, last) in _CONTEXT.en_plural or _introduces_regions(text, toks, first):
+        after_list = _word_after(text, toks, last)
+        if after_list in _CONTEXT.en_plural:
+            return True
+        if after_list in _CONTEXT.en_next and "," not in text[toks[first].end() : toks[last].start()]:
+            # "the Chornobyl and Zaporizhzhia nuclear power plants", "Luhansk and Donetsk
+            # region"; but in "Vasylivka, Zaporizhzhia region" the village is in the region.
+            return True
+        if _introduces_regions(text, toks, first):
             return True
         return first == last and _article_alone(text, toks, i)
 
