@@ -9,24 +9,29 @@ its ``places`` field: the raw JSON record goes through
 ``searchsvc.documents.normalize_document`` and ``searchsvc.staging.text_of``
 (title, lead and body joined by newlines), and the result through
 ``Variants.load().places``. The gold is a set of display names per document,
-read from ``bench/data/places_labels_cyrillic.tsv`` (or ``..._english.tsv``):
-one row per document, ``id<TAB>Place|Place``, an empty second column when the
-text names no settlement, ``#`` comment lines. The header of each labels file
-says how its labels were made.
+read from ``bench/data/places_labels_cyrillic.tsv`` (or ``..._english.tsv``)
+for the news of the war, and ``..._cyrillic_offtopic.tsv``
+(``..._english_offtopic.tsv``) for the off-topic sets: one row per document,
+``id<TAB>Place|Place``, an empty second column when the text names no
+settlement, ``#`` comment lines. The header of each labels file says how its
+labels were made. A set is scored on
+its own labels file only, and no id may be labelled in two files, so a record
+that two sets could draw is counted once.
 
 Micro precision = correct predictions / predictions, micro recall = correct
 predictions / gold places, both summed over (document, display name) pairs; a
 side with nothing in it scores 1.0 (nothing wrong, nothing missed). Figures are
-given overall and per set. Every false positive is listed with its document id,
-the predicted name and the word of the text that produced it. The words are
-printed only: the reports in ``bench/out/`` (git-ignored) hold ids and names,
-never text of the data, whose licenses forbid copying it.
+given per set, for the war sets and for the off-topic sets together, and
+overall. Every false positive is listed with its document id, the predicted
+name and the word of the text that produced it. The words are printed only:
+the reports in ``bench/out/`` (git-ignored) hold ids and names, never text of
+the data, whose licenses forbid copying it.
 
 The sample
 ----------
 ``--draw`` draws the sample the labels were made on: per set, every record is
 ordered by SHA-256 of ``"places-eval-1:" + id`` (a seeded shuffle that does not
-depend on file order or Python version), and the first ``PER_SET`` eligible
+depend on file order or Python version), and the first ``size`` eligible
 records are taken. A record is eligible when its text exercises the extractor:
 it has a capitalized Cyrillic (``--english``: Latin) word that does not open a
 sentence, or the current extractor tags at least one place in it. Since the
@@ -34,11 +39,23 @@ second condition moves with the extractor, the labels file, not a fresh draw,
 fixes the sample: the evaluation scores the ids in the labels file, and only
 notes how far a fresh draw has drifted from them.
 
-Sets: ``tsn_tg``, ``nktkln_tg``, ``rus495``, ``segodnya2017`` (50 each) from
-``cyrillic_news/``; with ``--english``, RUWA (100), GDELT and the Guardian set
-(50 each).
+An off-topic set draws the same way from the records of its file whose topic
+is one it names, leaving out every id labelled in another labels file of the
+language. The topic of a record is its ``category`` field, or where it has
+none the first segment of its URL's path (segodnya.ua's ``sport``,
+``lifestyle``). Off-topic posts name few places and many things named like
+them (an operating system, a poet, a football club): they measure what the
+facet adds where it should add little.
 
-Target: precision at least 0.95 (printed, not enforced). Exits 0 with a
+Sets, news of the war: ``tsn_tg``, ``nktkln_tg``, ``rus495``, ``segodnya2017``
+(50 each) from ``cyrillic_news/``; with ``--english``, RUWA (100), GDELT and
+the Guardian set (50 each). Off-topic: ``nktkln_offtopic`` (50; nktkln_tg's
+categories it, science, gaming, moscow, weather, stuff, personal, finances,
+business) and ``segodnya_offtopic`` (30; sections sport and lifestyle); with
+``--english``, BBC News' ``bbc_tech``, ``bbc_sport`` and ``bbc_entertainment``
+(25 each).
+
+Target: precision at least 0.97 (printed, not enforced). Exits 0 with a
 message when the data folder is absent.
 """
 
@@ -53,6 +70,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 if __package__ in (None, ""):
     # Run as a script: make ``searchsvc`` importable from the repo root without an install.
@@ -72,36 +90,91 @@ LABELS_DIR = BENCH_DIR / "data"
 DEFAULT_DATA = BENCH_DIR.parents[1] / "shared" / "data"
 
 SEED = "places-eval-1"
-TARGET_PRECISION = 0.95
+TARGET_PRECISION = 0.97
+
+
+@dataclass(frozen=True)
+class SampleSet:
+    """One drawn set: the records of a file (or those of some topics), and the labels scoring it."""
+
+    name: str
+    path: str  # under the data folder
+    size: int
+    labels: Path
+    #: Only records whose topic is one of these; empty: every record.
+    topics: frozenset[str] = frozenset()
+    off_topic: bool = False
 
 
 @dataclass(frozen=True)
 class Corpus:
-    """One language's sample: which files, how many records of each, where its labels are."""
+    """One language's sample: its sets, and whether its names are Cyrillic."""
 
     name: str
-    sets: tuple[tuple[str, str, int], ...]  # (set name, path under the data folder, sample size)
-    labels: Path
+    sets: tuple[SampleSet, ...]
     cyrillic: bool
 
+    @property
+    def labels(self) -> Path:
+        """The labels file of the news of the war (the first set's)."""
+        return self.sets[0].labels
+
+    @property
+    def label_files(self) -> tuple[Path, ...]:
+        return tuple(dict.fromkeys(s.labels for s in self.sets))
+
+
+_CYRILLIC_LABELS = LABELS_DIR / "places_labels_cyrillic.tsv"
+_CYRILLIC_OFFTOPIC = LABELS_DIR / "places_labels_cyrillic_offtopic.tsv"
+_ENGLISH_LABELS = LABELS_DIR / "places_labels_english.tsv"
+_ENGLISH_OFFTOPIC = LABELS_DIR / "places_labels_english_offtopic.tsv"
 
 CYRILLIC = Corpus(
     name="cyrillic",
-    sets=tuple(
-        (s, f"cyrillic_news/{s}/articles.jsonl", 50)
-        for s in ("tsn_tg", "nktkln_tg", "rus495", "segodnya2017")
+    sets=(
+        *(
+            SampleSet(s, f"cyrillic_news/{s}/articles.jsonl", 50, _CYRILLIC_LABELS)
+            for s in ("tsn_tg", "nktkln_tg", "rus495", "segodnya2017")
+        ),
+        SampleSet(
+            "nktkln_offtopic",
+            "cyrillic_news/nktkln_tg/articles.jsonl",
+            50,
+            _CYRILLIC_OFFTOPIC,
+            frozenset(
+                ("it", "science", "gaming", "moscow", "weather", "stuff", "personal", "finances", "business")
+            ),
+            off_topic=True,
+        ),
+        SampleSet(
+            "segodnya_offtopic",
+            "cyrillic_news/segodnya2017/articles.jsonl",
+            30,
+            _CYRILLIC_OFFTOPIC,
+            frozenset(("sport", "lifestyle")),
+            off_topic=True,
+        ),
     ),
-    labels=LABELS_DIR / "places_labels_cyrillic.tsv",
     cyrillic=True,
 )
 ENGLISH = Corpus(
     name="english",
     sets=(
-        ("ruwa", "ruwa_ukraine_war_news/ruwa.jsonl", 100),
-        ("gdelt", "ukraine_war_gdelt_articles/articles.jsonl", 50),
-        ("guardian", "guardian_ukraine_nato_2022/articles.jsonl", 50),
+        SampleSet("ruwa", "ruwa_ukraine_war_news/ruwa.jsonl", 100, _ENGLISH_LABELS),
+        SampleSet("gdelt", "ukraine_war_gdelt_articles/articles.jsonl", 50, _ENGLISH_LABELS),
+        SampleSet("guardian", "guardian_ukraine_nato_2022/articles.jsonl", 50, _ENGLISH_LABELS),
+        *(
+            SampleSet(
+                f"bbc_{topic}",
+                "bbc_news/bbc_news.jsonl",
+                25,
+                _ENGLISH_OFFTOPIC,
+                frozenset((topic,)),
+                off_topic=True,
+            )
+            for topic in ("tech", "sport", "entertainment")
+        ),
     ),
-    labels=LABELS_DIR / "places_labels_english.tsv",
     cyrillic=False,
 )
 
@@ -202,15 +275,32 @@ def order_key(doc_id: str) -> str:
     return hashlib.sha256(f"{SEED}:{doc_id}".encode()).hexdigest()
 
 
-def read_texts(path: Path) -> dict[str, str]:
-    """``id -> text`` exactly as the engine gives it to ``places``; records it would reject are skipped."""
+def topic_of(record: Mapping[str, Any]) -> str:
+    """A record's ``category``, or the first segment of its URL's path (segodnya.ua's ``sport``)."""
+    category = record.get("category")
+    if isinstance(category, str) and category:
+        return category
+    url = record.get("url")
+    if not isinstance(url, str):
+        return ""
+    return urlsplit(url).path.strip("/").partition("/")[0]
+
+
+def read_texts(path: Path, topics: frozenset[str] = frozenset()) -> dict[str, str]:
+    """``id -> text`` exactly as the engine gives it to ``places``; records it would reject are skipped.
+
+    With ``topics``, only records whose ``topic_of`` is one of them.
+    """
     texts: dict[str, str] = {}
     with path.open(encoding="utf-8") as fh:
         for line in fh:
             if not line.strip():
                 continue
             try:
-                doc = normalize_document(json.loads(line))
+                record = json.loads(line)
+                if topics and topic_of(record) not in topics:
+                    continue
+                doc = normalize_document(record)
             except (ValueError, InvalidInput):
                 continue
             texts[doc["id"]] = text_of(doc)
@@ -283,22 +373,24 @@ class SetResult:
     scores: Scores
     false_positives: list[tuple[str, str]] = field(default_factory=list)  # (id, predicted name)
     false_negatives: list[tuple[str, str]] = field(default_factory=list)  # (id, gold name)
+    off_topic: bool = False
 
 
 def evaluate(
     corpus: Corpus,
     texts: Mapping[str, Mapping[str, str]],
-    gold: Mapping[str, frozenset[str]],
+    gold: Mapping[Path, Mapping[str, frozenset[str]]],
     variants: Variants,
 ) -> tuple[list[SetResult], dict[str, list[str]]]:
+    """Scores per set: each set on the rows of its own labels file whose ids it holds."""
     results: list[SetResult] = []
     predicted: dict[str, list[str]] = {}
-    for set_name, _, _ in corpus.sets:
-        set_texts = texts.get(set_name, {})
-        set_gold = {i: g for i, g in gold.items() if i in set_texts}
+    for spec in corpus.sets:
+        set_texts = texts.get(spec.name, {})
+        set_gold = {i: g for i, g in gold.get(spec.labels, {}).items() if i in set_texts}
         set_pred = {i: variants.places(set_texts[i]) for i in set_gold}
         predicted.update(set_pred)
-        result = SetResult(set_name, len(set_gold), score(set_pred, set_gold))
+        result = SetResult(spec.name, len(set_gold), score(set_pred, set_gold), off_topic=spec.off_topic)
         for doc_id in sorted(set_gold, key=order_key):
             got, want = set(set_pred[doc_id]), set_gold[doc_id]
             result.false_positives += [(doc_id, p) for p in set_pred[doc_id] if p not in want]
@@ -307,21 +399,39 @@ def evaluate(
     return results, predicted
 
 
+def subtotals(results: Sequence[SetResult]) -> list[SetResult]:
+    """The war sets together, the off-topic sets together (where both exist), and all."""
+    groups = [
+        ("war", [r for r in results if not r.off_topic]),
+        ("off-topic", [r for r in results if r.off_topic]),
+    ]
+    out = []
+    for name, members in [*(g for g in groups if g[1] and len(g[1]) < len(results)), ("all", list(results))]:
+        total = Scores()
+        for r in members:
+            total.add(r.scores)
+        out.append(SetResult(name, sum(r.labelled for r in members), total))
+    return out
+
+
 def _fmt(s: Scores) -> str:
     return f"precision {s.precision:.3f} ({s.tp}/{s.tp + s.fp}), recall {s.recall:.3f} ({s.tp}/{s.tp + s.fn})"
 
 
-def markdown(corpus: Corpus, results: Sequence[SetResult], total: Scores, notes: Sequence[str]) -> str:
+def markdown(corpus: Corpus, results: Sequence[SetResult], notes: Sequence[str]) -> str:
+    totals = subtotals(results)
+    total = totals[-1].scores
+    files = ", ".join(f"`{p.relative_to(BENCH_DIR.parent)}`" for p in corpus.label_files)
     lines = [
         f"# places facet, {corpus.name} sample",
         "",
-        f"Labels: `{corpus.labels.relative_to(BENCH_DIR.parent)}`. Target precision >= {TARGET_PRECISION}: "
+        f"Labels: {files}. Target precision >= {TARGET_PRECISION}: "
         + ("met." if total.precision >= TARGET_PRECISION else "**not met**."),
         "",
         "| set | docs | predicted | correct | gold | precision | recall |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for r in [*results, SetResult("all", sum(r.labelled for r in results), total)]:
+    for r in [*results, *totals]:
         s = r.scores
         lines.append(
             f"| {r.name} | {r.labelled} | {s.tp + s.fp} | {s.tp} | {s.tp + s.fn} "
@@ -338,27 +448,63 @@ def markdown(corpus: Corpus, results: Sequence[SetResult], total: Scores, notes:
 
 
 def _load_sets(corpus: Corpus, data: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    for set_name, rel, _ in corpus.sets:
-        path = data / rel
+    for spec in corpus.sets:
+        path = data / spec.path
         if path.is_file():
-            yield set_name, read_texts(path)
+            yield spec.name, read_texts(path, spec.topics)
         else:
-            print(f"places_eval: missing {rel}; its documents are not scored", file=sys.stderr)
+            print(f"places_eval: missing {spec.path}; the {spec.name} set is not scored", file=sys.stderr)
 
 
-def texts_of(texts: Mapping[str, Mapping[str, str]], doc_id: str) -> str:
-    for set_texts in texts.values():
-        if doc_id in set_texts:
-            return set_texts[doc_id]
-    raise KeyError(doc_id)
+def read_all_labels(corpus: Corpus, main: Path | None = None) -> dict[Path, dict[str, frozenset[str]]]:
+    """Each labels file of the corpus that exists (``main`` standing in for the war sets' file).
+
+    An id labelled in two files is an error: it would be scored twice.
+    """
+    out: dict[Path, dict[str, frozenset[str]]] = {}
+    owner: dict[str, Path] = {}
+    for path in corpus.label_files:
+        source = main if main is not None and path == corpus.labels else path
+        if not source.is_file():
+            continue
+        out[path] = read_labels(source)
+        for doc_id in out[path]:
+            if doc_id in owner:
+                raise ValueError(f"{doc_id!r} is labelled in both {owner[doc_id].name} and {source.name}")
+            owner[doc_id] = source
+    return out
+
+
+def draw_sample(
+    corpus: Corpus,
+    texts: Mapping[str, Mapping[str, str]],
+    gold: Mapping[Path, Mapping[str, frozenset[str]]],
+    variants: Variants,
+) -> dict[str, list[str]]:
+    """Each set's drawn ids; an off-topic set leaves out ids labelled in another labels file."""
+    sample: dict[str, list[str]] = {}
+    for spec in corpus.sets:
+        if spec.name not in texts:
+            continue
+        pool: Mapping[str, str] = texts[spec.name]
+        if spec.off_topic:
+            taken = {i for path, rows in gold.items() if path != spec.labels for i in rows}
+            pool = {i: t for i, t in pool.items() if i not in taken}
+        sample[spec.name] = draw(pool, spec.size, corpus.cyrillic, variants)
+    return sample
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--english", action="store_true", help="English sample (RUWA, GDELT, Guardian).")
+    parser.add_argument(
+        "--english", action="store_true", help="English sample (RUWA, GDELT, Guardian; BBC off-topic)."
+    )
     parser.add_argument("--data", default=str(DEFAULT_DATA), help="The shared data folder.")
     parser.add_argument(
-        "--labels", default=None, help="Labels file (default: bench/data/places_labels_*.tsv)."
+        "--labels",
+        default=None,
+        help="Labels file of the war sets (default: bench/data/places_labels_*.tsv); "
+        "the off-topic sets keep theirs.",
     )
     parser.add_argument(
         "--draw",
@@ -370,54 +516,63 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     corpus = ENGLISH if args.english else CYRILLIC
     data = Path(args.data)
-    if not data.is_dir() or not any((data / rel).is_file() for _, rel, _ in corpus.sets):
+    if not data.is_dir() or not any((data / spec.path).is_file() for spec in corpus.sets):
         print(f"places_eval: skipped, no {corpus.name} evaluation data under {data}")
         return 0
     variants = Variants.load()
     texts = dict(_load_sets(corpus, data))
     OUT_DIR.mkdir(parents=True, exist_ok=True)
+    main_labels = Path(args.labels) if args.labels else None
+    gold_by_file = read_all_labels(corpus, main_labels)
 
-    sample = {s: draw(texts[s], n, corpus.cyrillic, variants) for s, _, n in corpus.sets if s in texts}
+    sample = draw_sample(corpus, texts, gold_by_file, variants)
     if args.draw:
         template = OUT_DIR / f"places_sample_{corpus.name}.tsv"
         with template.open("w", encoding="utf-8") as fh:
             fh.write("# drawn sample; second column: today's predictions, to be corrected by reading\n")
-            for ids in sample.values():
+            for set_name, ids in sample.items():
+                fh.write(f"# set {set_name}\n")
                 for doc_id in ids:
-                    fh.write(f"{doc_id}\t{'|'.join(variants.places(texts_of(texts, doc_id)))}\n")
+                    fh.write(f"{doc_id}\t{'|'.join(variants.places(texts[set_name][doc_id]))}\n")
         print(f"places_eval: wrote {sum(map(len, sample.values()))} drawn ids to {template}")
         return 0
 
-    labels_path = Path(args.labels) if args.labels else corpus.labels
-    if not labels_path.is_file():
-        print(f"places_eval: no labels file {labels_path}; run with --draw to make a template")
+    if corpus.labels not in gold_by_file:
+        print(
+            f"places_eval: no labels file {main_labels or corpus.labels}; run with --draw to make a template"
+        )
         return 0
-    gold = read_labels(labels_path)
     known = {i for t in texts.values() for i in t}
-    unknown = sorted(set(gold) - known)
-    drawn = {i for ids in sample.values() for i in ids}
-    notes = [f"{len(gold)} labelled documents."]
+    labelled = {i for rows in gold_by_file.values() for i in rows}
+    unknown = sorted(labelled - known)
+    notes = [f"{len(labelled)} labelled documents."]
+    for spec in corpus.sets:
+        if spec.labels not in gold_by_file:
+            notes.append(f"No labels file {spec.labels.name}: the {spec.name} set is not scored.")
+    notes = list(dict.fromkeys(notes))
     if unknown:
         notes.append(
             f"{len(unknown)} labelled ids are not in the data and are skipped: {', '.join(unknown[:10])}"
         )
-    unlabelled = drawn - set(gold)
-    undrawn = set(gold) - drawn
+    drawn = {i for ids in sample.values() for i in ids}
+    unlabelled = drawn - labelled
+    undrawn = labelled - drawn
     if unlabelled or undrawn:
         # Either labelling is unfinished, or the extractor changed which records are eligible.
         notes.append(
             f"A fresh draw has {len(unlabelled)} ids without labels and leaves out {len(undrawn)} "
             "labelled ids; only labelled ids are scored (see --draw)."
         )
-    results, _ = evaluate(corpus, texts, gold, variants)
-    total = Scores()
-    for r in results:
-        total.add(r.scores)
+    results, _ = evaluate(corpus, texts, gold_by_file, variants)
+    totals = subtotals(results)
+    total = totals[-1].scores
 
-    print(f"places facet, {corpus.name} sample ({labels_path.name})")
+    names = ", ".join(p.name for p in gold_by_file)
+    print(f"places facet, {corpus.name} sample ({names})")
     for r in results:
-        print(f"  {r.name:<13} {r.labelled:>3} docs  " + (_fmt(r.scores) if r.labelled else "not labelled"))
-    print(f"  {'all':<13} {sum(r.labelled for r in results):>3} docs  {_fmt(total)}")
+        print(f"  {r.name:<17} {r.labelled:>3} docs  " + (_fmt(r.scores) if r.labelled else "not labelled"))
+    for r in totals:
+        print(f"  {r.name:<17} {r.labelled:>3} docs  {_fmt(r.scores)}")
     verdict = "met" if total.precision >= TARGET_PRECISION else "NOT met"
     print(f"  target precision >= {TARGET_PRECISION}: {verdict}")
     for note in notes[1:]:
@@ -425,20 +580,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.quiet:
         fps = [(r.name, doc_id, place) for r in results for doc_id, place in r.false_positives]
         print(f"\nfalse positives ({len(fps)}): id, predicted place <- word in the text")
-        for _, doc_id, place in fps:
-            text = texts_of(texts, doc_id)
+        for set_name, doc_id, place in fps:
+            text = texts[set_name][doc_id]
             word, start = trigger_word(text, place, variants)
             where = " (opens a sentence)" if start >= 0 and _opens_sentence(text, start, True) else ""
             print(f"  {doc_id}\t{place}\t<- {word}{where}")
 
-    report = markdown(corpus, results, total, notes)
+    report = markdown(corpus, results, notes)
     (OUT_DIR / f"places_eval_{corpus.name}.md").write_text(report, encoding="utf-8")
     summary: dict[str, Any] = {
-        "labels": str(labels_path),
+        "labels": [str(p) for p in gold_by_file],
         "target_precision": TARGET_PRECISION,
         "sets": {
             r.name: {
                 "docs": r.labelled,
+                "off_topic": r.off_topic,
                 "tp": r.scores.tp,
                 "fp": r.scores.fp,
                 "fn": r.scores.fn,
@@ -448,6 +604,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "false_negatives": r.false_negatives,
             }
             for r in results
+        },
+        "subtotals": {
+            r.name: {
+                "docs": r.labelled,
+                "tp": r.scores.tp,
+                "fp": r.scores.fp,
+                "fn": r.scores.fn,
+                "precision": r.scores.precision,
+                "recall": r.scores.recall,
+            }
+            for r in totals
         },
         "all": {"tp": total.tp, "fp": total.fp, "fn": total.fn},
         "precision": total.precision,

@@ -12,10 +12,14 @@ from bench.places_eval import (
     ENGLISH,
     Corpus,
     Scores,
+    SetResult,
     has_inner_capital,
     parse_labels,
+    read_all_labels,
     read_labels,
     score,
+    subtotals,
+    topic_of,
 )
 from searchsvc.analysis.variants import Variants
 
@@ -23,22 +27,52 @@ from searchsvc.analysis.variants import Variants
 def test_cyrillic_labels_cover_the_sample() -> None:
     gold = read_labels(CYRILLIC.labels)
     assert len(gold) == 200
-    for set_name, _, size in CYRILLIC.sets:
-        assert sum(1 for doc_id in gold if doc_id.startswith(set_name + "-")) == size
+    for spec in CYRILLIC.sets:
+        if spec.labels == CYRILLIC.labels:
+            assert sum(1 for doc_id in gold if doc_id.startswith(spec.name + "-")) == spec.size
 
 
 def test_english_labels_parse() -> None:
     gold = read_labels(ENGLISH.labels)
     assert len(gold) >= 100
-    assert all(doc_id.split("-", 1)[0] in {s for s, _, _ in ENGLISH.sets} for doc_id in gold)
+    assert all(doc_id.split("-", 1)[0] in {s.name for s in ENGLISH.sets} for doc_id in gold)
+
+
+@pytest.mark.parametrize("corpus", [CYRILLIC, ENGLISH], ids=lambda c: c.name)
+def test_off_topic_labels_fill_their_sets_and_no_id_is_labelled_twice(corpus: Corpus) -> None:
+    by_file = read_all_labels(corpus)  # raises on an id labelled in two files
+    off_topic = [s for s in corpus.sets if s.off_topic]
+    assert off_topic and all(s.labels in by_file for s in off_topic)
+    labelled = {i for s in off_topic for i in by_file[s.labels]}
+    assert len(labelled) == sum(s.size for s in off_topic)
 
 
 @pytest.mark.parametrize("corpus", [CYRILLIC, ENGLISH], ids=lambda c: c.name)
 def test_gold_names_are_gazetteer_display_names(corpus: Corpus) -> None:
     # A typo in a label would count as a miss forever; every name must be one the facet can show.
     displays = {g.display for g in Variants.load().groups()}
-    unknown = {p for places in read_labels(corpus.labels).values() for p in places} - displays
-    assert not unknown
+    for path in corpus.label_files:
+        unknown = {p for places in read_labels(path).values() for p in places} - displays
+        assert not unknown, path.name
+
+
+def test_topic_is_the_category_or_the_first_segment_of_the_url() -> None:
+    assert topic_of({"category": "tech", "url": "https://example.org/sport/1"}) == "tech"
+    assert topic_of({"url": "https://www.example.org/sport/some-match-1"}) == "sport"
+    assert topic_of({"category": None}) == ""
+
+
+def test_subtotals_split_war_and_off_topic_sets() -> None:
+    results = [
+        SetResult("a", 2, Scores(tp=3, fp=1, fn=0)),
+        SetResult("b", 1, Scores(tp=0, fp=1, fn=1), off_topic=True),
+    ]
+    war, off, total = subtotals(results)
+    assert (war.name, war.scores.tp, war.scores.fp) == ("war", 3, 1)
+    assert (off.name, off.labelled, off.scores.fp) == ("off-topic", 1, 1)
+    assert (total.name, total.labelled) == ("all", 3)
+    assert (total.scores.tp, total.scores.fp, total.scores.fn) == (3, 2, 1)
+    assert [r.name for r in subtotals(results[:1])] == ["all"]
 
 
 def test_parse_labels_reads_comments_empty_rows_and_lists() -> None:

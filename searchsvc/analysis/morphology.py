@@ -50,6 +50,15 @@ class Reading:
     person: bool
     feminine: bool
     lang: str
+    #: The case grammeme ("nomn", "gent", "loct", "voct"...), or "" where the word has none.
+    case: str = ""
+    #: "masc", "femn" or "neut" ("" for a plural, or a word without gender).
+    gender: str = ""
+    plural: bool = False
+    #: A noun with no singular (Суми, Черкассы).
+    plural_only: bool = False
+    #: Tagged as an abbreviation (ОС, ГАИ).
+    abbreviation: bool = False
 
 
 def languages(word: str) -> tuple[str, ...]:
@@ -123,6 +132,11 @@ class Morphology:
                         person=any(g in grammemes for g in PERSON_GRAMMEMES),
                         feminine="femn" in grammemes,
                         lang=lang,
+                        case=str(tag.case or ""),
+                        gender=str(tag.gender or ""),
+                        plural="plur" in grammemes,
+                        plural_only="Pltm" in grammemes,
+                        abbreviation="Abbr" in grammemes,
                     )
                 )
         return tuple(out)

@@ -32,13 +32,14 @@ import os
 import re
 import threading
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInput
+from .context import place_context
 from .morphology import (
     Reading,
     is_dictionary_word,
@@ -480,6 +481,10 @@ class CyrillicName:
     not_a_place: bool = False
     #: No dictionary knows the word: the nominative was guessed from its ending.
     guessed: bool = False
+    #: Places the word is a case form of, taken for a surname's form instead
+    #: (Пушкину, Павлова): the place only after a word that locates it
+    #: ("из Павлова", "жители Павлова").
+    surname_form_of: tuple[int, ...] = ()
 
 
 def _curated() -> list[UserGroup]:
@@ -525,6 +530,7 @@ class Variants:
                     lst.append(ug.gid)
         self._user_spelled = {k: tuple(v) for k, v in spelled.items()}
         self._index_cache: dict[str, tuple[str, ...]] = {}
+        self._spellings: dict[int, frozenset[str]] = {}
         self.morphology = shared_morphology()
         self._names: dict[str, CyrillicName | None] = {}
 
@@ -606,6 +612,18 @@ class Variants:
             r.lang == "ru" for r in readings if r.known
         )
         personal = any(r.known and r.person and r.score >= 0.1 for r in readings)
+        # The Russian dictionary's likelihood of the word as a person's name,
+        # and of each other lemma it may be a form of. A person's locative is
+        # left out: it follows "о" only, and "Сватове" is a Ukrainian town.
+        weights: dict[str, float] = {}
+        surnames: set[str] = set()
+        for r in readings:
+            if r.known and r.lang == "ru" and not (r.person and r.case in ("loct", "loc2")):
+                lemma = PERSON if r.person else r.lemma
+                weights[lemma] = weights.get(lemma, 0.0) + r.score
+                if r.person:
+                    surnames.add(r.lemma)
+        surname_forms: list[int] = []
 
         def consider(lemma: str, reading: Reading | None, ukrainian: bool = False) -> None:
             key = _key(lemma)
@@ -615,6 +633,15 @@ class Variants:
             # key with; a Russian word that is only an ordinary noun names nothing.
             ordinary = russian_word and not geographic and not ukrainian
             person = reading is not None and reading.person
+            if not person and _surname_form(lemma, reading, low, weights):
+                found = self._g.by_key.get(key, ())
+                # A town with the surname's own name keeps the form (Николаева
+                # is Mykolaiv's) unless it is a Russian one: the gazetteer has
+                # Russia's big towns only, and Russian news declines a person's
+                # name far more often than a town's (Пушкина, Королева).
+                if lemma not in surnames or all(self._g.groups[g].tier > 0 for g in found):
+                    person = True
+                    surname_forms.extend(found)
             places = () if person or ordinary else self._g.by_key.get(key, ())
             if (
                 places
@@ -643,11 +670,24 @@ class Variants:
                 options.append(((1, 0, 0, 0, -reading.score, 3, 0), lemma, key, ()))
 
         adjective = False
+        # A vocative does not count as knowing the word: Russian "Соледаре" is
+        # a Ukrainian vocative.
+        known = any(r.known and r.case != "voct" for r in readings)
         for r in readings:
             if r.pos not in ("NOUN", "ADJF", "UNKN", ""):
                 continue
             if r.pos == "ADJF":
                 adjective = adjective or r.known
+            if known and not r.known and r.lemma != low:
+                # Where a dictionary knows the word, another's guess may read it
+                # as a nominative (Никольское) but not as a case form of some
+                # other name: "Заставь" is a verb, not a form of Заставна.
+                continue
+            if r.known and not r.proper and (r.case == "voct" or (r.plural and not r.plural_only)):
+                # Nobody calls to a town, and a town is one: the vocative or the
+                # plural of an ordinary noun (Таро "O crate", ос "of wasps") is
+                # no case form of the town named like that noun.
+                continue
             if r.feminine and not r.lemma.endswith(("а", "я", "ь")):
                 # A feminine form of a surname whose lemma the dictionary
                 # gives as the man's: Денисовой is Денисова, and Зеленской
@@ -658,7 +698,7 @@ class Variants:
                 continue
             consider(r.lemma, r)
         consider(low, None)
-        if not any(r.known for r in readings):
+        if not known:
             # Endings are guessed only for words the dictionaries do not know.
             for guess in strip_case_ending(low):
                 consider(guess, None)
@@ -684,7 +724,14 @@ class Variants:
         )
         guessed = not any(r.known for r in readings) and lemma != low
         return CyrillicName(
-            lemma, key, places, is_dictionary_word(readings), not_settlement, not_a_place, guessed
+            lemma,
+            key,
+            places,
+            is_dictionary_word(readings),
+            not_settlement,
+            not_a_place,
+            guessed,
+            tuple(dict.fromkeys(surname_forms)),
         )
 
     def _main_place(self, key: str, places: tuple[int, ...]) -> tuple[int, ...]:
@@ -714,7 +761,7 @@ class Variants:
             user = [GROUP_PREFIX + gid for gid in self._user_spelled.get(low, ())]
             sk = skeleton(self._surface_key(surface))
             return tuple(user) + ((SKELETON_PREFIX + sk,) if sk is not None else ())
-        name = self.cyrillic_name(surface)
+        name = None if self._abbreviation(surface) else self.cyrillic_name(surface)
         readings = self.morphology.readings(low)
         # Words of multi-word names in any case form: Яре, Часовом (Часів Яр).
         words = self._word_ids(_key(low)) + [
@@ -882,6 +929,8 @@ class Variants:
         if len(parts) > 1:
             return self._compound_query_terms(word, parts)
         if has_cyrillic(word):
+            if self._abbreviation(word):
+                return self._abbreviation_query_terms(word)
             name = self.cyrillic_name(word)
             if name is not None:
                 return self._cyrillic_query_terms(word, name)
@@ -927,6 +976,23 @@ class Variants:
             out.setdefault(t, BOOST_KEY)
         return list(out.items())
 
+    def _abbreviation_query_terms(self, word: str) -> list[tuple[str, float]]:
+        """The rule key and skeleton of an abbreviation, as the index gives them: no group."""
+        readings = self.morphology.readings(word.lower())
+        nominative = next((r.lemma for r in readings if r.known and r.pos == "NOUN"), word.lower())
+        return [
+            (t, BOOST_SKELETON if t.startswith(SKELETON_PREFIX) else BOOST_KEY)
+            for t in self._name_terms(_key(nominative), word, places=False)
+            if t.startswith((KEY_PREFIX, SKELETON_PREFIX))
+        ]
+
+    def _abbreviation(self, word: str) -> bool:
+        """An all-capitals Cyrillic word the dictionary knows as an abbreviation (ОС, ГАИ):
+        that abbreviation, never a town whose name it spells or declines into."""
+        return _is_acronym(word) and any(
+            r.known and r.abbreviation for r in self.morphology.readings(word.lower())
+        )
+
     def _compound_query_terms(self, word: str, parts: list[str]) -> list[tuple[str, float]]:
         key = " ".join(k for k in (_key(p) for p in parts) if k)
         whole = self._group_ids(key, word)
@@ -952,32 +1018,87 @@ class Variants:
 
     def places(self, text: str) -> list[str]:
         """Display names of the places a text mentions, first mention first."""
+        found: dict[str, None] = {}
+        for gi, _start, _end in self.place_mentions(text):
+            found.setdefault(self._g.groups[gi].display, None)
+        return list(found)
+
+    def place_mentions(self, text: str) -> Iterator[tuple[int, int, int]]:
+        """Each mention of a place: its group index, and where it starts and ends in the text
+        as ``places`` reads it (soft hyphens and stress marks dropped, which keeps offsets).
+
+        Words of a link's address are not read, nor Latin words in a text mostly
+        in Cyrillic: there they are names of brands, bands and titles ("Kalush
+        Orchestra", "Heart of Chornobyl"), and the text writes its places in Cyrillic.
+        A Latin word that names a village in a spelling the gazetteer does not
+        have (Hutt for Hut, Toure for Turie), or a town named like an English
+        word (Sim, Marks), counts only in a text about the region: one that
+        names a town of the gazetteer, or Ukraine, Russia or Belarus.
+        """
         if not text:
-            return []
+            return
         text = text.translate(_PLACES_TEXT)
         toks = list(iter_words(text))
         n = len(toks)
+        links = [m.span() for m in _LINK_RE.finditer(text)]
+        cyrillic_text = _mostly_cyrillic(text, links)
         # Keys are computed only for the words a candidate looks at: most
         # words of a text are lower-case and never looked at.
         keys = _LazyKeys(toks)
-        found: dict[str, None] = {}
+        found: list[tuple[int, int, int, bool]] = []
+        regional = False
         i = 0
         while i < n:
             tok = toks[i].group(0)
             first = tok[0]
             if not (first.isupper() or "\u0400" <= first <= "\u04ff" or first.isdigit()):
+                if not regional and _fold_spelling(tok) in _CONTEXT.en_regional:
+                    regional = True
                 i += 1
                 continue
             if not (is_capitalized(tok) and is_name_like(tok)):
                 i += 1
                 continue
+            if (cyrillic_text and not has_cyrillic(tok)) or _inside(links, toks[i].start()):
+                i += 1
+                continue
+            latin = not has_cyrillic(tok)
+            if latin and not regional:
+                regional = _fold_spelling(tok) in _CONTEXT.en_regional or self._names_a_town(tok, keys[i])
             gi, used = self._match_at(text, toks, keys, i)
             if gi is not None:
-                found.setdefault(self._g.groups[gi].display, None)
+                end = toks[i + used - 1].end()
+                weak = latin and self._weak_latin(
+                    gi, text[toks[i].start() : end], keys[i] if used == 1 else ""
+                )
+                found.append((gi, toks[i].start(), end, weak))
                 i += used
             else:
                 i += 1
-        return list(found)
+        for gi, start, end, weak in found:
+            if regional or not weak:
+                yield gi, start, end
+
+    def _names_a_town(self, word: str, key: str) -> bool:
+        """Whether a Latin word that is no English word reaches a town (not a village)."""
+        if key in self._g.english or self._is_english(word):
+            return False
+        return any(not self._g.groups[gi].minor for gi in self._g.by_key.get(key, ()))
+
+    def _weak_latin(self, gi: int, surface: str, key: str) -> bool:
+        """A village named otherwise than the gazetteer spells it (Hutt, Hut), or a town
+        named like an English word."""
+        return (self._g.groups[gi].minor and not self._spelled(gi, surface)) or key in self._g.english
+
+    def _spelled(self, gi: int, surface: str) -> bool:
+        """Whether the gazetteer spells group ``gi`` as ``surface`` (letter case and an English
+        possessive aside)."""
+        spellings = self._spellings.get(gi)
+        if spellings is None:
+            spellings = self._spellings[gi] = frozenset(
+                _fold_spelling(spelling) for _key, spelling, _main in self._g.groups[gi].entries()
+            )
+        return _fold_spelling(_POSSESSIVE_RE.sub("", surface)) in spellings
 
     def _match_at(
         self, text: str, toks: list[re.Match[str]], keys: _LazyKeys, i: int
@@ -991,8 +1112,15 @@ class Variants:
                 continue
             gi = self._best_place(" ".join(keys[i : i + length]))
             if gi is not None:
+                if _alone_in_quotes(text, toks[i].start(), toks[i + length - 1].end()):
+                    return None, length
                 return gi, length
         tok = toks[i].group(0)
+        if _alone_in_quotes(text, toks[i].start(), toks[i].end()):
+            # A name a pair of quotes holds alone is something named after the
+            # town: a unit («Азов»), a club (ФК "Львов"), a ship ('Saratov'),
+            # an airport («Внуково»).
+            return None, 1
         if has_cyrillic(tok):
             return self._cyrillic_place(text, toks, keys, i), 1
         if tok.lower() in _FUNCTION_WORDS:
@@ -1002,19 +1130,31 @@ class Variants:
             return None, 1
         sentence_start = _sentence_start(text, toks[i].start())
         if keys[i] in self._g.english and (
-            sentence_start or tok.isupper() or self._opens_a_title(text, toks, i)
+            sentence_start
+            or tok.isupper()
+            or self._opens_a_title(text, toks, i)
+            or _closes_a_title(text, toks, i)
         ):
             # "Bar"/"Sad" opening a sentence or in an all-caps headline is the word, and
-            # so is "Social" in "the Social Democrats".
+            # so is "Social" in "the Social Democrats" and "Baby" in "Million Dollar Baby".
+            return None, 1
+        if keys[i] not in self._g.english and self._is_english(tok):
+            # An English word that only a romanization makes a place's (Baby and
+            # the village Babii, Play and Plai) is the word.
             return None, 1
         if self._g.groups[gi].minor and keys[i] in self._g.famous:
             # A village called Berlyn is not what "Berlin" means.
             return None, 1
-        if self._not_a_settlement(text, toks, i):
+        if self._not_a_settlement(text, toks, i) or _latin_longer_name(
+            text, toks, i, self._best_place, keys, self._is_english
+        ):
             return None, 1
         if self._next_to_name(text, toks, keys, i, sentence_start):
             # A place named like a person (Volodymyr, Shevchenko) next to
             # another name ("Volodymyr Zelensky", "Taras Shevchenko") is the person.
+            return None, 1
+        if i > 0 and _joined(text, toks[i - 1], toks[i], hyphen=False) and _title_before(text, toks, i):
+            # "Mr Makarov", "Ms Tymoshenko", "seed Max Mirnyi": a person.
             return None, 1
         return gi, 1
 
@@ -1030,26 +1170,45 @@ class Variants:
         name = self.cyrillic_name(word)
         if name is None or name.not_settlement:
             return None
+        if self._abbreviation(word) or (
+            _is_acronym(word)
+            and not any(r.known and r.pos == "NOUN" for r in self.morphology.readings(word.lower()))
+        ):
+            # РУДН, Ан-2: no word of the dictionary, so an acronym; ГАИ is the dictionary's.
+            return None
+        if name.surname_form_of and not name.places and word[1:].islower():
+            # A surname's case form (Пушкину, Павлова), written as a name: the
+            # town only where a word before it locates it ("из Павлова",
+            # "жители Павлова"), and no other name follows ("мэра города Артема
+            # Кобзаря").
+            before = toks[i - 1].group(0).lower() if i > 0 and _joined(text, toks[i - 1], toks[i]) else ""
+            if before not in _CONTEXT.located and before not in _CONTEXT.settlement:
+                return None
+            if self._next_to_name(text, toks, keys, i, sentence_start=True):
+                return None
+            return name.surname_form_of[0]
         gi = self._best_place(name.key)
         if gi is None:
             return None
-        if _is_acronym(word) and not any(
-            r.known and r.pos == "NOUN" for r in self.morphology.readings(word.lower())
-        ):
-            return None  # РУДН, Ан-2: not a word of the dictionary, so an acronym
         before = toks[i - 1].group(0).lower() if i > 0 and _joined(text, toks[i - 1], toks[i]) else ""
         after = (
             toks[i + 1].group(0).lower() if i + 1 < len(toks) and _joined(text, toks[i], toks[i + 1]) else ""
         )
-        if before in _CYRILLIC_UNIT_WORDS or after in _CYRILLIC_UNIT_WORDS:
+        if before in _CONTEXT.unit or after in _CONTEXT.unit:
             return None
         if _hyphenated(text, toks, i):
             # Part of a longer name the gazetteer does not know: Улан-Батор.
             return None
+        if after and self._agrees_as_adjective(word.lower(), after, before):
+            # An adjective with its noun: "на Ленинском проспекте", "в Раменском
+            # районе", "в Северном полушарии": a street, a district, no town.
+            return None
         if _quoted_title(text, toks, i):
             # The title of something named after a place: ЖК «Новое Внуково».
             return None
-        settlement = before in _CYRILLIC_SETTLEMENT_WORDS
+        settlement = before in _CONTEXT.settlement
+        if not settlement and self._named_after_person(text, toks, i, before, word):
+            return None
         weak = name.ordinary or name.guessed
         if not settlement and (name.not_a_place or (weak and self._g.groups[gi].minor)):
             # A village named like a word (Доброе), or reached only by a
@@ -1079,29 +1238,108 @@ class Variants:
 
     @staticmethod
     def _not_a_settlement(text: str, toks: list[re.Match[str]], i: int) -> bool:
-        """The Azov Regiment, the Dnipro River, the Sea of Azov: named after a place, not it;
-        so is each name of a pair before a plural ("the Kharkiv and Kherson regions")."""
-        if (
-            i + 1 < len(toks)
-            and _joined(text, toks[i], toks[i + 1], hyphen=False)
-            and toks[i + 1].group(0).lower() in _NON_SETTLEMENT_NEXT
-        ):
+        """Whether a Latin town's name here names something else.
+
+        The Azov Regiment, the Dnipro River, Luhansk's governor, the Sea of Azov,
+        the governor of Luhansk, the Donetsk town of Bakhmut: named after a
+        place, or the region, not the town. So is each name of a list of regions
+        ("the Kharkiv and Kherson regions", "the regions of Luhansk and Donetsk",
+        "four regions of Ukraine: Donetsk, Luhansk, Kherson and Zaporizhzhia"),
+        and a name with an article and nothing it qualifies ("the Dnipro", "a
+        Sim was"): a river, a ship, a character, not a town.
+        """
+        after = _word_after(text, toks, i)
+        if after in _CONTEXT.en_next:
             return True
         if (
-            i + 3 < len(toks)
-            and toks[i + 1].group(0).lower() == "and"
-            and is_capitalized(toks[i + 2].group(0))
-            and toks[i + 3].group(0).lower() in _NON_SETTLEMENT_PLURAL
-            and all(_joined(text, toks[j], toks[j + 1], hyphen=False) for j in (i, i + 1, i + 2))
+            i >= 2
+            and toks[i - 1].group(0).lower() == "of"
+            and toks[i - 2].group(0).lower() in _CONTEXT.en_kind_of
         ):
+            # "the city of Mykolaiv and Mykolaiv Region": named as a settlement.
+            return False
+        # The last word of a capitalized name the town's name opens: Mariupol State University.
+        j = i + 1
+        while (
+            j < min(len(toks), i + 3) and is_capitalized(toks[j].group(0)) and _word_after(text, toks, j - 1)
+        ):
+            if _word_after(text, toks, j) in _CONTEXT.en_next and is_capitalized(toks[j + 1].group(0)):
+                return True
+            j += 1
+        if after in _CONTEXT.en_kind_of and _word_after(text, toks, i + 1) == "of":
             return True
-        if i >= 2 and toks[i - 1].group(0).lower() == "of":
-            return toks[i - 2].group(0).lower() in _NON_SETTLEMENT_OF
-        return False
+        if i >= 2 and toks[i - 1].group(0).lower() == "of" and toks[i - 2].group(0).lower() in _CONTEXT.en_of:
+            return True
+        first, last = _name_list(text, toks, i)
+        after_list = _word_after(text, toks, last)
+        if after_list in _CONTEXT.en_plural:
+            return True
+        if after_list in _CONTEXT.en_next and "," not in text[toks[first].end() : toks[last].start()]:
+            # "the Chornobyl and Zaporizhzhia nuclear power plants", "Luhansk and Donetsk
+            # region"; but in "Vasylivka, Zaporizhzhia region" the village is in the region.
+            return True
+        if _introduces_regions(text, toks, first):
+            return True
+        return first == last and _article_alone(text, toks, i)
+
+    def _agrees_as_adjective(self, low: str, after: str, before: str) -> bool:
+        """Whether the dictionary reads ``low`` as a full adjective (not a possessive one:
+        Миколаєві is also "Mykola's") agreeing in case, number and gender with a common noun
+        ``after`` it knows.
+
+        After "в" or "у" a word that is also a town's locative must agree as a locative:
+        Ukrainian "у Донецьку низку" is "in Donetsk, a number", not an accusative adjective.
+        """
+        own = self.morphology.readings(low)
+        locative = before in _LOCATIVE_PREPOSITIONS and any(
+            r.known and r.pos == "NOUN" and r.case in ("loct", "loc2") for r in own
+        )
+        forms = {
+            (r.case, r.plural, "" if r.plural else r.gender)
+            for r in own
+            if r.known
+            and r.pos == "ADJF"
+            and r.case not in ("", "voct")
+            and r.lemma.endswith(_FULL_ADJECTIVE)
+            and (not locative or r.case in ("loct", "loc2"))
+        }
+        readings = self.morphology.readings(after)
+        if not forms or is_function_word(readings):
+            return False
+        return any(
+            r.known
+            and r.pos == "NOUN"
+            and not r.proper
+            and not r.abbreviation
+            and any(
+                case == r.case and plural == r.plural and (plural or not r.gender or gender == r.gender)
+                for case, plural, gender in forms
+            )
+            for r in readings
+        )
+
+    def _named_after_person(
+        self, text: str, toks: list[re.Match[str]], i: int, before: str, word: str
+    ) -> bool:
+        """Whether a word the dictionary also reads as a person's name is one here: after a
+        word such as "памятник", "улица", "имени" or "академика", or beside initials
+        ("А. С. Пушкина", "Пушкин А.С.")."""
+        if not any(r.known and r.person for r in self.morphology.readings(word.lower())):
+            return False
+        return (
+            before in _CONTEXT.person_before
+            or _initial_at(text, toks, i - 1)
+            or _initial_at(text, toks, i + 1)
+        )
 
     def _personal(self, word: str, key: str) -> bool:
         """Whether a neighbouring word looks like a person's other name."""
-        if not is_capitalized(word) or key in _ADMIN_KEYS or key in self._g.by_key or _is_acronym(word):
+        if not is_capitalized(word) or key in _ADMIN_KEYS or _is_acronym(word):
+            return False
+        if has_cyrillic(word) and _mostly_a_person(self.morphology.readings(fix_mixed_script(word).lower())):
+            # A first name even where a village has its key: Максим, Ивана.
+            return True
+        if key in self._g.by_key:
             return False
         if has_cyrillic(word):
             # A first name or surname in the dictionary, or a listed person.
@@ -1254,98 +1492,7 @@ _TYPO_DOUBLE = re.compile(r"[bcdfghjklmnpqrstvwxz]([bcdfghjklmnpqrstvwxz])\1")
 # Capitalized words before a place that are adjectives, not first names
 # ("Ukrainian Kharkiv", "Russian-held Melitopol" is split at the hyphen anyway).
 _ADJECTIVE_ENDINGS = ("ian", "ean", "ish", "ese", "ic", "ern")
-_NON_SETTLEMENT_NEXT = frozenset(
-    (
-        *("regiment", "battalion", "brigade", "sea", "river", "fighters", "militants", "steel"),
-        # The region, the plant or the water named after a town, not the town:
-        # "the Donetsk region", "Zaporizhzhia nuclear plant", "the Kerch Strait".
-        *("region", "regions", "oblast", "oblasts", "province", "provinces", "governorate", "krai"),
-        *("district", "districts", "raion", "nuclear", "npp", "npps", "reservoir", "strait", "exclave"),
-    )
-)
-_NON_SETTLEMENT_OF = frozenset(("sea", "gulf", "battle"))
-_NON_SETTLEMENT_PLURAL = frozenset(("regions", "oblasts", "provinces", "districts"))
-# Words beside a town's name that make it the name of a military unit or a
-# club ("полк Азов", "ФК Дніпро"), in Russian and Ukrainian, in their case forms.
-_CYRILLIC_UNIT_WORDS = frozenset(
-    [
-        "полк",
-        "полка",
-        "полку",
-        "полком",
-        "полке",
-        "батальон",
-        "батальона",
-        "батальону",
-        "батальоном",
-        "батальйон",
-        "батальйону",
-        "батальйоном",
-        "батальйона",
-        "бригада",
-        "бригады",
-        "бригади",
-        "бригаде",
-        "бригаді",
-        "бригадой",
-        "бригадою",
-        "дивизия",
-        "дивизии",
-        "дивізія",
-        "дивізії",
-        "фк",
-        "клуб",
-        "клуба",
-        "клубу",
-        "команда",
-        "команды",
-        "команди",
-    ]
-)
-# Words that say the next name is a settlement ("село Доброе", "в селі Піски").
-_CYRILLIC_SETTLEMENT_WORDS = frozenset(
-    [
-        "село",
-        "села",
-        "селу",
-        "селом",
-        "селе",
-        "селі",
-        "селение",
-        "селища",
-        "селище",
-        "селищі",
-        "смт",
-        "пгт",
-        "поселок",
-        "посёлок",
-        "поселка",
-        "посёлка",
-        "поселке",
-        "посёлке",
-        "поселку",
-        "деревня",
-        "деревни",
-        "деревне",
-        "деревню",
-        "хутор",
-        "хутора",
-        "хуторе",
-        "станица",
-        "станицы",
-        "станице",
-        "станиця",
-        "станиці",
-        "місто",
-        "міста",
-        "місті",
-        "городе",
-        "город",
-        "города",
-        "г",
-        "м",
-    ]
-)
+_CONTEXT = place_context()
 # Places reads words without soft hyphens, stress marks or no-break spaces.
 _PLACES_TEXT = str.maketrans({"\u00ad": None, "\u0301": None, "\u0300": None, "\u00a0": " ", "\u202f": " "})
 
@@ -1389,6 +1536,159 @@ def _sentence_start(text: str, start: int) -> bool:
 
 _OPENING_QUOTES = '«„“"'
 _CLOSING_QUOTES = '»“”"'
+# Any quotation mark, single ones included ('Saratov', ‘Saratov’); an apostrophe
+# inside a word is part of the word's token, not next to it.
+_QUOTES = frozenset("«»„“”\"‘’'‹›")
+
+
+# A link's address: its words are no text ("https://t.me/Donetsk_news").
+_LINK_RE = re.compile(r"(?:https?://|www\.|t\.me/)[^\s)\]>\"'»]*", re.IGNORECASE)
+_CYRILLIC_LETTER = re.compile(r"[\u0400-\u04ff]")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+
+
+def _fold_spelling(spelling: str) -> str:
+    return spelling.lower().translate(_APOSTROPHE_TABLE)
+
+
+def _inside(spans: list[tuple[int, int]], position: int) -> bool:
+    return any(start <= position < end for start, end in spans)
+
+
+def _mostly_cyrillic(text: str, links: list[tuple[int, int]]) -> bool:
+    """Whether Cyrillic letters outnumber Latin ones outside the links."""
+    cyrillic = len(_CYRILLIC_LETTER.findall(text))
+    if not cyrillic:
+        return False
+    latin = len(_LATIN_LETTER.findall(text)) - sum(len(_LATIN_LETTER.findall(text[a:b])) for a, b in links)
+    return cyrillic > latin
+
+
+def _closes_a_title(text: str, toks: list[re.Match[str]], i: int) -> bool:
+    """Whether a capitalized word that is no preposition goes before the word in the same
+    phrase: the last word of a name made of words (Million Dollar Baby)."""
+    if i < 1 or not _joined(text, toks[i - 1], toks[i], hyphen=False):
+        return False
+    before = toks[i - 1].group(0)
+    return is_capitalized(before) and before.lower() not in _FUNCTION_WORDS and not has_cyrillic(before)
+
+
+def _title_before(text: str, toks: list[re.Match[str]], i: int) -> bool:
+    """Whether a title or honorific goes before the name, maybe with a first name between
+    ("Mr Makarov", "Dr Adler", "President Zelensky")."""
+    before = toks[i - 1].group(0).lower()
+    if before in _CONTEXT.en_person_before:
+        return True
+    return (
+        i > 1
+        and is_capitalized(toks[i - 1].group(0))
+        and _joined(text, toks[i - 2], toks[i - 1], hyphen=False)
+        and toks[i - 2].group(0).lower() in _CONTEXT.en_person_before
+    )
+
+
+def _word_after(text: str, toks: list[re.Match[str]], i: int) -> str:
+    """The next word after token ``i`` when only blanks part them, lower case, apostrophes
+    as "'" ("" otherwise)."""
+    if i + 1 >= len(toks) or not _joined(text, toks[i], toks[i + 1], hyphen=False):
+        return ""
+    return toks[i + 1].group(0).lower().translate(_APOSTROPHE_TABLE)
+
+
+_LIST_JOINERS = frozenset(("and", "or"))
+
+
+def _name_list(text: str, toks: list[re.Match[str]], i: int) -> tuple[int, int]:
+    """The first and last token of the list of capitalized names token ``i`` stands in
+    ("Kharkiv, Zaporizhzhia and Mykolaiv"); ``(i, i)`` when it stands alone."""
+
+    def step(j: int, direction: int) -> int | None:
+        # The next name of the list from name j, across ", ", " and ", ", and " or " or ".
+        k = j + direction
+        a, b = (j, k) if direction > 0 else (k, j)
+        if not 0 <= k < len(toks):
+            return None
+        gap = text[toks[a].end() : toks[b].start()]
+        if gap == ", " and is_capitalized(toks[k].group(0)):
+            return k
+        if toks[k].group(0).lower() in _LIST_JOINERS:
+            m = k + direction
+            if 0 <= m < len(toks) and is_capitalized(toks[m].group(0)):
+                first, second = (toks[j], toks[k]) if direction > 0 else (toks[k], toks[j])
+                inner = text[first.end() : second.start()]
+                outer = text[min(toks[k].end(), toks[m].end()) : max(toks[k].start(), toks[m].start())]
+                if inner in (" ", ", ") and outer == " ":
+                    return m
+        return None
+
+    first = last = i
+    while (k := step(first, -1)) is not None:
+        first = k
+    while (k := step(last, 1)) is not None:
+        last = k
+    return first, last
+
+
+def _introduces_regions(text: str, toks: list[re.Match[str]], first: int) -> bool:
+    """Whether a region word introduces the list starting at token ``first``: "regions of
+    Luhansk and ...", "four regions of Ukraine -- Donetsk, ...", "the oblasts: Kharkiv, ..."."""
+    k = first - 1
+    if k >= 1 and toks[k].group(0).lower() == "of":
+        # "regions of" covers the list; "the Sea of" only the name after it.
+        word = toks[k - 1].group(0).lower()
+        return word in _CONTEXT.en_of and word in _CONTEXT.en_plural
+    gap = text[toks[k].end() : toks[first].start()] if k >= 0 else ""
+    if k < 0 or not any(mark in gap for mark in (":", "--", "—", "–")):
+        return False
+    if k >= 2 and is_capitalized(toks[k].group(0)) and toks[k - 1].group(0).lower() == "of":
+        k -= 2
+    return toks[k].group(0).lower() in _CONTEXT.en_plural
+
+
+def _article_alone(text: str, toks: list[re.Match[str]], i: int) -> bool:
+    """Whether an article goes before the name and the name qualifies nothing after it
+    ("the Dnipro in", "the Orsk,", "a Sim was"): towns take no article, but "the Bakhmut
+    direction" and "the Mariupol-based plant" are of the towns."""
+    if i < 1 or toks[i - 1].group(0).lower() not in ("the", "a", "an"):
+        return False
+    if not _joined(text, toks[i - 1], toks[i], hyphen=False):
+        return False
+    gap = text[toks[i].end() : toks[i + 1].start()] if i + 1 < len(toks) else ""
+    if gap.strip()[:1] in ("-", "‐", "–", "—"):
+        return False
+    after = _word_after(text, toks, i)
+    return not after or after in _FUNCTION_WORDS
+
+
+def _latin_longer_name(
+    text: str,
+    toks: list[re.Match[str]],
+    i: int,
+    best_place: Callable[[str], int | None],
+    keys: _LazyKeys,
+    is_english: Callable[[str], bool],
+) -> bool:
+    """Whether a hyphen joins the name to a capitalized word that names no place and is no
+    English word: part of a longer name the gazetteer does not know (Bilhorod-Dnistrovskyi,
+    Kyiv-Mohyla), unlike "Pro-Moscow"."""
+    for j, gap in (
+        (i + 1, text[toks[i].end() : toks[i + 1].start()] if i + 1 < len(toks) else ""),
+        (i - 1, text[toks[i - 1].end() : toks[i].start()] if i >= 1 else ""),
+    ):
+        word = toks[j].group(0) if gap in ("-", "‐") else ""
+        if word and is_capitalized(word) and best_place(keys[j]) is None and not is_english(word):
+            return True
+    return False
+
+
+def _alone_in_quotes(text: str, start: int, end: int) -> bool:
+    """Whether quotation marks enclose exactly ``text[start:end]``, a case ending aside («Азову»)."""
+    if start == 0 or end >= len(text) or text[start - 1] not in _QUOTES:
+        return False
+    close = end
+    while close < len(text) and text[close].isalpha():
+        close += 1
+    return text[close : close + 1] in _QUOTES and not text[close + 1 : close + 2].isalpha()
 
 
 def _quoted_title(text: str, toks: list[re.Match[str]], i: int) -> bool:
@@ -1401,6 +1701,25 @@ def _quoted_title(text: str, toks: list[re.Match[str]], i: int) -> bool:
     start = toks[i - 2].end() if i >= 2 else 0
     gap = text[start : toks[i - 1].start()].strip()
     return bool(gap) and gap[-1] in _OPENING_QUOTES
+
+
+#: The key of a person's name among the weights of a word's lemmas.
+PERSON = ""
+#: How much likelier the dictionary must find the person than the place for a
+#: form to be the person's: "Грозного" is often enough the city.
+_SURNAME_ODDS = 3.0
+
+
+def _surname_form(lemma: str, reading: Reading | None, low: str, weights: dict[str, float]) -> bool:
+    """Whether the Russian dictionary finds a person likelier than ``lemma`` for the word.
+
+    Пушкину is the dative of Пушкин, hardly of the (mostly undeclined) Пушкино,
+    and Павлова the genitive of Павлов, not of Павлово. A guess counts only as
+    the word's own nominative.
+    """
+    if (reading is None or not reading.known) and lemma != low:
+        return False
+    return weights.get(PERSON, 0.0) > _SURNAME_ODDS * weights.get(lemma, 0.0)
 
 
 def _feminine_surname(lemma: str) -> str | None:
@@ -1426,9 +1745,33 @@ def _subscribe_link(text: str, start: int) -> bool:
     return text[opened + 1 : start].lstrip().lower().startswith(_SUBSCRIBE)
 
 
+# Endings of a full adjective's lemma: Ленинский, Північний, Крымский, Раменский.
+_FULL_ADJECTIVE = ("ий", "ій", "ый", "ой")
+_LOCATIVE_PREPOSITIONS = frozenset(("в", "во", "у", "уві"))
+
+
 def _short_adjective(lemma: str) -> str:
     """часовой -> часов: the short form a multi-word name uses (Часов Яр)."""
     return lemma[:-2] if lemma.endswith(("ой", "ий", "ый", "ій")) and len(lemma) > 4 else lemma
+
+
+def _initial_at(text: str, toks: list[re.Match[str]], j: int) -> bool:
+    """Whether token ``j`` is a Cyrillic initial: one capital letter with a full stop after it."""
+    if not 0 <= j < len(toks):
+        return False
+    tok = toks[j]
+    word = tok.group(0)
+    return len(word) == 1 and word.isupper() and has_cyrillic(word) and text[tok.end() : tok.end() + 1] == "."
+
+
+def _mostly_a_person(readings: tuple[Reading, ...]) -> bool:
+    """The Russian dictionary reads the word as a first name, patronymic or surname at least
+    as often as anything else, and never as a place."""
+    known = [r for r in readings if r.known and r.lang == "ru"]
+    person = sum(r.score for r in known if r.person)
+    return person >= 0.5 * sum(r.score for r in known) > 0 and not any(
+        r.proper and not r.person for r in known
+    )
 
 
 def _only_a_place(readings: tuple[Reading, ...]) -> bool:

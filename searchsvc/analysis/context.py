@@ -1,0 +1,79 @@
+"""Word lists that say what a town's name stands for where it stands: the town, or something else.
+
+The lists live in ``data/place-context.txt``, one section per rule; the rules that read them are in
+``variants``. Runtime needs the standard library only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+
+@dataclass(frozen=True)
+class PlaceContext:
+    """The shipped lists, lower case, by what a neighbouring word says of a name."""
+
+    #: Before or after a Cyrillic name: a unit or a club named after the town (полк Азов).
+    unit: frozenset[str]
+    #: Before a Cyrillic name: a settlement, even one named like a word (село Доброе).
+    settlement: frozenset[str]
+    #: Before a Cyrillic name: it is where something is or comes from (из Павлова, жители
+    #: Павлова), so a case form a surname shares with a town is the town's.
+    located: frozenset[str]
+    #: Before a Cyrillic name the dictionary also reads as a person's: the person
+    #: (памятник Пушкину, улица Академика Павлова, имени Чехова).
+    person_before: frozenset[str]
+    #: After a Latin name: something named after the town (the Donetsk region).
+    en_next: frozenset[str]
+    #: Before "of" and a Latin name: the water, the region or the battle (the Sea of Azov).
+    en_of: frozenset[str]
+    #: After a list of Latin names, or before "of" and one: each is the region (the Kharkiv
+    #: and Kherson regions, the regions of Luhansk and Donetsk).
+    en_plural: frozenset[str]
+    #: After a Latin name and before "of": the name is the region the place lies in (the
+    #: Donetsk town of Bakhmut).
+    en_kind_of: frozenset[str]
+    #: Before a Latin name, or before a first name and it: the name is a person's (Mr
+    #: Makarov, seed Max Mirnyi).
+    en_person_before: frozenset[str]
+    #: Words that make an English text one about the region: only there does a village, an
+    #: English word or a spelling of the romanization rule name a place.
+    en_regional: frozenset[str]
+
+
+def parse_sections(text: str) -> dict[str, frozenset[str]]:
+    """``[name]`` sections of blank-separated words; ``#`` starts a comment."""
+    sections: dict[str, set[str]] = {}
+    current: set[str] | None = None
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = sections.setdefault(line[1:-1].strip(), set())
+            continue
+        if current is None:
+            raise ValueError(f"line {number}: words before the first [section]")
+        current.update(word.lower() for word in line.split())
+    return {name: frozenset(words) for name, words in sections.items()}
+
+
+@cache
+def place_context() -> PlaceContext:
+    """The shipped lists, read once per process."""
+    text = resources.files(__package__).joinpath("data", "place-context.txt").read_text("utf-8")
+    sections = parse_sections(text)
+    return PlaceContext(
+        unit=sections["unit"],
+        settlement=sections["settlement"],
+        located=sections["located"],
+        person_before=sections["person-before"],
+        en_next=sections["en-next"],
+        en_of=sections["en-of"],
+        en_plural=sections["en-plural"],
+        en_kind_of=sections["en-kind-of"],
+        en_person_before=sections["en-person-before"],
+        en_regional=sections["en-regional"],
+    )

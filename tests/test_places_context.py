@@ -1,0 +1,350 @@
+"""The places facet and name search where a town's name stands for something else.
+
+Each text here was written for these tests: a town's name used for a person, a unit, a club, a
+ship, a region, a word or an acronym, beside the same name used for the town. Facet values are
+read from the engine, and searches go through it, as a user meets them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from searchsvc import SearchEngine
+from searchsvc.analysis.context import parse_sections, place_context
+
+
+def test_context_lists_parse_sections_and_comments() -> None:
+    assert parse_sections("# head\n[a]\nx Y  # note\nz\n\n[b]\nw\n") == {
+        "a": frozenset({"x", "y", "z"}),
+        "b": frozenset({"w"}),
+    }
+    with pytest.raises(ValueError, match="line 1"):
+        parse_sections("x\n[a]\n")
+
+
+def test_shipped_context_lists_are_lower_case_words() -> None:
+    lists = place_context()
+    assert "полк" in lists.unit and "село" in lists.settlement and "region" in lists.en_next
+    for name, words in vars(lists).items():
+        assert words and all(w == w.lower() and " " not in w for w in words), name
+
+
+def places_of(engine: SearchEngine, doc_id: str) -> set[str]:
+    """The values the places facet lists for one document."""
+    result = engine.search(f"id:{doc_id}", facets=["places"], limit=1)
+    assert [hit.id for hit in result.hits] == [doc_id]
+    return {bucket["value"] for bucket in result.to_dict()["facets"]["places"]}
+
+
+def ids(engine: SearchEngine, query: str) -> set[str]:
+    return {hit.id for hit in engine.search(query, limit=100).hits}
+
+
+def engine_with(texts: dict[str, str]) -> Iterator[SearchEngine]:
+    engine = SearchEngine.in_memory()
+    engine.add([{"id": key, "title": text} for key, text in texts.items()])
+    engine.commit()
+    yield engine
+    engine.close()
+
+
+# -- a word, an acronym or a foreign city spelled like a town ------------------------------
+
+WORDS = {
+    "os": "Вышла новая версия ОС для смартфонов",
+    "osa-town": "В городе Оса открыли новую школу",
+    "tarot": "Гороскоп на неделю по картам Таро",
+    "tara-town": "В городе Тара открыли музей",
+    "traffic-police": "Сотрудники ГАИ проверили документы у водителя",
+    "novel": "Роман «Заставь меня» вышел в переводе",
+    "abroad": "Переговоры в Женеве и Каире завершились, делегация прилетела в Токио",
+    "soledar": "Бои в Соледаре и под Соледаром",
+    "cherkasy": "Повітряна тривога у Черкасах",
+}
+
+
+@pytest.fixture(scope="module")
+def words_engine() -> Iterator[SearchEngine]:
+    yield from engine_with(WORDS)
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "places"),
+    [
+        ("os", set()),  # the operating system, not Osa: the dictionary's abbreviation
+        ("osa-town", {"Osa"}),
+        ("tarot", set()),  # Таро is Ukrainian "O crate!" only as a vocative of тара
+        ("tara-town", {"Tara"}),
+        ("traffic-police", set()),
+        ("novel", set()),  # "Заставь" is only a verb: no guessed form of Заставна
+        ("abroad", set()),  # the dictionary knows Geneva, Cairo and Tokyo: no villages guessed
+        ("soledar", {"Soledar"}),  # a Russian locative is no Ukrainian vocative
+        ("cherkasy", {"Cherkasy"}),
+    ],
+)
+def test_words_and_acronyms_are_not_towns(words_engine: SearchEngine, doc_id: str, places: set[str]) -> None:
+    assert places_of(words_engine, doc_id) == places
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("Osa", {"osa-town"}),
+        ("Оса", {"osa-town"}),
+        ("Tara", {"tara-town"}),
+        ("Тара", {"tara-town"}),
+        ("Soledar", {"soledar"}),
+        ("Cherkasy", {"cherkasy"}),
+    ],
+)
+def test_searching_a_town_skips_its_namesake_words(
+    words_engine: SearchEngine, query: str, found: set[str]
+) -> None:
+    assert ids(words_engine, query) == found
+
+
+# -- people named like towns --------------------------------------------------------------
+
+PEOPLE = {
+    "monument": "Памятник Пушкину открыли в сквере",
+    "poems": "Стихи А. С. Пушкина читали вслух",
+    "pushkino": "Новая школа открылась в Пушкино",
+    "house": "Жильцы дома Павлова встретились во дворе",
+    "street": "На улице Академика Павлова прорвало трубу",
+    "pavlovo": "Жители Павлова пожаловались на дороги",
+    "theatre": "Премьера в МХТ имени Чехова",
+    "chekhov": "Бабушка из Чехова получила письмо",
+    "mykolaiv": "Обстрел Николаева продолжается",
+    "nikolaev": "Олег Николаев провёл совещание",
+    "hetman": "Памятник Хмельницкому отреставрировали",
+    "khmelnytskyi": "Обстрел Хмельницкого ночью",
+    "manager": "Президент компании Максим Соколов заявил о росте цен",
+    "svatove": "Бої за Сватове тривають",
+}
+
+
+@pytest.fixture(scope="module")
+def people_engine() -> Iterator[SearchEngine]:
+    yield from engine_with(PEOPLE)
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "places"),
+    [
+        ("monument", set()),  # the poet's dative, not the (undeclined) Пушкино
+        ("poems", set()),
+        ("pushkino", {"Pushkyno"}),
+        ("house", set()),
+        ("street", set()),
+        ("pavlovo", {"Pavlovo"}),  # "жители" locates it: the town
+        ("theatre", set()),
+        ("chekhov", {"Chekhov"}),
+        ("mykolaiv", {"Mykolaiv"}),
+        ("nikolaev", set()),  # a first name before it, even one a village is named
+        ("hetman", set()),
+        ("khmelnytskyi", {"Khmelnytskyi"}),
+        ("manager", set()),
+        ("svatove", {"Svatove"}),  # a Ukrainian nominative is no Russian surname's locative
+    ],
+)
+def test_people_named_like_towns_are_people(
+    people_engine: SearchEngine, doc_id: str, places: set[str]
+) -> None:
+    assert places_of(people_engine, doc_id) == places
+
+
+def test_searching_pushkino_skips_the_poet(people_engine: SearchEngine) -> None:
+    assert ids(people_engine, "Pushkino") == {"pushkino"}
+    assert ids(people_engine, "Пушкино") == {"pushkino"}
+    assert {"monument", "poems"} <= ids(people_engine, "Pushkin")
+
+
+# -- things named after a town -----------------------------------------------------------
+
+NAMED_AFTER = {
+    "unit": "Бойцы «Азова» отбили атаку, слава «Азову»!",
+    "regiment": "Он служил в полку «Азов»",
+    "azov": "В Азове открыли новый порт",
+    "club": 'Тренер работал в ФК "Львов", "Александрии" и "Оболони"',
+    "airport": "В аэропортах «Внуково» и «Домодедово» ввели ограничения",
+    "ship": "The landing ship ‘Saratov’ was hit in the port",
+    "kyiv": "Повітряна тривога у «Києві» та в Києві",
+}
+
+
+@pytest.fixture(scope="module")
+def named_after_engine() -> Iterator[SearchEngine]:
+    yield from engine_with(NAMED_AFTER)
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "places"),
+    [
+        ("unit", set()),
+        ("regiment", set()),
+        ("azov", {"Azov"}),
+        ("club", set()),
+        ("airport", set()),
+        ("ship", set()),
+        ("kyiv", {"Kyiv"}),  # the name out of quotes still counts
+    ],
+)
+def test_a_name_alone_in_quotes_is_named_after_the_town(
+    named_after_engine: SearchEngine, doc_id: str, places: set[str]
+) -> None:
+    assert places_of(named_after_engine, doc_id) == places
+
+
+# -- English: regions, rivers, ships and words named like towns ------------------------------
+
+ENGLISH = {
+    "regions-after": "Shelling hit the Kharkiv, Zaporizhzhia and Mykolaiv regions overnight",
+    "regions-of": "He recognised the regions of Luhansk and Donetsk as independent",
+    "regions-dash": "He annexed four regions of Ukraine -- Donetsk, Luhansk, Kherson and Zaporizhzhia",
+    "governor": "Luhansk's governor said the city was encircled; the governor of Kherson agreed",
+    "kind-of": "Fighting raged in the Donetsk town of Bakhmut",
+    "river": "Troops crossed the Dnipro in the south",
+    "ship": "Missiles hit the Moskva, the fleet's flagship",
+    "agreement": "The Minsk agreements were never implemented",
+    "university": "She studied at Mariupol State University",
+    "longer-name": "Students of the Kyiv-Mohyla Academy marched",
+    "film": "Critics tipped Million Dollar Baby for the prize",
+    "directions": "Battles continue in the Bakhmut and Avdiivka directions",
+    "based": "Defenders of the Mariupol-based Azovstal plant held out",
+    "pro": "Pro-Moscow leaders met in Moscow",
+    "cities": "Kyiv, Kharkiv and Odesa were shelled, and the sea of Azov and Mariupol stayed quiet",
+    "plants": "Inspectors left the Chornobyl and Zaporizhzhia nuclear power plants",
+    "republics": "Moscow recognised the Donetsk and Luhansk People's Republics",
+    "village-in-region": "In Vasylivka, Zaporizhzhia region, cars wait at the checkpoint",
+    "city-and-region": "Shelling of the city of Mykolaiv and Mykolaiv Region went on",
+}
+
+
+@pytest.fixture(scope="module")
+def english_engine() -> Iterator[SearchEngine]:
+    yield from engine_with(ENGLISH)
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "places"),
+    [
+        ("regions-after", set()),
+        ("regions-of", set()),
+        ("regions-dash", set()),
+        ("governor", set()),
+        ("kind-of", {"Bakhmut"}),
+        ("river", set()),
+        ("ship", set()),
+        ("agreement", set()),
+        ("university", set()),
+        ("longer-name", set()),
+        ("film", set()),
+        ("directions", {"Bakhmut", "Avdiivka"}),  # a front named after a town counts as the town
+        ("based", {"Mariupol"}),
+        ("pro", {"Moscow"}),
+        ("cities", {"Kyiv", "Kharkiv", "Odesa", "Mariupol"}),
+        ("plants", set()),
+        ("republics", {"Moscow"}),
+        ("village-in-region", {"Vasylivka"}),
+        ("city-and-region", {"Mykolaiv"}),
+    ],
+)
+def test_english_names_of_regions_and_things_are_not_towns(
+    english_engine: SearchEngine, doc_id: str, places: set[str]
+) -> None:
+    assert places_of(english_engine, doc_id) == places
+
+
+# -- adjectives with their nouns --------------------------------------------------------------
+
+ADJECTIVES = {
+    "avenue": "Крыша загорелась на Ленинском проспекте",
+    "district": "Пожар в Раменском районе потушили",
+    "ramenskoye": "В Раменском пожар",
+    "front": "Бої на Покровському напрямку",
+    "krai": "Морозы в Хабаровском крае",
+    "kramatorsk": "У Краматорську ракету збили над містом",
+    "oblast": "Росія обстріляла Донецьку область",
+}
+
+
+@pytest.fixture(scope="module")
+def adjectives_engine() -> Iterator[SearchEngine]:
+    yield from engine_with(ADJECTIVES)
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "places"),
+    [
+        ("avenue", set()),
+        ("district", set()),
+        ("ramenskoye", {"Ramenskoye"}),
+        ("front", set()),
+        ("krai", set()),
+        ("kramatorsk", {"Kramatorsk"}),  # after "у" it is the town's locative, not "into ... the missile"
+        ("oblast", set()),
+    ],
+)
+def test_an_adjective_with_its_noun_is_no_town(
+    adjectives_engine: SearchEngine, doc_id: str, places: set[str]
+) -> None:
+    assert places_of(adjectives_engine, doc_id) == places
+
+
+# -- links and Latin names in Cyrillic text ----------------------------------------------------
+
+LINKS = {
+    "brand": "Администратора канала Moscow Calling отправили под домашний арест",
+    "link": "Погода в Москве: подробности на https://t.me/Kharkiv_weather",
+    "english-link": "Fighting in Kyiv, see https://t.me/Kharkiv_news for more",
+    "english": "Heavy fighting near Kharkiv, the regional governor said",
+}
+
+
+@pytest.fixture(scope="module")
+def links_engine() -> Iterator[SearchEngine]:
+    yield from engine_with(LINKS)
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "places"),
+    [("brand", set()), ("link", {"Moscow"}), ("english-link", {"Kyiv"}), ("english", {"Kharkiv"})],
+)
+def test_links_and_latin_brands_in_cyrillic_text_name_no_place(
+    links_engine: SearchEngine, doc_id: str, places: set[str]
+) -> None:
+    assert places_of(links_engine, doc_id) == places
+
+
+# -- English people and words named like villages ----------------------------------------------
+
+OFF_TOPIC = {
+    "minister": "Ms Hutt said the health budget would grow",
+    "seed": "Eighth seed Max Mirnyi lost in three sets",
+    "sim": "Back up the contacts on your Sim card",
+    "village": "Shelling of Bar near Vinnytsia killed two",
+    "ukraine": "Russian shelling hit Bilohorivka, Ukraine's military said",
+}
+
+
+@pytest.fixture(scope="module")
+def off_topic_engine() -> Iterator[SearchEngine]:
+    yield from engine_with(OFF_TOPIC)
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "places"),
+    [
+        ("minister", set()),  # a title before the name, and no text about the region
+        ("seed", set()),
+        ("sim", set()),
+        ("village", {"Bar", "Vinnytsia"}),
+        ("ukraine", {"Bilohorivka"}),
+    ],
+)
+def test_english_villages_need_a_text_about_the_region(
+    off_topic_engine: SearchEngine, doc_id: str, places: set[str]
+) -> None:
+    assert places_of(off_topic_engine, doc_id) == places
