@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .translit import KEY_VERSION, skeleton, translit_key
+from .translit import KEY_VERSION, is_short_latin, skeleton, translit_key
 
 
 def _bkey(s: str) -> str:
@@ -147,6 +147,9 @@ class _Group:
     minor: bool
     # key -> (is_main, representative spelling); insertion order = preference
     keys: dict[str, tuple[bool, str]] = field(default_factory=dict)
+    # Short Latin spellings whose key another spelling already holds (Kiev
+    # beside Киев): a word of a few letters names the place only as listed.
+    short: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def tier(self) -> int:
@@ -632,6 +635,8 @@ def build_gazetteer(
     for g, aliases in place_aliases:
         for a in aliases:
             k = _bkey(a)
+            if k in g.keys and is_short_latin(a) and a != g.keys[k][1] and (k, a) not in g.short:
+                g.short.append((k, a))
             if not k or k in g.keys:
                 continue
             owner = main_tier.get(k)
@@ -733,6 +738,7 @@ def write_gazetteer(
         for k, (is_main, spelling) in g.keys.items():
             sp = _ESCAPE_RE.sub(" ", spelling)
             entries.append(("!" if is_main else "") + k + "=" + ("" if sp == k else sp))
+        entries.extend(k + "=" + _ESCAPE_RE.sub(" ", spelling) for k, spelling in g.short)
         flags = "m" if g.minor else "-"
         lines.append(
             "\t".join(

@@ -182,6 +182,17 @@ def has_cyrillic(word: str) -> bool:
     return _CYR_RE.search(word) is not None
 
 
+#: A Latin word of this many letters or fewer names a place or person only as
+#: listed: a key, a skeleton or a near spelling would join it to too much.
+SHORT_LETTERS = 4
+
+
+def is_short_latin(word: str) -> bool:
+    """A Latin word (or acronym) of at most :data:`SHORT_LETTERS` letters: Kyiv, Kiev, Kev, Civ, CI."""
+    letters = [c for c in word if c.isalpha()]
+    return 0 < len(letters) <= SHORT_LETTERS and not has_cyrillic(word)
+
+
 def is_capitalized(word: str) -> bool:
     """True when the word starts with an upper-case letter (Kyiv, KYIV, Київ)."""
     m = _LETTER_RE.search(word)

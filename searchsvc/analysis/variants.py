@@ -40,6 +40,7 @@ from typing import Any
 
 from ..errors import InvalidInput
 from .context import place_context
+from .filters import written_form
 from .morphology import (
     Reading,
     is_dictionary_word,
@@ -55,6 +56,7 @@ from .translit import (
     has_cyrillic,
     is_capitalized,
     is_name_like,
+    is_short_latin,
     iter_words,
     skeleton,
     skeleton_deletions,
@@ -280,6 +282,9 @@ class _Shipped:
     famous: frozenset[str] = frozenset()
     # crc32 of the file, for Variants.version
     checksum: int = 0
+    # a short Latin spelling as written (lowercase, accents folded) -> group
+    # indices: a word of a few letters names only the places that list it
+    short: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
 
 _LOCK = threading.Lock()
@@ -308,6 +313,7 @@ def _parse_gazetteer(path: Path) -> _Shipped:
 
     groups: list[Group] = []
     pairs: dict[str, list[tuple[int, bool]]] = {}
+    short: dict[str, list[int]] = {}
     english: frozenset[str] = frozenset()
     dictionary: frozenset[str] = frozenset()
     famous: frozenset[str] = frozenset()
@@ -327,8 +333,15 @@ def _parse_gazetteer(path: Path) -> _Shipped:
             )
             for item in raw.split("|"):
                 is_main = item.startswith("!")
-                key = item[1 if is_main else 0 :].partition("=")[0]
-                pairs.setdefault(key, []).append((gi, is_main))
+                key, _, spelling = item[1 if is_main else 0 :].partition("=")
+                listed = pairs.setdefault(key, [])
+                if (gi, is_main) not in listed:
+                    listed.append((gi, is_main))
+                spelling = spelling or key
+                if is_short_latin(spelling):
+                    found = short.setdefault(written_form(spelling), [])
+                    if gi not in found:
+                        found.append(gi)
         elif tag == "E":
             english = frozenset(x for x in line[2:].split("|") if x)
         elif tag == "W":
@@ -372,6 +385,7 @@ def _parse_gazetteer(path: Path) -> _Shipped:
         main_keys=frozenset(k for k, items in pairs.items() if any(m for _, m in items)),
         famous=famous,
         checksum=zlib.crc32(raw_bytes),
+        short={w: tuple(sorted(gis, key=lambda gi: rank((gi, False)))) for w, gis in short.items()},
     )
 
 
@@ -563,6 +577,15 @@ class Variants:
 
     def _group_ids(self, key: str, word: str = "", places: bool = True) -> list[str]:
         out: list[str] = []
+        if word and is_short_latin(word):
+            # A few letters join a group only as it lists them: a key would join
+            # Kev to Kyiv (through Киев) and Civ to it.
+            if places:
+                out.extend(
+                    GROUP_PREFIX + self._g.groups[i].gid for i in self._g.short.get(written_form(word), ())
+                )
+            out.extend(GROUP_PREFIX + gid for gid in self._user_spelled.get(word.lower(), ()))
+            return list(dict.fromkeys(out))
         if places:
             groups = self._g.by_key.get(key, ())
             if word and _is_acronym(word) and key not in self._g.main_keys:
@@ -883,6 +906,9 @@ class Variants:
         key = self._surface_key(surface)
         if not key:
             return ()
+        if is_short_latin(surface):
+            # Listed spellings, and the word's place in listed names of several words (Rog, Rih).
+            return tuple(dict.fromkeys(self._group_ids(key, surface) + self._word_ids(key)))
         if self._is_english(surface):
             # Capitalized only because it opens a sentence or a headline
             # ("Experts", "Strikes"), or a place that is a word (Bar): only
@@ -944,6 +970,8 @@ class Variants:
         if latin and not is_capitalized(word) and (english or key in self._g.english):
             # Typed in lower case, an English word means the word: bar, human.
             return []
+        if latin and is_short_latin(word):
+            return [(t, BOOST_GROUP) for t in dict.fromkeys(self._group_ids(key, word) + self._word_ids(key))]
         out: dict[str, float] = {}
         for t in self._group_ids(key, word):
             out.setdefault(t, BOOST_GROUP)
@@ -1125,7 +1153,12 @@ class Variants:
             return self._cyrillic_place(text, toks, keys, i), 1
         if tok.lower() in _FUNCTION_WORDS:
             return None, 1
-        gi = self._best_place(keys[i])
+        if is_short_latin(tok):
+            # A few letters name a place only as the gazetteer spells it (Kyiv, Kiev; not Kev, Civ).
+            listed = self._g.short.get(written_form(tok), ())
+            gi = listed[0] if listed and listed[0] in self._g.by_key.get(keys[i], ()) else None
+        else:
+            gi = self._best_place(keys[i])
         if gi is None:
             return None, 1
         sentence_start = _sentence_start(text, toks[i].start())
