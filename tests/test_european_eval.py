@@ -28,6 +28,7 @@ from bench.european_eval import (
     fold,
     main,
     parse_labels,
+    pooled,
     read_labels,
     render_markdown,
     review,
@@ -233,6 +234,13 @@ def test_cells_average_the_queries_of_a_kind() -> None:
     cells = {c.kind: c for c in cells_of(rows, "ours")}
     assert cells["cyrillic"] == Cell("pl", "Kyiv", "cyrillic", "dev", 0.5, 0.75)
     assert cells["english"].recall == 0.5
+
+
+def test_pooled_figures_weigh_each_document_the_same() -> None:
+    small = Row("pl", "Lviv", "english", "q", 2, "dev", Side(1, 1, 0, 0.0, 0.0), Side(0, 0, 0, 0.0, 1.0))
+    big = Row("pl", "Kyiv", "english", "q", 8, "dev", Side(8, 8, 8, 1.0, 1.0), Side(0, 0, 0, 0.0, 1.0))
+    assert pooled([small, big], "ours") == {"cells": 2, "recall": 0.8, "precision": 8 / 9}
+    assert pooled([small, big], "baseline") == {"cells": 2, "recall": 0.0, "precision": 1.0}
 
 
 def test_summary_is_the_mean_of_languages_and_checks_the_targets() -> None:
