@@ -531,6 +531,10 @@ class Variants:
                 if hit:
                     self._user_place.setdefault(ug.gid, hit[0])
         self._user_by_key = {k: tuple(v) for k, v in by_key.items()}
+        # The terms of people's groups: a person's name reaches its misspellings
+        # by key only, never by skeleton, which would join it to another family's
+        # name (Zelensky, Zieliński).
+        self._person_terms = frozenset(GROUP_PREFIX + ug.gid for ug in self._user_groups if not ug.place)
         self._user_words = {k: tuple(v) for k, v in words.items()}
         # Spellings of user and curated groups as written, lower case: a group
         # matches its own spellings in any letter case (ptn, NATO, OTAN).
@@ -832,7 +836,7 @@ class Variants:
             terms.extend(self._word_ids(key))
         terms.append(KEY_PREFIX + key.replace(" ", "_"))
         sk = skeleton(key)
-        if sk is not None:
+        if sk is not None and not self._person_terms.intersection(terms):
             terms.append(SKELETON_PREFIX + sk)
         return tuple(dict.fromkeys(terms))
 
@@ -924,7 +928,7 @@ class Variants:
             terms.extend(self._word_ids(key))
         terms.append(KEY_PREFIX + key.replace(" ", "_"))
         sk = skeleton(key)
-        if sk is not None:
+        if sk is not None and not self._person_terms.intersection(terms):
             terms.append(SKELETON_PREFIX + sk)
         return tuple(dict.fromkeys(terms))
 
@@ -983,7 +987,7 @@ class Variants:
             return list(out.items())
         out.setdefault(KEY_PREFIX + key.replace(" ", "_"), BOOST_KEY)
         sk = skeleton(key)
-        if sk is not None:
+        if sk is not None and not self._person_terms.intersection(out):
             out.setdefault(SKELETON_PREFIX + sk, BOOST_SKELETON)
             for d in skeleton_deletions(key):
                 out.setdefault(SKELETON_PREFIX + d, BOOST_SKELETON_TYPO)
@@ -991,14 +995,17 @@ class Variants:
 
     def _cyrillic_query_terms(self, word: str, name: CyrillicName) -> list[tuple[str, float]]:
         out: dict[str, float] = {FORM_PREFIX + word.lower(): 1.0, NORMAL_PREFIX + name.lemma: BOOST_INFLECTED}
-        for t in self._name_terms(name.key, word, name):
+        terms = self._name_terms(name.key, word, name)
+        person = bool(self._person_terms.intersection(terms))
+        for t in terms:
             if t.startswith(SKELETON_PREFIX):
-                out.setdefault(t, BOOST_SKELETON)
+                if not person:
+                    out.setdefault(t, BOOST_SKELETON)
             elif t.startswith(KEY_PREFIX):
                 out.setdefault(t, BOOST_KEY)
             else:
                 out.setdefault(t, BOOST_GROUP)
-        for d in skeleton_deletions(name.key):
+        for d in () if person else skeleton_deletions(name.key):
             out.setdefault(SKELETON_PREFIX + d, BOOST_SKELETON_TYPO)
         for t in self._as_written(word.lower()):
             out.setdefault(t, BOOST_KEY)
