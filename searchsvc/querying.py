@@ -45,6 +45,8 @@ from .store.query import (
 )
 from .store.snapshot import Snapshot
 
+#: The boost of a name reached through a language's spelling or case form, as of a case form.
+BOOST_FOREIGN = 0.9
 #: Parsed queries kept per view of the index (a few MiB at most).
 PARSED_QUERIES = 4096
 #: Longest word that may be a name with variant spellings (the longest place names have about 60 letters).
@@ -359,9 +361,14 @@ class QueryBuilder:
         for them costs time growing with the square of its length.
         """
         found = {indexed: 1.0}
+        foreign = getattr(self.variants, "foreign_terms", None)
         for language in languages:
             for text, boost in self.analyzer.word_terms(written, "query", language):
                 found.setdefault(text, boost)
+            if foreign is not None and 0 < len(written) <= NAME_CHARS:
+                # The name this language's spelling or case form leads to (Kijowie, Kyjevě).
+                for text in foreign(written, language):
+                    found.setdefault(text, BOOST_FOREIGN)
         if self.variants is not None and 0 < len(written) <= NAME_CHARS:
             for text, boost in self.variants.query_terms(written):
                 found.setdefault(text, boost)

@@ -9,6 +9,7 @@ cache is what keeps indexing and highlighting fast in pure Python.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
@@ -141,6 +142,10 @@ class NewsAnalyzer(Analyzer):
         found = self._languages.get(language)
         if found is None:
             variant_terms = self.variants.index_terms if self.variants is not None else None
+            terms_in = getattr(self.variants, "index_terms_in", None)
+            if terms_in is not None:
+                # The language's own spellings and case forms of names too (Kijowie, Kiews).
+                variant_terms = functools.partial(terms_in, language=language)
             unstemmed = self.variants.unstemmed if self.variants is not None else None
             chain = build_chain(variant_terms, unstemmed, language)
             found = self._languages[language] = _Language(chain.items[1:])

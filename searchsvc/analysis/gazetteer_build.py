@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .orthography import ORTHOGRAPHIES, read_as
 from .translit import KEY_VERSION, is_short_latin, skeleton, translit_key
 
 
@@ -407,71 +408,16 @@ def _similar(a: str, b: str) -> bool:
     return True
 
 
-#: How other languages of European news write the sounds of Ukrainian and
-#: Russian names, as rewrites (in order) into the English-style spelling that
-#: keys are made from: German Charkiw and Saporischschja, Polish Charków and
-#: Zaporoże, Czech Charkov and Kyjev, Spanish Járkov, French Zaporijjia, Dutch
-#: Marioepol. A GeoNames alias corroborated by one of these readings is an
-#: exonym, not noise: each reading is one orthography, never a mix.
-_ORTHOGRAPHIES: dict[str, tuple[tuple[str, str], ...]] = {
-    "de": (
-        ("schtsch", "shch"),
-        ("tsch", "ch"),
-        ("sch", "sh"),
-        ("ch", "kh"),
-        ("w", "v"),
-        ("j", "y"),
-        ("z", "ts"),
-        ("ß", "s"),
-        ("ie", "i"),
-    ),
-    # German has no letter for ж: it writes sch, and s for з.
-    "de-zh": (("tsch", "ch"), ("sch", "zh"), ("ch", "kh"), ("w", "v"), ("j", "y"), ("s", "z")),
-    "pl": (
-        ("szcz", "shch"),
-        ("sz", "sh"),
-        ("cz", "ch"),
-        ("ch", "kh"),
-        ("rz", "zh"),
-        ("ż", "zh"),
-        ("ź", "zh"),
-        ("ś", "s"),
-        ("ć", "ts"),
-        ("ń", "n"),
-        ("ł", "l"),
-        ("ó", "i"),
-        ("w", "v"),
-        ("j", "y"),
-        ("ck", "tsk"),
-        ("c", "ts"),
-        ("ą", "on"),
-        ("ę", "en"),
-    ),
-    "cs": (
-        ("ch", "kh"),
-        ("č", "ch"),
-        ("š", "sh"),
-        ("ž", "zh"),
-        ("ř", "rzh"),
-        ("ě", "e"),
-        ("j", "y"),
-        ("c", "ts"),
-        ("ů", "u"),
-    ),
-    "es": (("j", "kh"), ("ll", "y"), ("ñ", "ny"), ("y", "zh")),
-    "fr": (("tch", "ch"), ("ch", "sh"), ("ou", "u"), ("j", "zh"), ("ï", "i")),
-    "nl": (("oe", "u"), ("tsj", "ch"), ("sj", "sh"), ("zj", "zh"), ("ch", "kh"), ("j", "y"), ("w", "v")),
-}
-
-
 def _readings(alias: str) -> list[str]:
-    """The keys of ``alias`` read in each orthography of :data:`_ORTHOGRAPHIES` that changes it."""
+    """The keys of ``alias`` read in each orthography of European news that changes it.
+
+    A GeoNames alias corroborated by one of these readings is an exonym (German
+    Charkiw, Polish Charków), not noise.
+    """
     lowered = alias.lower()
     keys = []
-    for rewrites in _ORTHOGRAPHIES.values():
-        read = lowered
-        for written, sound in rewrites:
-            read = read.replace(written, sound)
+    for orthography in ORTHOGRAPHIES:
+        read = read_as(lowered, orthography)
         if read != lowered:
             keys.append(_bkey(read))
     return keys

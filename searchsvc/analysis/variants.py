@@ -49,6 +49,7 @@ from .morphology import (
     strip_case_ending,
     ukrainian_vowels,
 )
+from .orthography import CASE_ENDINGS, LANGUAGE_ORTHOGRAPHIES, nominatives, readings
 from .translit import (
     KEY_VERSION,
     SKELETON_VERSION,
@@ -67,6 +68,8 @@ from .translit import (
 GAZETTEER_PATH = Path(__file__).parent / "data" / "gazetteer.tsv.gz"
 
 GROUP_PREFIX = "~g:"
+#: The languages whose spellings and case forms of names :meth:`Variants.foreign_terms` reads.
+FOREIGN_LANGUAGES = frozenset(LANGUAGE_ORTHOGRAPHIES) | frozenset(CASE_ENDINGS)
 WORD_PREFIX = "~w:"
 KEY_PREFIX = "~k:"
 SKELETON_PREFIX = "~s:"
@@ -548,6 +551,7 @@ class Variants:
                     lst.append(ug.gid)
         self._user_spelled = {k: tuple(v) for k, v in spelled.items()}
         self._index_cache: dict[str, tuple[str, ...]] = {}
+        self._foreign_cache: dict[tuple[str, str], tuple[str, ...]] = {}
         self._spellings: dict[int, frozenset[str]] = {}
         self.morphology = shared_morphology()
         self._names: dict[str, CyrillicName | None] = {}
@@ -864,6 +868,54 @@ class Variants:
         if len(self._index_cache) < 500_000:
             self._index_cache[surface] = terms
         return terms
+
+    def index_terms_in(self, surface: str, language: str) -> tuple[str, ...]:
+        """:meth:`index_terms` of a word of a document in ``language``: also the name
+        its spelling or case form in that language leads to (see :meth:`foreign_terms`)."""
+        terms = self.index_terms(surface)
+        if any(t.startswith(GROUP_PREFIX) for t in terms):
+            return terms
+        extra = self.foreign_terms(surface, language)
+        return tuple(dict.fromkeys(terms + extra)) if extra else terms
+
+    def foreign_terms(self, word: str, language: str) -> tuple[str, ...]:
+        """The group of the name a capitalized word of ``language`` spells or declines,
+        when the word as written is no known spelling: Polish "Kijowie" and "Zełenskiego",
+        Czech "Kyjevě", German "Kiews" (see :mod:`.orthography`).
+
+        Only a town (no village) or a listed person or group counts, and only one:
+        the rewrites and endings are guesses, so they never invent a match.
+        """
+        if has_cyrillic(word) or not is_capitalized(word) or language not in FOREIGN_LANGUAGES:
+            return ()
+        cache_key = (word, language)
+        found = self._foreign_cache.get(cache_key)
+        if found is None:
+            found = self._compute_foreign_terms(word.lower().translate(_APOSTROPHE_TABLE), language)
+            if len(self._foreign_cache) < 200_000:
+                self._foreign_cache[cache_key] = found
+        return found
+
+    def _compute_foreign_terms(self, low: str, language: str) -> tuple[str, ...]:
+        for candidate in (low, *nominatives(low, language)):
+            for spelled in (candidate, *readings(candidate, language)):
+                if spelled == low:
+                    continue  # the word as written: index_terms' own business
+                key = _key(spelled)
+                if not key or " " in key:
+                    continue
+                short = is_short_latin(spelled)
+                places = (
+                    self._g.short.get(written_form(spelled), ()) if short else self._g.by_key.get(key, ())
+                )
+                towns = [
+                    GROUP_PREFIX + self._g.groups[gi].gid for gi in places if not self._g.groups[gi].minor
+                ]
+                listed = self._user_spelled.get(spelled, ()) if short else self._user_by_key.get(key, ())
+                terms = towns[:1] + [GROUP_PREFIX + gid for gid in listed]
+                if terms:
+                    return tuple(dict.fromkeys(terms))
+        return ()
 
     def unstemmed(self, word: str, query: bool = False) -> str | None:
         """The form of a place name that stemming must leave as it is, or None.
