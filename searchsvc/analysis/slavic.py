@@ -12,11 +12,11 @@ Both take one lower-case word and return a stem without diacritics (folded as
 :func:`~searchsvc.analysis.filters.fold_accents` folds them), so that a query
 typed bare (Kijowie as kijowie, Kyjevě as kyjeve) meets the stems of words
 written in full, and the vowel alternations of Polish (Kijów/Kijowa) and Czech
-(dům/domu) vanish. The rules read the word as written: some endings need their
-diacritics (the Polish infinitive -ić against the noun plural -ic, the past -ł,
-the genitive plural -ów; Czech -ští). Given a word already folded they still
-give a stem, but miss more forms (``bench/slavic_stemming_eval.py`` measures
-both), so the chain should hand them the word before accent folding.
+(dům/domu) vanish. Their ending lists hold each ending as written and folded,
+so a bare word loses its ending too; a few rules need the diacritics to tell
+endings apart (Polish -ów of towns and genitives, Czech -ští against -sti), so
+the chain should hand them the word before accent folding
+(``bench/slavic_stemming_eval.py`` measures both inputs).
 
 Polish, in order:
 
@@ -46,7 +46,8 @@ Czech, in order:
 2. the stem-final consonant takes one form whatever ending softened it:
    -št/-čt -> -sk/-ck (ruští, čeští), c/č -> k (vojáci, válce, útocích),
    z/ž -> h (Praze), ř -> r (ministři), and a fleeting e before the last
-   consonant goes (Pavel/Pavla, válek/válka);
+   consonant goes (Pavel/Pavla, válek/válka; ě too, which a bare word cannot
+   tell from e: oběť, obeti);
 3. ů before the last consonant is read as o (dům/domu), and the stem is folded.
 
 No step leaves fewer than :data:`MIN_STEM` letters.
@@ -73,7 +74,9 @@ def fold(word: str) -> str:
 
 
 def _longest_first(*groups: str) -> tuple[str, ...]:
-    return tuple(sorted({e for g in groups for e in g.split()}, key=lambda e: (-len(e), e)))
+    """The endings of ``groups``, written and folded (for words typed bare), longest first."""
+    endings = {e for g in groups for e in g.split()}
+    return tuple(sorted(endings | {fold(e) for e in endings}, key=lambda e: (-len(e), e)))
 
 
 # -- Polish ----------------------------------------------------------------------------------------------
@@ -97,7 +100,8 @@ _PL_UJ = _longest_first("uje uję ują ujesz ujemy ujecie uj ujmy")
 #: Step 2: "always" drops a final -ow of the folded stem; "towns" only after the endings of towns
 #: in -ów (Kijów, Kijowa, Kijowie, Kijowem, Kijowowi); "never" keeps -ów as part of the stem.
 PL_STRIP_OW: Literal["towns", "always", "never"] = "towns"
-_PL_TOWN_ENDINGS = ("ów", "owa", "owie", "owem", "owowi")
+#: Bare "ow" too: Kijów typed as kijow.
+_PL_TOWN_ENDINGS = ("ów", "ow", "owa", "owie", "owem", "owowi")
 #: Letters before -cie that show a hard -t stem (Bachmucie, prezydencie, moście), not a soft ć (życie).
 _PL_HARD_BEFORE_CIE = frozenset("aeonkrsśuz")
 
@@ -155,6 +159,7 @@ CS_VERB_TO_PAST = {
     "ovat": "oval",
     "uje": "oval",
     "ují": "oval",
+    "uji": "oval",
     "ujeme": "oval",
     "ujete": "oval",
     "it": "il",
@@ -176,7 +181,7 @@ def _cs_normalize(stem: str, min_stem: int) -> str:
         return stem[:-2] + ("sk" if stem[-2] == "š" else "ck")
     if (
         len(stem) > max(min_stem, 2)
-        and stem[-2] == "e"
+        and stem[-2] in "eě"
         and stem[-1] not in _CS_VOWELS
         and stem[-3] not in _CS_VOWELS
     ):
@@ -186,18 +191,18 @@ def _cs_normalize(stem: str, min_stem: int) -> str:
 
 def light_stem_cs(word: str, *, min_stem: int = MIN_STEM) -> str:
     """The stem of one lower-case Czech word, without diacritics (see the module docstring)."""
-    if len(word) <= min_stem:
-        return fold(word)
-    for ending, past in _CS_TO_PAST:
-        if word.endswith(ending) and len(word) - len(ending) >= min_stem:
-            word = word[: -len(ending)] + past
-            break
     stem = word
-    for ending in CS_ENDINGS:
-        if word.endswith(ending) and len(word) - len(ending) >= min_stem:
-            stem = word[: -len(ending)]
-            break
-    stem = _cs_normalize(stem, min_stem)
+    if len(word) > min_stem:
+        for ending, past in _CS_TO_PAST:
+            if word.endswith(ending) and len(word) - len(ending) >= min_stem:
+                word = word[: -len(ending)] + past
+                break
+        stem = word
+        for ending in CS_ENDINGS:
+            if word.endswith(ending) and len(word) - len(ending) >= min_stem:
+                stem = word[: -len(ending)]
+                break
+        stem = _cs_normalize(stem, min_stem)
     if len(stem) > 2 and stem[-2] == "ů":  # dům/domu
         stem = stem[:-2] + "o" + stem[-1]
     return fold(stem)
