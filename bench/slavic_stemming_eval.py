@@ -1,5 +1,6 @@
 """Polish and Czech stemming for search: light stemmers, Snowball, stempel and dictionaries, on real news.
 
+    pip install -e ".[slavic-eval]"   # the candidates; a method whose package is missing is left out
     python bench/slavic_stemming_eval.py [--lang pl cs] [--data-dir DIR] [--families 300] [--seed 1]
                                          [--out-dir bench/out] [--sweep] [--no-memory]
 
