@@ -187,9 +187,12 @@ def _snowball(lang: str) -> Key:
 
 
 def _snowball_py(lang: str) -> Key:
-    import snowballstemmer
-
-    return snowballstemmer.stemmer(SNOWBALL_NAME[lang]).stemWord  # type: ignore[no-any-return]
+    # snowballstemmer.stemmer() hands out PyStemmer's C stemmer when that is installed.
+    if lang == "pl":
+        from snowballstemmer.polish_stemmer import PolishStemmer as Pure
+    else:
+        from snowballstemmer.czech_stemmer import CzechStemmer as Pure
+    return Pure().stemWord  # type: ignore[no-any-return]
 
 
 def _snowball_folded(lang: str) -> Key:
