@@ -13,10 +13,12 @@ Both take one lower-case word and return a stem without diacritics (folded as
 typed bare (Kijowie as kijowie, Kyjevě as kyjeve) meets the stems of words
 written in full, and the vowel alternations of Polish (Kijów/Kijowa) and Czech
 (dům/domu) vanish. Their ending lists hold each ending as written and folded,
-so a bare word loses its ending too; a few rules need the diacritics to tell
-endings apart (Polish -ów of towns and genitives, Czech -ští against -sti), so
-the chain should hand them the word before accent folding
-(``bench/slavic_stemming_eval.py`` measures both inputs).
+so a bare word loses its ending too, except the Polish infinitive and past
+endings, which bare would cut nouns (Izraela, granic: -ela, -ic); and a few
+rules read the diacritics (Czech -ští against -sti). Given the folded word, as
+the chain hands words to stemmers today, they find nearly as many forms
+(``bench/slavic_stemming_eval.py`` measures both inputs), but the written word
+is better.
 
 Polish, in order:
 
@@ -73,10 +75,14 @@ def fold(word: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", folded) if not unicodedata.combining(c))
 
 
-def _longest_first(*groups: str) -> tuple[str, ...]:
-    """The endings of ``groups``, written and folded (for words typed bare), longest first."""
+def _longest_first(*groups: str, written_only: str = "") -> tuple[str, ...]:
+    """The endings of ``groups``, written and folded (for words typed bare), longest first.
+
+    The endings of ``written_only`` are not folded: bare, they would cut nouns (Izraela, granic).
+    """
     endings = {e for g in groups for e in g.split()}
-    return tuple(sorted(endings | {fold(e) for e in endings}, key=lambda e: (-len(e), e)))
+    endings |= {fold(e) for e in endings} | set(written_only.split())
+    return tuple(sorted(endings, key=lambda e: (-len(e), e)))
 
 
 # -- Polish ----------------------------------------------------------------------------------------------
@@ -87,14 +93,13 @@ _PL_NOUN = (
     "ów om ami ach em owi mi"
 )
 _PL_ADJECTIVE = "ego ej emu ym ych ymi iego iej iemu im ich imi"
-_PL_VERB = (
+_PL_VERB = "ano ono esz emy isz imy ysz ymy ają"  # impersonal, present
+_PL_VERB_WRITTEN = (
     "ać eć ić yć ąć uć "  # infinitive
-    "ał ała ało ali ały ił iła iło ili iły ył yła yło yli yły ął ęła ęło ęli ęły eli eły "  # past
-    "ano ono "  # impersonal
-    "esz emy isz imy ysz ymy ają"  # present
+    "ał ała ało ali ały ił iła iło ili iły ył yła yło yli yły ął ęła ęło ęli ęły eli eły"  # past
 )
 #: Endings removed in step 1, longest first.
-PL_ENDINGS = _longest_first(_PL_NOUN, _PL_ADJECTIVE, _PL_VERB)
+PL_ENDINGS = _longest_first(_PL_NOUN, _PL_ADJECTIVE, _PL_VERB, written_only=_PL_VERB_WRITTEN)
 #: Present endings of -ować verbs: the stem takes -ow, as in their other forms.
 _PL_UJ = _longest_first("uje uję ują ujesz ujemy ujecie uj ujmy")
 #: Step 2: "always" drops a final -ow of the folded stem; "towns" only after the endings of towns
