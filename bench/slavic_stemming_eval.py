@@ -39,7 +39,7 @@ A search for one word finds every document holding a word with the same key. So
 each method is scored by what one query word finds among the words of the corpus,
 ``european_news/pl.jsonl`` or ``cs.jsonl``: every word of title and body, lower-cased,
 split as searchsvc splits words, made only of the language's letters, less
-searchsvc's stop words.
+searchsvc's stop words (the default ones and the language's own).
 
 Inflection families (ground truth)
 ----------------------------------
@@ -112,7 +112,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from searchsvc.analysis import all_stopwords, english_stem, fold_accents, iter_words
+from searchsvc.analysis import all_stopwords, english_stem, fold_accents, iter_words, stopwords
 from searchsvc.analysis.slavic import fold, light_stem_cs, light_stem_pl
 
 HERE = Path(__file__).resolve().parent
@@ -134,7 +134,7 @@ Key = Callable[[str], str]
 
 def read_corpus(lines: Iterable[str], lang: str) -> tuple[dict[str, frozenset[int]], int]:
     """Every indexed word of the language in JSON lines of news, with the numbers of the documents holding it."""
-    stop = all_stopwords()
+    stop = all_stopwords() | stopwords(lang)  # folded, as the analysis looks them up
     letters = LETTERS[lang]
     docs_of: dict[str, set[int]] = defaultdict(set)
     count = 0
@@ -143,7 +143,7 @@ def read_corpus(lines: Iterable[str], lang: str) -> tuple[dict[str, frozenset[in
         text = f"{rec.get('title') or ''}\n{rec.get('body') or ''}"
         for _start, _end, word, _joined in iter_words(text, joined=False):
             word = word.lower()
-            if word not in stop and set(word) <= letters:
+            if fold_accents(word) not in stop and set(word) <= letters:
                 docs_of[word].add(count)
     return {w: frozenset(d) for w, d in docs_of.items()}, count
 
