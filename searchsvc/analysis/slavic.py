@@ -27,8 +27,9 @@ Polish, in order:
    adjectives, infinitive, past and present endings of verbs), with the
    alternations that a few endings bring: locative -cie after a hard stem is -t
    (Bachmucie, prezydencie), -dzie is -d (obwodzie, Dudzie), -sce and -nce are
-   -sk and -nk (Polsce, Łukaszence), adjectives in -scy/-ccy are -sk/-ck
-   (rosyjscy, niemieccy), and the present -uj- of -ować verbs meets their other forms (zaatakuje,
+   -sk and -nk (Polsce, Łukaszence), plurals in -scy/-ccy/-ycy are
+   -sk/-ck/-yk (rosyjscy, niemieccy, analitycy), -enci is -ent (prezydenci),
+   and the present -uj- of -ować verbs meets their other forms (zaatakuje,
    zaatakował);
 2. the stem is folded, and a final -ow goes after the endings of towns in -ów
    (:data:`PL_STRIP_OW`): their genitive plural-like nominative (Kijów, Charków,
