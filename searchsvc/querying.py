@@ -363,12 +363,16 @@ class QueryBuilder:
         found = {indexed: 1.0}
         foreign = getattr(self.variants, "foreign_terms", None)
         for language in languages:
-            for text, boost in self.analyzer.word_terms(written, "query", language):
-                found.setdefault(text, boost)
-            if foreign is not None and 0 < len(written) <= NAME_CHARS:
-                # The name this language's spelling or case form leads to (Kijowie, Kyjevě).
-                for text in foreign(written, language):
-                    found.setdefault(text, BOOST_FOREIGN)
+            # The name this language's spelling or case form leads to (Kijowie, Kyjevě), and
+            # then not the word's stem, which ordinary words share (kijów: of sticks).
+            names = (
+                foreign(written, language) if foreign is not None and 0 < len(written) <= NAME_CHARS else ()
+            )
+            for text in names:
+                found.setdefault(text, BOOST_FOREIGN)
+            if not names:
+                for text, boost in self.analyzer.word_terms(written, "query", language):
+                    found.setdefault(text, boost)
         if self.variants is not None and 0 < len(written) <= NAME_CHARS:
             for text, boost in self.variants.query_terms(written):
                 found.setdefault(text, boost)

@@ -22,18 +22,20 @@ from functools import cache
 from typing import Any
 
 from .filters import MARKER
+from .slavic import light_stem_cs, light_stem_pl
 
-#: The languages analysed apart from the default, and NLTK Snowball's name for
-#: each stemmer (None: stop words, no stemming).
-STEMMERS: Mapping[str, str | None] = {
+#: The languages analysed apart from the default, and each one's stemmer: NLTK
+#: Snowball's by name, or for Polish and Czech (which NLTK lacks) the light
+#: stemmers chosen by measurement (bench/slavic_stemming_eval.py).
+STEMMERS: Mapping[str, str | Callable[[str], str]] = {
     "de": "german",
     "fr": "french",
     "it": "italian",
     "nl": "dutch",
     "es": "spanish",
     "pt": "portuguese",
-    "pl": None,
-    "cs": None,
+    "pl": light_stem_pl,
+    "cs": light_stem_cs,
 }
 #: The languages of the default analysis.
 DEFAULT_LANGUAGES = ("en", "ru", "uk")
@@ -72,10 +74,11 @@ def is_language_stem(term: str) -> bool:
 def latin_stemmer(language: str) -> Callable[[str], str]:
     """The index term of a Latin word (lowercase, accents folded) in ``language``."""
     prefix = stem_prefix(language)
-    name = STEMMERS[language]
-    if name is None:
-        return lambda word: prefix + word
-    stemmer = _snowball(name)
+    chosen = STEMMERS[language]
+    if callable(chosen):
+        stem = chosen
+        return lambda word: prefix + stem(word)
+    stemmer = _snowball(chosen)
     return lambda word: prefix + str(stemmer.stem(word))
 
 

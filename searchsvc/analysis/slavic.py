@@ -59,22 +59,13 @@ No step leaves fewer than :data:`MIN_STEM` letters.
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Literal
+
+# The analysis folds accents before stemming; the stemmers fold what they are given the same way.
+from .filters import fold_accents as fold
 
 #: Letters a stem keeps at least; words this short are returned (folded) as they are.
 MIN_STEM = 3
-
-#: Polish and Czech letters without their diacritics.
-_FOLD = str.maketrans("ąćęłńóśźżáčďéěíňřšťúůýž", "acelnoszzacdeeinrstuuyz")
-
-
-def fold(word: str) -> str:
-    """``word`` without Polish and Czech diacritics (other letters through NFD)."""
-    folded = word.translate(_FOLD)
-    if folded.isascii():
-        return folded
-    return "".join(c for c in unicodedata.normalize("NFD", folded) if not unicodedata.combining(c))
 
 
 def _longest_first(*groups: str, not_bare: str = "") -> tuple[str, ...]:
