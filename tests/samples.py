@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 #: Small, readable articles: every count asserted in the tests can be read off here.
 ARTICLES = [
     {
@@ -53,3 +55,8 @@ ARTICLES = [
         "lang": "en",
     },
 ]
+
+
+def found(engine: Any, q: str, **params: Any) -> set[str]:
+    """The ids of every hit of ``q`` (a page of up to 100) in ``engine``."""
+    return {hit.id for hit in engine.search(q, limit=100, **params).hits}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from samples import found
 
 from searchsvc import SearchEngine
 
@@ -33,10 +34,6 @@ def engine() -> Iterator[SearchEngine]:
         engine.add(DOCS)
         engine.commit()
         yield engine
-
-
-def found(engine: SearchEngine, q: str) -> set[str]:
-    return {hit.id for hit in engine.search(q, limit=50).hits}
 
 
 KYIV = {"pl-kyiv", "pl-kyiv2", "cs-kharkiv", "de-kyiv", "en"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from samples import found
 
 from searchsvc import SearchEngine
 from searchsvc.analysis import NewsAnalyzer
@@ -40,10 +41,6 @@ def engine() -> Iterator[SearchEngine]:
         engine.add(DOCS)
         engine.commit()
         yield engine
-
-
-def found(engine: SearchEngine, q: str, **params: object) -> set[str]:
-    return {hit.id for hit in engine.search(q, limit=50, **params).hits}
 
 
 def test_a_document_without_a_language_is_analysed_in_the_one_detected(engine) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from samples import found
 
 from searchsvc import SearchEngine
 
@@ -27,10 +28,6 @@ def engine() -> Iterator[SearchEngine]:
         engine.add(DOCS)
         engine.commit()
         yield engine
-
-
-def found(engine: SearchEngine, q: str) -> set[str]:
-    return {hit.id for hit in engine.search(q, limit=50).hits}
 
 
 @pytest.mark.parametrize("q", ["Zelensky", "Selenskyj", "Zełenski", "Зеленский", "Зеленський"])

@@ -6,6 +6,7 @@ import html
 
 import pytest
 from click.testing import CliRunner
+from samples import found
 
 from searchsvc import SearchEngine, SearchsvcError
 from searchsvc.cli import cli
@@ -66,10 +67,6 @@ def engine():
         eng.add(docs)
         eng.commit()
         yield eng
-
-
-def found(engine, query):
-    return {hit.id for hit in engine.search(query, limit=100).hits}
 
 
 @pytest.mark.parametrize("group, query, written", CASES, ids=[f"{q}->{w}" for _g, q, w in CASES])

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from samples import found
 
 from searchsvc import SearchEngine
 from searchsvc.analysis.variants import Variants
@@ -36,10 +37,6 @@ def engine() -> Iterator[SearchEngine]:
         engine.add(DOCS)
         engine.commit()
         yield engine
-
-
-def found(engine: SearchEngine, q: str) -> set[str]:
-    return {hit.id for hit in engine.search(q, limit=50).hits}
 
 
 @pytest.mark.parametrize("q", ["Kyiv", "Kiev", "Kiew", "KYIV", "kyiv", "Киев", "Київ"])

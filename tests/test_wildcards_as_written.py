@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import falcon.testing
 import pytest
+from samples import found
 
 from searchsvc import SearchEngine
 from searchsvc.analysis import NewsAnalyzer
@@ -33,10 +34,6 @@ def engine() -> Iterator[SearchEngine]:
         engine.add(DOCS)
         engine.commit()
         yield engine
-
-
-def found(engine: SearchEngine, q: str) -> set[str]:
-    return {hit.id for hit in engine.search(q, limit=50).hits}
 
 
 @pytest.mark.parametrize(
