@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .analysis import VariantSource
-from .analysis.languages import detect_language
+from .analysis.languages import analysis_language, detect_language
 from .documents import TEXT_FIELDS, normalize_document
 from .errors import IndexLocked, InvalidInput
 from .pool import SearcherPool
@@ -272,8 +272,14 @@ class Staging:
         """A canonical document as index fields, with the places its text names and, when
         it does not say its language, the one detected from its text."""
         text = text_of(doc)
-        places = self._variants.places(text) if self._variants is not None else []
-        return to_index_fields(doc, places, None if doc.get("lang") else detect_language(text))
+        detected = None if doc.get("lang") else detect_language(text)
+        language = analysis_language(doc.get("lang") or detected)
+        places: list[str] = []
+        if self._variants is not None:
+            # A language's own spellings and case forms count when the source reads them.
+            read_in = getattr(self._variants, "places_in", None)
+            places = read_in(text, language) if read_in is not None else self._variants.places(text)
+        return to_index_fields(doc, places, detected)
 
 
 def text_of(doc: Mapping[str, Any]) -> str:

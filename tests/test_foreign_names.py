@@ -59,3 +59,14 @@ def test_a_guessed_nominative_invents_nothing(engine) -> None:
 def test_hits_in_other_languages_are_marked_where_the_name_is_written(engine) -> None:
     (hit,) = [h for h in engine.search("Kyiv", limit=50).hits if h.id == "pl-kyiv"]
     assert hit.highlights["title"] == "Wybuchy w <mark>Kijowie</mark> w nocy"
+
+
+def test_the_places_facet_counts_the_forms_under_the_canonical_name(engine) -> None:
+    facet = {
+        b.value: b.count for b in engine.search("", facets=["places"], filter=["lang:pl"]).facets["places"]
+    }
+    assert facet == {"Kyiv": 2, "Bakhmut": 1}
+    facet = {
+        b.value: b.count for b in engine.search("", facets=["places"], filter=["lang:cs"]).facets["places"]
+    }
+    assert facet == {"Kharkiv": 1, "Kyiv": 1}

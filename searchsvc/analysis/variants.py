@@ -552,6 +552,7 @@ class Variants:
         self._user_spelled = {k: tuple(v) for k, v in spelled.items()}
         self._index_cache: dict[str, tuple[str, ...]] = {}
         self._foreign_cache: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._gid_index: dict[str, int] | None = None
         self._spellings: dict[int, frozenset[str]] = {}
         self.morphology = shared_morphology()
         self._names: dict[str, CyrillicName | None] = {}
@@ -1103,14 +1104,18 @@ class Variants:
                 return gi
         return None
 
-    def places(self, text: str) -> list[str]:
-        """Display names of the places a text mentions, first mention first."""
+    def places(self, text: str, language: str | None = None) -> list[str]:
+        """Display names of the places a text (in ``language``) mentions, first mention first."""
         found: dict[str, None] = {}
-        for gi, _start, _end in self.place_mentions(text):
+        for gi, _start, _end in self.place_mentions(text, language):
             found.setdefault(self._g.groups[gi].display, None)
         return list(found)
 
-    def place_mentions(self, text: str) -> Iterator[tuple[int, int, int]]:
+    def places_in(self, text: str, language: str | None) -> list[str]:
+        """:meth:`places` of a text in ``language`` (one of the analysed languages, or None)."""
+        return self.places(text, language if language in FOREIGN_LANGUAGES else None)
+
+    def place_mentions(self, text: str, language: str | None = None) -> Iterator[tuple[int, int, int]]:
         """Each mention of a place: its group index, and where it starts and ends in the text
         as ``places`` reads it (soft hyphens and stress marks dropped, which keeps offsets).
 
@@ -1153,6 +1158,16 @@ class Variants:
             if latin and not regional:
                 regional = _fold_spelling(tok) in _CONTEXT.en_regional or self._names_a_town(tok, keys[i])
             gi, used = self._match_at(text, toks, keys, i)
+            opens = language is not None and latin and _sentence_start(text, toks[i].start())
+            if gi is not None and opens and used == 1 and not self._spelled(gi, tok):
+                # In another language's text a word may be capitalized only for opening a
+                # sentence: there it names a place only as the gazetteer spells it ("Walki",
+                # fights, keys like Valky).
+                gi = None
+            if gi is None and latin and language is not None and not opens:
+                # A town as the text's language writes or declines it (w Kijowie, v Charkově).
+                gi = self._foreign_town(tok, language)
+                used = 1
             if gi is not None:
                 end = toks[i + used - 1].end()
                 weak = latin and self._weak_latin(
@@ -1165,6 +1180,16 @@ class Variants:
         for gi, start, end, weak in found:
             if regional or not weak:
                 yield gi, start, end
+
+    def _foreign_town(self, word: str, language: str) -> int | None:
+        """The town a word of ``language`` names by :meth:`foreign_terms`, or None."""
+        if self._gid_index is None:
+            self._gid_index = {g.gid: gi for gi, g in enumerate(self._g.groups)}
+        for term in self.foreign_terms(word, language):
+            gi = self._gid_index.get(term.removeprefix(GROUP_PREFIX))
+            if gi is not None:
+                return gi
+        return None
 
     def _names_a_town(self, word: str, key: str) -> bool:
         """Whether a Latin word that is no English word reaches a town (not a village)."""
