@@ -17,6 +17,7 @@ from typing import Any
 
 from .analysis import WRITTEN_MARK, NewsAnalyzer, VariantSource, iter_words, written_form
 from .analysis.languages import analysis_language
+from .analysis.variants import GROUP_PREFIX
 from .documents import FACET_FIELDS, QUERY_FIELDS, TEXT_FIELD_BOOSTS, TEXT_FIELDS, parse_date
 from .errors import InvalidDate, QueryError, QueryTooExpensive, UnknownField
 from .facets import View
@@ -361,21 +362,25 @@ class QueryBuilder:
         for them costs time growing with the square of its length.
         """
         found = {indexed: 1.0}
+        variants: list[tuple[str, float]] = []
+        if self.variants is not None and 0 < len(written) <= NAME_CHARS:
+            variants = list(self.variants.query_terms(written))
+        # A name is looked for as the name in other languages, never by its stem there,
+        # which ordinary words share (Crimée and crime, Kijowie and kijów: of sticks).
+        named = any(text.startswith(GROUP_PREFIX) for text, _boost in variants)
         foreign = getattr(self.variants, "foreign_terms", None)
         for language in languages:
-            # The name this language's spelling or case form leads to (Kijowie, Kyjevě), and
-            # then not the word's stem, which ordinary words share (kijów: of sticks).
+            # The name this language's spelling or case form leads to (Kijowie, Kyjevě).
             names = (
                 foreign(written, language) if foreign is not None and 0 < len(written) <= NAME_CHARS else ()
             )
             for text in names:
                 found.setdefault(text, BOOST_FOREIGN)
-            if not names:
+            if not names and not named:
                 for text, boost in self.analyzer.word_terms(written, "query", language):
                     found.setdefault(text, boost)
-        if self.variants is not None and 0 < len(written) <= NAME_CHARS:
-            for text, boost in self.variants.query_terms(written):
-                found.setdefault(text, boost)
+        for text, boost in variants:
+            found.setdefault(text, boost)
         return list(found.items())
 
 
