@@ -1297,6 +1297,9 @@ def variants_command(obj: Context, spelling: str, as_json: bool) -> None:
             )
         elif source == "gazetteer-word":
             click.echo(f"  gazetteer word of a multi-word name: {entry['word']}")
+        elif source == "language":
+            names = ", ".join(variants.display_of(term) for term in entry["ids"])
+            click.echo(f"  {entry['how']} ({entry['language']}): {names}, in a document in that language")
         elif source == "user":
             click.echo(f"  user file, line {entry['line']}: " + ", ".join(entry["spellings"]))
         elif source == "curated":

@@ -7,12 +7,15 @@ so a guessed nominative never invents a match.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
+from click.testing import CliRunner
 from samples import found
 
 from searchsvc import SearchEngine
+from searchsvc.cli import cli
 
 DOCS = [
     {"id": "pl-kyiv", "title": "Wybuchy w Kijowie w nocy", "lang": "pl"},
@@ -70,3 +73,12 @@ def test_the_places_facet_counts_the_forms_under_the_canonical_name(engine) -> N
         b.value: b.count for b in engine.search("", facets=["places"], filter=["lang:cs"]).facets["places"]
     }
     assert facet == {"Kharkiv": 1, "Kyiv": 1}
+
+
+def test_variants_says_which_language_reads_a_form_and_how() -> None:
+    done = CliRunner().invoke(cli, ["variants", "Kijowie"])
+    assert done.exit_code == 0, done.output
+    assert "case form (pl): Kyiv, in a document in that language" in done.output
+    done = CliRunner().invoke(cli, ["variants", "Zełenskiego", "--json"])
+    entries = [e for e in json.loads(done.output) if e["source"] == "language"]
+    assert {(e["language"], e["how"]) for e in entries} >= {("pl", "case form")}

@@ -892,13 +892,16 @@ class Variants:
         cache_key = (word, language)
         found = self._foreign_cache.get(cache_key)
         if found is None:
-            found = self._compute_foreign_terms(word.lower().translate(_APOSTROPHE_TABLE), language)
+            found = self._foreign_match(word.lower().translate(_APOSTROPHE_TABLE), language)[0]
             if len(self._foreign_cache) < 200_000:
                 self._foreign_cache[cache_key] = found
         return found
 
-    def _compute_foreign_terms(self, low: str, language: str) -> tuple[str, ...]:
+    def _foreign_match(self, low: str, language: str) -> tuple[tuple[str, ...], str]:
+        """The terms :meth:`foreign_terms` gives, and whether a ``spelling`` or a
+        ``case form`` of the language led to them."""
         for candidate in (low, *nominatives(low, language)):
+            how = "spelling" if candidate == low else "case form"
             for spelled in (candidate, *readings(candidate, language)):
                 if spelled == low:
                     continue  # the word as written: index_terms' own business
@@ -915,8 +918,8 @@ class Variants:
                 listed = self._user_spelled.get(spelled, ()) if short else self._user_by_key.get(key, ())
                 terms = towns[:1] + [GROUP_PREFIX + gid for gid in listed]
                 if terms:
-                    return tuple(dict.fromkeys(terms))
-        return ()
+                    return tuple(dict.fromkeys(terms)), how
+        return (), ""
 
     def unstemmed(self, word: str, query: bool = False) -> str | None:
         """The form of a place name that stemming must leave as it is, or None.
@@ -1183,13 +1186,17 @@ class Variants:
 
     def _foreign_town(self, word: str, language: str) -> int | None:
         """The town a word of ``language`` names by :meth:`foreign_terms`, or None."""
-        if self._gid_index is None:
-            self._gid_index = {g.gid: gi for gi, g in enumerate(self._g.groups)}
         for term in self.foreign_terms(word, language):
-            gi = self._gid_index.get(term.removeprefix(GROUP_PREFIX))
+            gi = self._group_index(term.removeprefix(GROUP_PREFIX))
             if gi is not None:
                 return gi
         return None
+
+    def _group_index(self, gid: str) -> int | None:
+        """The index of the gazetteer's group ``gid``, or None (a listed group, or none)."""
+        if self._gid_index is None:
+            self._gid_index = {g.gid: gi for gi, g in enumerate(self._g.groups)}
+        return self._gid_index.get(gid)
 
     def _names_a_town(self, word: str, key: str) -> bool:
         """Whether a Latin word that is no English word reaches a town (not a village)."""
@@ -1511,6 +1518,14 @@ class Variants:
             return "fuzzy"
         return kind
 
+    def display_of(self, term: str) -> str:
+        """The name a group term stands for: a place's display name, a listed group's first spelling."""
+        gid = term.removeprefix(GROUP_PREFIX)
+        gi = self._group_index(gid)
+        if gi is not None:
+            return self._g.groups[gi].display
+        return next((ug.spellings[0] for ug in self._user_groups if ug.gid == gid), gid)
+
     def canonical_place(self, spelling: str) -> str | None:
         """Display name of the place a spelling names (any case), or None."""
         key = self._lookup_key(spelling)
@@ -1568,6 +1583,12 @@ class Variants:
                         "spellings": list(ug.spellings),
                     }
                 )
+        if not has_cyrillic(spelling) and is_capitalized(spelling):
+            low = spelling.lower().translate(_APOSTROPHE_TABLE)
+            for language in sorted(FOREIGN_LANGUAGES):
+                terms, how = self._foreign_match(low, language)
+                if terms:
+                    out.append({"source": "language", "language": language, "how": how, "ids": list(terms)})
         sk = skeleton(key) if " " not in key else None
         out.append(
             {
