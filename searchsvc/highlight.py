@@ -18,7 +18,7 @@ from typing import Any
 
 from .analysis import MARKER, NewsAnalyzer, highlight_spans, written_form
 from .analysis.filters import APOSTROPHES, PART_PATTERN
-from .analysis.languages import is_language_stem, stem_prefix
+from .analysis.languages import is_language_stem
 from .documents import TEXT_FIELDS
 from .request import SearchRequest
 from .store.query import PATTERNS, PREFIXES, STEMS, Query, marked_terms
@@ -118,7 +118,7 @@ class Highlightable:
         names = False
         for term in self.terms.get(fieldname, set()) | self.stems.get(fieldname, set()):
             if is_language_stem(term):
-                stem = term[len(stem_prefix(term[1:3])) :]
+                stem = term.partition(":")[2]
                 heads.add(stem[:-1] if len(stem) > 3 else stem)
             elif term.startswith(MARKER):
                 names = True

@@ -224,9 +224,12 @@ class QueryBuilder:
                 raise QueryTooExpensive(found.message, **found.details)
             return found  # type: ignore[no-any-return]
 
+        # The languages the view's documents are in, read once for every word of the query.
+        languages = languages_of(view)
+
         def expand(fieldname: str, word: str, kind: str, boost: float) -> Query | None:
             if kind == WORD:
-                return self.word(view, fieldname, word, boost)
+                return self.word(view, fieldname, word, boost, languages)
             if kind in (PREFIX, WILDCARD) and fieldname in FACET_FIELDS:
                 return value_pattern(
                     view, fieldname, word, kind == PREFIX, boost, self.limits.max_expansion_terms
@@ -239,10 +242,10 @@ class QueryBuilder:
             return None
 
         parser = self._parser(expand)
-        parser.expand_phrase = functools.partial(self.phrase, languages=languages_of(view))
+        parser.expand_phrase = functools.partial(self.phrase, languages=languages)
         try:
             if mode == "any":
-                q = expand_within(self.any_word(view, text), snapshot, self.limits)
+                q = expand_within(self.any_word(text, languages), snapshot, self.limits)
             else:
                 q = expand_within(compile_query(parser, text), snapshot, self.limits)
         except QueryTooExpensive as exc:
@@ -261,7 +264,7 @@ class QueryBuilder:
             view.queries.clear()
         view.queries[key] = built
 
-    def any_word(self, view: View, text: str) -> Query | None:
+    def any_word(self, text: str, languages: tuple[str, ...] = ()) -> Query | None:
         """Plain ``text`` as a query any of its words may match, each in every text field.
 
         Nothing in it is syntax, so a question pasted whole never fails to parse.
@@ -272,7 +275,6 @@ class QueryBuilder:
         if not text.strip():
             return None
         clauses = []
-        languages = languages_of(view)
         for _start, _end, word, _joined in iter_words(text, joined=False):
             base = [t for t, _b in self.analyzer.word_terms(word, "query")]
             if base:
@@ -290,8 +292,11 @@ class QueryBuilder:
         parser.expand = expand
         return parser
 
-    def word(self, view: View, fieldname: str, text: str, boost: float) -> Query | None:
-        """The query for one word: facet values ignore case, names get their variants."""
+    def word(
+        self, view: View, fieldname: str, text: str, boost: float, languages: tuple[str, ...] = ()
+    ) -> Query | None:
+        """The query for one word: facet values ignore case, names get their variants, and
+        words their stems in each of ``languages`` too."""
         if fieldname in FACET_FIELDS:
             if fieldname == "places" and self.variants is not None:
                 text = self.variants.canonical_place(text) or text
@@ -302,7 +307,6 @@ class QueryBuilder:
         if fieldname not in TEXT_FIELD_BOOSTS:
             return None
         words = [w for _s, _e, w, _j in iter_words(text, joined=False)]
-        languages = languages_of(view)
         per_word = [self._word_query(fieldname, w, boost, languages) for w in words]
         clauses = [q for q in per_word if q is not None]
         if not clauses:
@@ -363,17 +367,16 @@ class QueryBuilder:
         """
         found = {indexed: 1.0}
         variants: list[tuple[str, float]] = []
+        foreign = None
         if self.variants is not None and 0 < len(written) <= NAME_CHARS:
             variants = list(self.variants.query_terms(written))
+            foreign = getattr(self.variants, "foreign_terms", None)
         # A name is looked for as the name in other languages, never by its stem there,
         # which ordinary words share (Crimée and crime, Kijowie and kijów: of sticks).
         named = any(text.startswith(GROUP_PREFIX) for text, _boost in variants)
-        foreign = getattr(self.variants, "foreign_terms", None)
         for language in languages:
             # The name this language's spelling or case form leads to (Kijowie, Kyjevě).
-            names = (
-                foreign(written, language) if foreign is not None and 0 < len(written) <= NAME_CHARS else ()
-            )
+            names = foreign(written, language) if foreign is not None else ()
             for text in names:
                 found.setdefault(text, BOOST_FOREIGN)
             if not names and not named:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
-from functools import cache
 from typing import Any
 
 from whoosh.analysis import Analyzer, CompositeAnalyzer, LowercaseFilter, StopFilter, Token
@@ -28,7 +27,7 @@ from .filters import (
     iter_words,
     written_form,
 )
-from .languages import latin_stemmer
+from .languages import latin_stemmer, snowball
 from .morphology import languages, shared_morphology
 from .source import VariantSource
 from .stopwords import all_stopwords, stopwords
@@ -36,21 +35,14 @@ from .translit import fix_mixed_script
 from .ukrainian import light_stem
 
 
-@cache
-def _snowball(language: str) -> Any:
-    from nltk.stem.snowball import SnowballStemmer
-
-    return SnowballStemmer(language)
-
-
 def english_stem(word: str) -> str:
     """NLTK's Snowball stemmer for English (no NLTK data needed)."""
-    return str(_snowball("english").stem(word))
+    return str(snowball("english").stem(word))
 
 
 def russian_stem(word: str) -> str:
     """NLTK's Snowball stemmer for Russian."""
-    return str(_snowball("russian").stem(word))
+    return str(snowball("russian").stem(word))
 
 
 def cyrillic_stem(word: str) -> str:

@@ -49,7 +49,6 @@ DETECTION_CHARS = 2000
 #: Detection below this probability leaves a document in the default analysis.
 MIN_CONFIDENCE = 0.8
 
-_TAG = re.compile(r"[a-z]{2,3}")
 _LETTER = re.compile(r"[^\W\d_]")
 
 
@@ -78,12 +77,13 @@ def latin_stemmer(language: str) -> Callable[[str], str]:
     if callable(chosen):
         stem = chosen
         return lambda word: prefix + stem(word)
-    stemmer = _snowball(chosen)
+    stemmer = snowball(chosen)
     return lambda word: prefix + str(stemmer.stem(word))
 
 
 @cache
-def _snowball(name: str) -> Any:
+def snowball(name: str) -> Any:
+    """NLTK's Snowball stemmer for the language ``name`` (no NLTK data needed), made once."""
     from nltk.stem.snowball import SnowballStemmer
 
     return SnowballStemmer(name)

@@ -669,9 +669,10 @@ def _matching_terms(q: wq.Query, readers: Sequence[Any], tally: _Tally) -> tuple
             else:
                 candidates = q._btexts(reader)
             for btext in candidates:
-                if hidden is not None and btext.startswith(hidden) != written:
-                    continue
-                if written and not btext.startswith(WRITTEN_MARKER):
+                if written:
+                    if not btext.startswith(WRITTEN_MARKER):
+                        continue
+                elif hidden is not None and btext.startswith(hidden):
                     continue
                 found.add(btext)
                 if len(found) > most:
