@@ -13,6 +13,7 @@ import pytest
 
 from searchsvc import SearchEngine
 from searchsvc.analysis.context import parse_sections, place_context
+from searchsvc.analysis.variants import Variants
 
 
 def test_context_lists_parse_sections_and_comments() -> None:
@@ -29,6 +30,13 @@ def test_shipped_context_lists_are_lower_case_words() -> None:
     assert "полк" in lists.unit and "село" in lists.settlement and "region" in lists.en_next
     for name, words in vars(lists).items():
         assert words and all(w == w.lower() and " " not in w for w in words), name
+
+
+def test_region_capitals_are_towns_of_the_gazetteer() -> None:
+    variants = Variants.load()
+    for name in place_context().en_region_capitals:
+        gi = variants._best_place(variants._lookup_key(name))
+        assert gi is not None and not variants._g.groups[gi].minor, name
 
 
 def places_of(engine: SearchEngine, doc_id: str) -> set[str]:
@@ -219,6 +227,20 @@ ENGLISH = {
     "republics": "Moscow recognised the Donetsk and Luhansk People's Republics",
     "village-in-region": "In Vasylivka, Zaporizhzhia region, cars wait at the checkpoint",
     "city-and-region": "Shelling of the city of Mykolaiv and Mykolaiv Region went on",
+    "regions-apposed": "Strikes hit the regions of Chernihiv, north of Kyiv, and Zhytomyr and Lviv west of it",
+    "cities-apposed": "Trains ran to Chernihiv, north of Kyiv, and to Lviv",
+    "region-names": "Children were taken to Tyumen, Irkutsk, Kemerovo and Altai",
+    "city-names": "Flights left Tyumen, Irkutsk and Kemerovo on time",
+    "region-apposition": "Fighting goes on in Luhansk, one of the two regions of the Donbas",
+    "city-apposition": "Fighting goes on in Kherson, the only regional capital taken",
+    "agreement-town": "The Minsk agreements were signed in Minsk",
+    "pair-again": "Shelling hit the Donetsk and Luhansk regions. He backs republics in Luhansk and Donetsk",
+    "pair-city": "Shelling hit the Donetsk and Luhansk regions. In Donetsk a market burned",
+    "towns-and-region": "Russia's army left Mariupol, Melitopol, Crimea and Sevastopol",
+    "village-region": "Partisans blew up rails near Poshtove, Crimea",
+    "foreign-phrase": 'Fans in Kyiv sang about Russia: "Ruska kurwa!"',
+    "village-phrase": "Russian shells hit Ruska village in Ukraine",
+    "city-alias": "Drones attacked Voronezh, a city in Russia",
 }
 
 
@@ -249,6 +271,24 @@ def english_engine() -> Iterator[SearchEngine]:
         ("republics", {"Moscow"}),
         ("village-in-region", {"Vasylivka"}),
         ("city-and-region", {"Mykolaiv"}),
+        ("regions-apposed", {"Kyiv"}),
+        ("cities-apposed", {"Chernihiv", "Kyiv", "Lviv"}),
+        ("region-names", set()),
+        ("city-names", {"Tumen", "Irkutsk", "Kemerovo"}),
+        ("region-apposition", set()),
+        ("city-apposition", {"Kherson"}),
+        ("agreement-town", {"Minsk"}),
+        # One sense per text: the pair named as regions is the regions again; a name alone
+        # ("In Donetsk") is the town.
+        ("pair-again", set()),
+        ("pair-city", {"Donetsk"}),
+        ("towns-and-region", {"Mariupol", "Melitopol", "Sevastopol"}),
+        ("village-region", {"Poshtove"}),
+        # Words of another language after a village's name: a phrase, not the village.
+        ("foreign-phrase", {"Kyiv"}),
+        ("village-phrase", {"Ruska"}),
+        # A city's main name that is only a village's alias (Воронеж in Ukraine) is the city.
+        ("city-alias", {"Voronezh"}),
     ],
 )
 def test_english_names_of_regions_and_things_are_not_towns(

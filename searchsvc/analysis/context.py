@@ -38,6 +38,14 @@ class PlaceContext:
     #: Before a Latin name, or before a first name and it: the name is a person's (Mr
     #: Makarov, seed Max Mirnyi).
     en_person_before: frozenset[str]
+    #: After a Latin name, a comma and "a", "the" or "one of": the name is the region
+    #: ("Luhansk, one of the two regions").
+    en_region: frozenset[str]
+    #: Names of regions: a list holding one, and otherwise only towns of
+    #: ``en_region_capitals``, is a list of regions ("Tyumen, Irkutsk, Kemerovo and Altai").
+    en_region_names: frozenset[str]
+    #: Towns that a region around them is named after (Donetsk, Belgorod, Tyumen).
+    en_region_capitals: frozenset[str]
     #: Words that make an English text one about the region: only there does a village, an
     #: English word or a spelling of the romanization rule name a place.
     en_regional: frozenset[str]
@@ -75,5 +83,8 @@ def place_context() -> PlaceContext:
         en_plural=sections["en-plural"],
         en_kind_of=sections["en-kind-of"],
         en_person_before=sections["en-person-before"],
+        en_region=sections["en-region"],
+        en_region_names=sections["en-region-names"],
+        en_region_capitals=sections["en-region-capitals"],
         en_regional=sections["en-regional"],
     )

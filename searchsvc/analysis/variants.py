@@ -363,12 +363,28 @@ def _parse_gazetteer(path: Path) -> _Shipped:
         # whatever the populations; then importance.
         return (g.tier, 0 if item[1] else 1, -g.importance, g.gid)
 
+    def rank_among(
+        items: list[tuple[int, bool]],
+    ) -> Callable[[tuple[int, bool]], tuple[bool, int, int, int, str]]:
+        # A village that only an alias names comes after a city that the key names by its
+        # main name and that far outweighs it: Воронеж is a village's Russian name in Ukraine,
+        # but Voronezh the city's. A Russian town of a Ukrainian village's Russian name
+        # (Nikolskoye, Ivanovskoye) does not outweigh it so, and war news means the village.
+        city = max((groups[gi].importance for gi, main in items if main and not groups[gi].minor), default=0)
+
+        def key(item: tuple[int, bool]) -> tuple[bool, int, int, int, str]:
+            g = groups[item[0]]
+            outweighed = g.minor and not item[1] and city >= _CITY_OVER_VILLAGE * max(g.importance, 1)
+            return (outweighed, *rank(item))
+
+        return key
+
     by_key: dict[str, tuple[int, ...]] = {}
     multi_first: dict[str, set[int]] = {}
     max_words = 1
     for key, items in pairs.items():
         if len(items) > 1:
-            items.sort(key=rank)
+            items.sort(key=rank_among(items))
             seen: dict[int, None] = dict.fromkeys(i for i, _ in items)
             by_key[key] = tuple(seen)
         else:
@@ -390,6 +406,11 @@ def _parse_gazetteer(path: Path) -> _Shipped:
         checksum=zlib.crc32(raw_bytes),
         short={w: tuple(sorted(gis, key=lambda gi: rank((gi, False)))) for w, gis in short.items()},
     )
+
+
+#: How many times a village's importance a city must have for the city to take a spelling that
+#: is the city's main name and only the village's alias.
+_CITY_OVER_VILLAGE = 100
 
 
 def _front_decode(items: list[str]) -> list[str]:
@@ -554,6 +575,7 @@ class Variants:
         self._foreign_cache: dict[tuple[str, str], tuple[str, ...]] = {}
         self._gid_index: dict[str, int] | None = None
         self._spellings: dict[int, frozenset[str]] = {}
+        self._capitals: frozenset[int] | None = None
         self.morphology = shared_morphology()
         self._names: dict[str, CyrillicName | None] = {}
 
@@ -1141,6 +1163,7 @@ class Variants:
         # words of a text are lower-case and never looked at.
         keys = _LazyKeys(toks)
         found: list[tuple[int, int, int, bool]] = []
+        as_regions: set[int] = set()
         regional = False
         i = 0
         while i < n:
@@ -1160,7 +1183,7 @@ class Variants:
             latin = not has_cyrillic(tok)
             if latin and not regional:
                 regional = _fold_spelling(tok) in _CONTEXT.en_regional or self._names_a_town(tok, keys[i])
-            gi, used = self._match_at(text, toks, keys, i)
+            gi, used = self._match_at(text, toks, keys, i, as_regions)
             opens = language is not None and latin and _sentence_start(text, toks[i].start())
             if gi is not None and opens and used == 1 and not self._spelled(gi, tok):
                 # In another language's text a word may be capitalized only for opening a
@@ -1176,13 +1199,14 @@ class Variants:
                 weak = latin and self._weak_latin(
                     gi, text[toks[i].start() : end], keys[i] if used == 1 else ""
                 )
-                found.append((gi, toks[i].start(), end, weak))
+                found.append((gi, i, end, weak))
                 i += used
             else:
                 i += 1
-        for gi, start, end, weak in found:
-            if regional or not weak:
-                yield gi, start, end
+        again = _regions_again(text, toks, found, as_regions) if as_regions else set()
+        for gi, i, end, weak in found:
+            if (regional or not weak) and i not in again:
+                yield gi, toks[i].start(), end
 
     def _foreign_town(self, word: str, language: str) -> int | None:
         """The town a word of ``language`` names by :meth:`foreign_terms`, or None."""
@@ -1220,8 +1244,18 @@ class Variants:
         return _fold_spelling(_POSSESSIVE_RE.sub("", surface)) in spellings
 
     def _match_at(
-        self, text: str, toks: list[re.Match[str]], keys: _LazyKeys, i: int
+        self,
+        text: str,
+        toks: list[re.Match[str]],
+        keys: _LazyKeys,
+        i: int,
+        as_regions: set[int] | None = None,
     ) -> tuple[int | None, int]:
+        """The place group a name at token ``i`` names, and how many tokens the name takes.
+
+        Where the name stands in a list of regions, ``as_regions`` learns its group, for
+        the text's other mentions to be read by (see :func:`_regions_again`).
+        """
         n = len(toks)
         # Longest multi-word name first: "Chasiv Yar", "Slavyansk-na-Kubani".
         for length in self._g.multi_first.get(keys[i], ()):
@@ -1269,9 +1303,15 @@ class Variants:
         if self._g.groups[gi].minor and keys[i] in self._g.famous:
             # A village called Berlyn is not what "Berlin" means.
             return None, 1
-        if self._not_a_settlement(text, toks, i) or _latin_longer_name(
-            text, toks, i, self._best_place, keys, self._is_english
-        ):
+        if self._g.groups[gi].minor and self._foreign_phrase(text, toks, i):
+            # "Ruska kurwa" quoted in English is a phrase of another language, not the village.
+            return None, 1
+        sense = self._not_a_settlement(text, toks, i)
+        if sense:
+            if sense == _REGIONS and as_regions is not None:
+                as_regions.add(gi)
+            return None, 1
+        if _latin_longer_name(text, toks, i, self._best_place, keys, self._is_english):
             return None, 1
         if self._next_to_name(text, toks, keys, i, sentence_start):
             # A place named like a person (Volodymyr, Shevchenko) next to
@@ -1360,51 +1400,90 @@ class Variants:
         after = toks[i + 1].group(0)
         return is_capitalized(after) and after.lower() not in _FUNCTION_WORDS
 
-    @staticmethod
-    def _not_a_settlement(text: str, toks: list[re.Match[str]], i: int) -> bool:
-        """Whether a Latin town's name here names something else.
+    def _not_a_settlement(self, text: str, toks: list[re.Match[str]], i: int) -> str:
+        """What else a Latin town's name names here: "" (the town), :data:`_REGIONS` (one of
+        a list of regions), or :data:`_NAMED` (something else).
 
         The Azov Regiment, the Dnipro River, Luhansk's governor, the Sea of Azov,
         the governor of Luhansk, the Donetsk town of Bakhmut: named after a
         place, or the region, not the town. So is each name of a list of regions
         ("the Kharkiv and Kherson regions", "the regions of Luhansk and Donetsk",
-        "four regions of Ukraine: Donetsk, Luhansk, Kherson and Zaporizhzhia"),
-        and a name with an article and nothing it qualifies ("the Dnipro", "a
-        Sim was"): a river, a ship, a character, not a town.
+        "four regions of Ukraine: Donetsk, Luhansk, Kherson and Zaporizhzhia",
+        "Crimea, Donetsk and Luhansk"), and a name with an article and nothing it
+        qualifies ("the Dnipro", "a Sim was"): a river, a ship, a character, not a town.
         """
         after = _word_after(text, toks, i)
+        first, last = _name_list(text, toks, i)
+        regions = _REGIONS if first != last else _NAMED
         if after in _CONTEXT.en_next:
-            return True
+            return regions if after in _CONTEXT.en_region and after in _CONTEXT.en_plural else _NAMED
         if (
             i >= 2
             and toks[i - 1].group(0).lower() == "of"
             and toks[i - 2].group(0).lower() in _CONTEXT.en_kind_of
         ):
             # "the city of Mykolaiv and Mykolaiv Region": named as a settlement.
-            return False
+            return ""
         # The last word of a capitalized name the town's name opens: Mariupol State University.
         j = i + 1
         while (
             j < min(len(toks), i + 3) and is_capitalized(toks[j].group(0)) and _word_after(text, toks, j - 1)
         ):
             if _word_after(text, toks, j) in _CONTEXT.en_next and is_capitalized(toks[j + 1].group(0)):
-                return True
+                return _NAMED
             j += 1
         if after in _CONTEXT.en_kind_of and _word_after(text, toks, i + 1) == "of":
-            return True
+            return _NAMED
         if i >= 2 and toks[i - 1].group(0).lower() == "of" and toks[i - 2].group(0).lower() in _CONTEXT.en_of:
-            return True
-        first, last = _name_list(text, toks, i)
+            return _NAMED
         after_list = _word_after(text, toks, last)
         if after_list in _CONTEXT.en_plural:
-            return True
+            # "the Kharkiv and Kherson regions"; "the Bakhmut and Kramatorsk districts" are
+            # named after the towns too, but districts hold them.
+            return regions if after_list in _CONTEXT.en_region else _NAMED
         if after_list in _CONTEXT.en_next and "," not in text[toks[first].end() : toks[last].start()]:
             # "the Chornobyl and Zaporizhzhia nuclear power plants", "Luhansk and Donetsk
-            # region"; but in "Vasylivka, Zaporizhzhia region" the village is in the region.
-            return True
-        if _introduces_regions(text, toks, first):
-            return True
-        return first == last and _article_alone(text, toks, i)
+            # region" (or "Mariupol and Luhansk region"); but in "Vasylivka, Zaporizhzhia
+            # region" the village is in the region.
+            return _NAMED
+        if _introduces_regions(text, toks, first) or _region_apposition(text, toks, last):
+            return regions
+        if first != last and self._lists_regions(text, toks, first, last):
+            return _REGIONS
+        return _NAMED if first == last and _article_alone(text, toks, i) else ""
+
+    def _foreign_phrase(self, text: str, toks: list[re.Match[str]], i: int) -> bool:
+        """Whether a lower-case Latin word that is no English word follows the name in the
+        same phrase, in a text that is not Cyrillic: words of another language."""
+        after = _word_after(text, toks, i)
+        return (
+            bool(after)
+            and toks[i + 1].group(0).islower()
+            and not has_cyrillic(after)
+            and not self._is_english(after)
+            and after not in _CONTEXT.en_regional
+            and after not in _CONTEXT.en_next
+        )
+
+    def _lists_regions(self, text: str, toks: list[re.Match[str]], first: int, last: int) -> bool:
+        """Whether a list of names holds a region's name and otherwise only towns a region is
+        named after: "Tyumen, Irkutsk, Kemerovo and Altai", "in Crimea and Belgorod"; but
+        "Mariupol, Melitopol, Crimea" and "Crimea and Sevastopol" are towns, and "near
+        Poshtove, Crimea" places a village."""
+        members = list(_list_members(text, toks, first, last))
+        regions = [j for j in members if toks[j].group(0).lower() in _CONTEXT.en_region_names]
+        towns = [j for j in members if j not in regions]
+        if not regions or not towns:
+            return False
+        if len(members) == 2 and _gap(text, toks, first, last) == ", ":
+            return False
+        if self._capitals is None:
+            self._capitals = frozenset(
+                gi
+                for name in _CONTEXT.en_region_capitals
+                if (gi := self._best_place(self._lookup_key(name))) is not None
+            )
+        return all(self._best_place(self._lookup_key(toks[j].group(0))) in self._capitals for j in towns)
 
     def _agrees_as_adjective(self, low: str, after: str, before: str) -> bool:
         """Whether the dictionary reads ``low`` as a full adjective (not a possessive one:
@@ -1734,37 +1813,124 @@ def _word_after(text: str, toks: list[re.Match[str]], i: int) -> str:
 
 
 _LIST_JOINERS = frozenset(("and", "or"))
+_COMPASS = frozenset(("north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest"))
+
+
+#: What else a town's name names where :meth:`Variants._not_a_settlement` finds it: the region,
+#: as one of a list of regions, or something else named after the town.
+_REGIONS = "regions"
+_NAMED = "named"
+
+
+def _regions_again(
+    text: str,
+    toks: list[re.Match[str]],
+    found: list[tuple[int, int, int, bool]],
+    as_regions: set[int],
+) -> set[int]:
+    """The tokens of ``found`` mentions that name the regions again, one sense per text: after
+    "the Donetsk and Luhansk regions", the same names in a list of their own ("republics in
+    Luhansk and Donetsk") are the regions; a name alone ("In Donetsk, a market") is the town."""
+    at = {i: gi for gi, i, _end, _weak in found}
+    out: set[int] = set()
+    for gi, i, _end, _weak in found:
+        if gi not in as_regions:
+            continue
+        first, last = _name_list(text, toks, i)
+        if first == last:
+            continue
+        members = [at[j] for j in _list_members(text, toks, first, last) if j in at]
+        if len(members) >= 2 and all(m in as_regions for m in members):
+            out.add(i)
+    return out
+
+
+def _gap(text: str, toks: list[re.Match[str]], a: int, b: int) -> str:
+    return text[toks[a].end() : toks[b].start()]
+
+
+def _apposed(text: str, toks: list[re.Match[str]], j: int) -> bool:
+    """Whether name ``j`` only places the name before it: "Chernihiv, north of Kyiv, and ..."."""
+    return (
+        j >= 3
+        and toks[j - 1].group(0).lower() == "of"
+        and toks[j - 2].group(0).lower() in _COMPASS
+        and _gap(text, toks, j - 3, j - 2) == ", "
+        and is_capitalized(toks[j - 3].group(0))
+    )
+
+
+def _next_in_list(text: str, toks: list[re.Match[str]], j: int, across: bool = True) -> int | None:
+    """The next name of the list from name ``j``: across ", ", " and ", ", and " or " or ",
+    and, when ``across``, over a name's apposition ("Chernihiv, north of Kyiv, and Zhytomyr"),
+    where the apposed name (Kyiv) starts no step of its own."""
+    n = len(toks)
+    if j + 1 >= n or (across and _apposed(text, toks, j)):
+        return None
+    gap = _gap(text, toks, j, j + 1)
+    if gap == ", " and is_capitalized(toks[j + 1].group(0)):
+        return j + 1
+    word = toks[j + 1].group(0).lower()
+    if word in _LIST_JOINERS:
+        if j + 2 < n and is_capitalized(toks[j + 2].group(0)) and gap in (" ", ", "):
+            return j + 2 if _gap(text, toks, j + 1, j + 2) == " " else None
+        return None
+    if (
+        across
+        and gap == ", "
+        and word in _COMPASS
+        and j + 3 < n
+        and toks[j + 2].group(0).lower() == "of"
+        and is_capitalized(toks[j + 3].group(0))
+        and _gap(text, toks, j + 1, j + 3).strip() == "of"
+    ):
+        after = _next_in_list(text, toks, j + 3, across=False) if j + 4 < n else None
+        if after is not None and "," in _gap(text, toks, j + 3, j + 4):
+            return after
+    return None
 
 
 def _name_list(text: str, toks: list[re.Match[str]], i: int) -> tuple[int, int]:
     """The first and last token of the list of capitalized names token ``i`` stands in
     ("Kharkiv, Zaporizhzhia and Mykolaiv"); ``(i, i)`` when it stands alone."""
-
-    def step(j: int, direction: int) -> int | None:
-        # The next name of the list from name j, across ", ", " and ", ", and " or " or ".
-        k = j + direction
-        a, b = (j, k) if direction > 0 else (k, j)
-        if not 0 <= k < len(toks):
-            return None
-        gap = text[toks[a].end() : toks[b].start()]
-        if gap == ", " and is_capitalized(toks[k].group(0)):
-            return k
-        if toks[k].group(0).lower() in _LIST_JOINERS:
-            m = k + direction
-            if 0 <= m < len(toks) and is_capitalized(toks[m].group(0)):
-                first, second = (toks[j], toks[k]) if direction > 0 else (toks[k], toks[j])
-                inner = text[first.end() : second.start()]
-                outer = text[min(toks[k].end(), toks[m].end()) : max(toks[k].start(), toks[m].start())]
-                if inner in (" ", ", ") and outer == " ":
-                    return m
-        return None
-
     first = last = i
-    while (k := step(first, -1)) is not None:
-        first = k
-    while (k := step(last, 1)) is not None:
+    while True:
+        # A list step spans at most a name's apposition: ", north of Kyiv, and".
+        back = next(
+            (c for c in range(first - 1, max(-1, first - 7), -1) if _next_in_list(text, toks, c) == first),
+            None,
+        )
+        if back is None:
+            break
+        first = back
+    while (k := _next_in_list(text, toks, last)) is not None:
         last = k
     return first, last
+
+
+def _list_members(text: str, toks: list[re.Match[str]], first: int, last: int) -> Iterator[int]:
+    j: int | None = first
+    while j is not None and j <= last:
+        yield j
+        j = _next_in_list(text, toks, j)
+
+
+def _region_apposition(text: str, toks: list[re.Match[str]], i: int) -> bool:
+    """Whether a comma and a phrase calling it a region follow the name: "Luhansk, one of the
+    two regions", "Kaliningrad, an exclave"."""
+    if i + 1 >= len(toks) or _gap(text, toks, i, i + 1) != ", ":
+        return False
+    if toks[i + 1].group(0).lower() not in ("a", "an", "the", "one"):
+        return False
+    for j in range(i + 1, min(len(toks), i + 7)):
+        word = toks[j].group(0)
+        if j > i + 1 and _gap(text, toks, j - 1, j) != " ":
+            return False
+        if word.lower() in _CONTEXT.en_region:
+            return True
+        if not word.islower():
+            return False
+    return False
 
 
 def _introduces_regions(text: str, toks: list[re.Match[str]], first: int) -> bool:
