@@ -29,7 +29,9 @@ predictions / gold places, both summed over (document, display name) pairs; a
 side with nothing in it scores 1.0 (nothing wrong, nothing missed). Figures are
 given per set, for the war sets and for the off-topic sets together, and
 overall. Every false positive is listed with its document id, the predicted
-name and the word of the text that produced it. The words are printed only:
+name and the word of the text that produced it, and every missed gold place
+with the word of the text the lookup reads as it, if any (none: a spelling or
+case form the gazetteer lacks, Moscou, Mosca). The words are printed only:
 the reports in ``bench/out/`` (git-ignored) hold ids and names, never text of
 the data, whose licenses forbid copying it.
 
@@ -697,7 +699,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="Write the drawn sample with today's predictions to bench/out/ as a labelling template.",
     )
-    parser.add_argument("--quiet", action="store_true", help="Do not list false positives on the terminal.")
+    parser.add_argument(
+        "--quiet", action="store_true", help="Do not list false positives and missed places on the terminal."
+    )
     args = parser.parse_args(argv)
 
     corpus = ENGLISH if args.english else EUROPEAN if args.european else CYRILLIC
@@ -776,6 +780,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             word, start = trigger_word(text, place, variants, languages.get(doc_id))
             where = " (opens a sentence)" if start >= 0 and _opens_sentence(text, start, True) else ""
             print(f"  {doc_id}\t{place}\t<- {word}{where}")
+        fns = [(r.name, doc_id, place) for r in results for doc_id, place in r.false_negatives]
+        print(
+            f"\nmissed gold places ({len(fns)}): id, gold place <- a word of the text that "
+            "canonical_place reads as it ('?': none, a spelling or form the lookup lacks)"
+        )
+        for set_name, doc_id, place in fns:
+            word, _ = trigger_word(texts[set_name][doc_id], place, variants, languages.get(doc_id))
+            print(f"  {doc_id}\t{place}\t<- {word}")
 
     report = markdown(corpus, results, notes)
     (OUT_DIR / f"places_eval_{corpus.name}.md").write_text(report, encoding="utf-8")
