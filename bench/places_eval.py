@@ -1,6 +1,6 @@
-"""Precision and recall of the ``places`` facet against hand labels, on Cyrillic (or English) news.
+"""Precision and recall of the ``places`` facet against hand labels, on Cyrillic, English or European news.
 
-    python bench/places_eval.py [--english] [--data DIR] [--labels FILE] [--draw] [--quiet]
+    python bench/places_eval.py [--english | --european] [--data DIR] [--labels FILE] [--draw] [--quiet]
 
 What is scored
 --------------
@@ -8,10 +8,16 @@ For each labelled document the prediction is exactly what the engine stores in
 its ``places`` field: the raw JSON record goes through
 ``searchsvc.documents.normalize_document`` and ``searchsvc.staging.text_of``
 (title, lead and body joined by newlines), and the result through
-``Variants.load().places``. The gold is a set of display names per document,
-read from ``bench/data/places_labels_cyrillic.tsv`` (or ``..._english.tsv``)
-for the news of the war, and ``..._cyrillic_offtopic.tsv``
-(``..._english_offtopic.tsv``) for the off-topic sets: one row per document,
+``Variants.load().places_in`` with the language ``Staging.index_fields`` reads
+the document in (its ``lang`` field, or where it has none the language
+detected in its text; :func:`engine_language`), as the engine calls it: a
+Polish or Czech document's case forms count (w Kijowie, v Charkově), a
+document in another language (Italian, English, Russian) is read with the
+default analysis. The gold is a set of display names per document, read from
+``bench/data/places_labels_cyrillic.tsv`` (or ``..._english.tsv``,
+``..._european.tsv``) for the news of the war, and
+``..._cyrillic_offtopic.tsv`` (``..._english_offtopic.tsv``,
+``..._european_offtopic.tsv``) for the off-topic sets: one row per document,
 ``id<TAB>Place|Place``, an empty second column when the text names no
 settlement, ``#`` comment lines. The header of each labels file says how its
 labels were made. A set is scored on
@@ -23,7 +29,9 @@ predictions / gold places, both summed over (document, display name) pairs; a
 side with nothing in it scores 1.0 (nothing wrong, nothing missed). Figures are
 given per set, for the war sets and for the off-topic sets together, and
 overall. Every false positive is listed with its document id, the predicted
-name and the word of the text that produced it. The words are printed only:
+name and the word of the text that produced it, and every missed gold place
+with the word of the text the lookup reads as it, if any (none: a spelling or
+case form the gazetteer lacks, Moscou, Mosca). The words are printed only:
 the reports in ``bench/out/`` (git-ignored) hold ids and names, never text of
 the data, whose licenses forbid copying it.
 
@@ -33,7 +41,8 @@ The sample
 ordered by SHA-256 of ``"places-eval-1:" + id`` (a seeded shuffle that does not
 depend on file order or Python version), and the first ``size`` eligible
 records are taken. A record is eligible when its text exercises the extractor:
-it has a capitalized Cyrillic (``--english``: Latin) word that does not open a
+it has a capitalized Cyrillic (``--english``: Latin; ``--european``: Latin,
+accented capitals such as Ł, Č, Ż included) word that does not open a
 sentence, or the current extractor tags at least one place in it. Since the
 second condition moves with the extractor, the labels file, not a fresh draw,
 fixes the sample: the evaluation scores the ids in the labels file, and only
@@ -47,13 +56,29 @@ none the first segment of its URL's path (segodnya.ua's ``sport``,
 them (an operating system, a poet, a football club): they measure what the
 facet adds where it should add little.
 
+The European sets split each file of ``european_news/`` by topic without
+using the extractor: :func:`about_war` reads the word lists of
+:data:`WAR_WORDS` (per language, words of Ukraine, of Russia and of war, in
+their inflected forms and compounds; no place names) and takes a record as
+news of the war when it has a word of Ukraine (Ukraine, ukrainisch, Ukrainy,
+Oekraïne, ukrajinský, Ucrania, Zelensky), or a word of Russia (Russland,
+Rosja, Rusko, Kremlin, Putin) together with a word of war (Krieg, guerre,
+wojna, válka, oorlog, invasion, front, drones...): a war word alone is as
+often Gaza's, a Russia word alone Russia's own politics. A war set draws from
+the records the rule accepts, an off-topic set from those it rejects (sport,
+culture, business, politics elsewhere; being a word list, it lets a few
+reports of the war through, which are labelled like any other record).
+
 Sets, news of the war: ``tsn_tg``, ``nktkln_tg``, ``rus495``, ``segodnya2017``
 (50 each) from ``cyrillic_news/``; with ``--english``, RUWA (100), GDELT and
 the Guardian set (50 each). Off-topic: ``nktkln_offtopic`` (50; nktkln_tg's
 categories it, science, gaming, moscow, weather, stuff, personal, finances,
 business) and ``segodnya_offtopic`` (30; sections sport and lifestyle); with
 ``--english``, BBC News' ``bbc_tech``, ``bbc_sport`` and ``bbc_entertainment``
-(25 each).
+(25 each). With ``--european``, from ``european_news/<lang>.jsonl``: the
+war sets ``de``, ``fr``, ``it``, ``nl``, ``pl``, ``cs`` (40 each) and ``es``
+(40 asked, 35 records are about the war), and the off-topic sets
+``de_offtopic`` ... ``es_offtopic`` (15 each).
 
 Target: precision at least 0.97 (printed, not enforced). Exits 0 with a
 message when the data folder is absent.
@@ -76,6 +101,7 @@ if __package__ in (None, ""):
     # Run as a script: make ``searchsvc`` importable from the repo root without an install.
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from searchsvc.analysis.languages import analysis_language, detect_language
 from searchsvc.analysis.translit import has_cyrillic, iter_words
 from searchsvc.analysis.variants import Variants
 from searchsvc.documents import normalize_document
@@ -104,6 +130,11 @@ class SampleSet:
     #: Only records whose topic is one of these; empty: every record.
     topics: frozenset[str] = frozenset()
     off_topic: bool = False
+    #: Only records that :func:`about_war` (in ``language``) accepts (True) or rejects (False);
+    #: None: every record.
+    war: bool | None = None
+    #: The language whose war words :func:`about_war` reads (a key of :data:`WAR_WORDS`).
+    language: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,6 +144,9 @@ class Corpus:
     name: str
     sets: tuple[SampleSet, ...]
     cyrillic: bool
+    #: Whether a capital with a diacritic (Ł, Č, Ż, É) also makes a record eligible; the English
+    #: and Cyrillic samples were drawn with A-Z only.
+    accented_capitals: bool = False
 
     @property
     def labels(self) -> Path:
@@ -177,6 +211,108 @@ ENGLISH = Corpus(
     ),
     cyrillic=False,
 )
+
+_EUROPEAN_LABELS = LABELS_DIR / "places_labels_european.tsv"
+_EUROPEAN_OFFTOPIC = LABELS_DIR / "places_labels_european_offtopic.tsv"
+EUROPEAN_LANGUAGES = ("de", "fr", "it", "nl", "pl", "cs", "es")
+
+EUROPEAN = Corpus(
+    name="european",
+    sets=(
+        *(
+            SampleSet(lang, f"european_news/{lang}.jsonl", 40, _EUROPEAN_LABELS, war=True, language=lang)
+            for lang in EUROPEAN_LANGUAGES
+        ),
+        *(
+            SampleSet(
+                f"{lang}_offtopic",
+                f"european_news/{lang}.jsonl",
+                15,
+                _EUROPEAN_OFFTOPIC,
+                off_topic=True,
+                war=False,
+                language=lang,
+            )
+            for lang in EUROPEAN_LANGUAGES
+        ),
+    ),
+    cyrillic=False,
+    accented_capitals=True,
+)
+
+# ------------------------------------------------------------ war filter
+
+#: Per language of ``european_news/``, three alternations of whole words (case ignored; ``\w*``
+#: where any ending or compound may follow): words of Ukraine (the country, its people, its
+#: adjective, its president), words of Russia (the country, its people, its adjective, the
+#: Kremlin, its president), and words of war (war, invasion, offensive, front, soldiers, army,
+#: missiles, drones, attacks, shelling). No place but the two countries is in them, so the rule
+#: does not favour records that name towns, and nothing of ``searchsvc`` reads them.
+WAR_WORDS: Mapping[str, tuple[str, str, str]] = {
+    "de": (
+        r"ukrain\w*|selenskyj\w*",
+        r"russland\w*|russisch\w*|russen?|kreml\w*|putin\w*",
+        r"\w*kriege?s?|kriegs\w*|invasion\w*|angriff\w*|front\w*|offensive\w*|soldat\w*|truppen"
+        r"|armee\w*|rakete\w*|drohne\w*|beschuss\w*|waffenstillstand\w*",
+    ),
+    "fr": (
+        r"ukrain\w*|zelensk\w*",
+        r"russie|russes?|kremlin|poutine",
+        r"guerres?|invasion|offensives?|front|soldats?|armées?|missiles?|drones?|frappes?"
+        r"|bombardements?|attaques?",
+    ),
+    "it": (
+        r"ucrain\w*|zelensk\w*",
+        r"russia|russ[oaie]|cremlino|putin\w*",
+        r"guerr[ae]|invasione|(?:contro)?offensiva|fronte|soldat[oi]|esercit[oi]|missil[ei]|droni?"
+        r"|attacc\w*|bombardament[oi]|raid",
+    ),
+    "nl": (
+        r"oekraï\w*|oekrai\w*|zelensk\w*",
+        r"rusland\w*|russisch\w*|russen?|kremlin|poetin\w*",
+        r"\w*oorlog\w*|invasie|(?:tegen)?offensief|front|soldat\w*|leger\w*|raket\w*|drones?"
+        r"|aanval\w*|beschieting\w*",
+    ),
+    "pl": (
+        r"ukrai\w*|zełensk\w*|zelensk\w*",
+        r"rosj\w*|rosyj\w*|kreml\w*|putin\w*",
+        r"wojn\w*|wojen\w*|wojsk\w*|inwazj\w*|ofensyw\w*|front\w*|żołnierz\w*|armi[aiąę]"
+        r"|rakiet\w*|dron\w*|atak\w*|ostrzał\w*|nalot\w*",
+    ),
+    "cs": (
+        r"ukrajin\w*|zelensk\w*",
+        r"rusk\w*|rus|rusové|rusů|rusům|rusy|rusech|kreml\w*|putin\w*",
+        r"válk\w*|válce|válečn\w*|invaz\w*|ofenzív\w*|front\w*|voják\w*|vojác\w*|vojsk\w*"
+        r"|armád\w*|raket\w*|dron\w*|útok\w*|ostřel\w*",
+    ),
+    "es": (
+        r"ucrani\w*|zelensk\w*",
+        r"rusia|rus[oa]s?|kremlin|putin\w*",
+        r"guerras?|invasión|(?:contra)?ofensiva|frente|soldados?|ejércitos?|misil\w*|drones?"
+        r"|ataques?|bombarde\w*",
+    ),
+}
+
+
+def _whole_words(alternation: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE)
+
+
+_WAR_PATTERNS = {
+    lang: tuple(_whole_words(a) for a in alternations) for lang, alternations in WAR_WORDS.items()
+}
+
+
+def about_war(text: str, language: str) -> bool:
+    """Whether a record is about the war in Ukraine, by the word lists of :data:`WAR_WORDS`.
+
+    It is when it has a word of Ukraine, or a word of Russia and a word of war:
+    a war word alone is as often Gaza's, and Russia alone its own politics.
+    Deterministic and independent of the extractor under test.
+    """
+    ukraine, russia, war = _WAR_PATTERNS[language]
+    return bool(ukraine.search(text) or (russia.search(text) and war.search(text)))
+
 
 # ------------------------------------------------------------------- labels
 
@@ -261,12 +397,16 @@ def _opens_sentence(text: str, start: int, hyphen_joins: bool = False) -> bool:
     return not before or _SENTENCE_BREAK.match(before[-1]) is not None
 
 
-def has_inner_capital(text: str, cyrillic: bool) -> bool:
-    """Whether a capitalized word of the script appears other than at a sentence start."""
+def has_inner_capital(text: str, cyrillic: bool, accented: bool = False) -> bool:
+    """Whether a capitalized word of the script appears other than at a sentence start.
+
+    ``accented``: a Latin capital with a diacritic (Łódź, Česko) counts too, not only A-Z.
+    """
     capital = _CYRILLIC_CAPITAL if cyrillic else _LATIN_CAPITAL
     for m in iter_words(text):
         word = m.group(0)
-        if capital.match(word) and has_cyrillic(word) == cyrillic and not _opens_sentence(text, m.start()):
+        upper = capital.match(word) is not None or (accented and not cyrillic and word[0].isupper())
+        if upper and has_cyrillic(word) == cyrillic and not _opens_sentence(text, m.start()):
             return True
     return False
 
@@ -286,12 +426,29 @@ def topic_of(record: Mapping[str, Any]) -> str:
     return urlsplit(url).path.strip("/").partition("/")[0]
 
 
-def read_texts(path: Path, topics: frozenset[str] = frozenset()) -> dict[str, str]:
-    """``id -> text`` exactly as the engine gives it to ``places``; records it would reject are skipped.
+def engine_language(doc: Mapping[str, Any], text: str) -> str | None:
+    """The language the engine reads a normalized document's places in, as ``Staging.index_fields``
+    finds it: its ``lang`` field, or where it has none the language detected in its text."""
+    detected = None if doc.get("lang") else detect_language(text)
+    return analysis_language(doc.get("lang") or detected)
 
-    With ``topics``, only records whose ``topic_of`` is one of them.
+
+def predict(variants: Variants, text: str, language: str | None = None) -> list[str]:
+    """What the engine stores in the ``places`` field of a document with this text and language."""
+    return variants.places_in(text, language)
+
+
+def read_records(
+    path: Path, topics: frozenset[str] = frozenset(), war: bool | None = None, war_language: str = ""
+) -> tuple[dict[str, str], dict[str, str | None]]:
+    """``id -> text`` exactly as the engine gives it to ``places``, and ``id -> language`` it reads
+    it in (:func:`engine_language`); records it would reject are skipped.
+
+    With ``topics``, only records whose ``topic_of`` is one of them; with ``war``, only
+    records that :func:`about_war` in ``war_language`` accepts (True) or rejects (False).
     """
     texts: dict[str, str] = {}
+    languages: dict[str, str | None] = {}
     with path.open(encoding="utf-8") as fh:
         for line in fh:
             if not line.strip():
@@ -303,12 +460,26 @@ def read_texts(path: Path, topics: frozenset[str] = frozenset()) -> dict[str, st
                 doc = normalize_document(record)
             except (ValueError, InvalidInput):
                 continue
-            texts[doc["id"]] = text_of(doc)
-    return texts
+            text = text_of(doc)
+            if war is not None and about_war(text, war_language) != war:
+                continue
+            texts[doc["id"]] = text
+            languages[doc["id"]] = engine_language(doc, text)
+    return texts, languages
 
 
-def draw(texts: Mapping[str, str], size: int, cyrillic: bool, variants: Variants) -> list[str]:
-    """The first ``size`` eligible ids in seeded order; if too few are eligible, the rest in that order."""
+def draw(
+    texts: Mapping[str, str],
+    size: int,
+    cyrillic: bool,
+    variants: Variants,
+    languages: Mapping[str, str | None] | None = None,
+    accented: bool = False,
+) -> list[str]:
+    """The first ``size`` eligible ids in seeded order; if too few are eligible, the rest in that order.
+
+    ``languages``: each id's language, as :func:`predict` takes it (default: none).
+    """
     ordered = sorted(texts, key=order_key)
     chosen: list[str] = []
     passed: list[str] = []
@@ -316,7 +487,9 @@ def draw(texts: Mapping[str, str], size: int, cyrillic: bool, variants: Variants
         text = texts[doc_id]
         if not text.strip():
             continue
-        if has_inner_capital(text, cyrillic) or variants.places(text):
+        if has_inner_capital(text, cyrillic, accented) or predict(
+            variants, text, (languages or {}).get(doc_id)
+        ):
             chosen.append(doc_id)
             if len(chosen) == size:
                 return chosen
@@ -328,7 +501,7 @@ def draw(texts: Mapping[str, str], size: int, cyrillic: bool, variants: Variants
 # ------------------------------------------------------------ trigger words
 
 
-def trigger_word(text: str, place: str, variants: Variants) -> tuple[str, int]:
+def trigger_word(text: str, place: str, variants: Variants, language: str | None = None) -> tuple[str, int]:
     """The word (or run of words) of ``text`` that made ``places`` name ``place``, and where it starts.
 
     ``places`` returns names only, so the word is found again: first as a word or
@@ -349,13 +522,13 @@ def trigger_word(text: str, place: str, variants: Variants) -> tuple[str, int]:
                 continue
             if variants.canonical_place(span) == place:
                 return span, tok.start()
-    if not toks or place not in variants.places(text):
+    if not toks or place not in predict(variants, text, language):
         return "?", -1
     # Binary search: a prefix that names the place stays naming it as it grows, nearly always.
     lo, hi = 0, len(toks) - 1
     while lo < hi:
         mid = (lo + hi) // 2
-        if place in variants.places(text[: toks[mid].end()]):
+        if place in predict(variants, text[: toks[mid].end()], language):
             hi = mid
         else:
             lo = mid + 1
@@ -381,14 +554,19 @@ def evaluate(
     texts: Mapping[str, Mapping[str, str]],
     gold: Mapping[Path, Mapping[str, frozenset[str]]],
     variants: Variants,
+    languages: Mapping[str, str | None] | None = None,
 ) -> tuple[list[SetResult], dict[str, list[str]]]:
-    """Scores per set: each set on the rows of its own labels file whose ids it holds."""
+    """Scores per set: each set on the rows of its own labels file whose ids it holds.
+
+    ``languages``: each id's language, as :func:`predict` takes it (default: none).
+    """
     results: list[SetResult] = []
     predicted: dict[str, list[str]] = {}
+    languages = languages or {}
     for spec in corpus.sets:
         set_texts = texts.get(spec.name, {})
         set_gold = {i: g for i, g in gold.get(spec.labels, {}).items() if i in set_texts}
-        set_pred = {i: variants.places(set_texts[i]) for i in set_gold}
+        set_pred = {i: predict(variants, set_texts[i], languages.get(i)) for i in set_gold}
         predicted.update(set_pred)
         result = SetResult(spec.name, len(set_gold), score(set_pred, set_gold), off_topic=spec.off_topic)
         for doc_id in sorted(set_gold, key=order_key):
@@ -447,11 +625,11 @@ def markdown(corpus: Corpus, results: Sequence[SetResult], notes: Sequence[str])
 # --------------------------------------------------------------------- main
 
 
-def _load_sets(corpus: Corpus, data: Path) -> Iterator[tuple[str, dict[str, str]]]:
+def _load_sets(corpus: Corpus, data: Path) -> Iterator[tuple[str, dict[str, str], dict[str, str | None]]]:
     for spec in corpus.sets:
         path = data / spec.path
         if path.is_file():
-            yield spec.name, read_texts(path, spec.topics)
+            yield spec.name, *read_records(path, spec.topics, spec.war, spec.language)
         else:
             print(f"places_eval: missing {spec.path}; the {spec.name} set is not scored", file=sys.stderr)
 
@@ -480,6 +658,7 @@ def draw_sample(
     texts: Mapping[str, Mapping[str, str]],
     gold: Mapping[Path, Mapping[str, frozenset[str]]],
     variants: Variants,
+    languages: Mapping[str, str | None] | None = None,
 ) -> dict[str, list[str]]:
     """Each set's drawn ids; an off-topic set leaves out ids labelled in another labels file."""
     sample: dict[str, list[str]] = {}
@@ -490,14 +669,23 @@ def draw_sample(
         if spec.off_topic:
             taken = {i for path, rows in gold.items() if path != spec.labels for i in rows}
             pool = {i: t for i, t in pool.items() if i not in taken}
-        sample[spec.name] = draw(pool, spec.size, corpus.cyrillic, variants)
+        sample[spec.name] = draw(
+            pool, spec.size, corpus.cyrillic, variants, languages, corpus.accented_capitals
+        )
     return sample
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument(
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
         "--english", action="store_true", help="English sample (RUWA, GDELT, Guardian; BBC off-topic)."
+    )
+    which.add_argument(
+        "--european",
+        action="store_true",
+        help="European sample: news of the war in de, fr, it, nl, pl, cs, es (40 each, es what there is) "
+        "and off-topic news in each (15 each), from european_news/.",
     )
     parser.add_argument("--data", default=str(DEFAULT_DATA), help="The shared data folder.")
     parser.add_argument(
@@ -511,21 +699,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="Write the drawn sample with today's predictions to bench/out/ as a labelling template.",
     )
-    parser.add_argument("--quiet", action="store_true", help="Do not list false positives on the terminal.")
+    parser.add_argument(
+        "--quiet", action="store_true", help="Do not list false positives and missed places on the terminal."
+    )
     args = parser.parse_args(argv)
 
-    corpus = ENGLISH if args.english else CYRILLIC
+    corpus = ENGLISH if args.english else EUROPEAN if args.european else CYRILLIC
     data = Path(args.data)
     if not data.is_dir() or not any((data / spec.path).is_file() for spec in corpus.sets):
         print(f"places_eval: skipped, no {corpus.name} evaluation data under {data}")
         return 0
     variants = Variants.load()
-    texts = dict(_load_sets(corpus, data))
+    texts: dict[str, dict[str, str]] = {}
+    languages: dict[str, str | None] = {}
+    for set_name, set_texts, set_languages in _load_sets(corpus, data):
+        texts[set_name] = set_texts
+        languages.update(set_languages)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     main_labels = Path(args.labels) if args.labels else None
     gold_by_file = read_all_labels(corpus, main_labels)
 
-    sample = draw_sample(corpus, texts, gold_by_file, variants)
+    sample = draw_sample(corpus, texts, gold_by_file, variants, languages)
     if args.draw:
         template = OUT_DIR / f"places_sample_{corpus.name}.tsv"
         with template.open("w", encoding="utf-8") as fh:
@@ -533,7 +727,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             for set_name, ids in sample.items():
                 fh.write(f"# set {set_name}\n")
                 for doc_id in ids:
-                    fh.write(f"{doc_id}\t{'|'.join(variants.places(texts[set_name][doc_id]))}\n")
+                    got = predict(variants, texts[set_name][doc_id], languages.get(doc_id))
+                    fh.write(f"{doc_id}\t{'|'.join(got)}\n")
         print(f"places_eval: wrote {sum(map(len, sample.values()))} drawn ids to {template}")
         return 0
 
@@ -563,7 +758,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"A fresh draw has {len(unlabelled)} ids without labels and leaves out {len(undrawn)} "
             "labelled ids; only labelled ids are scored (see --draw)."
         )
-    results, _ = evaluate(corpus, texts, gold_by_file, variants)
+    results, _ = evaluate(corpus, texts, gold_by_file, variants, languages)
     totals = subtotals(results)
     total = totals[-1].scores
 
@@ -582,9 +777,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\nfalse positives ({len(fps)}): id, predicted place <- word in the text")
         for set_name, doc_id, place in fps:
             text = texts[set_name][doc_id]
-            word, start = trigger_word(text, place, variants)
+            word, start = trigger_word(text, place, variants, languages.get(doc_id))
             where = " (opens a sentence)" if start >= 0 and _opens_sentence(text, start, True) else ""
             print(f"  {doc_id}\t{place}\t<- {word}{where}")
+        fns = [(r.name, doc_id, place) for r in results for doc_id, place in r.false_negatives]
+        print(
+            f"\nmissed gold places ({len(fns)}): id, gold place <- a word of the text that "
+            "canonical_place reads as it ('?': none, a spelling or form the lookup lacks)"
+        )
+        for set_name, doc_id, place in fns:
+            word, _ = trigger_word(texts[set_name][doc_id], place, variants, languages.get(doc_id))
+            print(f"  {doc_id}\t{place}\t<- {word}")
 
     report = markdown(corpus, results, notes)
     (OUT_DIR / f"places_eval_{corpus.name}.md").write_text(report, encoding="utf-8")
