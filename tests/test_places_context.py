@@ -388,3 +388,81 @@ def test_english_villages_need_a_text_about_the_region(
     off_topic_engine: SearchEngine, doc_id: str, places: set[str]
 ) -> None:
     assert places_of(off_topic_engine, doc_id) == places
+
+
+# -- other languages: the words around a name, in the document's language ----------------------
+
+FOREIGN = {
+    "de-person": ("de", "Präsident Wladimir Putin sprach in Moskau."),
+    "de-noun-before": ("de", "Schwere Kämpfe um die ostukrainische Stadt Awdijiwka."),
+    "de-region-plant": ("de", "Angriffe in der Region Charkiw und auf das AKW Saporischschja."),
+    "de-noun-village": ("de", "Nach der Wahl nahm er seinen Hut und ging."),
+    "de-compound": ("de", "Die Bachmut-Eroberung kostete viele Leben."),
+    "de-compound-dam": ("de", "Der Kachowka-Staudamm brach in der Nacht."),
+    "fr-river": ("fr", "Les combats se poursuivent le long du Dniepr, près de Kherson."),
+    "fr-region": ("fr", "Frappes russes dans la région de Soumy, selon Moscou."),
+    "it-dam": ("it", "La diga di Kakhovka è crollata, e si combatte a Bakhmut."),
+    "it-article": ("it", "Attacchi russi nel Donetsk ogni mezz'ora."),
+    "nl-plant": ("nl", "De kerncentrale Zaporizja ligt stil, meldt Kyiv."),
+    "es-region": ("es", "Combates en la región de Luhansk, cerca de Járkov."),
+    "pl-river-longer-name": ("pl", "Rosjanie wysadzili zaporę na Dnieprze w Nowej Kachowce."),
+    "pl-aim": ("pl", "Nocny atak dronów na Moskwę i na Kijów."),
+    "pl-region-town": ("pl", "Rosjanie bronią się na Zaporożu, a w Doniecku jest spokój."),
+    "pl-first-name": ("pl", "Prezydent Wołodymyr Zełenski przyjechał do Lwowa."),
+    "pl-people": ("pl", "Według sztabu Ukraińcy odbili kolejne pozycje."),
+    "cs-adjective": ("cs", "V Doněcké oblasti se bojuje, píše se v Kyjevě."),
+    "cs-country": ("cs", "Mnozí pracují z Rumunska nebo Ruska."),
+}
+
+
+@pytest.fixture(scope="module")
+def foreign_engine() -> Iterator[SearchEngine]:
+    engine = SearchEngine.in_memory()
+    engine.add([{"id": key, "title": text, "lang": lang} for key, (lang, text) in FOREIGN.items()])
+    engine.commit()
+    yield engine
+    engine.close()
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "places"),
+    [
+        ("de-person", {"Moscow"}),
+        ("de-noun-before", {"Avdiivka"}),
+        ("de-region-plant", set()),
+        ("de-noun-village", set()),
+        ("de-compound", {"Bakhmut"}),
+        ("de-compound-dam", set()),
+        ("fr-river", {"Kherson"}),
+        ("fr-region", {"Moscow"}),
+        ("it-dam", {"Bakhmut"}),
+        ("it-article", set()),
+        ("nl-plant", {"Kyiv"}),
+        ("es-region", {"Kharkiv"}),
+        ("pl-river-longer-name", set()),
+        ("pl-aim", {"Moscow", "Kyiv"}),
+        ("pl-region-town", {"Donetsk"}),
+        ("pl-first-name", {"Lviv"}),
+        ("pl-people", set()),
+        ("cs-adjective", {"Kyiv"}),
+        ("cs-country", set()),
+    ],
+)
+def test_other_languages_words_around_a_name_decide_it(
+    foreign_engine: SearchEngine, doc_id: str, places: set[str]
+) -> None:
+    assert places_of(foreign_engine, doc_id) == places
+
+
+def test_european_spellings_of_moscow_find_it() -> None:
+    engine = SearchEngine.in_memory()
+    engine.add(
+        [
+            {"id": "it", "title": "Droni su Mosca nella notte", "lang": "it"},
+            {"id": "fr", "title": "Moscou dément les frappes", "lang": "fr"},
+            {"id": "es", "title": "Moscú responde a Kiev", "lang": "es"},
+        ]
+    )
+    engine.commit()
+    assert ids(engine, "Moscow") == {"it", "fr", "es"}
+    engine.close()

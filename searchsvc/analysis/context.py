@@ -12,6 +12,35 @@ from importlib import resources
 
 
 @dataclass(frozen=True)
+class LanguageContext:
+    """One language's words around a town's name, lower case (sections ``[xx-...]``)."""
+
+    #: Articles, plain or joined to a preposition: a name after one takes an article, as a
+    #: river or a region does and a town does not (le long du Dniepr, nel Donetsk).
+    article: frozenset[str] = frozenset()
+    #: Before a name, or before a linking word and it: a region, a plant, a dam or a river
+    #: named after the town (l'oblast de Soumy, diga di Kakhovka, kerncentrale Zaporizja).
+    before: frozenset[str] = frozenset()
+    #: Words linking those to the name (de, di, van).
+    link: frozenset[str] = frozenset()
+    #: After a name: the region (Doněcké oblasti).
+    after: frozenset[str] = frozenset()
+    #: Before a declined name: a region or a river, where a town takes another preposition
+    #: (Polish "na Zaporożu", "na Dnieprze", but "w Zaporożu").
+    declined_before: frozenset[str] = frozenset()
+    #: Before a village's name: it is a village (wsi Andrijiwka); elsewhere a village's name
+    #: is taken for a word of the language (Hut, Delen).
+    settlement: frozenset[str] = frozenset()
+    #: Endings of a case form after ``declined_before`` that aim at the town (atak na Moskwę).
+    accusative_endings: tuple[str, ...] = ()
+    #: Endings of adjectives made from names, capitalized in official names (Doněcké oblasti).
+    adjective_endings: tuple[str, ...] = ()
+    #: Whether the language capitalizes every noun (German): a capitalized word beside a name
+    #: is then no sign of a person's other name, and a village's name may be a noun (Hut).
+    capitalized_nouns: bool = False
+
+
+@dataclass(frozen=True)
 class PlaceContext:
     """The shipped lists, lower case, by what a neighbouring word says of a name."""
 
@@ -46,6 +75,11 @@ class PlaceContext:
     en_region_names: frozenset[str]
     #: Towns that a region around them is named after (Donetsk, Belgorod, Tyumen).
     en_region_capitals: frozenset[str]
+    #: Other languages' words, by language code.
+    languages: dict[str, LanguageContext]
+    #: Beginnings of the words for Ukraine, Russia and Belarus and their people in the
+    #: languages of ``languages`` (Ukraińcy, Ruska): such a word is no town.
+    country_prefixes: tuple[str, ...]
     #: Words that make an English text one about the region: only there does a village, an
     #: English word or a spelling of the romanization rule name a place.
     en_regional: frozenset[str]
@@ -68,6 +102,34 @@ def parse_sections(text: str) -> dict[str, frozenset[str]]:
     return {name: frozenset(words) for name, words in sections.items()}
 
 
+_LANGUAGE_FIELDS = {
+    "article": "article",
+    "before": "before",
+    "link": "link",
+    "after": "after",
+    "declined-before": "declined_before",
+    "settlement": "settlement",
+    "accusative-endings": "accusative_endings",
+    "adjective-endings": "adjective_endings",
+    "capitalized-nouns": "capitalized_nouns",
+}
+
+
+def language_contexts(sections: dict[str, frozenset[str]]) -> dict[str, LanguageContext]:
+    """The ``[xx-field]`` sections, by language ``xx``."""
+    fields: dict[str, dict[str, object]] = {}
+    for name, words in sections.items():
+        language, _, kind = name.partition("-")
+        if len(language) == 2 and kind in _LANGUAGE_FIELDS:
+            value: object = words
+            if kind.endswith("-endings"):
+                value = tuple(sorted(words))
+            elif kind == "capitalized-nouns":
+                value = words == {"yes"}
+            fields.setdefault(language, {})[_LANGUAGE_FIELDS[kind]] = value
+    return {language: LanguageContext(**values) for language, values in fields.items()}  # type: ignore[arg-type]
+
+
 @cache
 def place_context() -> PlaceContext:
     """The shipped lists, read once per process."""
@@ -86,5 +148,7 @@ def place_context() -> PlaceContext:
         en_region=sections["en-region"],
         en_region_names=sections["en-region-names"],
         en_region_capitals=sections["en-region-capitals"],
+        languages=language_contexts(sections),
+        country_prefixes=tuple(sorted(sections["country-prefixes"])),
         en_regional=sections["en-regional"],
     )

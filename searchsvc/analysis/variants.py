@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInput
-from .context import place_context
+from .context import LanguageContext, place_context
 from .filters import written_form
 from .morphology import (
     Reading,
@@ -576,6 +576,7 @@ class Variants:
         self._gid_index: dict[str, int] | None = None
         self._spellings: dict[int, frozenset[str]] = {}
         self._capitals: frozenset[int] | None = None
+        self._persons: frozenset[str] | None = None
         self.morphology = shared_morphology()
         self._names: dict[str, CyrillicName | None] = {}
 
@@ -1138,7 +1139,8 @@ class Variants:
 
     def places_in(self, text: str, language: str | None) -> list[str]:
         """:meth:`places` of a text in ``language`` (one of the analysed languages, or None)."""
-        return self.places(text, language if language in FOREIGN_LANGUAGES else None)
+        known = language in FOREIGN_LANGUAGES or language in _CONTEXT.languages
+        return self.places(text, language if known else None)
 
     def place_mentions(self, text: str, language: str | None = None) -> Iterator[tuple[int, int, int]]:
         """Each mention of a place: its group index, and where it starts and ends in the text
@@ -1162,8 +1164,9 @@ class Variants:
         # Keys are computed only for the words a candidate looks at: most
         # words of a text are lower-case and never looked at.
         keys = _LazyKeys(toks)
+        around = _CONTEXT.languages.get(language) if language is not None else None
         found: list[tuple[int, int, int, bool]] = []
-        as_regions: set[int] = set()
+        senses = _TextSenses()
         regional = False
         i = 0
         while i < n:
@@ -1183,17 +1186,36 @@ class Variants:
             latin = not has_cyrillic(tok)
             if latin and not regional:
                 regional = _fold_spelling(tok) in _CONTEXT.en_regional or self._names_a_town(tok, keys[i])
-            gi, used = self._match_at(text, toks, keys, i, as_regions)
+            gi, used = self._match_at(text, toks, keys, i, senses, language)
             opens = language is not None and latin and _sentence_start(text, toks[i].start())
             if gi is not None and opens and used == 1 and not self._spelled(gi, tok):
                 # In another language's text a word may be capitalized only for opening a
                 # sentence: there it names a place only as the gazetteer spells it ("Walki",
                 # fights, keys like Valky).
                 gi = None
-            if gi is None and latin and language is not None and not opens:
-                # A town as the text's language writes or declines it (w Kijowie, v Charkově).
-                gi = self._foreign_town(tok, language)
-                used = 1
+            case_form = False
+            if (
+                gi is None
+                and latin
+                and language is not None
+                and keys[i] not in self._g.by_key
+                and not self._is_english(tok)
+                and not self._beside_a_person(text, toks, i, language)
+            ):
+                # A town as the text's language writes or declines it (w Kijowie, v Charkově),
+                # unless its spelling names a place the rules above refused (Władimir Putin),
+                # it is an English word (Cinema City) or it names a listed person's first name
+                # beside the person (Wołodymyra Zełenskiego). Opening a sentence, only the
+                # language's spelling of the name counts (Kijów), not a case form.
+                gi, how = self._foreign_town(tok, language, spelling_only=opens)
+                used, case_form = 1, how == "case form"
+            if (
+                gi is not None
+                and latin
+                and around is not None
+                and self._other_than_town(text, toks, i, used, gi, around, case_form)
+            ):
+                gi = None
             if gi is not None:
                 end = toks[i + used - 1].end()
                 weak = latin and self._weak_latin(
@@ -1203,18 +1225,99 @@ class Variants:
                 i += used
             else:
                 i += 1
-        again = _regions_again(text, toks, found, as_regions) if as_regions else set()
+        again = _regions_again(text, toks, found, senses.as_regions) if senses.as_regions else set()
         for gi, i, end, weak in found:
+            if toks[i].group(0).lower() in senses.people:
+                # One sense per text: "Boiko Borisov ... Borisov said" is the person both times.
+                continue
             if (regional or not weak) and i not in again:
                 yield gi, toks[i].start(), end
 
-    def _foreign_town(self, word: str, language: str) -> int | None:
-        """The town a word of ``language`` names by :meth:`foreign_terms`, or None."""
-        for term in self.foreign_terms(word, language):
+    def _foreign_town(self, word: str, language: str, spelling_only: bool = False) -> tuple[int | None, str]:
+        """The town a word of ``language`` names by :meth:`foreign_terms`, and whether the
+        language's ``spelling`` or a ``case form`` of it led there; with ``spelling_only``,
+        no case form counts."""
+        terms, how = self._foreign_match(word.lower().translate(_APOSTROPHE_TABLE), language)
+        if spelling_only and how != "spelling":
+            return None, how
+        for term in terms:
             gi = self._group_index(term.removeprefix(GROUP_PREFIX))
             if gi is not None:
-                return gi
-        return None
+                return gi, how
+        return None, how
+
+    @staticmethod
+    def _after_a_name(text: str, toks: list[re.Match[str]], i: int) -> bool:
+        """Whether a capitalized word that opens no sentence goes before token ``i`` in the same
+        phrase: a declined form there ends a longer name (Nowej Kachowce, Nova Kakhovka's)."""
+        return (
+            i > 0
+            and _joined(text, toks[i - 1], toks[i], hyphen=False)
+            and is_capitalized(toks[i - 1].group(0))
+            and not _sentence_start(text, toks[i - 1].start())
+        )
+
+    def _beside_a_person(self, text: str, toks: list[re.Match[str]], i: int, language: str) -> bool:
+        """Whether a word next to token ``i`` in the same phrase names a listed person, in any
+        spelling or case form of ``language`` (Zełenskiego, Putina)."""
+        if self._persons is None:
+            self._persons = frozenset(GROUP_PREFIX + ug.gid for ug in self._user_groups if not ug.place)
+        for j in (i - 1, i + 1):
+            if not 0 <= j < len(toks) or not _joined(text, toks[min(i, j)], toks[max(i, j)], hyphen=False):
+                continue
+            word = toks[j].group(0)
+            if is_capitalized(word) and any(
+                term in self._persons
+                for term in (*self.index_terms(word), *self.foreign_terms(word, language))
+            ):
+                return True
+        return False
+
+    def _other_than_town(
+        self,
+        text: str,
+        toks: list[re.Match[str]],
+        i: int,
+        used: int,
+        gi: int,
+        around: LanguageContext,
+        case_form: bool,
+    ) -> bool:
+        """Whether a town's name in a text of another language names something else there, by
+        that language's words around it (see ``data/place-context.txt``): a river or a region
+        with an article (du Dniepr, nel Donetsk), a region, a plant or a river named after the
+        town (l'oblast de Soumy, diga di Kakhovka, Kachowka-Staudamm), a region after "na"
+        (na Zaporożu, but "atak na Moskwę" aims at the town), the end of a longer name (Nowej
+        Kachowce), an adjective (Doněcké), the word for a country or its people (Ukraińcy), or
+        a village's name where the language may mean a word by it (German "Hut", a sentence's
+        first word "Delen") with no word before it to call it a village."""
+        word = toks[i].group(0).lower()
+        if word.startswith(_CONTEXT.country_prefixes):
+            return True
+        before = _word_before(text, toks, i)
+        last = i + used - 1
+        compound = _hyphen_after(text, toks, last)
+        # In a compound the article is the last part's: die Bachmut-Eroberung is the town's.
+        if (before in around.article and not compound) or before in around.before:
+            return True
+        if before in around.link and _word_before(text, toks, i - 1) in around.before:
+            return True
+        if _word_after(text, toks, last) in around.after or compound in around.before:
+            return True
+        if case_form and before in around.declined_before and not word.endswith(around.accusative_endings):
+            return True
+        if case_form and not around.capitalized_nouns and self._after_a_name(text, toks, i):
+            return True
+        if word.endswith(around.adjective_endings) and not self._spelled(gi, word):
+            return True
+        if self._g.groups[gi].minor and (
+            around.capitalized_nouns or _sentence_start(text, toks[i].start()) or not self._spelled(gi, word)
+        ):
+            return not (
+                before in around.settlement
+                or (before in around.link and _word_before(text, toks, i - 1) in around.settlement)
+            )
+        return False
 
     def _group_index(self, gid: str) -> int | None:
         """The index of the gazetteer's group ``gid``, or None (a listed group, or none)."""
@@ -1234,12 +1337,22 @@ class Variants:
         return (self._g.groups[gi].minor and not self._spelled(gi, surface)) or key in self._g.english
 
     def _spelled(self, gi: int, surface: str) -> bool:
-        """Whether the gazetteer spells group ``gi`` as ``surface`` (letter case and an English
-        possessive aside)."""
+        """Whether the gazetteer, or a listed group naming the place, spells group ``gi`` as
+        ``surface`` (letter case and an English possessive aside)."""
         spellings = self._spellings.get(gi)
         if spellings is None:
+            listed = (
+                spelling
+                for ug in self._user_groups
+                if self._user_place.get(ug.gid) == gi
+                for spelling in ug.spellings
+            )
             spellings = self._spellings[gi] = frozenset(
-                _fold_spelling(spelling) for _key, spelling, _main in self._g.groups[gi].entries()
+                _fold_spelling(spelling)
+                for spelling in (
+                    *(spelling for _key, spelling, _main in self._g.groups[gi].entries()),
+                    *listed,
+                )
             )
         return _fold_spelling(_POSSESSIVE_RE.sub("", surface)) in spellings
 
@@ -1249,14 +1362,18 @@ class Variants:
         toks: list[re.Match[str]],
         keys: _LazyKeys,
         i: int,
-        as_regions: set[int] | None = None,
+        senses: _TextSenses | None = None,
+        language: str | None = None,
     ) -> tuple[int | None, int]:
         """The place group a name at token ``i`` names, and how many tokens the name takes.
 
-        Where the name stands in a list of regions, ``as_regions`` learns its group, for
-        the text's other mentions to be read by (see :func:`_regions_again`).
+        Where the name stands in a list of regions or for a person, ``senses`` learns it,
+        for the text's other mentions to be read by.
         """
         n = len(toks)
+        english = language is None
+        around = _CONTEXT.languages.get(language) if language is not None else None
+        capitalized_nouns = around is not None and around.capitalized_nouns
         # Longest multi-word name first: "Chasiv Yar", "Slavyansk-na-Kubani".
         for length in self._g.multi_first.get(keys[i], ()):
             if i + length > n:
@@ -1306,19 +1423,24 @@ class Variants:
         if self._g.groups[gi].minor and self._foreign_phrase(text, toks, i):
             # "Ruska kurwa" quoted in English is a phrase of another language, not the village.
             return None, 1
-        sense = self._not_a_settlement(text, toks, i)
+        sense = self._not_a_settlement(text, toks, i, english)
         if sense:
-            if sense == _REGIONS and as_regions is not None:
-                as_regions.add(gi)
+            if sense == _REGIONS and senses is not None:
+                senses.as_regions.add(gi)
             return None, 1
-        if _latin_longer_name(text, toks, i, self._best_place, keys, self._is_english):
+        if _latin_longer_name(text, toks, i, self._best_place, keys, self._is_english, not capitalized_nouns):
+            # German joins a noun to the town's name (Bachmut-Eroberung): that is the town.
             return None, 1
-        if self._next_to_name(text, toks, keys, i, sentence_start):
-            # A place named like a person (Volodymyr, Shevchenko) next to
-            # another name ("Volodymyr Zelensky", "Taras Shevchenko") is the person.
-            return None, 1
-        if i > 0 and _joined(text, toks[i - 1], toks[i], hyphen=False) and _title_before(text, toks, i):
-            # "Mr Makarov", "Ms Tymoshenko", "seed Max Mirnyi": a person.
+        # A place named like a person (Volodymyr, Shevchenko) next to another name ("Volodymyr
+        # Zelensky", "Taras Shevchenko"), or after a title ("Mr Makarov", "seed Max Mirnyi"),
+        # is the person.
+        if self._next_to_name(text, toks, keys, i, sentence_start, english, capitalized_nouns) or (
+            i > 0 and _joined(text, toks[i - 1], toks[i], hyphen=False) and _title_before(text, toks, i)
+        ):
+            if senses is not None and keys[i] not in self._g.main_keys:
+                # A town's own name beside another ("In Mariupol Dominican Republic ...")
+                # says nothing of its other mentions.
+                senses.people.add(tok.lower())
             return None, 1
         return gi, 1
 
@@ -1400,7 +1522,7 @@ class Variants:
         after = toks[i + 1].group(0)
         return is_capitalized(after) and after.lower() not in _FUNCTION_WORDS
 
-    def _not_a_settlement(self, text: str, toks: list[re.Match[str]], i: int) -> str:
+    def _not_a_settlement(self, text: str, toks: list[re.Match[str]], i: int, english: bool = True) -> str:
         """What else a Latin town's name names here: "" (the town), :data:`_REGIONS` (one of
         a list of regions), or :data:`_NAMED` (something else).
 
@@ -1450,7 +1572,8 @@ class Variants:
             return regions
         if first != last and self._lists_regions(text, toks, first, last):
             return _REGIONS
-        return _NAMED if first == last and _article_alone(text, toks, i) else ""
+        # Another language's articles are its own rule (see _other_than_town): Italian "a" is "to".
+        return _NAMED if english and first == last and _article_alone(text, toks, i) else ""
 
     def _foreign_phrase(self, text: str, toks: list[re.Match[str]], i: int) -> bool:
         """Whether a lower-case Latin word that is no English word follows the name in the
@@ -1560,13 +1683,27 @@ class Variants:
         return not (low in _FUNCTION_WORDS or low in self._g.dictionary or low.endswith(_ADJECTIVE_ENDINGS))
 
     def _next_to_name(
-        self, text: str, toks: list[re.Match[str]], keys: _LazyKeys, i: int, sentence_start: bool
+        self,
+        text: str,
+        toks: list[re.Match[str]],
+        keys: _LazyKeys,
+        i: int,
+        sentence_start: bool,
+        english: bool = True,
+        capitalized_nouns: bool = False,
     ) -> bool:
+        # Where nouns are capitalized, a capitalized word before a name is a noun when an
+        # article or an adjective goes before it (die Stadt Bachmut, der ukrainischen Stadt
+        # Awdijiwka), and may be a first name otherwise (an Sarah Engels).
         before = (
             i > 0
+            and not (capitalized_nouns and _noun_phrase_before(text, toks, i - 1))
             and not sentence_start
             and _joined(text, toks[i - 1], toks[i], hyphen=False)
             and self._personal(toks[i - 1].group(0), keys[i - 1])
+            # In another language the word opening a sentence is capitalized for that alone,
+            # and no English dictionary knows it (Volgens Kyiv, "according to Kyiv").
+            and (english or not _sentence_start(text, toks[i - 1].start()))
         )
         after = (
             i + 1 < len(toks)
@@ -1804,6 +1941,36 @@ def _title_before(text: str, toks: list[re.Match[str]], i: int) -> bool:
     )
 
 
+#: Endings of an inflected German adjective (ukrainischen, neue).
+_ADJECTIVE_INFLECTIONS = ("e", "en", "er", "es", "em")
+
+
+def _noun_phrase_before(text: str, toks: list[re.Match[str]], j: int) -> bool:
+    """Whether an article or an inflected adjective goes before token ``j`` (German): it is
+    then a noun, not a first name."""
+    if j < 1 or not _joined(text, toks[j - 1], toks[j], hyphen=False):
+        return False
+    word = toks[j - 1].group(0)
+    articles = _CONTEXT.languages["de"].article
+    return word.lower() in articles or (word.islower() and word.endswith(_ADJECTIVE_INFLECTIONS))
+
+
+def _hyphen_after(text: str, toks: list[re.Match[str]], i: int) -> str:
+    """The word a hyphen joins after token ``i``, lower case (Kachowka-Staudamm), or ""."""
+    if i + 1 >= len(toks) or text[toks[i].end() : toks[i + 1].start()] not in ("-", "‐"):
+        return ""
+    return toks[i + 1].group(0).lower()
+
+
+def _word_before(text: str, toks: list[re.Match[str]], i: int) -> str:
+    """The word before token ``i`` when only blanks part them, lower case, without an elided
+    article or preposition it carries ("l'oblast" is "oblast"); "" otherwise."""
+    if i < 1 or not _joined(text, toks[i - 1], toks[i], hyphen=False):
+        return ""
+    word = toks[i - 1].group(0).lower().translate(_APOSTROPHE_TABLE)
+    return word.rpartition("'")[2]
+
+
 def _word_after(text: str, toks: list[re.Match[str]], i: int) -> str:
     """The next word after token ``i`` when only blanks part them, lower case, apostrophes
     as "'" ("" otherwise)."""
@@ -1820,6 +1987,16 @@ _COMPASS = frozenset(("north", "south", "east", "west", "northeast", "northwest"
 #: as one of a list of regions, or something else named after the town.
 _REGIONS = "regions"
 _NAMED = "named"
+
+
+@dataclass
+class _TextSenses:
+    """What a text's mentions showed its names to stand for, for its other mentions."""
+
+    #: Groups named in a list of regions ("the Donetsk and Luhansk regions").
+    as_regions: set[int] = field(default_factory=set)
+    #: Words, lower case, that named a person ("Boiko Borisov").
+    people: set[str] = field(default_factory=set)
 
 
 def _regions_again(
@@ -1971,14 +2148,15 @@ def _latin_longer_name(
     best_place: Callable[[str], int | None],
     keys: _LazyKeys,
     is_english: Callable[[str], bool],
+    after: bool = True,
 ) -> bool:
     """Whether a hyphen joins the name to a capitalized word that names no place and is no
     English word: part of a longer name the gazetteer does not know (Bilhorod-Dnistrovskyi,
-    Kyiv-Mohyla), unlike "Pro-Moscow"."""
-    for j, gap in (
-        (i + 1, text[toks[i].end() : toks[i + 1].start()] if i + 1 < len(toks) else ""),
-        (i - 1, text[toks[i - 1].end() : toks[i].start()] if i >= 1 else ""),
-    ):
+    Kyiv-Mohyla), unlike "Pro-Moscow". Without ``after``, only a word before the name counts."""
+    sides = [(i - 1, text[toks[i - 1].end() : toks[i].start()] if i >= 1 else "")]
+    if after:
+        sides.insert(0, (i + 1, text[toks[i].end() : toks[i + 1].start()] if i + 1 < len(toks) else ""))
+    for j, gap in sides:
         word = toks[j].group(0) if gap in ("-", "‐") else ""
         if word and is_capitalized(word) and best_place(keys[j]) is None and not is_english(word):
             return True
