@@ -241,6 +241,8 @@ ENGLISH = {
     "foreign-phrase": 'Fans in Kyiv sang about Russia: "Ruska kurwa!"',
     "village-phrase": "Russian shells hit Ruska village in Ukraine",
     "city-alias": "Drones attacked Voronezh, a city in Russia",
+    "name-pair": "The hosts were Malin Akerman and Petra Mede, far from Ukraine",
+    "possessive-pair": "Invaders shelled houses in Kyiv's Podilsky district",
 }
 
 
@@ -289,6 +291,9 @@ def english_engine() -> Iterator[SearchEngine]:
         ("village-phrase", {"Ruska"}),
         # A city's main name that is only a village's alias (Воронеж in Ukraine) is the city.
         ("city-alias", {"Voronezh"}),
+        # Two places side by side are a person's first name and surname (Malyn, Akkerman).
+        ("name-pair", set()),
+        ("possessive-pair", {"Kyiv"}),
     ],
 )
 def test_english_names_of_regions_and_things_are_not_towns(
@@ -412,6 +417,8 @@ FOREIGN = {
     "pl-people": ("pl", "Według sztabu Ukraińcy odbili kolejne pozycje."),
     "cs-adjective": ("cs", "V Doněcké oblasti se bojuje, píše se v Kyjevě."),
     "cs-country": ("cs", "Mnozí pracují z Rumunska nebo Ruska."),
+    "de-name-pair": ("de", "Die Schauspielerin Malin Åkerman moderiert den Abend."),
+    "nl-club": ("nl", "Feyenoord won van Shakhtar Donetsk in Rotterdam."),
 }
 
 
@@ -446,6 +453,8 @@ def foreign_engine() -> Iterator[SearchEngine]:
         ("pl-people", set()),
         ("cs-adjective", {"Kyiv"}),
         ("cs-country", set()),
+        ("de-name-pair", set()),
+        ("nl-club", set()),
     ],
 )
 def test_other_languages_words_around_a_name_decide_it(

@@ -1434,8 +1434,10 @@ class Variants:
         # A place named like a person (Volodymyr, Shevchenko) next to another name ("Volodymyr
         # Zelensky", "Taras Shevchenko"), or after a title ("Mr Makarov", "seed Max Mirnyi"),
         # is the person.
-        if self._next_to_name(text, toks, keys, i, sentence_start, english, capitalized_nouns) or (
-            i > 0 and _joined(text, toks[i - 1], toks[i], hyphen=False) and _title_before(text, toks, i)
+        if (
+            self._next_to_name(text, toks, keys, i, sentence_start, english, capitalized_nouns)
+            or (i > 0 and _joined(text, toks[i - 1], toks[i], hyphen=False) and _title_before(text, toks, i))
+            or self._two_places_as_one_name(text, toks, keys, i)
         ):
             if senses is not None and keys[i] not in self._g.main_keys:
                 # A town's own name beside another ("In Mariupol Dominican Republic ...")
@@ -1681,6 +1683,27 @@ class Variants:
             return name is not None and not name.places and name.key in self._user_by_key
         low = word.lower()
         return not (low in _FUNCTION_WORDS or low in self._g.dictionary or low.endswith(_ADJECTIVE_ENDINGS))
+
+    def _two_places_as_one_name(self, text: str, toks: list[re.Match[str]], keys: _LazyKeys, i: int) -> bool:
+        """Whether the name and a capitalized neighbour, only a blank between them, both name
+        places that no longer name joins: prose never writes two towns so, a person's first
+        name and surname may be both (Malin Åkerman, Malyn and Akkerman)."""
+        for a in (i - 1, i):
+            b = a + 1
+            if a < 0 or b >= len(toks) or text[toks[a].end() : toks[b].start()] != " ":
+                continue
+            other = b if a == i else a
+            word = toks[other].group(0)
+            if not is_capitalized(word) or has_cyrillic(word) or is_short_latin(word):
+                continue
+            if _POSSESSIVE_RE.search(toks[a].group(0)):
+                continue  # Kyiv's Podilsky district
+            if (
+                self._best_place(keys[other]) is not None
+                and self._best_place(keys[a] + " " + keys[b]) is None
+            ):
+                return True
+        return False
 
     def _next_to_name(
         self,
