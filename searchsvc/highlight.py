@@ -272,7 +272,7 @@ def fragments(text: str, spans: list[tuple[int, int]], count: int, size: int) ->
 
 
 #: Strongest first: a word that matches in several ways is reported by the first.
-MATCH_KINDS = ("exact", "prefix", "inflected", "user", "curated", "gazetteer", "rule", "fuzzy")
+MATCH_KINDS = ("exact", "prefix", "inflected", "user", "curated", "exonym", "gazetteer", "rule", "fuzzy")
 
 
 def match_kind(term: str) -> str:
@@ -295,29 +295,43 @@ def match_kind(term: str) -> str:
 def explain_matches(
     analyzer: NewsAnalyzer, doc: Mapping[str, Any], marks: Highlightable, language: str | None = None
 ) -> list[dict[str, str]]:
-    """The words of ``doc`` (in ``language``) that matched the query, as written, and how each matched."""
-    found: dict[tuple[str, str], str] = {}
+    """The words of ``doc`` (in ``language``) that matched the query, as written, and how each
+    matched; ``language`` is given where the document's language wrote or declined the name
+    (an ``exonym`` such as Charkiw, a case form such as Kijowie)."""
+    found: dict[tuple[str, str], tuple[str, str | None]] = {}
+    variants = analyzer.variants
     for name in TEXT_FIELDS:
         text = doc.get(name) or ""
         if not text:
             continue
         terms = marks.terms.get(name, set())
         stems = marks.stems.get(name, set())
-        refine = analyzer.variants.match_kind if analyzer.variants is not None else None
         for start, end, word_terms in highlight_spans(analyzer, looked_through(text), language):
             word = text[start:end]
-            kinds = [match_kind(t) for t, _b in word_terms if t in terms]
-            if refine is not None:
-                # Whether the word is a listed spelling or a misspelling of one (Kramatorskk).
-                matched = [t for t, _b in word_terms if t in terms]
-                kinds = [refine(word, t, kind) for t, kind in zip(matched, kinds, strict=True)]
+            matched = [t for t, _b in word_terms if t in terms]
+            kinds = [match_kind(t) for t in matched]
+            in_language: set[str] = set()
+            if variants is not None:
+                # Whether the word is a listed spelling or a misspelling of one (Kramatorskk),
+                # or its language's name or case form of one (Charkiw, Kijowie).
+                refined = []
+                for t, kind in zip(matched, kinds, strict=True):
+                    by_language = variants.language_kind(word, t, language)
+                    if by_language is not None and MATCH_KINDS.index(by_language) <= MATCH_KINDS.index(kind):
+                        in_language.add(by_language)
+                        refined.append(by_language)
+                    else:
+                        refined.append(variants.match_kind(word, t, kind))
+                kinds = refined
             if any(t in stems for t, _b in word_terms) or marks.matches_pattern(name, word):
                 kinds.append("prefix")
             if kinds:
                 best = min(kinds, key=MATCH_KINDS.index)
-                key = (word, best)
-                found.setdefault(key, name)
-    return [{"word": word, "why": why, "field": name} for (word, why), name in found.items()]
+                found.setdefault((word, best), (name, language if best in in_language else None))
+    return [
+        {"word": word, "why": why, "field": name, **({"language": lang} if lang else {})}
+        for (word, why), (name, lang) in found.items()
+    ]
 
 
 def highlight_document(

@@ -470,6 +470,11 @@ def _schemas(settings: Settings) -> dict[str, Any]:
                             },
                             "why": {"type": "string", "enum": list(MATCH_KINDS)},
                             "field": {"type": "string"},
+                            "language": {
+                                "type": "string",
+                                "description": "Where the document's language wrote the name (`exonym`, "
+                                "Charkiw) or declined it (`inflected`, Kijowie): that language's code.",
+                            },
                         },
                     },
                 },

@@ -27,6 +27,7 @@ DOCS = [
     {"id": "cs-kharkiv", "title": "Výbuchy v Charkově a v Kyjevě", "lang": "cs"},
     {"id": "de-kyiv", "title": "Kiews Bürgermeister warnt vor Angriffen", "lang": "de"},
     {"id": "de-zelensky", "title": "Selenskyjs Berater sprach mit Journalisten", "lang": "de"},
+    {"id": "de-kharkiv", "title": "Angriffe auf Charkiw in der Nacht", "lang": "de"},
     {"id": "en", "title": "Blasts in Kyiv and Kharkiv"},
 ]
 
@@ -48,7 +49,7 @@ def test_every_form_of_a_town_finds_every_other(engine, q) -> None:
 
 
 def test_case_forms_of_towns_and_people_in_each_language(engine) -> None:
-    assert found(engine, "Kharkiv") == {"cs-kharkiv", "en"}
+    assert found(engine, "Kharkiv") == {"cs-kharkiv", "de-kharkiv", "en"}
     assert found(engine, "Bakhmut") == {"pl-bakhmut"}
     assert found(engine, "Zelensky") == {"pl-zelensky", "de-zelensky"}
 
@@ -82,3 +83,17 @@ def test_variants_says_which_language_reads_a_form_and_how() -> None:
     done = CliRunner().invoke(cli, ["variants", "Zełenskiego", "--json"])
     entries = [e for e in json.loads(done.output) if e["source"] == "language"]
     assert {(e["language"], e["how"]) for e in entries} >= {("pl", "case form")}
+
+
+def test_explain_says_which_language_wrote_or_declined_the_name(engine) -> None:
+    matched = {hit.id: hit.matched for hit in engine.search("Kharkiv OR Kyiv", explain=True, limit=50).hits}
+    assert {"word": "Kijowie", "why": "inflected", "field": "title", "language": "pl"} in matched["pl-kyiv"]
+    assert {"word": "Charkiw", "why": "exonym", "field": "title", "language": "de"} in matched["de-kharkiv"]
+    # An English document's spellings are no other language's.
+    assert all("language" not in m for m in matched["en"])
+
+
+def test_variants_calls_another_language_s_name_an_exonym() -> None:
+    done = CliRunner().invoke(cli, ["variants", "Charkiw"])
+    assert done.exit_code == 0, done.output
+    assert "exonym (de): Kharkiv, in a document in that language" in done.output

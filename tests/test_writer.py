@@ -163,6 +163,9 @@ class FailingPlaces:
     def match_kind(self, word: str, term: str, kind: str) -> str:
         return kind
 
+    def language_kind(self, word: str, term: str, language: str | None) -> str | None:
+        return None
+
 
 def test_a_failing_process_fails_the_build_and_leaves_the_index(tmp_path):
     docs = list(generate(200, seed=9))

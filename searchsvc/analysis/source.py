@@ -35,3 +35,8 @@ class VariantSource(Protocol):
     def match_kind(self, word: str, term: str, kind: str) -> str:
         """How ``word`` matched ``term``, refining the ``kind`` its term's prefix says."""
         ...
+
+    def language_kind(self, word: str, term: str, language: str | None) -> str | None:
+        """``exonym`` or ``inflected`` where ``word``, in ``language``, reached ``term`` as that
+        language writes a name; None otherwise."""
+        ...

@@ -921,10 +921,10 @@ class Variants:
         return found
 
     def _foreign_match(self, low: str, language: str) -> tuple[tuple[str, ...], str]:
-        """The terms :meth:`foreign_terms` gives, and whether a ``spelling`` or a
-        ``case form`` of the language led to them."""
+        """The terms :meth:`foreign_terms` gives, and whether the language's name for them
+        (an ``exonym``) or a ``case form`` of it led to them."""
         for candidate in (low, *nominatives(low, language)):
-            how = "spelling" if candidate == low else "case form"
+            how = "exonym" if candidate == low else "case form"
             for spelled in (candidate, *readings(candidate, language)):
                 if spelled == low:
                     continue  # the word as written: index_terms' own business
@@ -1235,10 +1235,10 @@ class Variants:
 
     def _foreign_town(self, word: str, language: str, spelling_only: bool = False) -> tuple[int | None, str]:
         """The town a word of ``language`` names by :meth:`foreign_terms`, and whether the
-        language's ``spelling`` or a ``case form`` of it led there; with ``spelling_only``,
-        no case form counts."""
+        language's name for it (``exonym``) or a ``case form`` of that led there; with
+        ``spelling_only``, no case form counts."""
         terms, how = self._foreign_match(word.lower().translate(_APOSTROPHE_TABLE), language)
-        if spelling_only and how != "spelling":
+        if spelling_only and how != "exonym":
             return None, how
         for term in terms:
             gi = self._group_index(term.removeprefix(GROUP_PREFIX))
@@ -1756,6 +1756,16 @@ class Variants:
         if kind in ("gazetteer", "curated", "user", "rule") and _TYPO_DOUBLE.search(word.lower()):
             return "fuzzy"
         return kind
+
+    def language_kind(self, word: str, term: str, language: str | None) -> str | None:
+        """How ``word`` of a document in ``language`` reached ``term`` as that language
+        writes a name: ``exonym`` (Charkiw) or ``inflected`` (Kijowie); None otherwise."""
+        if language not in FOREIGN_LANGUAGES or not term.startswith(GROUP_PREFIX):
+            return None
+        if term not in self.foreign_terms(word, language):
+            return None
+        how = self._foreign_match(word.lower().translate(_APOSTROPHE_TABLE), language)[1]
+        return "exonym" if how == "exonym" else "inflected"
 
     def display_of(self, term: str) -> str:
         """The name a group term stands for: a place's display name, a listed group's first spelling."""

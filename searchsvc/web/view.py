@@ -35,6 +35,7 @@ MATCH_WORDS = {
     "inflected": "a case form",
     "user": "a spelling from the variants file",
     "curated": "a listed spelling",
+    "exonym": "the document's language's name for it",
     "gazetteer": "a spelling or former name from the gazetteer",
     "rule": "a transliteration",
     "fuzzy": "a near spelling",
@@ -118,10 +119,12 @@ class Match:
     kind: str
     field: str
     place: str | None
+    language: str | None = None
 
     @property
     def how(self) -> str:
-        return MATCH_WORDS.get(self.kind, self.kind)
+        how = MATCH_WORDS.get(self.kind, self.kind)
+        return f"{how} ({self.language})" if self.language else how
 
 
 @dataclass(frozen=True)
@@ -156,7 +159,7 @@ def hit_view(hit: Hit, query: PageQuery, canonical_place: Callable[[str], str | 
     title_markup = Markup(title) if isinstance(title, str) and title else None
     body = highlights.get("body") or []
     matches = [
-        Match(m["word"], m["why"], m["field"], canonical_place(m["word"]))
+        Match(m["word"], m["why"], m["field"], canonical_place(m["word"]), m.get("language"))
         for m in hit.matched or []
         if m.get("word")
     ]
