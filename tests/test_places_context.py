@@ -463,15 +463,18 @@ def test_other_languages_words_around_a_name_decide_it(
     assert places_of(foreign_engine, doc_id) == places
 
 
-def test_european_spellings_of_moscow_find_it() -> None:
+def test_listed_european_names_of_moscow_and_lviv_find_them() -> None:
     engine = SearchEngine.in_memory()
     engine.add(
         [
             {"id": "it", "title": "Droni su Mosca nella notte", "lang": "it"},
             {"id": "fr", "title": "Moscou dément les frappes", "lang": "fr"},
             {"id": "es", "title": "Moscú responde a Kiev", "lang": "es"},
+            {"id": "it-lviv", "title": "Esplosioni a Leopoli", "lang": "it"},
         ]
     )
     engine.commit()
     assert ids(engine, "Moscow") == {"it", "fr", "es"}
+    assert ids(engine, "Lviv") == {"it-lviv"}
+    assert places_of(engine, "it-lviv") == {"Lviv"}
     engine.close()
