@@ -19,7 +19,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -53,11 +53,13 @@ class ShardHost:
     """The body of a shard's actor: one engine over the shard's folder."""
 
     def __init__(self, folder: str, settings: Settings) -> None:
+        from .analysis.analyzer import load_stemmers
         from .engine import SearchEngine
 
         self._failure: SearchsvcError | None = None
         try:
             self._engine = SearchEngine(folder, settings=settings)
+            load_stemmers()  # a shard answers searches: its first one should not import them
         except SearchsvcError as exc:
             # Kept for the callers: an actor whose constructor raises dies with only a message.
             self._failure = exc
@@ -393,26 +395,48 @@ def start(
     return ShardedEngine(remote, settings, on_close=stop, path=index_dir)
 
 
+def _placements(ray: Any) -> Callable[[int], dict[str, Any]]:
+    """Actor options placing the ``n``-th actor of a shard's row on the cluster's nodes in turn.
+
+    A shard's writer goes to node ``number``, its replicas to the nodes after it, so that the
+    replicas of a shard are on different nodes whenever there are enough, and every node holds
+    some. Ray's "SPREAD" strategy only prefers that, and under load put every actor on one node.
+    The placement is soft: when a node is gone, Ray places the actor elsewhere.
+    """
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    nodes = sorted(node["NodeID"] for node in ray.nodes() if node.get("Alive"))
+    if not nodes:
+        return lambda _n: {"num_cpus": 0, "scheduling_strategy": "SPREAD"}
+    return lambda n: {
+        "num_cpus": 0,
+        "scheduling_strategy": NodeAffinitySchedulingStrategy(node_id=nodes[n % len(nodes)], soft=True),
+    }
+
+
 def _shards(ray: Any, folders: list[Path], replicas: int, settings: Settings) -> list[RemoteShard]:
     actor = ray.remote(max_restarts=-1, max_task_retries=0)(ShardHost)
-    # No CPU is reserved: a shard's actors wait on calls most of the time, and a
-    # small node holds several. Spread: the replicas of a shard on different nodes when there are.
-    options: dict[str, Any] = {"num_cpus": 0, "scheduling_strategy": "SPREAD"}
+    # No CPU is reserved: a shard's actors wait on calls most of the time, and a small node
+    # holds several.
+    placed = _placements(ray)
     writer_settings = settings.replace(durability=settings.durability or SERVE_DURABILITY)
     reader_settings = settings.replace(durability="none")
     created: list[Any] = []
     try:
         writers = []
-        for folder in folders:
-            writers.append(actor.options(**options).remote(str(folder), writer_settings))
+        for number, folder in enumerate(folders):
+            writers.append(actor.options(**placed(number)).remote(str(folder), writer_settings))
             created.append(writers[-1])
         # Each writer creates its folder's index (or commits its log) before any searcher opens it.
         for writer in writers:
             _answer(ray, writer.count.remote(), None)
         searchers = []
-        for folder in folders:
+        for number, folder in enumerate(folders):
             searchers.append(
-                [actor.options(**options).remote(str(folder), reader_settings) for _ in range(replicas)]
+                [
+                    actor.options(**placed(number + 1 + k)).remote(str(folder), reader_settings)
+                    for k in range(replicas)
+                ]
             )
             created.extend(searchers[-1])
         for searcher in created[len(writers) :]:

@@ -103,8 +103,6 @@ class SearchEngine:
             variants = _load_variants(self.settings.variants_file)
         self.variants: VariantSource | None = variants
         self.analyzer = NewsAnalyzer(variants, variants_file=self.settings.variants_file)
-        # Load the stemmers now rather than in the first search.
-        self.analyzer.word_terms("searching")
         self.schema = build_schema(self.analyzer)
         self._store = IndexStore(path, self.schema)
         self._pool = SearcherPool(self._store, create=create)

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from types import FrameType
 from typing import Any
 
+from .analysis.analyzer import load_stemmers
 from .engine import Engine
 from .errors import IndexNotFound, InvalidParameter, SearchIndexError
 from .openapi import MAX_HEADER_BYTES
@@ -468,6 +469,7 @@ def serve(
     """
     try:
         check_serving(settings)
+        load_stemmers()  # before the first search, not in it
         _serve(engine, settings, _lines(log, settings), sockets, configure, started)
     finally:
         # close() commits: every write acknowledged with 200 is on disk after this.

@@ -35,6 +35,13 @@ from .translit import fix_mixed_script
 from .ukrainian import light_stem
 
 
+def load_stemmers() -> None:
+    """Load the default analysis's stemmers now, so that a server's first search does not
+    (importing NLTK costs a command-line search most of its start-up, so nothing else does)."""
+    english_stem("searching")
+    russian_stem("поиск")
+
+
 def english_stem(word: str) -> str:
     """NLTK's Snowball stemmer for English (no NLTK data needed)."""
     return str(snowball("english").stem(word))

@@ -39,6 +39,8 @@ STEMMERS: Mapping[str, str | Callable[[str], str]] = {
 }
 #: The languages of the default analysis.
 DEFAULT_LANGUAGES = ("en", "ru", "uk")
+#: Every Snowball stemmer searchsvc runs, by Snowball's name.
+SNOWBALL_LANGUAGES = ("english", "russian", *(name for name in STEMMERS.values() if isinstance(name, str)))
 #: What detection chooses among.
 DETECTED = (*DEFAULT_LANGUAGES, *STEMMERS)
 
