@@ -30,6 +30,7 @@ from .filters import (
 from .languages import latin_stemmer, snowball
 from .morphology import languages, shared_morphology
 from .source import VariantSource
+from .stem_table import english_stems
 from .stopwords import all_stopwords, stopwords
 from .translit import fix_mixed_script
 from .ukrainian import light_stem
@@ -38,13 +39,15 @@ from .ukrainian import light_stem
 def load_stemmers() -> None:
     """Load the default analysis's stemmers now, so that a server's first search does not
     (importing NLTK costs a command-line search most of its start-up, so nothing else does)."""
-    english_stem("searching")
-    russian_stem("поиск")
+    snowball("english")
+    snowball("russian")
 
 
 def english_stem(word: str) -> str:
-    """NLTK's Snowball stemmer for English (no NLTK data needed)."""
-    return str(snowball("english").stem(word))
+    """NLTK's Snowball stem of an English word: from the shipped table of NLTK's stems when
+    the word is in it (no NLTK import), else from NLTK (no NLTK data needed)."""
+    stem = english_stems().get(word)
+    return stem if stem is not None else str(snowball("english").stem(word))
 
 
 def russian_stem(word: str) -> str:

@@ -49,7 +49,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .languages import snowball
 from .orthography import ORTHOGRAPHIES, read_as
+from .stem_table import STEMS_FILE, write_table
 from .translit import KEY_VERSION, is_short_latin, skeleton, translit_key
 
 
@@ -609,6 +611,8 @@ def build_gazetteer(
     stats["english_words"] = len(english)
     write_gazetteer(out, groups.values(), english_flagged, word_map, english, famous)
     stats["bytes"] = out.stat().st_size
+    # The English words' stems, beside it: they spare a search importing NLTK (see stem_table).
+    stats["english_stems"] = write_table(out.parent / STEMS_FILE, english, snowball("english").stem)
     _write_notice(out.parent, english_words_path)
     return dict(stats)
 
