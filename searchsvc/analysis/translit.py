@@ -189,8 +189,13 @@ SHORT_LETTERS = 4
 
 def is_short_latin(word: str) -> bool:
     """A Latin word (or acronym) of at most :data:`SHORT_LETTERS` letters: Kyiv, Kiev, Kev, Civ, CI."""
-    letters = [c for c in word if c.isalpha()]
-    return 0 < len(letters) <= SHORT_LETTERS and not has_cyrillic(word)
+    letters = 0
+    for c in word:
+        if c.isalpha():
+            letters += 1
+            if letters > SHORT_LETTERS:
+                return False  # most words: no need to read on
+    return letters > 0 and not has_cyrillic(word)
 
 
 def is_capitalized(word: str) -> bool:
