@@ -535,7 +535,16 @@ def _answer_requests_in_flight(servers: dict[Any, Any], deadline: float, use_pol
                 busy = True
             else:
                 channel.handle_close()
-        if not busy or time.monotonic() >= deadline:
+        if not busy:
+            return
+        if time.monotonic() >= deadline:
+            unanswered = sum(
+                len(channel.requests) for channel in servers.values() if isinstance(channel, HTTPChannel)
+            )
+            LOG.warning(
+                "the shutdown_timeout passed with %d requests unanswered; their connections are closed",
+                unanswered,
+            )
             return
         wasyncore.loop(0.05, use_poll, servers, count=1)
 
