@@ -1168,12 +1168,16 @@ class Variants:
         found: list[tuple[int, int, int, bool]] = []
         senses = _TextSenses()
         regional = False
+        # Most texts hold none of the words that make a text regional: one search of the
+        # whole text spares looking at each word.
+        lowered = text.lower()
+        regional_words = any(word in lowered for word in _REGIONAL_HINTS)
         i = 0
         while i < n:
             tok = toks[i].group(0)
             first = tok[0]
             if not (first.isupper() or "\u0400" <= first <= "\u04ff" or first.isdigit()):
-                if not regional and _fold_spelling(tok) in _CONTEXT.en_regional:
+                if regional_words and not regional and _fold_spelling(tok) in _CONTEXT.en_regional:
                     regional = True
                 i += 1
                 continue
@@ -1185,7 +1189,9 @@ class Variants:
                 continue
             latin = not has_cyrillic(tok)
             if latin and not regional:
-                regional = _fold_spelling(tok) in _CONTEXT.en_regional or self._names_a_town(tok, keys[i])
+                regional = (
+                    regional_words and _fold_spelling(tok) in _CONTEXT.en_regional
+                ) or self._names_a_town(tok, keys[i])
             gi, used = self._match_at(text, toks, keys, i, senses, language)
             opens = language is not None and latin and _sentence_start(text, toks[i].start())
             if gi is not None and opens and used == 1 and not self._spelled(gi, tok):
@@ -1880,6 +1886,9 @@ _TYPO_DOUBLE = re.compile(r"[bcdfghjklmnpqrstvwxz]([bcdfghjklmnpqrstvwxz])\1")
 # ("Ukrainian Kharkiv", "Russian-held Melitopol" is split at the hyphen anyway).
 _ADJECTIVE_ENDINGS = ("ian", "ean", "ish", "ese", "ic", "ern")
 _CONTEXT = place_context()
+#: Every text that holds a word of ``en_regional`` holds one of these, lower-cased (and some
+#: texts that do not): the words themselves are then checked one by one.
+_REGIONAL_HINTS = tuple(sorted({word.split("'")[0] for word in _CONTEXT.en_regional}))
 # Places reads words without soft hyphens, stress marks or no-break spaces.
 _PLACES_TEXT = str.maketrans({"\u00ad": None, "\u0301": None, "\u0300": None, "\u00a0": " ", "\u202f": " "})
 
