@@ -313,6 +313,23 @@ def targets(results: Mapping[str, Any]) -> tuple[Mapping[str, Any] | None, list[
     for row in ("faceted", "all"):
         tv = ratios.get("tantivy", {}).get("latency", {}).get(row, {})
         add(f"vs tantivy: p50 within 5× ({row} queries; ratio ≤ 5)", tv.get("p50"), lambda v: v <= 5, "ratio")
+    # Issue 30's targets: every class within 2× of tantivy, p50 and p95; indexing within 3×.
+    tantivy = ratios.get("tantivy", {})
+    for p in ("p50", "p95"):
+        worst = _worst_class(tantivy.get("latency", {}), p)
+        name = f" (worst: {worst[0]})" if worst else ""
+        add(
+            f"vs tantivy: {p} within 2×, every class{name}",
+            worst[1] if worst else None,
+            lambda v: v <= 2,
+            "ratio",
+        )
+    add(
+        "vs tantivy: indexing within 3× (tantivy's rate / ours)",
+        inverse(tantivy.get("indexing_speed")),
+        lambda v: v <= 3,
+        "ratio",
+    )
     add("RSS ≤ 1 GiB", _rss_mib(run), lambda v: v <= 1024, "MiB")
     large = next((r for r in results["runs"] if r["kind"] == "synth" and r["size"] == LARGE_SIZE), None)
     if large is not None:
@@ -332,7 +349,23 @@ def targets(results: Mapping[str, Any]) -> tuple[Mapping[str, Any] | None, list[
             "ms",
         )
         add("1M: RSS ≤ 4 GiB", _rss_mib(large), lambda v: v <= 4096, "MiB")
+        worst = _worst_class((large.get("ratios") or {}).get("tantivy", {}).get("latency", {}), "p95")
+        add(
+            f"1M: vs tantivy: p95 within 3×, every class{f' (worst: {worst[0]})' if worst else ''}",
+            worst[1] if worst else None,
+            lambda v: v <= 3,
+            "ratio",
+        )
     return run, out
+
+
+def _worst_class(latency: Mapping[str, Mapping[str, float | None]], p: str) -> tuple[str, float] | None:
+    """The query class whose ``p`` ratio to a peer is highest, and that ratio; None unmeasured."""
+    measured = [(c, latency[c][p]) for c in CLASSES if latency.get(c, {}).get(p)]
+    if not measured:
+        return None
+    name, ratio = max(measured, key=lambda item: item[1] or 0.0)
+    return name, float(ratio or 0.0)
 
 
 def _rss_mib(run: Mapping[str, Any]) -> float | None:

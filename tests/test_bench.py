@@ -201,3 +201,32 @@ def test_targets_report_the_large_index_rows_from_the_1m_run() -> None:
     # Without a 1M run there are no 1M rows, rather than rows that cannot fail.
     _run_only, small_rows = targets({"runs": runs[:1]})
     assert not any(r["target"].startswith("1M") for r in small_rows)
+
+
+def test_targets_compare_every_class_with_tantivy() -> None:
+    from bench.report import targets
+
+    run = _synth_run(100_000, build_s=80.0, faceted_p95=20.0, server_rss=900 * 2**20)
+    latency = {"term_low": {"p50": 1.5, "p95": 1.9}, "phrase": {"p50": 30.0, "p95": 1.5}}
+    run["ratios"] = {"tantivy": {"latency": latency, "indexing_speed": 0.25}}
+    large = _synth_run(1_000_000, build_s=1500.0, faceted_p95=150.0, server_rss=2**30)
+    large["ratios"] = {"tantivy": {"latency": {"and2": {"p50": 9.0, "p95": 2.5}}}}
+    _run, rows = targets({"runs": [run, large]})
+    by_name = {r["target"]: r for r in rows}
+    assert by_name["vs tantivy: p50 within 2×, every class (worst: phrase)"] == {
+        "target": "vs tantivy: p50 within 2×, every class (worst: phrase)",
+        "value": 30.0,
+        "unit": "ratio",
+        "pass": False,
+    }
+    assert by_name["vs tantivy: p95 within 2×, every class (worst: term_low)"]["pass"] is True
+    assert by_name["vs tantivy: indexing within 3× (tantivy's rate / ours)"]["value"] == 4.0
+    assert by_name["vs tantivy: indexing within 3× (tantivy's rate / ours)"]["pass"] is False
+    assert by_name["1M: vs tantivy: p95 within 3×, every class (worst: and2)"]["pass"] is True
+    # Without tantivy measured, the rows say so rather than pass.
+    _run, bare = targets({"runs": [_synth_run(100_000, build_s=80.0, faceted_p95=20.0, server_rss=1)]})
+    unmeasured = {r["target"]: r["pass"] for r in bare if "2×" in r["target"]}
+    assert unmeasured == {
+        "vs tantivy: p50 within 2×, every class": None,
+        "vs tantivy: p95 within 2×, every class": None,
+    }
