@@ -572,11 +572,10 @@ class Variants:
                     lst.append(ug.gid)
         self._user_spelled = {k: tuple(v) for k, v in spelled.items()}
         self._index_cache: dict[str, tuple[str, ...]] = {}
-        self._foreign_cache: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._foreign_cache: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {}
         self._gid_index: dict[str, int] | None = None
         self._spellings: dict[int, frozenset[str]] = {}
         self._capitals: frozenset[int] | None = None
-        self._persons: frozenset[str] | None = None
         self.morphology = shared_morphology()
         self._names: dict[str, CyrillicName | None] = {}
 
@@ -912,10 +911,14 @@ class Variants:
         """
         if has_cyrillic(word) or not is_capitalized(word) or language not in FOREIGN_LANGUAGES:
             return ()
+        return self._foreign_reading(word, language)[0]
+
+    def _foreign_reading(self, word: str, language: str) -> tuple[tuple[str, ...], str]:
+        """:meth:`_foreign_match` of a word as written, remembered per word and language."""
         cache_key = (word, language)
         found = self._foreign_cache.get(cache_key)
         if found is None:
-            found = self._foreign_match(word.lower().translate(_APOSTROPHE_TABLE), language)[0]
+            found = self._foreign_match(word.lower().translate(_APOSTROPHE_TABLE), language)
             if len(self._foreign_cache) < 200_000:
                 self._foreign_cache[cache_key] = found
         return found
@@ -1243,7 +1246,7 @@ class Variants:
         """The town a word of ``language`` names by :meth:`foreign_terms`, and whether the
         language's name for it (``exonym``) or a ``case form`` of that led there; with
         ``spelling_only``, no case form counts."""
-        terms, how = self._foreign_match(word.lower().translate(_APOSTROPHE_TABLE), language)
+        terms, how = self._foreign_reading(word, language)
         if spelling_only and how != "exonym":
             return None, how
         for term in terms:
@@ -1266,14 +1269,12 @@ class Variants:
     def _beside_a_person(self, text: str, toks: list[re.Match[str]], i: int, language: str) -> bool:
         """Whether a word next to token ``i`` in the same phrase names a listed person, in any
         spelling or case form of ``language`` (Zełenskiego, Putina)."""
-        if self._persons is None:
-            self._persons = frozenset(GROUP_PREFIX + ug.gid for ug in self._user_groups if not ug.place)
         for j in (i - 1, i + 1):
             if not 0 <= j < len(toks) or not _joined(text, toks[min(i, j)], toks[max(i, j)], hyphen=False):
                 continue
             word = toks[j].group(0)
             if is_capitalized(word) and any(
-                term in self._persons
+                term in self._person_terms
                 for term in (*self.index_terms(word), *self.foreign_terms(word, language))
             ):
                 return True
@@ -1301,12 +1302,15 @@ class Variants:
         if word.startswith(_CONTEXT.country_prefixes):
             return True
         before = _word_before(text, toks, i)
+
+        def called(words: frozenset[str]) -> bool:
+            # The word before the name, or before a linking word and the name (région de).
+            return before in words or (before in around.link and _word_before(text, toks, i - 1) in words)
+
         last = i + used - 1
         compound = _hyphen_after(text, toks, last)
         # In a compound the article is the last part's: die Bachmut-Eroberung is the town's.
-        if (before in around.article and not compound) or before in around.before:
-            return True
-        if before in around.link and _word_before(text, toks, i - 1) in around.before:
+        if (before in around.article and not compound) or called(around.before):
             return True
         if _word_after(text, toks, last) in around.after or compound in around.before:
             return True
@@ -1319,10 +1323,7 @@ class Variants:
         if self._g.groups[gi].minor and (
             around.capitalized_nouns or _sentence_start(text, toks[i].start()) or not self._spelled(gi, word)
         ):
-            return not (
-                before in around.settlement
-                or (before in around.link and _word_before(text, toks, i - 1) in around.settlement)
-            )
+            return not called(around.settlement)
         return False
 
     def _group_index(self, gid: str) -> int | None:
@@ -1379,7 +1380,8 @@ class Variants:
         n = len(toks)
         english = language is None
         around = _CONTEXT.languages.get(language) if language is not None else None
-        capitalized_nouns = around is not None and around.capitalized_nouns
+        # Where every noun is capitalized, the articles that show one (die Stadt Bachmut).
+        noun_articles = around.article if around is not None and around.capitalized_nouns else None
         # Longest multi-word name first: "Chasiv Yar", "Slavyansk-na-Kubani".
         for length in self._g.multi_first.get(keys[i], ()):
             if i + length > n:
@@ -1434,14 +1436,14 @@ class Variants:
             if sense == _REGIONS and senses is not None:
                 senses.as_regions.add(gi)
             return None, 1
-        if _latin_longer_name(text, toks, i, self._best_place, keys, self._is_english, not capitalized_nouns):
+        if _latin_longer_name(text, toks, i, self._best_place, keys, self._is_english, noun_articles is None):
             # German joins a noun to the town's name (Bachmut-Eroberung): that is the town.
             return None, 1
         # A place named like a person (Volodymyr, Shevchenko) next to another name ("Volodymyr
         # Zelensky", "Taras Shevchenko"), or after a title ("Mr Makarov", "seed Max Mirnyi"),
         # is the person.
         if (
-            self._next_to_name(text, toks, keys, i, sentence_start, english, capitalized_nouns)
+            self._next_to_name(text, toks, keys, i, sentence_start, english, noun_articles)
             or (i > 0 and _joined(text, toks[i - 1], toks[i], hyphen=False) and _title_before(text, toks, i))
             or self._two_places_as_one_name(text, toks, keys, i)
         ):
@@ -1696,7 +1698,7 @@ class Variants:
         name and surname may be both (Malin Åkerman, Malyn and Akkerman)."""
         for a in (i - 1, i):
             b = a + 1
-            if a < 0 or b >= len(toks) or text[toks[a].end() : toks[b].start()] != " ":
+            if a < 0 or b >= len(toks) or _gap(text, toks, a, b) != " ":
                 continue
             other = b if a == i else a
             word = toks[other].group(0)
@@ -1719,14 +1721,14 @@ class Variants:
         i: int,
         sentence_start: bool,
         english: bool = True,
-        capitalized_nouns: bool = False,
+        noun_articles: frozenset[str] | None = None,
     ) -> bool:
         # Where nouns are capitalized, a capitalized word before a name is a noun when an
         # article or an adjective goes before it (die Stadt Bachmut, der ukrainischen Stadt
         # Awdijiwka), and may be a first name otherwise (an Sarah Engels).
         before = (
             i > 0
-            and not (capitalized_nouns and _noun_phrase_before(text, toks, i - 1))
+            and not (noun_articles is not None and _noun_phrase_before(text, toks, i - 1, noun_articles))
             and not sentence_start
             and _joined(text, toks[i - 1], toks[i], hyphen=False)
             and self._personal(toks[i - 1].group(0), keys[i - 1])
@@ -1770,7 +1772,8 @@ class Variants:
             return None
         if term not in self.foreign_terms(word, language):
             return None
-        how = self._foreign_match(word.lower().translate(_APOSTROPHE_TABLE), language)[1]
+        # Remembered by foreign_terms: how the word led there costs nothing more.
+        how = self._foreign_reading(word, language)[1]
         return "exonym" if how == "exonym" else "inflected"
 
     def display_of(self, term: str) -> str:
@@ -1987,19 +1990,18 @@ def _title_before(text: str, toks: list[re.Match[str]], i: int) -> bool:
 _ADJECTIVE_INFLECTIONS = ("e", "en", "er", "es", "em")
 
 
-def _noun_phrase_before(text: str, toks: list[re.Match[str]], j: int) -> bool:
-    """Whether an article or an inflected adjective goes before token ``j`` (German): it is
-    then a noun, not a first name."""
+def _noun_phrase_before(text: str, toks: list[re.Match[str]], j: int, articles: frozenset[str]) -> bool:
+    """Whether one of ``articles`` or an inflected adjective goes before token ``j`` (German):
+    it is then a noun, not a first name."""
     if j < 1 or not _joined(text, toks[j - 1], toks[j], hyphen=False):
         return False
     word = toks[j - 1].group(0)
-    articles = _CONTEXT.languages["de"].article
     return word.lower() in articles or (word.islower() and word.endswith(_ADJECTIVE_INFLECTIONS))
 
 
 def _hyphen_after(text: str, toks: list[re.Match[str]], i: int) -> str:
     """The word a hyphen joins after token ``i``, lower case (Kachowka-Staudamm), or ""."""
-    if i + 1 >= len(toks) or text[toks[i].end() : toks[i + 1].start()] not in ("-", "‐"):
+    if i + 1 >= len(toks) or _gap(text, toks, i, i + 1) not in ("-", "‐"):
         return ""
     return toks[i + 1].group(0).lower()
 
@@ -2160,7 +2162,7 @@ def _introduces_regions(text: str, toks: list[re.Match[str]], first: int) -> boo
         # "regions of" covers the list; "the Sea of" only the name after it.
         word = toks[k - 1].group(0).lower()
         return word in _CONTEXT.en_of and word in _CONTEXT.en_plural
-    gap = text[toks[k].end() : toks[first].start()] if k >= 0 else ""
+    gap = _gap(text, toks, k, first) if k >= 0 else ""
     if k < 0 or not any(mark in gap for mark in (":", "--", "—", "–")):
         return False
     if k >= 2 and is_capitalized(toks[k].group(0)) and toks[k - 1].group(0).lower() == "of":
@@ -2176,7 +2178,7 @@ def _article_alone(text: str, toks: list[re.Match[str]], i: int) -> bool:
         return False
     if not _joined(text, toks[i - 1], toks[i], hyphen=False):
         return False
-    gap = text[toks[i].end() : toks[i + 1].start()] if i + 1 < len(toks) else ""
+    gap = _gap(text, toks, i, i + 1) if i + 1 < len(toks) else ""
     if gap.strip()[:1] in ("-", "‐", "–", "—"):
         return False
     after = _word_after(text, toks, i)
@@ -2195,9 +2197,9 @@ def _latin_longer_name(
     """Whether a hyphen joins the name to a capitalized word that names no place and is no
     English word: part of a longer name the gazetteer does not know (Bilhorod-Dnistrovskyi,
     Kyiv-Mohyla), unlike "Pro-Moscow". Without ``after``, only a word before the name counts."""
-    sides = [(i - 1, text[toks[i - 1].end() : toks[i].start()] if i >= 1 else "")]
+    sides = [(i - 1, _gap(text, toks, i - 1, i) if i >= 1 else "")]
     if after:
-        sides.insert(0, (i + 1, text[toks[i].end() : toks[i + 1].start()] if i + 1 < len(toks) else ""))
+        sides.insert(0, (i + 1, _gap(text, toks, i, i + 1) if i + 1 < len(toks) else ""))
     for j, gap in sides:
         word = toks[j].group(0) if gap in ("-", "‐") else ""
         if word and is_capitalized(word) and best_place(keys[j]) is None and not is_english(word):
