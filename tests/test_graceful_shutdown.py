@@ -53,6 +53,22 @@ class Writer(threading.Thread):
                 conn.close()
 
 
+def wait_until_in_flight(port: int, bulk: dict[str, object]) -> None:
+    """Until the bulk write is in flight: its documents staged (a real-time get finds the
+    last one) and its commit not yet ended (``bulk`` holds no status)."""
+    probe = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    while True:
+        probe.request("GET", f"/documents/{BULK[-1]['id']}")
+        response = probe.getresponse()
+        response.read()
+        if response.status == 200:
+            break
+        assert "status" not in bulk, "the bulk write was answered before it could be seen in flight"
+        time.sleep(0.01)
+    probe.close()
+    assert "status" not in bulk, "the bulk write was answered before it could be seen in flight"
+
+
 def test_sigterm_answers_requests_in_flight_and_keeps_every_acknowledged_write(tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
     with SearchEngine(index_dir) as engine:
@@ -91,18 +107,7 @@ def test_sigterm_answers_requests_in_flight_and_keeps_every_acknowledged_write(t
             time.sleep(0.01)
         bulk_thread = threading.Thread(target=send_bulk, daemon=True)
         bulk_thread.start()
-        # In flight: its documents are staged (a real-time get finds the last one),
-        # and its commit has yet to end.
-        probe = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        while True:
-            probe.request("GET", f"/documents/{BULK[-1]['id']}")
-            response = probe.getresponse()
-            response.read()
-            if response.status == 200:
-                break
-            assert "status" not in bulk, "the bulk write was answered before it could be seen in flight"
-            time.sleep(0.01)
-        probe.close()
+        wait_until_in_flight(port, bulk)
         signalled = time.monotonic()
         process.send_signal(signal.SIGTERM)
         time.sleep(0.2)
@@ -160,16 +165,7 @@ def test_a_request_still_running_at_the_shutdown_deadline_is_cut_off_and_said(tm
     try:
         sender = threading.Thread(target=send_bulk, daemon=True)
         sender.start()
-        probe = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        while True:  # in flight: staged, its commit not yet ended
-            probe.request("GET", f"/documents/{BULK[-1]['id']}")
-            response = probe.getresponse()
-            response.read()
-            if response.status == 200:
-                break
-            time.sleep(0.01)
-        probe.close()
-        assert "status" not in bulk, "the bulk write was answered before it could be seen in flight"
+        wait_until_in_flight(port, bulk)
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=120) == 0
         sender.join(timeout=30)

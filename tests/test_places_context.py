@@ -50,9 +50,16 @@ def ids(engine: SearchEngine, query: str) -> set[str]:
     return {hit.id for hit in engine.search(query, limit=100).hits}
 
 
-def engine_with(texts: dict[str, str]) -> Iterator[SearchEngine]:
+def engine_with(texts: dict[str, str], languages: dict[str, str] | None = None) -> Iterator[SearchEngine]:
+    """An engine of one document per text, titled with it, in ``languages``' language if given."""
     engine = SearchEngine.in_memory()
-    engine.add([{"id": key, "title": text} for key, text in texts.items()])
+    lang = languages or {}
+    engine.add(
+        [
+            {"id": key, "title": text, **({"lang": lang[key]} if key in lang else {})}
+            for key, text in texts.items()
+        ]
+    )
     engine.commit()
     yield engine
     engine.close()
@@ -424,11 +431,8 @@ FOREIGN = {
 
 @pytest.fixture(scope="module")
 def foreign_engine() -> Iterator[SearchEngine]:
-    engine = SearchEngine.in_memory()
-    engine.add([{"id": key, "title": text, "lang": lang} for key, (lang, text) in FOREIGN.items()])
-    engine.commit()
-    yield engine
-    engine.close()
+    texts = {key: text for key, (_lang, text) in FOREIGN.items()}
+    yield from engine_with(texts, {key: lang for key, (lang, _text) in FOREIGN.items()})
 
 
 @pytest.mark.parametrize(
