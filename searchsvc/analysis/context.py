@@ -35,8 +35,10 @@ class LanguageContext:
     accusative_endings: tuple[str, ...] = ()
     #: Endings of adjectives made from names, capitalized in official names (Doněcké oblasti).
     adjective_endings: tuple[str, ...] = ()
-    #: Whether the language capitalizes every noun (German): a capitalized word beside a name
-    #: is then no sign of a person's other name, and a village's name may be a noun (Hut).
+    #: Whether the language capitalizes every noun (German): a capitalized word after an article
+    #: or an adjective, before a name, is then a noun, not a first name (die Stadt Bachmut); a
+    #: hyphen joins a noun to the town's name (Bachmut-Eroberung); a village's name may be a
+    #: noun (Hut).
     capitalized_nouns: bool = False
 
 

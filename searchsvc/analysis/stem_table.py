@@ -56,8 +56,3 @@ def english_stems() -> dict[str, str]:
     if not resource.is_file():
         return {}
     return read_table(resource.read_bytes())
-
-
-def shipped_path() -> Path:
-    """Where the table lives in the package (for ``searchsvc gazetteer build``)."""
-    return Path(str(resources.files(__package__).joinpath("data", STEMS_FILE)))
