@@ -128,7 +128,7 @@ if __package__ in (None, ""):
     sys.path.append(_ROOT)
 
 from bench.european_names import LANGS, NAMES, Name
-from bench.variants_eval import engine_source, highlighted_words, matched_ids, read_documents
+from bench.variants_eval import engine_source, highlighted_words, matched_ids, read_documents, read_reports
 from searchsvc import SearchEngine
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -953,12 +953,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         names = [n for n in NAMES if n.key in wanted]
     if args.limit_docs is not None and args.limit_docs < 1:
         parser.error("--limit-docs must be at least 1")
-    olds: list[tuple[str, dict[str, Any]]] = []
-    for old_path in args.compare:
-        try:
-            olds.append((old_path, json.loads(Path(old_path).read_text(encoding="utf-8"))))
-        except (OSError, ValueError) as exc:
-            parser.error(f"--compare {old_path}: {exc}")
+    olds = read_reports(parser, args.compare)
     try:
         labels = read_labels(Path(args.labels))
     except ValueError as exc:

@@ -1395,6 +1395,18 @@ def _bold_low(value: float | None) -> str:
     return f"**{text}**" if value is not None and value < CYR_TARGET_MIN else text
 
 
+def read_reports(parser: argparse.ArgumentParser, paths: Sequence[str]) -> list[tuple[str, dict[str, Any]]]:
+    """The reports saved earlier with ``--json`` that ``--compare`` names, each with its path;
+    a file that cannot be read is the parser's error."""
+    olds: list[tuple[str, dict[str, Any]]] = []
+    for old_path in paths:
+        try:
+            olds.append((old_path, json.loads(Path(old_path).read_text(encoding="utf-8"))))
+        except (OSError, ValueError) as exc:
+            parser.error(f"--compare {old_path}: {exc}")
+    return olds
+
+
 def engine_source() -> dict[str, Any]:
     """Which searchsvc ran: its checkout and commit, so that compared runs say what they compare."""
     root = Path(searchsvc.__file__).resolve().parents[1]
@@ -1564,12 +1576,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.limit_docs is not None and args.limit_docs < 1:
         parser.error("--limit-docs must be at least 1")
-    olds: list[tuple[str, dict[str, Any]]] = []
-    for old_path in args.compare:
-        try:
-            olds.append((old_path, json.loads(Path(old_path).read_text(encoding="utf-8"))))
-        except (OSError, ValueError) as exc:
-            parser.error(f"--compare {old_path}: {exc}")
+    olds = read_reports(parser, args.compare)
     parts = ("english", "cyrillic") if args.part == "all" else (args.part,)
     for old_path, old in olds:
         if report_part(old) not in parts:
